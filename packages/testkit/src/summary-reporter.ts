@@ -1,0 +1,30 @@
+// A node:test reporter that writes one JSON tally of the leaf tests (suites are not counted),
+// read by the root test run to print its closing "N passed, N failed" line.
+interface TestEventData {
+  details?: { type?: string };
+  skip?: boolean | string;
+  todo?: boolean | string;
+  name?: string;
+  file?: string;
+}
+
+interface TestEvent {
+  type: string;
+  data?: TestEventData;
+}
+
+export default async function* summaryReporter(source: AsyncIterable<TestEvent>): AsyncGenerator<string> {
+  const tally = { passed: 0, failed: 0, skipped: 0, failures: [] as string[] };
+  for await (const event of source) {
+    const data = event.data;
+    if (data?.details?.type === "suite") continue;
+    if (event.type === "test:pass") {
+      if (data?.skip || data?.todo) tally.skipped += 1;
+      else tally.passed += 1;
+    } else if (event.type === "test:fail") {
+      tally.failed += 1;
+      tally.failures.push(`${data?.file ?? "?"}: ${data?.name ?? "?"}`);
+    }
+  }
+  yield `${JSON.stringify(tally)}\n`;
+}
