@@ -1,0 +1,89 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { kafkaPid, kafkaReady, kafkaSettings, kafkaVersion, startKafka, stopKafka } from "./kafka.ts";
+import { logFile, stateDir, statePath } from "./paths.ts";
+import { embeddedPostgresPid, startPostgres, stopEmbeddedPostgres, type PostgresKind } from "./postgres.ts";
+import { registryPid, registryReady, registrySettings, registryUrl, startRegistry, stopRegistry } from "./registry.ts";
+
+/** Where the running stack is; written to .hooklog/stack.json so any process of the run can find it. */
+export interface StackEndpoints {
+  kafkaBrokers: string;
+  schemaRegistryUrl: string;
+  databaseUrl: string;
+  postgres: PostgresKind;
+  kafkaVersion: string;
+  stateDir: string;
+}
+
+export interface StackUp {
+  endpoints: StackEndpoints;
+  /** The components this call started (and that whoever called it may stop again). */
+  started: Array<"kafka" | "registry" | "postgres">;
+}
+
+const stackFile = (): string => statePath("stack.json");
+
+/** Idempotent: starts whatever of Postgres, Kafka and the registry is not running, and waits until each is ready. */
+export async function up(env: NodeJS.ProcessEnv = process.env): Promise<StackUp> {
+  const started: StackUp["started"] = [];
+  const postgres = await startPostgres(env);
+  if (postgres.started) started.push("postgres");
+
+  // Kafka and the registry start side by side: both are JVMs that spend their first seconds loading classes.
+  const [kafkaBrokers, schemaRegistryUrl] = await Promise.all([
+    env.KAFKA_BROKERS
+      ? Promise.resolve(env.KAFKA_BROKERS)
+      : startKafka(kafkaSettings(env)).then((kafka) => {
+          if (kafka.started) started.push("kafka");
+          return kafka.brokers;
+        }),
+    env.SCHEMA_REGISTRY_URL
+      ? Promise.resolve(env.SCHEMA_REGISTRY_URL)
+      : startRegistry(postgres.endpoint, registrySettings(env)).then((registry) => {
+          if (registry.started) started.push("registry");
+          return registry.url;
+        }),
+  ]);
+
+  const endpoints: StackEndpoints = {
+    kafkaBrokers,
+    schemaRegistryUrl,
+    databaseUrl: postgres.endpoint.url,
+    postgres: postgres.endpoint.kind,
+    kafkaVersion: kafkaVersion(),
+    stateDir: stateDir(),
+  };
+  writeFileSync(stackFile(), `${JSON.stringify(endpoints, null, 2)}\n`);
+  return { endpoints, started };
+}
+
+export function readStackFile(): StackEndpoints | undefined {
+  const file = stackFile();
+  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as StackEndpoints) : undefined;
+}
+
+/** Stops the given components (all the stack's own by default), registry first since it writes to Postgres. */
+export async function down(components: StackUp["started"] = ["registry", "kafka", "postgres"]): Promise<string[]> {
+  const stopped: string[] = [];
+  if (components.includes("registry") && (await stopRegistry())) stopped.push("registry");
+  if (components.includes("kafka") && (await stopKafka())) stopped.push("kafka");
+  if (components.includes("postgres") && (await stopEmbeddedPostgres())) stopped.push("postgres");
+  return stopped;
+}
+
+export interface ComponentStatus {
+  name: string;
+  pid: number | undefined;
+  ready: boolean;
+  endpoint: string;
+  log: string;
+}
+
+export async function status(env: NodeJS.ProcessEnv = process.env): Promise<ComponentStatus[]> {
+  const brokers = env.KAFKA_BROKERS ?? `127.0.0.1:${kafkaSettings(env).port}`;
+  const registry = env.SCHEMA_REGISTRY_URL ?? registryUrl(registrySettings(env).port);
+  return [
+    { name: "kafka", pid: kafkaPid(), ready: await kafkaReady(brokers), endpoint: brokers, log: logFile("kafka") },
+    { name: "registry", pid: registryPid(), ready: await registryReady(registry), endpoint: registry, log: logFile("registry") },
+    { name: "postgres (embedded)", pid: embeddedPostgresPid(), ready: embeddedPostgresPid() !== undefined, endpoint: readStackFile()?.databaseUrl ?? "-", log: logFile("postgres") },
+  ];
+}

@@ -1,0 +1,3 @@
+export { loadConfig, ConfigError, commonSettings } from "./load-config.ts";
+export type { CommonSettings } from "./load-config.ts";
+export { z } from "zod";
