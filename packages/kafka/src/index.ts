@@ -1,0 +1,12 @@
+export { createKafka } from "./client.ts";
+export type { KafkaClientOptions, KafkaLogSink } from "./client.ts";
+export { createIdempotentProducer } from "./producer.ts";
+export type { IdempotentProducerOptions } from "./producer.ts";
+export { ensureTopics, KEEP_FOREVER } from "./topics.ts";
+export type { TopicSpec } from "./topics.ts";
+export { SchemaRegistryClient, valueSubject } from "./schema-registry.ts";
+export type { CompatibilityVerdict } from "./schema-registry.ts";
+export { createRecordCodec, wireSchemaId } from "./avro-codec.ts";
+export type { RecordCodec } from "./avro-codec.ts";
+export { KafkaUnavailableError, isRetriableKafkaError } from "./errors.ts";
+export type { Kafka, Producer, Consumer, Admin, KafkaMessage, IHeaders } from "kafkajs";

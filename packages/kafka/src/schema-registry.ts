@@ -1,0 +1,79 @@
+import { SchemaRegistry, SchemaType, COMPATIBILITY } from "@kafkajs/confluent-schema-registry";
+import { KafkaUnavailableError } from "./errors.ts";
+
+const CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
+
+/** Subject naming follows Confluent's TopicNameStrategy, so any Confluent-compatible registry finds the same subjects. */
+export const valueSubject = (topic: string): string => `${topic}-value`;
+
+export interface CompatibilityVerdict {
+  compatible: boolean;
+  /** Why not, as the registry said it. */
+  messages: string[];
+}
+
+/**
+ * The registry as Hooklog speaks to it: only the Confluent-compatible API, through
+ * @kafkajs/confluent-schema-registry for registration and the wire format, and plain HTTP
+ * for the two calls that library lacks (per-subject compatibility level and the compatibility test).
+ */
+export class SchemaRegistryClient {
+  readonly url: string;
+  readonly registry: SchemaRegistry;
+
+  constructor(url: string) {
+    this.url = url.replace(/\/$/, "");
+    this.registry = new SchemaRegistry({ host: this.url, clientId: "hooklog", retry: { retries: 3, initialRetryTimeInSecs: 0.2 } });
+  }
+
+  private async call(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.url}${path}`, {
+        method,
+        headers: { "content-type": CONTENT_TYPE, accept: CONTENT_TYPE },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(10_000),
+      });
+    } catch (error) {
+      throw new KafkaUnavailableError("REGISTRY_UNREACHABLE", `Schema registry at ${this.url} did not answer ${method} ${path}`, true, { cause: error });
+    }
+    const text = await response.text();
+    return { status: response.status, json: text ? (JSON.parse(text) as unknown) : undefined };
+  }
+
+  async setCompatibility(subject: string, level: keyof typeof COMPATIBILITY): Promise<void> {
+    const { status, json } = await this.call("PUT", `/config/${encodeURIComponent(subject)}`, { compatibility: level });
+    if (status !== 200) throw new KafkaUnavailableError("REGISTRY_CONFIG_REFUSED", `Registry refused compatibility ${level} for ${subject}: ${status} ${JSON.stringify(json)}`, false);
+  }
+
+  /** Tests `schema` against the subject's latest version; a subject with no versions accepts anything. */
+  async checkCompatibility(subject: string, schema: string): Promise<CompatibilityVerdict> {
+    const { status, json } = await this.call("POST", `/compatibility/subjects/${encodeURIComponent(subject)}/versions/latest?verbose=true`, { schema });
+    if (status === 404) return { compatible: true, messages: [] };
+    if (status !== 200) throw new KafkaUnavailableError("REGISTRY_CHECK_FAILED", `Registry could not test ${subject}: ${status} ${JSON.stringify(json)}`, status >= 500);
+    const verdict = json as { is_compatible?: boolean; messages?: string[] };
+    return { compatible: verdict.is_compatible === true, messages: verdict.messages ?? [] };
+  }
+
+  /** Registers (or finds) an Avro schema under `subject` with BACKWARD compatibility and returns its id. */
+  async registerAvro(subject: string, schema: string): Promise<number> {
+    await this.setCompatibility(subject, "BACKWARD");
+    try {
+      const { id } = await this.registry.register({ type: SchemaType.AVRO, schema }, { subject, compatibility: COMPATIBILITY.BACKWARD });
+      return id;
+    } catch (error) {
+      const status = (error as { status?: number }).status;
+      if (status === 409) {
+        throw new KafkaUnavailableError("SCHEMA_INCOMPATIBLE", `Schema is not BACKWARD compatible with ${subject}: ${(error as Error).message}`, false, { cause: error });
+      }
+      throw new KafkaUnavailableError("REGISTRY_REGISTER_FAILED", `Registering a schema under ${subject} failed: ${(error as Error).message}`, status === undefined || status >= 500, { cause: error });
+    }
+  }
+
+  async subjectVersions(subject: string): Promise<number[]> {
+    const { status, json } = await this.call("GET", `/subjects/${encodeURIComponent(subject)}/versions`);
+    if (status === 404) return [];
+    return json as number[];
+  }
+}

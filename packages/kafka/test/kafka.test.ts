@@ -1,0 +1,73 @@
+import { strict as assert } from "node:assert";
+import { after, before, describe, it } from "node:test";
+import { readTopic, testStack, uniqueName } from "@hooklog/testkit";
+import { createIdempotentProducer, createKafka, ensureTopics, type Kafka } from "../src/index.ts";
+
+describe("kafkajs against the real broker", () => {
+  let kafka: Kafka;
+  let brokers: string;
+
+  before(async () => {
+    brokers = (await testStack()).kafkaBrokers;
+    kafka = createKafka({ clientId: "kafka-test", brokers: brokers.split(",") });
+  });
+
+  it("creates declared topics once and leaves existing ones alone", async () => {
+    const name = uniqueName("topics");
+    const first = await ensureTopics(kafka, [{ name, partitions: 3, configs: { "retention.ms": "-1" } }]);
+    const second = await ensureTopics(kafka, [{ name, partitions: 3 }]);
+    assert.deepEqual(first.created, [name]);
+    assert.deepEqual(second.created, []);
+    const admin = kafka.admin();
+    await admin.connect();
+    const metadata = await admin.fetchTopicMetadata({ topics: [name] });
+    const configs = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name, configNames: ["retention.ms"] }] });
+    await admin.disconnect();
+    assert.equal(metadata.topics[0]?.partitions.length, 3);
+    assert.equal(configs.resources[0]?.configEntries[0]?.configValue, "-1");
+  });
+
+  it("refuses a declared topic with more partitions than the existing one", async () => {
+    const name = uniqueName("topics");
+    await ensureTopics(kafka, [{ name, partitions: 1 }]);
+    await assert.rejects(ensureTopics(kafka, [{ name, partitions: 4 }]), /has 1 partitions but 4 are declared/);
+  });
+
+  it("produces with the idempotent producer and reads back through a consumer group, keys keeping their partition", async () => {
+    const topic = uniqueName("idempotent");
+    await ensureTopics(kafka, [{ name: topic, partitions: 3 }]);
+    const producer = createIdempotentProducer(kafka);
+    await producer.connect();
+    const sent = Array.from({ length: 30 }, (_, index) => ({ key: `entity-${index % 5}`, value: `event-${index}` }));
+    await producer.send({ topic, acks: -1, messages: sent });
+    await producer.disconnect();
+
+    const received = await readTopic(brokers, topic, { count: 30 });
+    assert.deepEqual(received.map((message) => message.value?.toString()).sort(), sent.map((message) => message.value).sort());
+    const partitionOfKey = new Map<string, Set<number>>();
+    for (const message of received) {
+      const key = message.key?.toString() ?? "";
+      partitionOfKey.set(key, (partitionOfKey.get(key) ?? new Set()).add(message.partition));
+    }
+    for (const partitions of partitionOfKey.values()) assert.equal(partitions.size, 1);
+  });
+
+  it("commits transactions visibly and hides aborted ones from read_committed consumers", async () => {
+    const topic = uniqueName("transactions");
+    await ensureTopics(kafka, [{ name: topic, partitions: 1 }]);
+    const producer = createIdempotentProducer(kafka, { transactionalId: uniqueName("tx") });
+    await producer.connect();
+    const aborted = await producer.transaction();
+    await aborted.send({ topic, messages: [{ value: "aborted" }] });
+    await aborted.abort();
+    const committed = await producer.transaction();
+    await committed.send({ topic, messages: [{ value: "committed" }] });
+    await committed.commit();
+    await producer.disconnect();
+
+    const received = await readTopic(brokers, topic, { count: 1, settleMs: 1500 });
+    assert.deepEqual(received.map((message) => message.value?.toString()), ["committed"]);
+  });
+
+  after(() => undefined);
+});

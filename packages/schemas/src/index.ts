@@ -1,0 +1,6 @@
+export { loadSchemaCatalog, latestSchema, schemasDir } from "./catalog.ts";
+export type { SchemaFile } from "./catalog.ts";
+export { WEBHOOK_EVENT, webhookEventCodec } from "./webhook-event.ts";
+export type { WebhookEvent, WebhookProvider, EventOrigin } from "./webhook-event.ts";
+export { checkSchemas, schemaBindings } from "./check.ts";
+export type { SubjectResult } from "./check.ts";

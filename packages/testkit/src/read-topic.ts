@@ -1,0 +1,56 @@
+import { Kafka, logLevel, type IHeaders } from "kafkajs";
+import { uniqueName } from "./names.ts";
+
+export interface ReadMessage {
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: IHeaders;
+}
+
+/**
+ * Reads a topic from the beginning through a fresh consumer group until `count` messages have come
+ * (or, with `settleMs`, until no more arrive for that long), failing after `timeoutMs`.
+ * Tests use it to assert what reached the log, and that nothing more did.
+ */
+export async function readTopic(
+  brokers: string,
+  topic: string,
+  options: { count?: number; settleMs?: number; timeoutMs?: number; groupId?: string } = {},
+): Promise<ReadMessage[]> {
+  const { count, settleMs = 0, timeoutMs = 30_000 } = options;
+  const kafka = new Kafka({ clientId: "hooklog-test-reader", brokers: brokers.split(","), logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: options.groupId ?? uniqueName("test-reader"), sessionTimeout: 10_000, heartbeatInterval: 1000 });
+  const messages: ReadMessage[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      let lastArrival = Date.now();
+      const deadline = Date.now() + timeoutMs;
+      const timer = setInterval(() => {
+        const enough = count !== undefined && messages.length >= count;
+        const settled = settleMs > 0 && Date.now() - lastArrival >= settleMs && (count === undefined || enough);
+        if ((enough && settleMs === 0) || settled) {
+          clearInterval(timer);
+          resolve();
+        } else if (Date.now() > deadline) {
+          clearInterval(timer);
+          reject(new Error(`readTopic(${topic}): ${messages.length} message(s) after ${timeoutMs} ms, expected ${count ?? "to settle"}`));
+        }
+      }, 50);
+      consumer
+        .run({
+          eachMessage: async ({ partition, message }) => {
+            lastArrival = Date.now();
+            messages.push({ partition, offset: message.offset, key: message.key, value: message.value, headers: message.headers ?? {} });
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return messages;
+}

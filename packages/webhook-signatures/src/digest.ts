@@ -1,0 +1,26 @@
+import { createHmac, createSecretKey, type KeyObject } from "node:crypto";
+import type { HmacSchemeOptions } from "./types.ts";
+
+export type HmacAlgorithm = HmacSchemeOptions["algorithm"];
+
+/** Secrets become KeyObjects once, at start-up, so the plain strings are not kept around. */
+export function utf8SigningKey(secret: string): KeyObject {
+  return createSecretKey(Buffer.from(secret, "utf8"));
+}
+
+export function utf8SigningKeys(secrets: readonly string[]): KeyObject[] {
+  return secrets.map(utf8SigningKey);
+}
+
+/** The signed content is fed in parts, so the raw body bytes are never decoded into a string. */
+export function hmacDigest(
+  algorithm: HmacAlgorithm,
+  key: KeyObject,
+  signedParts: readonly (string | Buffer)[],
+): Buffer {
+  const hmac = createHmac(algorithm, key);
+  for (const part of signedParts) {
+    hmac.update(part);
+  }
+  return hmac.digest();
+}
