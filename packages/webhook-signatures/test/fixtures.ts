@@ -17,7 +17,7 @@ export const hmacSecrets = ["hmac-current-secret-aa11", "hmac-previous-secret-bb
 
 export const EVENT_BODY = '{"id":"evt_1","object":"event","type":"charge.succeeded"}';
 
-export function signedRequest(body: string | Buffer, headers: Record<string, string>): SignedRequest {
+export function signedRequest(body: string | Buffer, headers: SignedRequest["headers"]): SignedRequest {
   return { rawBody: typeof body === "string" ? Buffer.from(body, "utf8") : body, headers };
 }
 

@@ -1,0 +1,47 @@
+import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import { context, propagation, trace, type Context, type TextMapGetter, type TextMapPropagator, type TextMapSetter } from "@opentelemetry/api";
+
+/**
+ * W3C trace context, except that a carrier which already holds a `traceparent` keeps it.
+ * Ingest sends many requests' events in one Kafka batch: it writes each event's own context into
+ * its headers, and the kafkajs instrumentation's batch-level inject must not overwrite it.
+ */
+export class ExplicitFirstPropagator implements TextMapPropagator {
+  private readonly w3c = new W3CTraceContextPropagator();
+
+  inject(target: Context, carrier: unknown, setter: TextMapSetter): void {
+    if (carrier && typeof carrier === "object" && "traceparent" in carrier) return;
+    this.w3c.inject(target, carrier, setter);
+  }
+
+  extract(target: Context, carrier: unknown, getter: TextMapGetter): Context {
+    return this.w3c.extract(target, carrier, getter);
+  }
+
+  fields(): string[] {
+    return this.w3c.fields();
+  }
+}
+
+/** Kafka headers arrive as Buffers (or arrays of them); the W3C propagator wants strings. */
+const kafkaHeaderGetter: TextMapGetter<Record<string, unknown>> = {
+  keys: (carrier) => Object.keys(carrier),
+  get: (carrier, key) => {
+    const value = carrier[key];
+    const first = Array.isArray(value) ? value[0] : value;
+    return first === undefined || first === null ? undefined : String(first);
+  },
+};
+
+/** Writes the given (or active) context into message headers. */
+export function injectTraceHeaders(headers: Record<string, string>, from: Context = context.active()): Record<string, string> {
+  new W3CTraceContextPropagator().inject(from, headers, { set: (carrier, key, value) => (carrier[key] = value) });
+  return headers;
+}
+
+/** The context a message carries, to parent (or link) the spans that handle it. */
+export function extractTraceContext(headers: Record<string, unknown> | undefined): Context {
+  return propagation.extract(context.active(), headers ?? {}, kafkaHeaderGetter);
+}
+
+export { context, trace };

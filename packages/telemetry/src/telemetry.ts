@@ -1,0 +1,66 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { KafkaJsInstrumentation } from "@opentelemetry/instrumentation-kafkajs";
+import { ExpressInstrumentation } from "@opentelemetry/instrumentation-express";
+import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
+import { KnexInstrumentation } from "@opentelemetry/instrumentation-knex";
+import { PgInstrumentation } from "@opentelemetry/instrumentation-pg";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { NodeSDK } from "@opentelemetry/sdk-node";
+import { BatchSpanProcessor, NoopSpanProcessor, SimpleSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace";
+import { FileSpanExporter } from "./file-exporter.ts";
+import { ExplicitFirstPropagator } from "./propagation.ts";
+
+export interface TelemetryOptions {
+  serviceName: string;
+  serviceVersion: string;
+  /** OTLP/HTTP base URL, e.g. http://127.0.0.1:4318; spans go nowhere when unset. */
+  otlpEndpoint: string | undefined;
+  /** Also write every span as a JSON line to this file (tests, debugging). */
+  traceFile: string | undefined;
+}
+
+let sdk: NodeSDK | undefined;
+
+export function startTelemetry(options: TelemetryOptions): void {
+  if (sdk) return;
+  const processors: SpanProcessor[] = [];
+  if (options.otlpEndpoint) {
+    processors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${options.otlpEndpoint.replace(/\/$/, "")}/v1/traces` }) }));
+  }
+  if (options.traceFile) processors.push(new SimpleSpanProcessor({ exporter: new FileSpanExporter(options.traceFile) }));
+  // Spans are still made (and their context propagated into Kafka headers) without an exporter.
+  if (processors.length === 0) processors.push(new NoopSpanProcessor());
+
+  sdk = new NodeSDK({
+    serviceName: options.serviceName,
+    resourceDetectors: [],
+    spanProcessors: processors,
+    textMapPropagator: new ExplicitFirstPropagator(),
+    instrumentations: [
+      new HttpInstrumentation(),
+      new ExpressInstrumentation(),
+      new KafkaJsInstrumentation(),
+      new PgInstrumentation(),
+      new KnexInstrumentation(),
+    ],
+  });
+  sdk.start();
+}
+
+/** Flushes and stops exporting; services call it last on SIGTERM. */
+export async function shutdownTelemetry(): Promise<void> {
+  const running = sdk;
+  sdk = undefined;
+  await running?.shutdown();
+}
+
+/** The service name of the package the process was started in, when OTEL_SERVICE_NAME is not set. */
+export function packageIdentity(cwd: string): { name: string; version: string } {
+  try {
+    const pkg = JSON.parse(readFileSync(join(cwd, "package.json"), "utf8")) as { name?: string; version?: string };
+    return { name: (pkg.name ?? "hooklog").replace(/^@hooklog\//, "hooklog-"), version: pkg.version ?? "0.0.0" };
+  } catch {
+    return { name: "hooklog", version: "0.0.0" };
+  }
+}
