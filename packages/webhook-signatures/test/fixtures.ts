@@ -1,9 +1,11 @@
 // Shared arrangement for the specs: a fixed clock, rotation-ready secrets per provider, and
 // signers that are the providers' own libraries, so the tests check against the real thing.
+import { strict as assert } from "node:assert";
+import { it } from "node:test";
 import Stripe from "stripe";
 import { Webhook } from "standardwebhooks";
 import { sign as signGithub } from "@octokit/webhooks-methods";
-import type { SignedRequest } from "../src/index.ts";
+import type { SignedRequest, VerificationFailureReason, Verifier } from "../src/index.ts";
 
 export const NOW = new Date("2025-06-01T12:00:00.000Z");
 export const NOW_SECONDS = NOW.getTime() / 1000;
@@ -61,4 +63,21 @@ export function header(request: SignedRequest, name: string): string {
     throw new Error(`fixture request has no ${name} header`);
   }
   return value;
+}
+
+export interface RejectionCase {
+  name: string;
+  request: SignedRequest;
+  reason: VerificationFailureReason;
+}
+
+/** Declares one spec per case: "rejects <name> as <reason>". */
+export function itRejects(verifier: Verifier, cases: readonly RejectionCase[]): void {
+  for (const { name, request, reason } of cases) {
+    it(`rejects ${name} as ${reason}`, () => {
+      const result = verifier.verify(request, NOW);
+
+      assert.equal(result.ok ? "ok" : result.reason, reason);
+    });
+  }
 }

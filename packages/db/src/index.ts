@@ -1,0 +1,3 @@
+export { connectDatabase } from "./connect.ts";
+export type { Knex } from "./connect.ts";
+export { migrateLatest, rollbackAll } from "./migrations.ts";

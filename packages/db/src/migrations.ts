@@ -1,0 +1,40 @@
+import type { Knex } from "knex";
+import * as acceptedEvents from "./migrations/0001_accepted_events.ts";
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/** Every migration, in order. Listed in code (not globbed) so the type checker sees each one. */
+const migrations: ReadonlyArray<readonly [string, Migration]> = [["0001_accepted_events", acceptedEvents]];
+
+const source: Knex.MigrationSource<readonly [string, Migration]> = {
+  getMigrations: async () => [...migrations],
+  getMigrationName: ([name]) => name,
+  getMigration: async ([, migration]) => migration,
+};
+
+/** Any fixed number: the key of the session lock every migrating process queues on. */
+const MIGRATION_LOCK_KEY = 7_432_001;
+
+/**
+ * Brings the schema up to date. Services migrate as they start, often together: knex's own lock
+ * table is created without a lock, so the whole run is serialised on a Postgres advisory lock.
+ */
+export async function migrateLatest(knex: Knex): Promise<string[]> {
+  const connection: unknown = await knex.client.acquireConnection();
+  const lockQuery = (sql: string): Promise<unknown> => knex.raw(sql, [MIGRATION_LOCK_KEY]).connection(connection);
+  try {
+    await lockQuery("select pg_advisory_lock(?)");
+    const [, applied] = (await knex.migrate.latest({ migrationSource: source })) as [number, string[]];
+    return applied;
+  } finally {
+    await lockQuery("select pg_advisory_unlock(?)");
+    await knex.client.releaseConnection(connection);
+  }
+}
+
+export async function rollbackAll(knex: Knex): Promise<void> {
+  await knex.migrate.rollback({ migrationSource: source }, true);
+}
