@@ -22,11 +22,11 @@ function parseStripeSignatureHeader(value: string): StripeSignatureHeader | Veri
   const signatures: Buffer[] = [];
   for (const element of value.split(",")) {
     const separator = element.indexOf("=");
-    const key = element.slice(0, separator).trim();
-    const elementValue = element.slice(separator + 1).trim();
-    if (separator === -1 || (key !== "t" && key !== "v1")) {
+    const key = separator === -1 ? "" : element.slice(0, separator).trim();
+    if (key !== "t" && key !== "v1") {
       continue;
     }
+    const elementValue = element.slice(separator + 1).trim();
     if (key === "t") {
       if (timestamp !== undefined) {
         return failure("malformed_signature", `${SIGNATURE_HEADER} has more than one t= element`);

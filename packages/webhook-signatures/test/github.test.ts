@@ -2,8 +2,7 @@ import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import { sign, verify, verifyWithFallback } from "@octokit/webhooks-methods";
 import { createVerifier } from "../src/index.ts";
-import type { SignedRequest } from "../src/index.ts";
-import { EVENT_BODY, NOW, githubRequest, githubSecrets, header, signedRequest, withHeader } from "./fixtures.ts";
+import { EVENT_BODY, githubRequest, githubSecrets, header, itRejects, signedRequest, withHeader, type RejectionCase } from "./fixtures.ts";
 
 const [currentSecret = "", previousSecret = ""] = githubSecrets;
 const verifier = createVerifier({ provider: "github", secrets: githubSecrets });
@@ -19,14 +18,6 @@ describe("github verifier", () => {
     const request = await githubRequest(EVENT_BODY, currentSecret);
 
     assert.equal(verifier.verify(request, new Date(0)).ok, true);
-  });
-
-  it("accepts a signature by either configured secret and reports which one matched", async () => {
-    const byCurrent = verifier.verify(await githubRequest(EVENT_BODY, currentSecret), NOW);
-    const byPrevious = verifier.verify(await githubRequest(EVENT_BODY, previousSecret), NOW);
-
-    assert.equal(byCurrent.ok && byCurrent.secretIndex, 0);
-    assert.equal(byPrevious.ok && byPrevious.secretIndex, 1);
   });
 
   describe("failures", async () => {

@@ -2,9 +2,9 @@ import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import { SignatureConfigError, createVerifier, signHmac } from "../src/index.ts";
 import type { HmacSchemeOptions, SignedRequest } from "../src/index.ts";
-import { EVENT_BODY, NOW, NOW_SECONDS, TOLERANCE_SECONDS, header, hmacSecrets, signedRequest, withHeader } from "./fixtures.ts";
+import { EVENT_BODY, NOW, NOW_SECONDS, TOLERANCE_SECONDS, header, hmacSecrets, itRejects, signedRequest, withHeader } from "./fixtures.ts";
 
-const [currentSecret = "", previousSecret = ""] = hmacSecrets;
+const [currentSecret = ""] = hmacSecrets;
 const timestamped: HmacSchemeOptions = {
   header: "x-signature",
   algorithm: "sha256",
@@ -66,16 +66,6 @@ describe("hmac verifier", () => {
     assert.equal(hmacVerifier(options).verify(request, NOW).ok, true);
   });
 
-  it("accepts a signature by either configured secret and reports which one matched", () => {
-    const verifier = hmacVerifier(timestamped);
-
-    const byCurrent = verifier.verify(signed(timestamped, currentSecret, EVENT_BODY, NOW_SECONDS), NOW);
-    const byPrevious = verifier.verify(signed(timestamped, previousSecret, EVENT_BODY, NOW_SECONDS), NOW);
-
-    assert.equal(byCurrent.ok && byCurrent.secretIndex, 0);
-    assert.equal(byPrevious.ok && byPrevious.secretIndex, 1);
-  });
-
   it("refuses to sign with a timestamp the scheme would not send", () => {
     const untimed: HmacSchemeOptions = { header: "x-signature", algorithm: "sha256", encoding: "hex" };
 
@@ -85,29 +75,29 @@ describe("hmac verifier", () => {
     );
   });
 
-  describe("failures", () => {
+  describe("failures with a prefixed hex signature and a timestamp header", () => {
     const request = signed(timestamped, currentSecret, EVENT_BODY, NOW_SECONDS);
     const hex = header(request, "x-signature").slice("sha256=".length);
-    const base64Options: HmacSchemeOptions = { header: "x-signature", algorithm: "sha256", encoding: "base64" };
-    const base64Request = signed(base64Options, currentSecret);
-    const cases: { name: string; options: HmacSchemeOptions; request: SignedRequest; reason: string }[] = [
-      { name: "a request without the signature header", options: timestamped, request: withHeader(request, "x-signature", undefined), reason: "missing_signature" },
-      { name: "a request without the timestamp header", options: timestamped, request: withHeader(request, "x-timestamp", undefined), reason: "missing_signature" },
-      { name: "a value without the configured prefix", options: timestamped, request: withHeader(request, "x-signature", hex), reason: "malformed_signature" },
-      { name: "a value that is not hex", options: timestamped, request: withHeader(request, "x-signature", `sha256=${hex.slice(2)}xy`), reason: "malformed_signature" },
-      { name: "a value that is not base64", options: base64Options, request: withHeader(base64Request, "x-signature", "not base64!"), reason: "malformed_signature" },
-      { name: "a non-numeric timestamp", options: timestamped, request: withHeader(request, "x-timestamp", "soon"), reason: "malformed_signature" },
-      { name: "a negative timestamp", options: timestamped, request: withHeader(request, "x-timestamp", `-${NOW_SECONDS}`), reason: "malformed_signature" },
-      { name: "a signature of the wrong length", options: timestamped, request: withHeader(request, "x-signature", `sha256=${hex.slice(0, 32)}`), reason: "signature_mismatch" },
-      { name: "a signature by another secret", options: timestamped, request: signed(timestamped, "another-secret", EVENT_BODY, NOW_SECONDS), reason: "signature_mismatch" },
-      { name: "a signature of sha512 where sha256 is configured", options: base64Options, request: signed({ ...base64Options, algorithm: "sha512" }, currentSecret), reason: "signature_mismatch" },
-    ];
-    for (const { name, options, request: failing, reason } of cases) {
-      it(`rejects ${name} as ${reason}`, () => {
-        const result = hmacVerifier(options).verify(failing, NOW);
 
-        assert.equal(result.ok ? "ok" : result.reason, reason);
-      });
-    }
+    itRejects(hmacVerifier(timestamped), [
+      { name: "a request without the signature header", request: withHeader(request, "x-signature", undefined), reason: "missing_signature" },
+      { name: "a request without the timestamp header", request: withHeader(request, "x-timestamp", undefined), reason: "missing_signature" },
+      { name: "a value without the configured prefix", request: withHeader(request, "x-signature", hex), reason: "malformed_signature" },
+      { name: "a value that is not hex", request: withHeader(request, "x-signature", `sha256=${hex.slice(2)}xy`), reason: "malformed_signature" },
+      { name: "a non-numeric timestamp", request: withHeader(request, "x-timestamp", "soon"), reason: "malformed_signature" },
+      { name: "a negative timestamp", request: withHeader(request, "x-timestamp", `-${NOW_SECONDS}`), reason: "malformed_signature" },
+      { name: "a signature of the wrong length", request: withHeader(request, "x-signature", `sha256=${hex.slice(0, 32)}`), reason: "signature_mismatch" },
+      { name: "a signature by another secret", request: signed(timestamped, "another-secret", EVENT_BODY, NOW_SECONDS), reason: "signature_mismatch" },
+    ]);
+  });
+
+  describe("failures with a bare base64 signature", () => {
+    const base64Options: HmacSchemeOptions = { header: "x-signature", algorithm: "sha256", encoding: "base64" };
+    const request = signed(base64Options, currentSecret);
+
+    itRejects(hmacVerifier(base64Options), [
+      { name: "a value that is not base64", request: withHeader(request, "x-signature", "not base64!"), reason: "malformed_signature" },
+      { name: "a signature of sha512 where sha256 is configured", request: signed({ ...base64Options, algorithm: "sha512" }, currentSecret), reason: "signature_mismatch" },
+    ]);
   });
 });

@@ -9,11 +9,13 @@ import {
   NOW_SECONDS,
   TOLERANCE_SECONDS,
   header,
+  itRejects,
   signedRequest,
   standardSecrets,
   standardWebhookHeaders,
   standardWebhookRequest,
   withHeader,
+  type RejectionCase,
 } from "./fixtures.ts";
 
 const [currentSecret = "", previousSecret = ""] = standardSecrets;
@@ -51,14 +53,6 @@ describe("standard-webhooks verifier", () => {
   });
 
   describe("secret rotation", () => {
-    it("accepts a signature by either configured secret and reports which one matched", () => {
-      const byCurrent = verifier.verify(standardWebhookRequest(EVENT_BODY, currentSecret), NOW);
-      const byPrevious = verifier.verify(standardWebhookRequest(EVENT_BODY, previousSecret), NOW);
-
-      assert.equal(byCurrent.ok && byCurrent.secretIndex, 0);
-      assert.equal(byPrevious.ok && byPrevious.secretIndex, 1);
-    });
-
     it("accepts a header listing one v1 signature per secret", () => {
       const byCurrent = standardWebhookRequest(EVENT_BODY, currentSecret);
       const byPrevious = standardWebhookRequest(EVENT_BODY, previousSecret);

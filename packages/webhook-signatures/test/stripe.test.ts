@@ -2,18 +2,19 @@ import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import Stripe from "stripe";
 import { createVerifier } from "../src/index.ts";
-import type { SignedRequest } from "../src/index.ts";
 import {
   EVENT_BODY,
   NOW,
   NOW_SECONDS,
   TOLERANCE_SECONDS,
   header,
+  itRejects,
   signedRequest,
   stripeRequest,
   stripeSecrets,
   stripeSignature,
   withHeader,
+  type RejectionCase,
 } from "./fixtures.ts";
 
 const [currentSecret = "", previousSecret = ""] = stripeSecrets;
@@ -48,14 +49,6 @@ describe("stripe verifier", () => {
   });
 
   describe("secret rotation", () => {
-    it("accepts a signature by either configured secret and reports which one matched", () => {
-      const byCurrent = verifier.verify(stripeRequest(EVENT_BODY, currentSecret), NOW);
-      const byPrevious = verifier.verify(stripeRequest(EVENT_BODY, previousSecret), NOW);
-
-      assert.equal(byCurrent.ok && byCurrent.secretIndex, 0);
-      assert.equal(byPrevious.ok && byPrevious.secretIndex, 1);
-    });
-
     it("accepts a header with one v1 per secret, as Stripe sends while an old secret is still live", () => {
       const byCurrent = v1Of(stripeSignature(EVENT_BODY, currentSecret));
       const byPrevious = v1Of(stripeSignature(EVENT_BODY, previousSecret));

@@ -1,0 +1,101 @@
+// `npm test`: the stack up once, the hub prepared, then every workspace's type check and tests
+// through Turbo against the real services, ending in one summary line for the whole run.
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { InfraError } from "./errors.ts";
+import { repoRoot, stateFolder } from "./paths.ts";
+import { prepareHub } from "./prepare.ts";
+import { step } from "./progress.ts";
+import { down, up } from "./stack.ts";
+
+interface Tally {
+  passed: number;
+  failed: number;
+  skipped: number;
+  failures: string[];
+}
+
+function turbo(args: string[], env: NodeJS.ProcessEnv): number {
+  const result = spawnSync(join(repoRoot, "node_modules", ".bin", "turbo"), [...args, "--no-daemon"], { cwd: repoRoot, stdio: "inherit", env });
+  return result.status ?? 1;
+}
+
+function workspacesWithTests(): string[] {
+  const folders = ["infra", ...["packages", "services"].flatMap((parent) => {
+    const path = join(repoRoot, parent);
+    return existsSync(path) ? readdirSync(path).map((name) => join(parent, name)) : [];
+  })];
+  return folders
+    .map((folder) => join(repoRoot, folder, "package.json"))
+    .filter((file) => existsSync(file))
+    .map((file) => JSON.parse(readFileSync(file, "utf8")) as { name: string; scripts?: Record<string, string> })
+    .filter((pkg) => pkg.scripts?.test)
+    .map((pkg) => pkg.name);
+}
+
+function tallyResults(folder: string): Tally {
+  const tally: Tally = { passed: 0, failed: 0, skipped: 0, failures: [] };
+  for (const workspace of workspacesWithTests()) {
+    const file = join(folder, `${workspace.replace(/[^a-zA-Z0-9_-]+/g, "_")}.json`);
+    if (!existsSync(file)) {
+      tally.failed += 1;
+      tally.failures.push(`${workspace}: its test run ended without a report (crashed or was not run)`);
+      continue;
+    }
+    const result = JSON.parse(readFileSync(file, "utf8")) as Tally;
+    tally.passed += result.passed;
+    tally.failed += result.failed;
+    tally.skipped += result.skipped;
+    tally.failures.push(...result.failures.map((failure) => `${workspace}: ${failure}`));
+  }
+  return tally;
+}
+
+async function main(): Promise<number> {
+  const started = performance.now();
+  const stack = await up();
+  const keep = process.env.HOOKLOG_KEEP_STACK === "1";
+  try {
+    await prepareHub(stack.endpoints);
+    const results = stateFolder("test-results");
+    rmSync(results, { recursive: true, force: true });
+    stateFolder("test-results");
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      KAFKA_BROKERS: stack.endpoints.kafkaBrokers,
+      SCHEMA_REGISTRY_URL: stack.endpoints.schemaRegistryUrl,
+      DATABASE_URL: stack.endpoints.databaseUrl,
+      HOOKLOG_STATE_DIR: stack.endpoints.stateDir,
+      HOOKLOG_TEST_RESULTS: results,
+      TURBO_TELEMETRY_DISABLED: "1",
+    };
+
+    step("type-checking every workspace");
+    const typecheck = turbo(["run", "typecheck", "--output-logs=errors-only", "--concurrency=2"], env);
+    step("running every workspace's tests against the real stack");
+    // One workspace at a time: the machine has two cores, and one test restarts Kafka and the registry.
+    turbo(["run", "test", "--concurrency=1", "--continue", "--output-logs=full"], env);
+
+    const tally = tallyResults(results);
+    if (typecheck !== 0) tally.failures.unshift("type check failed (see the errors above)");
+    for (const failure of tally.failures) step(`FAILED ${failure}`);
+    step(`finished in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    console.log(`hooklog: ${tally.passed} passed, ${tally.failed} failed, ${tally.skipped} skipped`);
+    return typecheck === 0 && tally.failed === 0 ? 0 : 1;
+  } finally {
+    if (!keep && stack.started.length > 0) {
+      const stopped = await down(stack.started);
+      step(`stopped what this run started: ${stopped.join(", ")} (HOOKLOG_KEEP_STACK=1 keeps them)`);
+    }
+  }
+}
+
+try {
+  process.exitCode = await main();
+} catch (error) {
+  if (!(error instanceof InfraError)) throw error;
+  console.error(`hooklog: ${error.message}`);
+  console.error(`hooklog: what to do: ${error.hint}`);
+  process.exitCode = 1;
+}
