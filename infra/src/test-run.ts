@@ -17,7 +17,7 @@ interface Tally {
 }
 
 function turbo(args: string[], env: NodeJS.ProcessEnv): number {
-  const result = spawnSync(join(repoRoot, "node_modules", ".bin", "turbo"), [...args, "--no-daemon"], { cwd: repoRoot, stdio: "inherit", env });
+  const result = spawnSync(join(repoRoot, "node_modules", ".bin", "turbo"), [...args], { cwd: repoRoot, stdio: "inherit", env });
   return result.status ?? 1;
 }
 

@@ -10,8 +10,6 @@ export async function up(knex: Knex): Promise<void> {
     table.text("provider_event_id").notNullable();
     table.text("event_id").notNullable();
     table.text("topic").notNullable();
-    table.integer("partition").notNullable();
-    table.bigInteger("offset").notNullable();
     table.text("origin").notNullable();
     table.timestamp("accepted_at", { useTz: true }).notNullable().defaultTo(knex.fn.now());
     table.primary(["source", "provider_event_id"]);

@@ -1,0 +1,77 @@
+// `npm start`: the stack up, the hub prepared, every service started; Ctrl-C stops it all in order.
+import { loadSources } from "@hooklog/sources";
+import { developmentSecrets } from "./dev-secrets.ts";
+import { InfraError } from "./errors.ts";
+import { logFile } from "./paths.ts";
+import { prepareHub } from "./prepare.ts";
+import { step } from "./progress.ts";
+import { discoverServices, startService, stopService, type RunningService } from "./services.ts";
+import { down, up, type StackUp } from "./stack.ts";
+
+let stack: StackUp | undefined;
+let services: RunningService[] = [];
+let stopping = false;
+
+async function stopAll(exitCode: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    step("stopping services...");
+    await Promise.all(services.map((service) => stopService(service)));
+    if (stack && stack.started.length > 0) {
+      const stopped = await down(stack.started);
+      step(`stopped ${stopped.join(", ")}; data kept in ${stack.endpoints.stateDir}`);
+    }
+  }
+  process.exit(exitCode);
+}
+
+async function main(): Promise<void> {
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void stopAll(0));
+  stack = await up();
+  await prepareHub(stack.endpoints);
+
+  const sources = loadSources();
+  const secrets = developmentSecrets(sources);
+  for (const [variable, secret] of Object.entries(secrets)) {
+    step(`development secret ${variable}=${secret} (generated once, kept in .hooklog/dev-secrets.json; set ${variable} to use your own)`);
+  }
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...secrets,
+    KAFKA_BROKERS: stack.endpoints.kafkaBrokers,
+    SCHEMA_REGISTRY_URL: stack.endpoints.schemaRegistryUrl,
+    DATABASE_URL: stack.endpoints.databaseUrl,
+  };
+  services = discoverServices().map((name) => startService(name, env));
+  for (const service of services) {
+    void service.exited.then((code) => {
+      if (stopping) return;
+      step(`service ${service.name} exited (code ${code}); stopping the hub`);
+      void stopAll(1);
+    });
+  }
+
+  const ingestPort = process.env.INGEST_PORT ?? "3000";
+  console.log("");
+  console.log("Hooklog is running. Ctrl-C stops it.");
+  console.log(`  webhooks   ${sources.map((source) => `http://127.0.0.1:${ingestPort}/webhooks/${source.name}`).join("\n             ")}`);
+  console.log(`  kafka      ${stack.endpoints.kafkaBrokers} (Apache Kafka ${stack.endpoints.kafkaVersion}, KRaft)`);
+  console.log(`  registry   ${stack.endpoints.schemaRegistryUrl}`);
+  console.log(`  postgres   ${stack.endpoints.databaseUrl.replace(/:[^:@/]+@/, ":***@")} (${stack.endpoints.postgres})`);
+  console.log(`  services   ${services.map((service) => service.name).join(", ") || "(none yet)"}`);
+  console.log(`  state      ${stack.endpoints.stateDir}`);
+  console.log(`  logs       ${logFile("kafka")}, ${logFile("registry")}`);
+}
+
+try {
+  await main();
+} catch (error) {
+  if (error instanceof InfraError) {
+    console.error(`hooklog: ${error.message}`);
+    console.error(`hooklog: what to do: ${error.hint}`);
+  } else {
+    console.error(error);
+  }
+  await stopAll(1);
+}
