@@ -1,0 +1,109 @@
+import { strict as assert } from "node:assert";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { describe, it } from "node:test";
+import { secretEnvVar } from "@hooklog/sources";
+import { parse } from "yaml";
+import { discoverServices } from "../src/services.ts";
+
+const repoRoot = resolve(import.meta.dirname, "..", "..");
+
+const commonVariables = ["KAFKA_BROKERS", "SCHEMA_REGISTRY_URL", "DATABASE_URL", "OTEL_EXPORTER_OTLP_ENDPOINT", "LOG_LEVEL", "HOOKLOG_CONFIG"];
+const infrastructure = ["kafka", "schema-registry", "postgres", "otel-collector", "jaeger"];
+
+interface ComposeService {
+  image?: string;
+  environment?: Record<string, unknown> | string[];
+}
+
+function readYaml(file: string): unknown {
+  // merge: the services take their common settings from x-hooklog-env through `<<:`.
+  return parse(readFileSync(resolve(repoRoot, file), "utf8"), { merge: true });
+}
+
+function composeServices(): Record<string, ComposeService> {
+  const compose = readYaml("docker-compose.yml") as { services?: Record<string, ComposeService> };
+  assert.ok(compose.services, "docker-compose.yml has a services: section");
+  return compose.services;
+}
+
+/** A service's environment as a map, whichever of the two forms compose allows it was written in. */
+function environmentOf(services: Record<string, ComposeService>, name: string): Map<string, string> {
+  const service = services[name];
+  assert.ok(service, `docker-compose.yml has a service named ${name}`);
+  const entries = Array.isArray(service.environment)
+    ? service.environment.map((entry): [string, string] => {
+        const [key = "", ...value] = entry.split("=");
+        return [key, value.join("=")];
+      })
+    : Object.entries(service.environment ?? {}).map(([key, value]): [string, string] => [key, String(value ?? "")]);
+  return new Map(entries);
+}
+
+/** What every Hooklog service should run as; ingest alone while services/ has no started folder yet. */
+function hooklogServiceNames(): string[] {
+  const discovered = discoverServices();
+  return discovered.length > 0 ? discovered : ["ingest"];
+}
+
+function hostOf(address: string): string {
+  return address.includes("://") ? new URL(address).hostname : (address.split(":")[0] ?? "");
+}
+
+describe("docker-compose.yml", () => {
+  it("runs every folder of services/ that has a start script, as a compose service of the same name", () => {
+    const services = composeServices();
+
+    const missing = discoverServices().filter((name) => !(name in services));
+
+    assert.deepEqual(missing, [], `services/ folders with no compose service: ${missing.join(", ")}`);
+    assert.ok("ingest" in services, "ingest is always there");
+  });
+
+  it("gives every Hooklog service the common settings, pointing at services of the same file", () => {
+    const services = composeServices();
+
+    for (const name of hooklogServiceNames()) {
+      const environment = environmentOf(services, name);
+      for (const variable of commonVariables) {
+        assert.ok(environment.get(variable), `${name} sets ${variable}`);
+      }
+      const brokers = environment.get("KAFKA_BROKERS")?.split(",") ?? [];
+      const urls = ["SCHEMA_REGISTRY_URL", "DATABASE_URL", "OTEL_EXPORTER_OTLP_ENDPOINT"].map((variable) => environment.get(variable) ?? "");
+      for (const address of [...brokers, ...urls]) {
+        assert.ok(hostOf(address) in services, `${name}: ${address} names a service of docker-compose.yml`);
+      }
+    }
+  });
+
+  it("gives ingest its port and, passed through from the host, one webhook secret for each source in hooklog.config.yaml", () => {
+    const config = readYaml("hooklog.config.yaml") as { sources?: Record<string, unknown> };
+    assert.ok(config.sources, "hooklog.config.yaml has a sources: section");
+
+    const environment = environmentOf(composeServices(), "ingest");
+
+    assert.ok(environment.get("INGEST_PORT"), "ingest sets INGEST_PORT");
+    for (const variable of Object.keys(config.sources).map(secretEnvVar)) {
+      // Never a literal, nor a default: a secret written here would be committed.
+      assert.match(environment.get(variable) ?? "(unset)", new RegExp(`^\\$\\{${variable}(:?\\?[^}]*)?\\}$`), `ingest takes ${variable} from the host`);
+    }
+  });
+
+  it("runs Kafka, the schema registry, Postgres, the OpenTelemetry collector and Jaeger", () => {
+    const services = composeServices();
+
+    const missing = infrastructure.filter((name) => !(name in services));
+
+    assert.deepEqual(missing, []);
+  });
+
+  it("runs Kafka in KRaft mode, as broker and controller, with no ZooKeeper", () => {
+    const services = composeServices();
+
+    const roles = environmentOf(services, "kafka").get("KAFKA_PROCESS_ROLES")?.split(",").map((role) => role.trim()) ?? [];
+    const zookeepers = Object.entries(services).filter(([name, service]) => /zookeeper/i.test(`${name} ${service.image ?? ""}`));
+
+    assert.deepEqual(roles.sort(), ["broker", "controller"]);
+    assert.deepEqual(zookeepers, []);
+  });
+});

@@ -1,0 +1,142 @@
+import { randomUUID } from "node:crypto";
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from "express";
+import type { Logger } from "@hooklog/logging";
+import { ingestWebhook, type IngestDeps, type IngestSource } from "./ingest.ts";
+import type { IngestMetrics } from "./metrics.ts";
+import { rejected, type IngestOutcome } from "./outcome.ts";
+import { RateLimiter } from "./rate-limiter.ts";
+
+export interface AppDeps extends IngestDeps {
+  sources: ReadonlyMap<string, IngestSource>;
+  metrics: IngestMetrics;
+  logger: Logger;
+  /** Kafka and the registry answer: what /readyz reports. */
+  ready: () => Promise<{ kafka: boolean; registry: boolean }>;
+}
+
+const JSON_TYPES = /^application\/([\w.+-]+\+)?json\b/;
+const FORM_TYPE = /^application\/x-www-form-urlencoded\b/;
+
+function acceptsContentType(source: IngestSource, contentType: string): boolean {
+  return JSON_TYPES.test(contentType) || (source.config.provider === "github" && FORM_TYPE.test(contentType));
+}
+
+function sendOutcome(response: Response, outcome: IngestOutcome): void {
+  switch (outcome.kind) {
+    case "accepted":
+      response.status(202).json({ status: "accepted", eventId: outcome.eventId });
+      return;
+    case "duplicate":
+      response.status(200).json({ status: "duplicate" });
+      return;
+    case "ignored":
+      response.status(200).json({ status: "ignored", reason: `event type ${outcome.type} is not accepted by this source` });
+      return;
+    case "rejected":
+      if (outcome.retryAfterSeconds !== undefined) response.setHeader("Retry-After", String(outcome.retryAfterSeconds));
+      response.status(outcome.status).json({ error: { code: outcome.code, message: outcome.message } });
+      return;
+    case "unavailable":
+      response.setHeader("Retry-After", String(outcome.retryAfterSeconds));
+      response.status(503).json({ error: { code: outcome.code, message: outcome.message } });
+      return;
+    default: {
+      const unknown: never = outcome;
+      throw new Error(`unhandled outcome ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+/** Builds the ingest app; main.ts only listens, so tests drive it on a port of their own. */
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable("x-powered-by");
+  const limiters = new Map([...deps.sources].flatMap(([name, source]) => (source.config.rateLimit ? [[name, new RateLimiter(source.config.rateLimit)] as const] : [])));
+  // One raw-body reader per source, each bounded by the source's limit; nothing parses the body before verification.
+  const bodyReaders = new Map<string, RequestHandler>(
+    [...deps.sources].map(([name, source]) => [name, express.raw({ type: () => true, limit: source.config.maxBodyBytes })]),
+  );
+
+  app.get("/healthz", (_request, response) => {
+    response.json({ status: "ok" });
+  });
+
+  app.get("/readyz", async (_request, response) => {
+    const checks = await deps.ready();
+    response.status(checks.kafka && checks.registry ? 200 : 503).json({ status: checks.kafka && checks.registry ? "ready" : "not ready", checks });
+  });
+
+  app.get("/metrics", async (_request, response) => {
+    response.setHeader("Content-Type", deps.metrics.registry.contentType);
+    response.send(await deps.metrics.registry.metrics());
+  });
+
+  app.post(
+    "/webhooks/:source",
+    (request: Request<{ source: string }>, response: Response, next: NextFunction) => {
+      const requestId = request.header("x-request-id") ?? randomUUID();
+      response.locals.requestId = requestId;
+      const source = deps.sources.get(request.params.source);
+      if (!source) {
+        deps.metrics.rejected.inc({ source: "(unknown)", reason: "unknown_source" });
+        sendOutcome(response, rejected(404, "unknown_source", "No webhook source of that name is configured."));
+        return;
+      }
+      deps.metrics.received.inc({ source: source.config.name });
+      const contentType = (request.header("content-type") ?? "").toLowerCase();
+      let early: IngestOutcome | undefined;
+      if (!acceptsContentType(source, contentType)) {
+        early = rejected(415, "unsupported_content_type", `Content-Type must be application/json${source.config.provider === "github" ? " or application/x-www-form-urlencoded" : ""}.`);
+      } else {
+        const allowed = limiters.get(source.config.name)?.take();
+        if (allowed && !allowed.allowed) early = rejected(429, "rate_limited", "Too many requests for this source; retry after the given delay.", allowed.retryAfterSeconds);
+      }
+      if (early) {
+        finish(deps, response, source.config.name, requestId, early);
+        return;
+      }
+      response.locals.source = source;
+      bodyReaders.get(source.config.name)?.(request, response, next);
+    },
+    async (request: Request, response: Response) => {
+      const source = response.locals.source as IngestSource;
+      const requestId = response.locals.requestId as string;
+      const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const headers: Record<string, string | undefined> = {};
+      for (const [name, value] of Object.entries(request.headers)) headers[name] = Array.isArray(value) ? value.join(", ") : value;
+      const outcome = await ingestWebhook(source, { rawBody, headers, contentType: (request.header("content-type") ?? "").toLowerCase(), requestId }, deps);
+      finish(deps, response, source.config.name, requestId, outcome);
+    },
+  );
+
+  app.use((_request: Request, response: Response) => {
+    response.status(404).json({ error: { code: "not_found", message: "Webhooks are received at POST /webhooks/<source>." } });
+  });
+
+  // Body-reading failures: too large, aborted, an encoding we cannot read.
+  app.use((error: { type?: string; status?: number }, _request: Request, response: Response, _next: NextFunction) => {
+    const source = (response.locals.source as IngestSource | undefined)?.config.name ?? "(unknown)";
+    const requestId = (response.locals.requestId as string | undefined) ?? "-";
+    const outcome =
+      error.type === "entity.too.large"
+        ? rejected(413, "body_too_large", "The body is larger than this source accepts.")
+        : error.type === "encoding.unsupported"
+          ? rejected(415, "unsupported_content_encoding", "The body's Content-Encoding is not supported.")
+          : rejected(400, "unreadable_body", "The request body could not be read.");
+    finish(deps, response, source, requestId, outcome);
+  });
+
+  return app;
+}
+
+function finish(deps: AppDeps, response: Response, source: string, requestId: string, outcome: IngestOutcome): void {
+  if (outcome.kind === "accepted") deps.metrics.accepted.inc({ source });
+  else if (outcome.kind === "duplicate") deps.metrics.duplicates.inc({ source });
+  else if (outcome.kind === "ignored") deps.metrics.ignored.inc({ source });
+  else {
+    deps.metrics.rejected.inc({ source, reason: outcome.code });
+    // Source, reason and request id only: never the secret, never the unverified body.
+    deps.logger.warn({ source, reason: outcome.code, requestId, status: outcome.kind === "rejected" ? outcome.status : 503 }, "webhook rejected");
+  }
+  sendOutcome(response, outcome);
+}

@@ -1,0 +1,30 @@
+import type { RateLimit } from "@hooklog/sources";
+
+/** A token bucket per source: `requestsPerSecond` sustained, `burst` (default one second's worth) at once. */
+export class RateLimiter {
+  readonly #rate: number;
+  readonly #burst: number;
+  readonly #now: () => number;
+  #tokens: number;
+  #updatedAt: number;
+
+  constructor(limit: RateLimit, now: () => number = Date.now) {
+    this.#rate = limit.requestsPerSecond;
+    this.#burst = limit.burst ?? Math.max(1, Math.ceil(limit.requestsPerSecond));
+    this.#now = now;
+    this.#tokens = this.#burst;
+    this.#updatedAt = now();
+  }
+
+  /** Takes a token, or says after how many whole seconds one will be there. */
+  take(): { allowed: true } | { allowed: false; retryAfterSeconds: number } {
+    const now = this.#now();
+    this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#updatedAt) / 1000) * this.#rate);
+    this.#updatedAt = now;
+    if (this.#tokens >= 1) {
+      this.#tokens -= 1;
+      return { allowed: true };
+    }
+    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - this.#tokens) / this.#rate)) };
+  }
+}

@@ -1,0 +1,111 @@
+import type { Express } from "express";
+import { connectDatabase } from "@hooklog/db";
+import { SchemaRegistryClient, createIdempotentProducer, createKafka, type RecordCodec } from "@hooklog/kafka";
+import type { Logger } from "@hooklog/logging";
+import { webhookEventCodec, type WebhookEvent } from "@hooklog/schemas";
+import type { SourceConfig } from "@hooklog/sources";
+import { createVerifier, type VerifierSpec } from "@hooklog/webhook-signatures";
+import { createApp } from "./app.ts";
+import type { IngestConfig } from "./config.ts";
+import { DedupLedger } from "./dedup-ledger.ts";
+import type { IngestSource } from "./ingest.ts";
+import { createIngestMetrics } from "./metrics.ts";
+import { BatchPublisher } from "./publisher.ts";
+
+function verifierSpec(source: SourceConfig): VerifierSpec {
+  switch (source.provider) {
+    case "stripe":
+      return { provider: "stripe", secrets: source.secrets, toleranceSeconds: source.toleranceSeconds };
+    case "github":
+      return { provider: "github", secrets: source.secrets };
+    case "standard-webhooks":
+      return { provider: "standard-webhooks", secrets: source.secrets, toleranceSeconds: source.toleranceSeconds };
+    case "hmac":
+      if (!source.hmac) throw new Error(`source ${source.name}: provider hmac needs an hmac block`);
+      return { provider: "hmac", secrets: source.secrets, toleranceSeconds: source.toleranceSeconds, hmac: source.hmac };
+    default: {
+      const unknown: never = source.provider;
+      throw new Error(`no verifier for provider ${String(unknown)}`);
+    }
+  }
+}
+
+/** Registers with the registry on first use and keeps the codec; a failed attempt is retried next time. */
+function lazyCodec(registry: SchemaRegistryClient, topic: string): () => Promise<RecordCodec<WebhookEvent>> {
+  let codec: Promise<RecordCodec<WebhookEvent>> | undefined;
+  return () => {
+    codec ??= webhookEventCodec(registry, topic).catch((error: unknown) => {
+      codec = undefined;
+      throw error;
+    });
+    return codec;
+  };
+}
+
+export interface IngestService {
+  app: Express;
+  /** Connects the producer; call before listening. */
+  start(): Promise<void>;
+  /** Waits for in-flight events, flushes the producer, closes connections. */
+  stop(): Promise<void>;
+}
+
+/** Wires ingest from its config: the app and everything it needs, nothing listening yet. */
+export function createIngestService(config: IngestConfig, logger: Logger): IngestService {
+  const kafka = createKafka({
+    clientId: "hooklog-ingest",
+    brokers: config.KAFKA_BROKERS,
+    logger,
+    // A request is waiting: fail within seconds and answer 503, the provider retries.
+    requestTimeoutMs: 5000,
+    retries: 2,
+  });
+  const producer = createIdempotentProducer(kafka);
+  const registry = new SchemaRegistryClient(config.SCHEMA_REGISTRY_URL);
+  const db = connectDatabase(config.DATABASE_URL, { applicationName: "hooklog-ingest", poolMax: 10 });
+  const metrics = createIngestMetrics();
+  const ledger = new DedupLedger(db, config.INGEST_DEDUP_RETENTION_HOURS);
+  const publisher = new BatchPublisher(producer, { maxBatch: config.INGEST_BATCH_MAX, onBatch: (size) => metrics.batchSize.observe(size) });
+  const sources = new Map<string, IngestSource>(
+    config.sources.map((source) => [source.name, { config: source, verifier: createVerifier(verifierSpec(source)), codec: lazyCodec(registry, source.topic) }]),
+  );
+  const admin = kafka.admin();
+  let purgeTimer: NodeJS.Timeout | undefined;
+
+  const app = createApp({
+    sources,
+    publisher,
+    ledger,
+    metrics,
+    logger,
+    produceTimeoutMs: config.INGEST_PRODUCE_TIMEOUT_MS,
+    ready: async () => {
+      const [kafkaOk, registryOk] = await Promise.all([
+        admin.describeCluster().then(() => true, () => false),
+        fetch(`${registry.url}/subjects`, { signal: AbortSignal.timeout(2000) }).then((response) => response.ok, () => false),
+      ]);
+      return { kafka: kafkaOk, registry: registryOk };
+    },
+  });
+
+  return {
+    app,
+    async start() {
+      await producer.connect();
+      await admin.connect();
+      // Warm the codecs so the first request does not pay for registration; failures retry lazily.
+      await Promise.allSettled([...sources.values()].map((source) => source.codec()));
+      purgeTimer = setInterval(() => {
+        ledger.purge().catch((error: unknown) => logger.warn({ err: error }, "purging old deduplication ids failed; will retry"));
+      }, 60 * 60 * 1000).unref();
+    },
+    async stop() {
+      clearInterval(purgeTimer);
+      await publisher.drain();
+      await ledger.drain();
+      await producer.disconnect();
+      await admin.disconnect();
+      await db.destroy();
+    },
+  };
+}
