@@ -1,4 +1,4 @@
-import type { Kafka, Producer } from "kafkajs";
+import { Partitioners, type Kafka, type Producer } from "kafkajs";
 
 export interface IdempotentProducerOptions {
   /** Set for a transactional producer; must be stable per producing instance. */
@@ -14,6 +14,8 @@ export function createIdempotentProducer(kafka: Kafka, options: IdempotentProduc
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
+    // Java-compatible murmur2 partitioning (kafkajs 2's default), named so kafkajs does not warn.
+    createPartitioner: Partitioners.DefaultPartitioner,
     ...(options.transactionalId ? { transactionalId: options.transactionalId } : {}),
   });
 }

@@ -113,16 +113,19 @@ export function createApp(deps: AppDeps): express.Express {
     response.status(404).json({ error: { code: "not_found", message: "Webhooks are received at POST /webhooks/<source>." } });
   });
 
-  // Body-reading failures: too large, aborted, an encoding we cannot read.
+  // Body-reading failures (too large, aborted, an encoding we cannot read) are the sender's; anything
+  // else is ours: 503 so the provider retries, and the error logged with the request id.
   app.use((error: { type?: string; status?: number }, _request: Request, response: Response, _next: NextFunction) => {
     const source = (response.locals.source as IngestSource | undefined)?.config.name ?? "(unknown)";
     const requestId = (response.locals.requestId as string | undefined) ?? "-";
-    const outcome =
-      error.type === "entity.too.large"
-        ? rejected(413, "body_too_large", "The body is larger than this source accepts.")
-        : error.type === "encoding.unsupported"
-          ? rejected(415, "unsupported_content_encoding", "The body's Content-Encoding is not supported.")
-          : rejected(400, "unreadable_body", "The request body could not be read.");
+    let outcome: IngestOutcome;
+    if (error.type === "entity.too.large") outcome = rejected(413, "body_too_large", "The body is larger than this source accepts.");
+    else if (error.type === "encoding.unsupported") outcome = rejected(415, "unsupported_content_encoding", "The body's Content-Encoding is not supported.");
+    else if (error.type !== undefined) outcome = rejected(400, "unreadable_body", "The request body could not be read.");
+    else {
+      deps.logger.error({ err: error, source, requestId }, "ingest failed on a request");
+      outcome = { kind: "unavailable", code: "internal_error", message: "Ingest failed to take the event; retry later.", retryAfterSeconds: 5 };
+    }
     finish(deps, response, source, requestId, outcome);
   });
 

@@ -1,5 +1,5 @@
 import type { Express } from "express";
-import { connectDatabase } from "@hooklog/db";
+import { connectDatabase, migrateLatest } from "@hooklog/db";
 import { SchemaRegistryClient, createIdempotentProducer, createKafka, type RecordCodec } from "@hooklog/kafka";
 import type { Logger } from "@hooklog/logging";
 import { webhookEventCodec, type WebhookEvent } from "@hooklog/schemas";
@@ -56,9 +56,8 @@ export function createIngestService(config: IngestConfig, logger: Logger): Inges
     clientId: "hooklog-ingest",
     brokers: config.KAFKA_BROKERS,
     logger,
-    // A request is waiting: fail within seconds and answer 503, the provider retries.
+    // A request is waiting; INGEST_PRODUCE_TIMEOUT_MS answers 503 first if Kafka stays away.
     requestTimeoutMs: 5000,
-    retries: 2,
   });
   const producer = createIdempotentProducer(kafka);
   const registry = new SchemaRegistryClient(config.SCHEMA_REGISTRY_URL);
@@ -91,6 +90,7 @@ export function createIngestService(config: IngestConfig, logger: Logger): Inges
   return {
     app,
     async start() {
+      await migrateLatest(db);
       await producer.connect();
       await admin.connect();
       // Warm the codecs so the first request does not pay for registration; failures retry lazily.
