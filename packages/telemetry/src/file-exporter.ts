@@ -13,6 +13,7 @@ export interface SpanRecord {
   links: Array<{ traceId: string; spanId: string }>;
   attributes: Record<string, unknown>;
   status: number;
+  durationMs: number;
 }
 
 export class FileSpanExporter implements SpanExporter {
@@ -34,6 +35,7 @@ export class FileSpanExporter implements SpanExporter {
         links: span.links.map((link) => ({ traceId: link.context.traceId, spanId: link.context.spanId })),
         attributes: { ...span.attributes },
         status: span.status.code,
+        durationMs: span.duration[0] * 1000 + span.duration[1] / 1e6,
       };
       return `${JSON.stringify(record)}\n`;
     });

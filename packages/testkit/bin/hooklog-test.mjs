@@ -14,6 +14,8 @@ const args = [
   // kafkajs 2.2.4 schedules a timer with a negative delay on Node 24; harmless, and noisy in every report.
   "--disable-warning=TimeoutNegativeWarning",
   "--test-timeout=180000",
+  // Files run one at a time: some tests stop and restart the shared Kafka, and the machine has two cores.
+  "--test-concurrency=1",
   "--test-reporter=spec",
   "--test-reporter-destination=stdout",
 ];

@@ -61,7 +61,9 @@ export function createIngestService(config: IngestConfig, logger: Logger): Inges
   });
   const producer = createIdempotentProducer(kafka);
   const registry = new SchemaRegistryClient(config.SCHEMA_REGISTRY_URL);
-  const db = connectDatabase(config.DATABASE_URL, { applicationName: "hooklog-ingest", poolMax: 10 });
+  // Ingest writes only the dedup ledger: a row lost in a Postgres crash costs at most one duplicate
+  // later (Kafka holds the events), so its commits need not wait for the disk.
+  const db = connectDatabase(config.DATABASE_URL, { applicationName: "hooklog-ingest", poolMax: 10, synchronousCommit: false });
   const metrics = createIngestMetrics();
   const ledger = new DedupLedger(db, config.INGEST_DEDUP_RETENTION_HOURS);
   const publisher = new BatchPublisher(producer, { maxBatch: config.INGEST_BATCH_MAX, onBatch: (size) => metrics.batchSize.observe(size) });

@@ -1,0 +1,167 @@
+// npm run bench:ingest — ingest against two baselines measured in the same run on the same machine:
+// (a) a bare node:http server, (b) a naive express + kafkajs service awaiting its own send per request,
+// (c) Hooklog ingest with the real Kafka and registry. Each server runs in its own process;
+// autocannon drives it from this one with 1 KiB Stripe-signed payloads, a fresh event id per request.
+import { fork, type ChildProcess } from "node:child_process";
+import { createHmac, randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import autocannon from "autocannon";
+import { up } from "@hooklog/infra";
+import { createKafka, ensureTopics } from "@hooklog/kafka";
+
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const SECRET = `whsec_${randomBytes(16).toString("hex")}`;
+const runId = randomBytes(3).toString("hex");
+const here = import.meta.dirname;
+
+function signedStripeRequest(sequence: number): { body: string; headers: Record<string, string> } {
+  const event = {
+    id: `evt_bench_${runId}_${sequence}_${randomBytes(4).toString("hex")}`,
+    object: "event",
+    type: "invoice.paid",
+    created: Math.floor(Date.now() / 1000),
+    data: { object: { id: `in_${sequence % 1000}`, object: "invoice", amount_paid: 4200, currency: "eur" } },
+    padding: "",
+  };
+  event.padding = "x".repeat(Math.max(0, 1024 - JSON.stringify(event).length));
+  const body = JSON.stringify(event);
+  const t = Math.floor(Date.now() / 1000);
+  const v1 = createHmac("sha256", SECRET).update(`${t}.${body}`).digest("hex");
+  return { body, headers: { "content-type": "application/json", "stripe-signature": `t=${t},v1=${v1}` } };
+}
+
+interface Measured {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+async function load(url: string, overallRate?: number): Promise<Measured> {
+  let sequence = 0;
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: DURATION_S,
+    ...(overallRate ? { overallRate } : {}),
+    requests: [
+      {
+        method: "POST",
+        path: "/webhooks/stripe",
+        setupRequest: (request) => {
+          const signed = signedStripeRequest(sequence++);
+          return { ...request, body: signed.body, headers: { ...request.headers, ...signed.headers } };
+        },
+      },
+    ],
+  });
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts };
+}
+
+function start(script: string, env: NodeJS.ProcessEnv, execArgv: string[] = []): Promise<ChildProcess> {
+  const child = fork(script, [], { env: { ...process.env, ...env }, execArgv: ["--disable-warning=TimeoutNegativeWarning", ...execArgv], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  return new Promise((resolve, reject) => {
+    child.once("message", () => resolve(child));
+    child.once("exit", (code) => reject(new Error(`${script} exited with ${code} before it was ready`)));
+  });
+}
+
+async function waitReady(url: string): Promise<void> {
+  for (let attempt = 0; attempt < 120; attempt += 1) {
+    const ok = await fetch(`${url}/readyz`).then((response) => response.ok, () => false);
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`ingest at ${url} did not become ready`);
+}
+
+function peakRssMiB(pid: number): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return match?.[1] ? Number(match[1]) / 1024 : Number.NaN;
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  await exited;
+}
+
+const row = (name: string, m: Measured): string =>
+  `${name.padEnd(34)} ${m.rps.toFixed(0).padStart(8)} req/s   p50 ${String(m.p50).padStart(4)} ms   p99 ${String(m.p99).padStart(4)} ms   non-2xx ${m.non2xx}   errors ${m.errors}`;
+
+const { endpoints } = await up();
+const kafka = createKafka({ clientId: "bench", brokers: endpoints.kafkaBrokers.split(",") });
+const ingestTopic = `bench.webhooks.stripe.${runId}`;
+const naiveTopic = `bench.naive.stripe.${runId}`;
+await ensureTopics(kafka, [
+  { name: ingestTopic, partitions: 6 },
+  { name: naiveTopic, partitions: 6 },
+]);
+const folder = mkdtempSync(join(tmpdir(), "hooklog-bench-"));
+const configFile = join(folder, "hooklog.config.yaml");
+writeFileSync(configFile, `sources:\n  stripe:\n    provider: stripe\n    topic: ${ingestTopic}\n`);
+
+console.log(`bench:ingest — ${DURATION_S} s per run, ${CONNECTIONS} connections, 1 KiB Stripe-signed events, Kafka ${endpoints.kafkaVersion}`);
+
+// BENCH_ONLY=ingest skips the baselines (for profiling ingest alone; no ratios are printed then).
+const onlyIngest = process.env.BENCH_ONLY === "ingest";
+let a: Measured | undefined;
+let b: Measured | undefined;
+if (!onlyIngest) {
+  const bare = await start(join(here, "bare-server.ts"), { PORT: "3901" });
+  a = await load("http://127.0.0.1:3901");
+  await stop(bare);
+  console.log(row("(a) bare node:http", a));
+
+  const naive = await start(join(here, "naive-server.ts"), { PORT: "3902", KAFKA_BROKERS: endpoints.kafkaBrokers, TOPIC: naiveTopic, SECRET });
+  b = await load("http://127.0.0.1:3902");
+  await stop(naive);
+  console.log(row("(b) naive express + kafkajs", b));
+}
+
+const ingestEnv = {
+  INGEST_PORT: "3903",
+  HOOKLOG_CONFIG: configFile,
+  STRIPE_WEBHOOK_SECRET: SECRET,
+  KAFKA_BROKERS: endpoints.kafkaBrokers,
+  SCHEMA_REGISTRY_URL: endpoints.schemaRegistryUrl,
+  DATABASE_URL: endpoints.databaseUrl,
+  LOG_LEVEL: "warn",
+};
+const ingest = fork(join(here, "..", "src", "main.ts"), [], {
+  cwd: join(here, ".."),
+  env: { ...process.env, ...ingestEnv },
+  execArgv: [
+    "--disable-warning=TimeoutNegativeWarning",
+    "--import",
+    "@hooklog/telemetry/register",
+    ...(process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []),
+  ],
+  stdio: ["ignore", "inherit", "inherit", "ipc"],
+});
+await waitReady("http://127.0.0.1:3903");
+const c = await load("http://127.0.0.1:3903");
+console.log(row("(c) hooklog ingest", c));
+const half = await load("http://127.0.0.1:3903", Math.max(1, Math.floor(c.rps / 2)));
+console.log(row(`(c) at half its max (${Math.floor(c.rps / 2)} req/s)`, half));
+const rss = ingest.pid ? peakRssMiB(ingest.pid) : Number.NaN;
+const metricsText = await (await fetch("http://127.0.0.1:3903/metrics")).text();
+const metric = (name: string): number => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(metricsText)?.[1] ?? Number.NaN);
+const meanBatch = metric("hooklog_ingest_batch_size_sum") / metric("hooklog_ingest_batch_size_count");
+const meanProduceMs = (1000 * metric("hooklog_ingest_produce_seconds_sum")) / metric("hooklog_ingest_produce_seconds_count");
+await stop(ingest);
+
+console.log("");
+if (a && b) {
+  const ca = c.rps / a.rps;
+  const cb = c.rps / b.rps;
+  console.log(`c/a = ${ca.toFixed(2)} (target >= 0.2: ${ca >= 0.2 ? "met" : "NOT met"})`);
+  console.log(`c/b = ${cb.toFixed(2)} (target >= 5: ${cb >= 5 ? "met" : "NOT met"})`);
+}
+console.log(`p99 at half of c's max = ${half.p99} ms (target < 50 ms: ${half.p99 < 50 ? "met" : "NOT met"})`);
+console.log(`ingest peak resident memory = ${rss.toFixed(0)} MiB`);
+console.log(`ingest mean events per Kafka produce request = ${meanBatch.toFixed(1)}, mean time to Kafka ack = ${meanProduceMs.toFixed(1)} ms`);

@@ -1,0 +1,180 @@
+// The one way these tests start ingest: a sources file of their own with unique source and topic
+// names, the real Kafka, registry and Postgres from the testkit, and the service on a free port.
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { SchemaRegistryClient, createKafka, ensureTopics, type IHeaders } from "@hooklog/kafka";
+import { createLogger } from "@hooklog/logging";
+import { webhookEventCodec, type WebhookEvent } from "@hooklog/schemas";
+import { secretEnvVar } from "@hooklog/sources";
+import { readTopic, testStack, uniqueName } from "@hooklog/testkit";
+import { loadIngestConfig, type IngestConfig } from "../src/config.ts";
+import { createIngestService, type IngestService } from "../src/service.ts";
+
+/** The sources every harness declares, by the role they play in the tests. */
+export type SourceRole = "stripe" | "github" | "standard" | "hmac" | "rotating" | "small" | "limited";
+
+export interface SourceUnderTest {
+  name: string;
+  topic: string;
+  /** What the source's secret variable holds, in order: index 0 is the current secret. */
+  secrets: readonly string[];
+}
+
+export const HMAC_OPTIONS = { header: "x-signature", algorithm: "sha256", encoding: "hex", prefix: "sha256=", timestampHeader: "x-timestamp" } as const;
+/** The body limit of the `small` source. */
+export const SMALL_BODY_LIMIT = 1024;
+/** The `limited` source lets one request through, then one per 100 s: far longer than a test file runs. */
+export const RATE_LIMIT = { requestsPerSecond: 0.01, burst: 1 } as const;
+
+const stripeSecret = (): string => `whsec_${randomBytes(16).toString("hex")}`;
+// Standard Webhooks secrets are base64 key bytes after the whsec_ prefix.
+const standardSecret = (): string => `whsec_${randomBytes(24).toString("base64")}`;
+const plainSecret = (): string => randomBytes(20).toString("hex");
+
+function declareSources(): Record<SourceRole, { provider: string; secrets: string[]; extra?: Record<string, unknown> }> {
+  return {
+    stripe: { provider: "stripe", secrets: [stripeSecret()] },
+    github: { provider: "github", secrets: [plainSecret()] },
+    standard: { provider: "standard-webhooks", secrets: [standardSecret()] },
+    hmac: { provider: "hmac", secrets: [plainSecret()], extra: { hmac: HMAC_OPTIONS } },
+    rotating: { provider: "stripe", secrets: [stripeSecret(), stripeSecret()] },
+    small: { provider: "stripe", secrets: [stripeSecret()], extra: { maxBodyBytes: SMALL_BODY_LIMIT } },
+    limited: { provider: "stripe", secrets: [stripeSecret()], extra: { rateLimit: RATE_LIMIT } },
+  };
+}
+
+export interface LogLine {
+  level: number;
+  msg: string;
+  [field: string]: unknown;
+}
+
+export interface TopicRecord {
+  key: string | undefined;
+  headers: IHeaders;
+  envelope: WebhookEvent;
+}
+
+export interface IngestHarness {
+  /** Base URL of the running ingest; changes on restart. */
+  readonly url: string;
+  readonly sources: Readonly<Record<SourceRole, SourceUnderTest>>;
+  /** Every line ingest has logged so far, parsed, and the raw text (to search for leaks). */
+  logLines(): LogLine[];
+  logText(): string;
+  /** Stops ingest and starts a new instance with the same configuration (and the same ledger). */
+  restart(): Promise<void>;
+  /** Reads the source's topic from the beginning and decodes every envelope with the registry's schema. */
+  readEnvelopes(role: SourceRole, options: { count: number; settleMs?: number; timeoutMs?: number }): Promise<TopicRecord[]>;
+  stop(): Promise<void>;
+}
+
+interface Running {
+  service: IngestService;
+  server: Server;
+  url: string;
+}
+
+async function startRunning(config: IngestConfig, destination: Writable): Promise<Running> {
+  const service = createIngestService(config, createLogger({ service: "ingest", level: "info", destination }));
+  await service.start();
+  const server = service.app.listen(0, "127.0.0.1");
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  return { service, server, url: `http://127.0.0.1:${port}` };
+}
+
+async function stopRunning(running: Running): Promise<void> {
+  const closed = new Promise<void>((resolve) => running.server.close(() => resolve()));
+  // fetch keeps connections alive; without this close() would wait for them to time out.
+  running.server.closeAllConnections();
+  await closed;
+  await running.service.stop();
+}
+
+export async function startIngest(): Promise<IngestHarness> {
+  const stack = await testStack();
+  const declared = declareSources();
+  const roles = Object.keys(declared) as SourceRole[];
+  const sources = {} as Record<SourceRole, SourceUnderTest>;
+  // Unique per run: the dedup ledger in the shared Postgres is keyed by source name.
+  for (const role of roles) sources[role] = { name: uniqueName(role), topic: uniqueName(`webhooks.${role}`), secrets: declared[role].secrets };
+
+  const directory = await mkdtemp(join(tmpdir(), "hooklog-ingest-test-"));
+  const configPath = join(directory, "hooklog.config.yaml");
+  const file = {
+    sources: Object.fromEntries(
+      roles.map((role) => [
+        sources[role].name,
+        { provider: declared[role].provider, topic: sources[role].topic, partitions: 3, ...declared[role].extra },
+      ]),
+    ),
+  };
+  // YAML is a superset of JSON, so the sources file is written as JSON.
+  await writeFile(configPath, JSON.stringify(file, null, 2));
+
+  const kafka = createKafka({ clientId: "ingest-test", brokers: stack.kafkaBrokers.split(",") });
+  await ensureTopics(kafka, Object.values(sources).map((source) => ({ name: source.topic, partitions: 3 })));
+
+  const config = loadIngestConfig({
+    ...process.env,
+    HOOKLOG_CONFIG: configPath,
+    KAFKA_BROKERS: stack.kafkaBrokers,
+    SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
+    DATABASE_URL: stack.databaseUrl,
+    LOG_LEVEL: "info",
+    INGEST_PRODUCE_TIMEOUT_MS: "10000",
+    ...Object.fromEntries(Object.values(sources).map((source) => [secretEnvVar(source.name), source.secrets.join(",")])),
+  });
+
+  const chunks: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(chunk.toString("utf8"));
+      done();
+    },
+  });
+  let running = await startRunning(config, destination);
+  const registry = new SchemaRegistryClient(stack.schemaRegistryUrl);
+
+  return {
+    get url() {
+      return running.url;
+    },
+    sources,
+    logText: () => chunks.join(""),
+    logLines: () =>
+      chunks
+        .join("")
+        .split("\n")
+        .filter((line) => line.length > 0)
+        .map((line) => JSON.parse(line) as LogLine),
+    async restart() {
+      await stopRunning(running);
+      running = await startRunning(config, destination);
+    },
+    async readEnvelopes(role, options) {
+      const { topic } = sources[role];
+      const codec = await webhookEventCodec(registry, topic);
+      const messages = await readTopic(stack.kafkaBrokers, topic, { settleMs: 2000, timeoutMs: 30_000, ...options });
+      return Promise.all(
+        messages.map(async (message) => {
+          if (!message.value) throw new Error(`a message on ${topic} has no value`);
+          return { key: message.key?.toString("utf8"), headers: message.headers, envelope: await codec.decode(message.value) };
+        }),
+      );
+    },
+    async stop() {
+      await stopRunning(running);
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
