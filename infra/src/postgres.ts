@@ -7,7 +7,6 @@ import { logFile, stateFolder } from "./paths.ts";
 import { timed } from "./progress.ts";
 
 export const APP_DATABASE = "hooklog";
-export const REGISTRY_DATABASE = "hooklog_registry";
 const EMBEDDED_NAME = "postgres";
 const EMBEDDED_MARKER = "embedded-postgres-daemon";
 
@@ -27,6 +26,7 @@ export interface PostgresEndpoint {
 
 function endpointFromUrl(kind: PostgresKind, url: string): PostgresEndpoint {
   const parsed = new URL(url);
+  const database = parsed.pathname.replace(/^\//, "") || APP_DATABASE;
   if (!parsed.protocol.startsWith("postgres")) {
     throw new InfraError("DATABASE_URL_INVALID", `DATABASE_URL must be a postgres:// URL (got protocol ${parsed.protocol}).`, "Set DATABASE_URL=postgres://user:password@host:5432/hooklog.");
   }
@@ -36,8 +36,9 @@ function endpointFromUrl(kind: PostgresKind, url: string): PostgresEndpoint {
     port: Number(parsed.port || 5432),
     user: decodeURIComponent(parsed.username || "postgres"),
     password: decodeURIComponent(parsed.password),
-    database: parsed.pathname.replace(/^\//, "") || APP_DATABASE,
-    registryDatabase: REGISTRY_DATABASE,
+    database,
+    // Beside the application's database, so two stacks on one server (a second checkout) stay apart.
+    registryDatabase: `${database}_registry`,
     url,
   };
 }
