@@ -1,7 +1,7 @@
 export { up, down, status, readStackFile } from "./stack.ts";
 export type { StackEndpoints, StackUp, ComponentStatus } from "./stack.ts";
-export { startKafka, stopKafka, kafkaVersion } from "./kafka.ts";
-export { startRegistry, stopRegistry } from "./registry.ts";
+export { startKafka, stopKafka, kafkaVersion, kafkaPid } from "./kafka.ts";
+export { startRegistry, stopRegistry, registryPid } from "./registry.ts";
 export { startPostgres } from "./postgres.ts";
 export { InfraError } from "./errors.ts";
 export { repoRoot, stateDir, logFile } from "./paths.ts";

@@ -26,7 +26,8 @@ function assertNoSignatureHeaders(headers: Record<string, string>): void {
   for (const name of Object.keys(headers)) assert.ok(!SIGNATURE_HEADERS.includes(name) && !/signature/i.test(name), `header ${name} was kept`);
 }
 
-describe("ingest accepts verified webhooks and writes them to Kafka", () => {
+// Each test posts to a source and topic of its own, so they run side by side.
+describe("ingest accepts verified webhooks and writes them to Kafka", { concurrency: true }, () => {
   let ingest: IngestHarness;
 
   before(async () => {
@@ -47,6 +48,7 @@ describe("ingest accepts verified webhooks and writes them to Kafka", () => {
 
     assert.equal(answer.status, 202);
     assert.deepEqual(answer.json, { status: "accepted", eventId: record.envelope.id });
+    assert.match(record.envelope.id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, "event ids are UUIDv7");
     assert.equal(record.key, objectId);
     assert.deepEqual(record.envelope.payload, Buffer.from(body, "utf8"));
     assert.equal(record.envelope.source, stripe.name);

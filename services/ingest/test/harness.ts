@@ -100,7 +100,8 @@ async function stopRunning(running: Running): Promise<void> {
   await running.service.stop();
 }
 
-export async function startIngest(): Promise<IngestHarness> {
+/** `env` overrides ingest settings, e.g. a short INGEST_PRODUCE_TIMEOUT_MS. */
+export async function startIngest(env: Record<string, string> = {}): Promise<IngestHarness> {
   const stack = await testStack();
   const declared = declareSources();
   const roles = Object.keys(declared) as SourceRole[];
@@ -133,6 +134,7 @@ export async function startIngest(): Promise<IngestHarness> {
     LOG_LEVEL: "info",
     INGEST_PRODUCE_TIMEOUT_MS: "10000",
     ...Object.fromEntries(Object.values(sources).map((source) => [secretEnvVar(source.name), source.secrets.join(",")])),
+    ...env,
   });
 
   const chunks: string[] = [];

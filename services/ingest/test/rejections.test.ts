@@ -5,7 +5,7 @@ import { githubDelivery, githubPullRequestBody, post, stripeDelivery, stripeEven
 import { RATE_LIMIT, SMALL_BODY_LIMIT, startIngest, type IngestHarness, type SourceRole } from "./harness.ts";
 
 interface RejectionCase {
-  does: string;
+  what: string;
   /** A configured source, or a name no source has. */
   source: SourceRole | { unknownName: string };
   status: number;
@@ -26,14 +26,14 @@ function withHeaders(delivery: Delivery, headers: Record<string, string | undefi
 
 const cases: RejectionCase[] = [
   {
-    does: "a Stripe event signed with a secret the source does not have",
+    what: "a Stripe event signed with a secret the source does not have",
     source: "stripe",
     status: 401,
     code: "signature_mismatch",
     delivery: (_ingest, marker) => stripeDelivery(markedBody(marker), `whsec_${randomBytes(16).toString("hex")}`),
   },
   {
-    does: "a Stripe event whose body was changed after signing",
+    what: "a Stripe event whose body was changed after signing",
     source: "stripe",
     status: 401,
     code: "signature_mismatch",
@@ -43,56 +43,56 @@ const cases: RejectionCase[] = [
     },
   },
   {
-    does: "a GitHub delivery signed with the wrong secret",
+    what: "a GitHub delivery signed with the wrong secret",
     source: "github",
     status: 401,
     code: "signature_mismatch",
     delivery: (_ingest, marker) => githubDelivery(githubPullRequestBody({ note: marker }).body, "not-the-github-secret", "pull_request"),
   },
   {
-    does: "a Stripe event without a Stripe-Signature header",
+    what: "a Stripe event without a Stripe-Signature header",
     source: "stripe",
     status: 401,
     code: "missing_signature",
     delivery: (ingest, marker) => withHeaders(stripeDelivery(markedBody(marker), secretOf(ingest, "stripe")), { "stripe-signature": undefined }),
   },
   {
-    does: "a Stripe event signed 301 seconds ago",
+    what: "a Stripe event signed 301 seconds ago",
     source: "stripe",
     status: 400,
     code: "timestamp_too_old",
     delivery: (ingest, marker) => stripeDelivery(markedBody(marker), secretOf(ingest, "stripe"), nowSeconds() - 301),
   },
   {
-    does: "a Stripe event signed six minutes in the future",
+    what: "a Stripe event signed six minutes in the future",
     source: "stripe",
     status: 400,
     code: "timestamp_in_future",
     delivery: (ingest, marker) => stripeDelivery(markedBody(marker), secretOf(ingest, "stripe"), nowSeconds() + 360),
   },
   {
-    does: "a Stripe-Signature header that is not t=…,v1=<hex>",
+    what: "a Stripe event whose Stripe-Signature header is not t=…,v1=<hex>",
     source: "stripe",
     status: 400,
     code: "malformed_signature",
     delivery: (ingest, marker) => withHeaders(stripeDelivery(markedBody(marker), secretOf(ingest, "stripe")), { "stripe-signature": `t=${nowSeconds()},v1=not-hex-at-all` }),
   },
   {
-    does: "a delivery to a source that is not configured",
+    what: "a delivery to a source that is not configured",
     source: { unknownName: "no-such-source" },
     status: 404,
     code: "unknown_source",
     delivery: (ingest, marker) => stripeDelivery(markedBody(marker), secretOf(ingest, "stripe")),
   },
   {
-    does: "a correctly signed body larger than the source's maxBodyBytes",
+    what: "a correctly signed body larger than the source's maxBodyBytes",
     source: "small",
     status: 413,
     code: "body_too_large",
     delivery: (ingest, marker) => stripeDelivery(markedBody(marker, { padding: "x".repeat(SMALL_BODY_LIMIT) }), secretOf(ingest, "small")),
   },
   {
-    does: "a correctly signed body sent as text/plain",
+    what: "a correctly signed body sent as text/plain",
     source: "stripe",
     status: 415,
     code: "unsupported_content_type",
@@ -106,11 +106,12 @@ describe("ingest rejects bad deliveries with a status, a JSON error and nothing 
 
   function assertErrorAnswer(answer: Answer, status: number, code: string, body: string, marker: string): void {
     assert.equal(answer.status, status, answer.text);
-    const json = answer.json as { error?: { code?: unknown; message?: unknown } };
-    assert.deepEqual(Object.keys(json), ["error"]);
-    assert.equal(json.error?.code, code);
-    assert.equal(typeof json.error?.message, "string");
-    assert.ok((json.error?.message as string).length > 0);
+    assert.match(answer.headers.get("content-type") ?? "", /^application\/json/);
+    const { error, ...rest } = answer.json as { error: { code: unknown; message: unknown } };
+    assert.deepEqual(rest, {}, "the answer holds only the error");
+    assert.deepEqual(Object.keys(error).sort(), ["code", "message"]);
+    assert.equal(error.code, code);
+    assert.ok(typeof error.message === "string" && error.message.length > 0, "the error has a message");
     for (const source of Object.values(ingest.sources)) for (const secret of source.secrets) assert.ok(!answer.text.includes(secret), "the answer contains a secret");
     assert.ok(!answer.text.includes(marker), "the answer echoes the posted body");
     assert.ok(!answer.text.includes(body));
@@ -132,7 +133,7 @@ describe("ingest rejects bad deliveries with a status, a JSON error and nothing 
   });
 
   for (const rejection of cases) {
-    it(`answers ${rejection.does} ${rejection.status} ${rejection.code}, echoing neither secret nor body`, async () => {
+    it(`answers ${rejection.what} ${rejection.status} ${rejection.code}, echoing neither secret nor body`, async () => {
       const marker = `do-not-echo-${randomBytes(6).toString("hex")}`;
       const delivery = await rejection.delivery(ingest, marker);
       const source = typeof rejection.source === "string" ? ingest.sources[rejection.source].name : rejection.source.unknownName;

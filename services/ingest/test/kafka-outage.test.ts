@@ -1,0 +1,46 @@
+import { strict as assert } from "node:assert";
+import { after, before, describe, it } from "node:test";
+import { kafkaPid, startKafka, stopKafka } from "@hooklog/infra";
+import { post, stripeDelivery, stripeEventBody } from "./deliveries.ts";
+import { startIngest, type IngestHarness } from "./harness.ts";
+
+// Stops the shared Kafka: only where infra runs it (never against an external cluster).
+const managed = kafkaPid() !== undefined;
+
+describe("ingest while Kafka is down", { skip: managed ? false : "Kafka is not run by infra here" }, () => {
+  let ingest: IngestHarness;
+
+  before(async () => {
+    ingest = await startIngest({ INGEST_PRODUCE_TIMEOUT_MS: "3000" });
+  });
+
+  after(async () => {
+    if (kafkaPid() === undefined) await startKafka();
+    await ingest?.stop();
+  });
+
+  it("answers 503 with Retry-After, never 2xx, and accepts again once Kafka is back, losing nothing", async () => {
+    const { stripe } = ingest.sources;
+    const secret = stripe.secrets[0] as string;
+    const during = stripeEventBody();
+
+    await stopKafka();
+    const refused = await post(ingest.url, stripe.name, stripeDelivery(during.body, secret));
+    assert.equal(refused.status, 503);
+    assert.equal((refused.json as { error: { code: string } }).error.code, "kafka_unavailable");
+    assert.ok(Number(refused.headers.get("retry-after")) > 0, "Retry-After tells the provider when to retry");
+
+    await startKafka();
+    const after = stripeEventBody();
+    const accepted = await post(ingest.url, stripe.name, stripeDelivery(after.body, secret));
+    // The provider retries the refused event; a late ack of the first attempt makes it a duplicate, never a loss.
+    const retried = await post(ingest.url, stripe.name, stripeDelivery(during.body, secret, Math.floor(Date.now() / 1000)));
+    assert.equal(accepted.status, 202);
+    assert.ok(retried.status === 202 || retried.status === 200, `retry answered ${retried.status}`);
+
+    const records = await ingest.readEnvelopes("stripe", { count: 2, settleMs: 3000, timeoutMs: 60_000 });
+    const ids = records.map((record) => record.envelope.providerEventId);
+    assert.ok(ids.includes(during.eventId), "the event refused while Kafka was down is in the log after the retry");
+    assert.ok(ids.includes(after.eventId));
+  });
+});
