@@ -39,7 +39,7 @@ export function runningPid(name: string, marker: string): number | undefined {
   if (!existsSync(file)) return undefined;
   const pid = Number(readFileSync(file, "utf8").trim());
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  const cmdline = commandLine(pid);
+  const cmdline = alive(pid) ? commandLine(pid) : undefined;
   if (cmdline === undefined || (cmdline !== "" && !cmdline.includes(marker))) {
     rmSync(file, { force: true });
     return undefined;
@@ -67,12 +67,17 @@ export function startDaemon(spec: DaemonSpec): number {
   }
 }
 
+/** A zombie (exited, not yet reaped by its parent) counts as gone: kill(pid, 0) would still succeed on it. */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false; // the /proc entry vanished between the two calls: the process is gone
   }
 }
 

@@ -1,6 +1,6 @@
 // `npm test`: the stack up once, the hub prepared, then every workspace's type check and tests
 // through Turbo against the real services, ending in one summary line for the whole run.
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { InfraError } from "./errors.ts";
@@ -16,9 +16,10 @@ interface Tally {
   failures: string[];
 }
 
-function turbo(args: string[], env: NodeJS.ProcessEnv): number {
-  const result = spawnSync(join(repoRoot, "node_modules", ".bin", "turbo"), [...args], { cwd: repoRoot, stdio: "inherit", env });
-  return result.status ?? 1;
+/** Asynchronous on purpose: a blocked event loop would leave the stack's daemons, our children, unreaped when a test stops them. */
+function turbo(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const child = spawn(join(repoRoot, "node_modules", ".bin", "turbo"), args, { cwd: repoRoot, stdio: "inherit", env });
+  return new Promise((resolve) => child.once("exit", (code) => resolve(code ?? 1)));
 }
 
 function workspacesWithTests(): string[] {
@@ -72,10 +73,10 @@ async function main(): Promise<number> {
     };
 
     step("type-checking every workspace");
-    const typecheck = turbo(["run", "typecheck", "--output-logs=errors-only", "--concurrency=2"], env);
+    const typecheck = await turbo(["run", "typecheck", "--output-logs=errors-only", "--concurrency=2"], env);
     step("running every workspace's tests against the real stack");
     // One workspace at a time: the machine has two cores, and one test restarts Kafka and the registry.
-    turbo(["run", "test", "--concurrency=1", "--continue", "--output-logs=full"], env);
+    await turbo(["run", "test", "--concurrency=1", "--continue", "--output-logs=full"], env);
 
     const tally = tallyResults(results);
     if (typecheck !== 0) tally.failures.unshift("type check failed (see the errors above)");
