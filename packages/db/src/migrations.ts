@@ -1,5 +1,8 @@
 import type { Knex } from "knex";
 import * as acceptedEvents from "./migrations/0001_accepted_events.ts";
+import * as consumerKit from "./migrations/0002_consumer_kit.ts";
+import * as fulfillmentTasks from "./migrations/0003_fulfillment_tasks.ts";
+import * as deploymentEnvironments from "./migrations/0004_deployment_environments.ts";
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -7,7 +10,12 @@ interface Migration {
 }
 
 /** Every migration, in order. Listed in code (not globbed) so the type checker sees each one. */
-const migrations: ReadonlyArray<readonly [string, Migration]> = [["0001_accepted_events", acceptedEvents]];
+const migrations: ReadonlyArray<readonly [string, Migration]> = [
+  ["0001_accepted_events", acceptedEvents],
+  ["0002_consumer_kit", consumerKit],
+  ["0003_fulfillment_tasks", fulfillmentTasks],
+  ["0004_deployment_environments", deploymentEnvironments],
+];
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {
   getMigrations: async () => [...migrations],

@@ -3,9 +3,14 @@ import type { SourceConfig } from "@hooklog/sources";
 import { loadSchemaCatalog, type SchemaFile } from "./catalog.ts";
 import { WEBHOOK_EVENT } from "./webhook-event.ts";
 
-/** Which topics carry each record; the registry subjects follow from it (`<topic>-value`). */
-export function schemaBindings(sources: readonly SourceConfig[]): Map<string, string[]> {
-  return new Map([[WEBHOOK_EVENT, sources.map((source) => source.topic)]]);
+/**
+ * Which topics carry each record; the registry subjects follow from it (`<topic>-value`). Envelopes
+ * go to every source's topic; a domain record (fulfillment.TaskCreated, ...) to the topic of its name.
+ */
+export function schemaBindings(sources: readonly SourceConfig[], catalog: readonly SchemaFile[] = loadSchemaCatalog()): Map<string, string[]> {
+  const bindings = new Map<string, string[]>([[WEBHOOK_EVENT, sources.map((source) => source.topic)]]);
+  for (const { record } of catalog) if (!bindings.has(record)) bindings.set(record, [record]);
+  return bindings;
 }
 
 export interface SubjectResult {

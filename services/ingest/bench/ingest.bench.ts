@@ -8,8 +8,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
-import { up } from "@hooklog/infra";
+import { kafkaPid, registryPid, up } from "@hooklog/infra";
 import { createKafka, ensureTopics } from "@hooklog/kafka";
+import { postgresPids, sampleCpu } from "./cpu-sampler.ts";
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
@@ -41,8 +42,18 @@ interface Measured {
   errors: number;
 }
 
+let serverPid = 0;
+const cpuLines: string[] = [];
+
 async function load(url: string, overallRate?: number): Promise<Measured> {
   let sequence = 0;
+  const cpu = sampleCpu({
+    "load generator": () => [process.pid],
+    server: () => [serverPid],
+    kafka: () => [kafkaPid() ?? 0],
+    registry: () => [registryPid() ?? 0],
+    postgres: postgresPids,
+  });
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
@@ -59,11 +70,13 @@ async function load(url: string, overallRate?: number): Promise<Measured> {
       },
     ],
   });
+  cpuLines.push(`${url}${overallRate ? ` at ${overallRate} req/s` : ""}: ${Object.entries(cpu()).map(([name, percent]) => `${name} ${percent.toFixed(0)}%`).join(", ")}`);
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts };
 }
 
 function start(script: string, env: NodeJS.ProcessEnv, execArgv: string[] = []): Promise<ChildProcess> {
   const child = fork(script, [], { env: { ...process.env, ...env }, execArgv: ["--disable-warning=TimeoutNegativeWarning", ...execArgv], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  serverPid = child.pid ?? 0;
   return new Promise((resolve, reject) => {
     child.once("message", () => resolve(child));
     child.once("exit", (code) => reject(new Error(`${script} exited with ${code} before it was ready`)));
@@ -143,6 +156,7 @@ const ingest = fork(join(here, "..", "src", "main.ts"), [], {
   ],
   stdio: ["ignore", "inherit", "inherit", "ipc"],
 });
+serverPid = ingest.pid ?? 0;
 await waitReady("http://127.0.0.1:3903");
 const c = await load("http://127.0.0.1:3903");
 console.log(row("(c) hooklog ingest", c));
@@ -164,4 +178,6 @@ if (a && b) {
 }
 console.log(`p99 at half of c's max = ${half.p99} ms (target < 50 ms: ${half.p99 < 50 ? "met" : "NOT met"})`);
 console.log(`ingest peak resident memory = ${rss.toFixed(0)} MiB`);
+console.log("CPU per component during each run (percent of one core; the machine has 200 %):");
+for (const line of cpuLines) console.log(`  ${line}`);
 console.log(`ingest mean events per Kafka produce request = ${meanBatch.toFixed(1)}, mean time to Kafka ack = ${meanProduceMs.toFixed(1)} ms`);

@@ -1,0 +1,53 @@
+import type { SchemaRegistryClient } from "@hooklog/kafka";
+import { latestSchema, type WebhookEvent } from "@hooklog/schemas";
+import type { InboundEvent, Subscription } from "./definition.ts";
+import { WEBHOOK_EVENT_RECORD } from "./topology.ts";
+
+export class UndecodableMessageError extends Error {
+  readonly code = "UNDECODABLE_MESSAGE";
+  readonly retryable = false;
+}
+
+/**
+ * Decodes a message of a subscribed topic into what handlers see. The writer's schema comes from the
+ * registry by the id in the message; the reader's is the newest local version of the record, so a
+ * consumer reads older and newer versions alike (BACKWARD compatibility makes that safe).
+ */
+export function createDecoder(registry: SchemaRegistryClient, subscriptions: readonly Subscription[]) {
+  const records = new Map(subscriptions.map((subscription) => [subscription.topic, subscription.record ?? WEBHOOK_EVENT_RECORD]));
+  const readers = new Map<string, object>();
+  const reader = (record: string): object => {
+    let schema = readers.get(record);
+    if (!schema) {
+      schema = JSON.parse(latestSchema(record).schema) as object;
+      readers.set(record, schema);
+    }
+    return schema;
+  };
+
+  return async function decode(topic: string, value: Buffer | null): Promise<InboundEvent> {
+    const record = records.get(topic);
+    if (!record) throw new UndecodableMessageError(`no subscription declares topic ${topic}`);
+    if (!value) throw new UndecodableMessageError(`a message on ${topic} has no value`);
+    let decoded: unknown;
+    try {
+      decoded = await registry.registry.decode(value, { AVRO: { readerSchema: reader(record) as never } });
+    } catch (error) {
+      throw new UndecodableMessageError(`cannot decode a message on ${topic} as ${record}: ${(error as Error).message}`, { cause: error });
+    }
+    if (record === WEBHOOK_EVENT_RECORD) {
+      const event = decoded as WebhookEvent;
+      return {
+        kind: "webhook",
+        topic,
+        type: event.type,
+        key: `${event.source}:${event.providerEventId}`,
+        event,
+        payload: () => JSON.parse(event.payload.toString("utf8")) as unknown,
+      };
+    }
+    const event = decoded as Record<string, unknown>;
+    if (typeof event.eventId !== "string") throw new UndecodableMessageError(`${record} on ${topic} has no string eventId`);
+    return { kind: "domain", topic, type: record, key: `${record}:${event.eventId}`, event };
+  };
+}

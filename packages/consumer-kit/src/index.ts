@@ -1,0 +1,11 @@
+export { defineConsumer, RetryLaterError } from "./definition.ts";
+export type { ConsumerDefinition, HandlerContext, InboundEvent, Subscription } from "./definition.ts";
+export { startConsumer } from "./runner.ts";
+export type { ConsumerRuntimeOptions, RunningConsumer } from "./runner.ts";
+export { redrive, replay } from "./commands.ts";
+export type { RedriveResult } from "./commands.ts";
+export { createConsumerMetrics } from "./metrics.ts";
+export type { ConsumerMetrics } from "./metrics.ts";
+export { deadLetterTopic, domainTopic, groupId, retryTopic, HEADERS } from "./topology.ts";
+export { UndecodableMessageError } from "./decode.ts";
+export { serveOperations } from "./operations.ts";

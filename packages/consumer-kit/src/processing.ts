@@ -1,0 +1,93 @@
+import type { Knex } from "@hooklog/db";
+import type { Logger } from "@hooklog/logging";
+import { SpanKind, SpanStatusCode, context, extractTraceContext, trace } from "@hooklog/telemetry";
+import type { ConsumerDefinition, HandlerContext, InboundEvent } from "./definition.ts";
+import { createOnce } from "./effects.ts";
+import type { ConsumerMetrics } from "./metrics.ts";
+
+export interface PendingEvent {
+  inbound: InboundEvent;
+  attempt: number;
+  headers: Record<string, unknown>;
+}
+
+export type EventResult = { status: "processed" } | { status: "duplicate" } | { status: "failed"; error: Error };
+
+export interface Emitter {
+  /** Encodes and writes one outbox row in `trx`. */
+  emit(trx: Knex.Transaction, record: string, value: Record<string, unknown>, key: string | undefined, causation: InboundEvent): Promise<void>;
+}
+
+const tracer = trace.getTracer("hooklog-consumer-kit");
+
+/**
+ * Applies a batch in ONE Postgres transaction, each event in a savepoint of its own: the processed
+ * mark and the handler's effects commit together, a duplicate is skipped, and a failing handler rolls
+ * back only its own event. Kafka offsets are committed by the caller after this commit.
+ */
+export async function processBatch(
+  db: Knex,
+  definition: ConsumerDefinition,
+  events: readonly PendingEvent[],
+  deps: { logger: Logger; metrics: ConsumerMetrics; emitter: Emitter },
+): Promise<EventResult[]> {
+  return db.transaction(async (trx) => {
+    const results: EventResult[] = [];
+    for (const pending of events) results.push(await processOne(db, trx, definition, pending, deps));
+    return results;
+  });
+}
+
+async function processOne(
+  db: Knex,
+  trx: Knex.Transaction,
+  definition: ConsumerDefinition,
+  pending: PendingEvent,
+  deps: { logger: Logger; metrics: ConsumerMetrics; emitter: Emitter },
+): Promise<EventResult> {
+  const { inbound } = pending;
+  const parent = extractTraceContext(pending.headers);
+  const span = tracer.startSpan(
+    `process ${definition.name} ${inbound.type}`,
+    { kind: SpanKind.CONSUMER, attributes: { "hooklog.consumer": definition.name, "hooklog.event_key": inbound.key, "hooklog.event_type": inbound.type, "hooklog.attempt": pending.attempt } },
+    parent,
+  );
+  const started = performance.now();
+  try {
+    const result = await context.with(trace.setSpan(parent, span), () =>
+      trx.transaction(async (savepoint): Promise<EventResult> => {
+        const marked = await savepoint("processed_events")
+          .insert({ consumer: definition.name, event_key: inbound.key, event_id: inbound.kind === "webhook" ? inbound.event.id : inbound.key })
+          .onConflict(["consumer", "event_key"])
+          .ignore()
+          .returning("event_key");
+        if (marked.length === 0) return { status: "duplicate" };
+        const handlerContext: HandlerContext = {
+          trx: savepoint,
+          idempotencyKey: `${definition.name}:${inbound.key}`,
+          attempt: pending.attempt,
+          logger: deps.logger.child({ consumer: definition.name, eventKey: inbound.key }),
+          emit: (record, value, options) => deps.emitter.emit(savepoint, record, value, options?.key, inbound),
+          once: createOnce(db, definition.name, `${definition.name}:${inbound.key}`),
+        };
+        await definition.handle(inbound, handlerContext);
+        return { status: "processed" };
+      }),
+    );
+    if (result.status === "processed") {
+      deps.metrics.processed.inc({ consumer: definition.name });
+      deps.metrics.handlerSeconds.observe({ consumer: definition.name }, (performance.now() - started) / 1000);
+    } else {
+      deps.metrics.duplicates.inc({ consumer: definition.name });
+      span.setAttribute("hooklog.duplicate", true);
+    }
+    return result;
+  } catch (error) {
+    span.recordException(error as Error);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+    deps.logger.warn({ consumer: definition.name, eventKey: inbound.key, attempt: pending.attempt, err: error }, "handler failed");
+    return { status: "failed", error: error instanceof Error ? error : new Error(String(error)) };
+  } finally {
+    span.end();
+  }
+}

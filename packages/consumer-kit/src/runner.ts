@@ -1,0 +1,225 @@
+import type { Knex } from "@hooklog/db";
+import {
+  KEEP_FOREVER,
+  SchemaRegistryClient,
+  createIdempotentProducer,
+  createKafka,
+  createRecordCodec,
+  ensureTopics,
+  valueSubject,
+  type IHeaders,
+  type KafkaMessage,
+  type RecordCodec,
+} from "@hooklog/kafka";
+import type { Logger } from "@hooklog/logging";
+import { latestSchema } from "@hooklog/schemas";
+import { injectTraceHeaders } from "@hooklog/telemetry";
+import { RetryLaterError, type ConsumerDefinition } from "./definition.ts";
+import { UndecodableMessageError, createDecoder } from "./decode.ts";
+import { createConsumerMetrics, type ConsumerMetrics } from "./metrics.ts";
+import { OutboxRelay } from "./outbox.ts";
+import { processBatch, type Emitter, type PendingEvent } from "./processing.ts";
+import { HEADERS, deadLetterTopic, domainTopic, groupId, maxAttempts, retryDelayMs, retryTopic, retryTopics } from "./topology.ts";
+
+export interface ConsumerRuntimeOptions {
+  kafkaBrokers: readonly string[];
+  schemaRegistryUrl: string;
+  db: Knex;
+  logger: Logger;
+  metrics?: ConsumerMetrics;
+  /** Partitions handled at once, each batch in its own transaction; default 3. */
+  partitionsConsumedConcurrently?: number;
+}
+
+export interface RunningConsumer {
+  metrics: ConsumerMetrics;
+  /** Drains the batch in hand, commits, relays the outbox, disconnects. */
+  stop(): Promise<void>;
+}
+
+const RETRY_RETENTION = { "retention.ms": String(14 * 24 * 3600 * 1000) };
+
+function header(headers: IHeaders | undefined, name: string): string | undefined {
+  const value = headers?.[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined ? undefined : first.toString();
+}
+
+function plainHeaders(headers: IHeaders | undefined): Record<string, string> {
+  const plain: Record<string, string> = {};
+  for (const name of Object.keys(headers ?? {})) {
+    const value = header(headers, name);
+    if (value !== undefined) plain[name] = value;
+  }
+  return plain;
+}
+
+const nextOffset = (offset: string): string => (BigInt(offset) + 1n).toString();
+
+/** Starts a consumer: its topics declared, its domain schemas registered, its group joined. */
+export async function startConsumer(definition: ConsumerDefinition, options: ConsumerRuntimeOptions): Promise<RunningConsumer> {
+  const { db, logger } = options;
+  const metrics = options.metrics ?? createConsumerMetrics();
+  const kafka = createKafka({ clientId: `hooklog-${definition.name}`, brokers: options.kafkaBrokers, logger });
+  const registry = new SchemaRegistryClient(options.schemaRegistryUrl);
+  const retries = retryTopics(definition);
+  const retryTopicSet = new Set(retries);
+  const emits = (definition.emits ?? []).map((entry) => (typeof entry === "string" ? { record: entry, topic: domainTopic(entry) } : entry));
+
+  await ensureTopics(kafka, [
+    ...retries.map((name) => ({ name, partitions: 3, configs: RETRY_RETENTION })),
+    { name: deadLetterTopic(definition.name), partitions: 1, configs: KEEP_FOREVER },
+    ...emits.map(({ topic }) => ({ name: topic, partitions: 6, configs: KEEP_FOREVER })),
+  ]);
+  const codecs = new Map<string, { topic: string; codec: RecordCodec<Record<string, unknown>> }>();
+  for (const { record, topic } of emits) {
+    codecs.set(record, { topic, codec: await createRecordCodec<Record<string, unknown>>(registry, valueSubject(topic), latestSchema(record).schema) });
+  }
+
+  const producer = createIdempotentProducer(kafka);
+  await producer.connect();
+  const relay = new OutboxRelay(db, producer, logger);
+  relay.start();
+
+  const emitter: Emitter = {
+    async emit(trx, record, value, key, causation) {
+      const target = codecs.get(record);
+      if (!target) throw new Error(`consumer ${definition.name} emits ${record} but does not declare it in emits`);
+      const headers = injectTraceHeaders({ "hooklog-causation-key": causation.key, "hooklog-record": record });
+      await trx("outbox").insert({
+        topic: target.topic,
+        message_key: key ?? String(value.eventId),
+        value: await target.codec.encode(value),
+        headers: JSON.stringify(headers),
+      });
+    },
+  };
+
+  // A retried event is decoded by its original topic (a header), whose subscription names the record.
+  const decode = createDecoder(registry, definition.subscriptions);
+  const subscriptionOf = new Map(definition.subscriptions.map((subscription) => [subscription.topic, subscription]));
+
+  async function route(message: KafkaMessage, sourceTopic: string, partition: number, attemptThatFailed: number, error: Error, eventKey: string): Promise<void> {
+    const headers = plainHeaders(message.headers);
+    const now = Date.now();
+    const common = {
+      ...headers,
+      [HEADERS.attempt]: String(attemptThatFailed + 1),
+      [HEADERS.error]: error.message.slice(0, 1000),
+      [HEADERS.firstFailureAt]: headers[HEADERS.firstFailureAt] ?? new Date(now).toISOString(),
+      [HEADERS.originalTopic]: headers[HEADERS.originalTopic] ?? sourceTopic,
+      [HEADERS.originalPartition]: headers[HEADERS.originalPartition] ?? String(partition),
+      [HEADERS.originalOffset]: headers[HEADERS.originalOffset] ?? message.offset,
+      [HEADERS.eventKey]: eventKey,
+    };
+    const dead = error instanceof UndecodableMessageError || attemptThatFailed >= maxAttempts(definition);
+    const topic = dead ? deadLetterTopic(definition.name) : retryTopic(definition.name, Math.min(attemptThatFailed, retries.length));
+    const outgoing = dead
+      ? { ...common, [HEADERS.attempt]: String(attemptThatFailed) }
+      : { ...common, [HEADERS.dueAt]: String(now + Math.max(retryDelayMs(definition, attemptThatFailed), error instanceof RetryLaterError ? error.retryAfterMs : 0)) };
+    await producer.send({ topic, acks: -1, messages: [{ key: message.key, value: message.value, headers: outgoing }] });
+    if (dead) metrics.deadLetters.inc({ consumer: definition.name, reason: error instanceof UndecodableMessageError ? "undecodable" : "attempts_exhausted" });
+    else metrics.retries.inc({ consumer: definition.name });
+    logger.warn({ consumer: definition.name, eventKey, attempt: attemptThatFailed, to: topic }, dead ? "event dead-lettered" : "event scheduled for retry");
+  }
+
+  const consumer = kafka.consumer({ groupId: groupId(definition.name), sessionTimeout: 30_000, heartbeatInterval: 3000, allowAutoTopicCreation: false });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [...definition.subscriptions.map((subscription) => subscription.topic), ...retries], fromBeginning: true });
+  const resumeTimers = new Set<NodeJS.Timeout>();
+
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
+    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }) => {
+      const { topic, partition } = batch;
+      const isRetry = retryTopicSet.has(topic);
+      const taken: Array<{ message: KafkaMessage; pending: PendingEvent | undefined }> = [];
+      const undecodable: Array<{ message: KafkaMessage; error: UndecodableMessageError }> = [];
+      let notDueAt: { offset: string; dueAt: number } | undefined;
+
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale()) break;
+        const dueAt = isRetry ? Number(header(message.headers, HEADERS.dueAt) ?? 0) : 0;
+        if (dueAt > Date.now()) {
+          notDueAt = { offset: message.offset, dueAt };
+          break;
+        }
+        try {
+          const inbound = await decode(isRetry ? (header(message.headers, HEADERS.originalTopic) ?? topic) : topic, message.value);
+          const types = subscriptionOf.get(inbound.topic)?.types;
+          const wanted = !types || types.includes(inbound.type);
+          const attempt = isRetry ? Number(header(message.headers, HEADERS.attempt) ?? 2) : 1;
+          taken.push({ message, pending: wanted ? { inbound, attempt, headers: message.headers ?? {} } : undefined });
+        } catch (error) {
+          if (!(error instanceof UndecodableMessageError)) throw error;
+          undecodable.push({ message, error });
+          taken.push({ message, pending: undefined });
+        }
+      }
+
+      const pendings = taken.flatMap((entry) => (entry.pending ? [{ message: entry.message, pending: entry.pending }] : []));
+      const results = pendings.length > 0 ? await processBatch(db, definition, pendings.map((entry) => entry.pending), { logger, metrics, emitter }) : [];
+      if (emits.length > 0 && results.some((result) => result.status === "processed")) relay.poke();
+
+      for (const { message, error } of undecodable) await route(message, topic, partition, 1, error, "undecodable");
+      for (const [index, result] of results.entries()) {
+        const entry = pendings[index];
+        if (entry && result.status === "failed") await route(entry.message, topic, partition, entry.pending.attempt, result.error, entry.pending.inbound.key);
+      }
+
+      const last = taken.at(-1);
+      if (last) {
+        resolveOffset(last.message.offset);
+        await consumer.commitOffsets([{ topic, partition, offset: nextOffset(last.message.offset) }]);
+      }
+      await heartbeat();
+
+      if (notDueAt) {
+        // One bad event never holds up the others: only this retry partition waits for its due time.
+        const resume = pause();
+        consumer.seek({ topic, partition, offset: notDueAt.offset });
+        const timer = setTimeout(() => {
+          resumeTimers.delete(timer);
+          resume();
+        }, Math.max(0, notDueAt.dueAt - Date.now()));
+        resumeTimers.add(timer);
+      }
+    },
+  });
+
+  const lagTimer = setInterval(() => void reportLag(), 15_000);
+  lagTimer.unref();
+  async function reportLag(): Promise<void> {
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      const topics = definition.subscriptions.map((subscription) => subscription.topic);
+      const committed = await admin.fetchOffsets({ groupId: groupId(definition.name), topics });
+      for (const { topic, partitions } of committed) {
+        const ends = await admin.fetchTopicOffsets(topic);
+        for (const { partition, offset } of partitions) {
+          const end = ends.find((entry) => entry.partition === partition)?.high ?? "0";
+          const behind = Number(BigInt(end) - BigInt(offset === "-1" ? "0" : offset));
+          metrics.lag.set({ consumer: definition.name, topic, partition: String(partition) }, behind);
+        }
+      }
+    } catch (error) {
+      logger.debug({ err: error }, "consumer lag not measured this time");
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  return {
+    metrics,
+    async stop() {
+      clearInterval(lagTimer);
+      for (const timer of resumeTimers) clearTimeout(timer);
+      await consumer.disconnect();
+      await relay.stop();
+      await producer.disconnect();
+    },
+  };
+}

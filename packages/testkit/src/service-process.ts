@@ -1,0 +1,73 @@
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { join, resolve } from "node:path";
+
+const repoRoot = resolve(import.meta.dirname, "..", "..", "..");
+
+export interface ServiceProcess {
+  url: string;
+  port: number;
+  output: () => string;
+  /** SIGTERM and wait: the service drains and exits on its own. */
+  stop(): Promise<number | null>;
+  /** SIGKILL: no drain, no commit — for crash tests. */
+  kill(): Promise<void>;
+}
+
+/** A free TCP port on the loopback interface. */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolvePort(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+/**
+ * Starts services/<name> exactly as production does (its main.ts under the telemetry hook) in a
+ * process of its own, and waits until GET /healthz answers on `portVariable`. Services are tested as
+ * black boxes this way: no test imports another service's code.
+ */
+export async function startServiceProcess(name: string, env: Record<string, string>, portVariable: string): Promise<ServiceProcess> {
+  const port = await freePort();
+  const cwd = join(repoRoot, "services", name);
+  const child = spawn(process.execPath, ["--disable-warning=TimeoutNegativeWarning", "--import", "@hooklog/telemetry/register", "src/main.ts"], {
+    cwd,
+    env: { ...process.env, LOG_LEVEL: "warn", ...env, [portVariable]: String(port) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+  const exited = new Promise<number | null>((resolveExit) => child.once("exit", (code) => resolveExit(code)));
+  const url = `http://127.0.0.1:${port}`;
+
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}) while starting:\n${output}`);
+    const healthy = await fetch(`${url}/healthz`).then((response) => response.ok, () => false);
+    if (healthy) break;
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`${name} did not answer /healthz within 60 s:\n${output}`);
+    }
+    await new Promise((resolveWait) => setTimeout(resolveWait, 200));
+  }
+
+  return {
+    url,
+    port,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      return exited;
+    },
+    async kill() {
+      if (child.exitCode === null) child.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
