@@ -1,0 +1,81 @@
+import { strict as assert } from "node:assert";
+import { after, before, describe, it } from "node:test";
+import { readTopic, uniqueName } from "@hooklog/testkit";
+import { HEADERS, deadLetterTopic, defineConsumer, redrive, startConsumer, type RunningConsumer } from "../src/index.ts";
+import { eventually, kitHarness, settle, type KitHarness } from "./harness.ts";
+
+describe("the consumer kit applies each event's effects exactly once", () => {
+  let harness: KitHarness;
+  let running: RunningConsumer | undefined;
+  const failuresLeft = new Map<string, number>();
+  let brokenKeys = new Set<string>();
+
+  before(async () => {
+    harness = await kitHarness();
+  });
+
+  after(async () => {
+    await running?.stop();
+    await harness?.close();
+  });
+
+  it("skips redelivered copies, retries a failing handler, dead-letters one that always fails, and redrive completes it once", async () => {
+    const name = uniqueName("kit");
+    const definition = defineConsumer({
+      name,
+      subscriptions: [{ topic: harness.topic }],
+      maxAttempts: 3,
+      retryBaseDelayMs: 200,
+      handle: async (event, context) => {
+        const left = failuresLeft.get(event.key) ?? 0;
+        if (left > 0) {
+          failuresLeft.set(event.key, left - 1);
+          throw new Error(`planned failure of ${event.key}`);
+        }
+        if (brokenKeys.has(event.key)) throw new Error(`${event.key} is broken`);
+        await context.trx(harness.effects).insert({ event_key: event.key, attempt: context.attempt });
+      },
+    });
+    const key = (id: string): string => `${harness.source}:${id}`;
+    failuresLeft.set(key("evt_flaky"), 2);
+    brokenKeys = new Set([key("evt_broken")]);
+
+    running = await startConsumer(definition, { kafkaBrokers: harness.brokers, schemaRegistryUrl: harness.registryUrl, db: harness.db, logger: harness.logger });
+    // Each id twice (a provider redelivery gets a new hub id), plus a flaky and a broken one.
+    await harness.publish([
+      { providerEventId: "evt_a" },
+      { providerEventId: "evt_b" },
+      { providerEventId: "evt_a" },
+      { providerEventId: "evt_flaky" },
+      { providerEventId: "evt_broken" },
+      { providerEventId: "evt_b" },
+      { providerEventId: "evt_c" },
+    ]);
+
+    await eventually(async () => (await harness.effectRows()).length >= 4, 30_000, "four effects");
+    const deadLetters = await readTopic(harness.brokers.join(","), deadLetterTopic(name), { count: 1, timeoutMs: 30_000 });
+    await settle();
+    const rows = await harness.effectRows();
+    assert.deepEqual(rows.map((row) => row.event_key), [key("evt_a"), key("evt_b"), key("evt_c"), key("evt_flaky")]);
+    assert.equal(rows.find((row) => row.event_key === key("evt_flaky"))?.attempt, 3, "the flaky event succeeded on its third attempt");
+
+    const [dead] = deadLetters;
+    assert.equal(deadLetters.length, 1);
+    assert.equal(dead?.headers[HEADERS.eventKey]?.toString(), key("evt_broken"));
+    assert.equal(dead?.headers[HEADERS.attempt]?.toString(), "3");
+    assert.match(dead?.headers[HEADERS.error]?.toString() ?? "", /is broken/);
+    assert.ok(!Number.isNaN(Date.parse(dead?.headers[HEADERS.firstFailureAt]?.toString() ?? "")), "first failure time recorded");
+    const metrics = await running.metrics.registry.metrics();
+    assert.match(metrics, new RegExp(`hooklog_consumer_duplicates_skipped_total\\{consumer="${name}"\\} 2`));
+    assert.match(metrics, new RegExp(`hooklog_consumer_dead_letters_total\\{consumer="${name}",reason="attempts_exhausted"\\} 1`));
+
+    brokenKeys = new Set();
+    const first = await redrive(name, { kafkaBrokers: harness.brokers, db: harness.db });
+    assert.deepEqual(first, { inDeadLetters: 1, redriven: 1, alreadyProcessed: 0 });
+    await eventually(async () => (await harness.effectRows()).length === 5, 30_000, "the redriven effect");
+    const again = await redrive(name, { kafkaBrokers: harness.brokers, db: harness.db });
+    assert.deepEqual(again, { inDeadLetters: 1, redriven: 0, alreadyProcessed: 1 });
+    await settle();
+    assert.equal((await harness.effectRows()).filter((row) => row.event_key === key("evt_broken")).length, 1);
+  });
+});

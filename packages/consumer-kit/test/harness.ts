@@ -1,0 +1,90 @@
+import { randomUUID } from "node:crypto";
+import { connectDatabase, migrateLatest, type Knex } from "@hooklog/db";
+import { SchemaRegistryClient, createIdempotentProducer, createKafka, ensureTopics, type Producer } from "@hooklog/kafka";
+import { createLogger } from "@hooklog/logging";
+import { webhookEventCodec, type WebhookEvent } from "@hooklog/schemas";
+import { testStack, uniqueName } from "@hooklog/testkit";
+
+export interface KitHarness {
+  brokers: string[];
+  registryUrl: string;
+  db: Knex;
+  topic: string;
+  source: string;
+  /** A table of this test run where handlers record their effects. */
+  effects: string;
+  logger: ReturnType<typeof createLogger>;
+  publish(events: ReadonlyArray<Partial<WebhookEvent> & { providerEventId: string }>): Promise<void>;
+  effectRows(): Promise<Array<{ event_key: string; attempt: number }>>;
+  close(): Promise<void>;
+}
+
+/** A fresh topic, source name and effects table per test file, on the real stack. */
+export async function kitHarness(): Promise<KitHarness> {
+  const stack = await testStack();
+  const brokers = stack.kafkaBrokers.split(",");
+  const db = connectDatabase(stack.databaseUrl);
+  await migrateLatest(db);
+  const topic = uniqueName("webhooks.kit");
+  const source = uniqueName("kit-source");
+  const effects = uniqueName("kit_effects").replaceAll("-", "_");
+  await db.schema.createTable(effects, (table) => {
+    table.text("event_key").notNullable();
+    table.integer("attempt").notNullable();
+  });
+  const kafka = createKafka({ clientId: "kit-test", brokers });
+  await ensureTopics(kafka, [{ name: topic, partitions: 3 }]);
+  const codec = await webhookEventCodec(new SchemaRegistryClient(stack.schemaRegistryUrl), topic);
+  const producer: Producer = createIdempotentProducer(kafka);
+  await producer.connect();
+
+  return {
+    brokers,
+    registryUrl: stack.schemaRegistryUrl,
+    db,
+    topic,
+    source,
+    effects,
+    logger: createLogger({ service: "kit-test", level: "silent" }),
+    async publish(events) {
+      const messages = await Promise.all(
+        events.map(async (partial) => {
+          const event: WebhookEvent = {
+            id: randomUUID(),
+            source,
+            provider: "stripe",
+            type: "invoice.paid",
+            providerTimestamp: null,
+            receivedAt: Date.now(),
+            origin: "webhook",
+            verification: { scheme: "stripe-v1", secretIndex: 0 },
+            contentType: "application/json",
+            headers: {},
+            payload: Buffer.from(JSON.stringify({ id: partial.providerEventId })),
+            ...partial,
+          };
+          return { key: event.providerEventId, value: await codec.encode(event) };
+        }),
+      );
+      await producer.send({ topic, acks: -1, messages });
+    },
+    effectRows: () => db(effects).select("event_key", "attempt").orderBy("event_key") as Promise<Array<{ event_key: string; attempt: number }>>,
+    async close() {
+      await producer.disconnect();
+      await db.schema.dropTableIfExists(effects);
+      await db.destroy();
+    },
+  };
+}
+
+/** Polls `check` until it returns true or `timeoutMs` passes. */
+export async function eventually(check: () => Promise<boolean>, timeoutMs = 30_000, what = "condition"): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${what} did not hold within ${timeoutMs} ms`);
+}
+
+export const settle = (ms = 2500): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
