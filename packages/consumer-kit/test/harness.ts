@@ -3,6 +3,7 @@ import { connectDatabase, migrateLatest, type Knex } from "@hooklog/db";
 import { SchemaRegistryClient, createIdempotentProducer, createKafka, ensureTopics, type Producer } from "@hooklog/kafka";
 import { createLogger } from "@hooklog/logging";
 import { webhookEventCodec, type WebhookEvent } from "@hooklog/schemas";
+import { startTelemetry } from "@hooklog/telemetry";
 import { testStack, uniqueName } from "@hooklog/testkit";
 
 export interface KitHarness {
@@ -21,6 +22,8 @@ export interface KitHarness {
 
 /** A fresh topic, source name and effects table per test file, on the real stack. */
 export async function kitHarness(): Promise<KitHarness> {
+  // A real tracer provider, as services get from the register hook, so spans and their context exist.
+  startTelemetry({ serviceName: "kit-test", serviceVersion: "0", otlpEndpoint: undefined, traceFile: undefined });
   const stack = await testStack();
   const brokers = stack.kafkaBrokers.split(",");
   const db = connectDatabase(stack.databaseUrl);
