@@ -33,6 +33,8 @@ export interface ConsumerRuntimeOptions {
 
 export interface RunningConsumer {
   metrics: ConsumerMetrics;
+  /** Resolves once the consumer has joined its group and been assigned partitions. */
+  joined: Promise<void>;
   /** Drains the batch in hand, commits, relays the outbox, disconnects. */
   stop(): Promise<void>;
 }
@@ -124,6 +126,12 @@ export async function startConsumer(definition: ConsumerDefinition, options: Con
   }
 
   const consumer = kafka.consumer({ groupId: groupId(definition.name), sessionTimeout: 30_000, heartbeatInterval: 3000, allowAutoTopicCreation: false });
+  const joined = new Promise<void>((resolve) => {
+    const remove = consumer.on(consumer.events.GROUP_JOIN, () => {
+      remove();
+      resolve();
+    });
+  });
   await consumer.connect();
   await consumer.subscribe({ topics: [...definition.subscriptions.map((subscription) => subscription.topic), ...retries], fromBeginning: true });
   const resumeTimers = new Set<NodeJS.Timeout>();
@@ -214,6 +222,7 @@ export async function startConsumer(definition: ConsumerDefinition, options: Con
 
   return {
     metrics,
+    joined,
     async stop() {
       clearInterval(lagTimer);
       for (const timer of resumeTimers) clearTimeout(timer);
