@@ -1,0 +1,72 @@
+// npm run redrive -- <consumer> [--event <event key>]
+// npm run replay -- <consumer> (--from-beginning | --since <2h | 30m | 2026-11-28T10:00:00Z>) [--topics a,b]
+import { loadConfig } from "@hooklog/config";
+import { connectDatabase } from "@hooklog/db";
+import { createKafka } from "@hooklog/kafka";
+import { redrive, replay } from "./commands.ts";
+import { groupId } from "./topology.ts";
+
+const USAGE = "usage: redrive <consumer> [--event <key>] | replay <consumer> (--from-beginning | --since <2h|30m|ISO time>) [--topics a,b]";
+
+function option(args: string[], name: string): string | undefined {
+  const index = args.indexOf(name);
+  return index >= 0 ? args[index + 1] : undefined;
+}
+
+/** "2h", "30m", "45s", "3d" back from now, or an ISO timestamp. */
+export function parseSince(value: string, now: number = Date.now()): Date {
+  const relative = /^(\d+)([smhd])$/.exec(value);
+  if (relative?.[1] && relative[2]) {
+    const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2] as "s" | "m" | "h" | "d"];
+    return new Date(now - Number(relative[1]) * unit);
+  }
+  const absolute = new Date(value);
+  if (Number.isNaN(absolute.getTime())) throw new Error(`--since ${value}: expected 2h, 30m, 45s, 3d or an ISO time`);
+  return absolute;
+}
+
+async function subscribedTopics(brokers: readonly string[], consumer: string): Promise<string[]> {
+  const admin = createKafka({ clientId: "hooklog-replay", brokers }).admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchOffsets({ groupId: groupId(consumer) });
+    return offsets.map((entry) => entry.topic).filter((topic) => !topic.startsWith(`${consumer}.retry.`));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function main(args: string[]): Promise<void> {
+  const [command, consumer] = args;
+  if (!consumer || (command !== "redrive" && command !== "replay")) throw new Error(USAGE);
+  const config = loadConfig("consumer-kit", {});
+  if (command === "redrive") {
+    const db = connectDatabase(config.DATABASE_URL);
+    try {
+      const eventKey = option(args, "--event");
+      const result = await redrive(consumer, { kafkaBrokers: config.KAFKA_BROKERS, db, ...(eventKey ? { eventKey } : {}) });
+      console.log(`${consumer}: ${result.inDeadLetters} dead letter(s); redriven ${result.redriven}; already processed since ${result.alreadyProcessed}`);
+    } finally {
+      await db.destroy();
+    }
+    return;
+  }
+  const since = option(args, "--since");
+  if (!since && !args.includes("--from-beginning")) throw new Error(USAGE);
+  const topics = option(args, "--topics")?.split(",") ?? (await subscribedTopics(config.KAFKA_BROKERS, consumer));
+  if (topics.length === 0) throw new Error(`${consumer} has committed no offsets yet: name its topics with --topics`);
+  await replay(consumer, { kafkaBrokers: config.KAFKA_BROKERS, topics, ...(since ? { since: parseSince(since) } : {}) });
+  console.log(`${consumer}: rewound ${topics.join(", ")} to ${since ? parseSince(since).toISOString() : "the beginning"}; start the service to replay`);
+}
+
+if (import.meta.main) {
+  try {
+    await main(process.argv.slice(2));
+  } catch (error) {
+    console.error(`hooklog: ${(error as Error).message}`);
+    if (/active|rebalanc|not empty|UNKNOWN_MEMBER|REBALANCE/i.test(String((error as Error).message))) {
+      console.error("hooklog: stop every instance of the consumer first: Kafka moves a group's offsets only while it has no members.");
+    }
+    process.exitCode = 1;
+  }
+}
