@@ -150,8 +150,8 @@ const ingest = fork(join(here, "..", "src", "main.ts"), [], {
   env: { ...process.env, ...ingestEnv },
   execArgv: [
     "--disable-warning=TimeoutNegativeWarning",
-    "--import",
-    "@hooklog/telemetry/register",
+    // BENCH_NO_TELEMETRY=1 runs ingest without OpenTelemetry, to see what tracing costs.
+    ...(process.env.BENCH_NO_TELEMETRY === "1" ? [] : ["--import", "@hooklog/telemetry/register"]),
     ...(process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []),
   ],
   stdio: ["ignore", "inherit", "inherit", "ipc"],

@@ -26,8 +26,8 @@ export class DedupLedger {
     this.#db = db;
     this.#retentionHours = retentionHours;
     // Lookups and writes are batched like produce requests, so Postgres sees one query per batch.
-    this.#lookups = new GroupCommit({ maxBatch: 500, maxInFlight: 4, commit: (pairs) => this.#findAccepted(pairs) });
-    this.#writes = new GroupCommit({ maxBatch: 500, maxInFlight: 2, commit: (rows) => this.#insert(rows) });
+    this.#lookups = new GroupCommit({ maxBatch: 500, maxInFlight: 1, commit: (pairs) => this.#findAccepted(pairs) });
+    this.#writes = new GroupCommit({ maxBatch: 500, maxInFlight: 1, commit: (rows) => this.#insert(rows) });
   }
 
   isAccepted(source: string, providerEventId: string): Promise<boolean> {
