@@ -4,13 +4,11 @@ import type { WebhookEvent } from "@hooklog/schemas";
 import type { SourceConfig } from "@hooklog/sources";
 import type { VerificationFailureReason, Verifier } from "@hooklog/webhook-signatures";
 import type { Logger } from "@hooklog/logging";
+import { newEventId, type BatchPublisher, type DedupLedger } from "@hooklog/event-log";
 import { auditHeaders } from "./audit-headers.ts";
-import type { DedupLedger } from "./dedup-ledger.ts";
 import { eventFacts } from "./event-facts.ts";
-import { newEventId } from "./event-id.ts";
 import type { IngestMetrics } from "./metrics.ts";
 import { rejected, type IngestOutcome } from "./outcome.ts";
-import type { BatchPublisher } from "./publisher.ts";
 
 export interface IngestSource {
   config: SourceConfig;

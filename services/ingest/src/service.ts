@@ -5,12 +5,11 @@ import type { Logger } from "@hooklog/logging";
 import { webhookEventCodec, type WebhookEvent } from "@hooklog/schemas";
 import type { SourceConfig } from "@hooklog/sources";
 import { createVerifier, type VerifierSpec } from "@hooklog/webhook-signatures";
+import { BatchPublisher, DedupLedger } from "@hooklog/event-log";
 import { createApp } from "./app.ts";
 import type { IngestConfig } from "./config.ts";
-import { DedupLedger } from "./dedup-ledger.ts";
 import type { IngestSource } from "./ingest.ts";
 import { createIngestMetrics } from "./metrics.ts";
-import { BatchPublisher } from "./publisher.ts";
 
 function verifierSpec(source: SourceConfig): VerifierSpec {
   switch (source.provider) {
