@@ -3,6 +3,7 @@ import * as acceptedEvents from "./migrations/0001_accepted_events.ts";
 import * as consumerKit from "./migrations/0002_consumer_kit.ts";
 import * as fulfillmentTasks from "./migrations/0003_fulfillment_tasks.ts";
 import * as deploymentEnvironments from "./migrations/0004_deployment_environments.ts";
+import * as reconciliation from "./migrations/0005_reconciliation.ts";
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -15,6 +16,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ["0002_consumer_kit", consumerKit],
   ["0003_fulfillment_tasks", fulfillmentTasks],
   ["0004_deployment_environments", deploymentEnvironments],
+  ["0005_reconciliation", reconciliation],
 ];
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {
