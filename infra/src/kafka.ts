@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -97,7 +98,6 @@ function daemonSpec(libs: string, configFile: string, settings: KafkaSettings, j
 async function formatStorageOnce(java: string, libs: string, configFile: string, dataDir: string): Promise<void> {
   if (existsSync(join(dataDir, "meta.properties"))) return;
   step("formatting Kafka storage (first start)");
-  const { spawnSync } = await import("node:child_process");
   const result = spawnSync(
     java,
     ["-cp", `${libs}/*`, "kafka.tools.StorageTool", "format", "-t", newClusterId(), "-c", configFile, "--standalone"],

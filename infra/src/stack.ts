@@ -84,6 +84,12 @@ export async function status(env: NodeJS.ProcessEnv = process.env): Promise<Comp
   return [
     { name: "kafka", pid: kafkaPid(), ready: await kafkaReady(brokers), endpoint: brokers, log: logFile("kafka") },
     { name: "registry", pid: registryPid(), ready: await registryReady(registry), endpoint: registry, log: logFile("registry") },
-    { name: "postgres (embedded)", pid: embeddedPostgresPid(), ready: embeddedPostgresPid() !== undefined, endpoint: readStackFile()?.databaseUrl ?? "-", log: logFile("postgres") },
+    {
+      name: `postgres (${readStackFile()?.postgres ?? "not started"})`,
+      pid: embeddedPostgresPid(),
+      ready: readStackFile()?.postgres === "embedded" ? embeddedPostgresPid() !== undefined : readStackFile() !== undefined,
+      endpoint: readStackFile()?.databaseUrl.replace(/:[^:@/]+@/, ":***@") ?? "-",
+      log: logFile("postgres"),
+    },
   ];
 }
