@@ -125,7 +125,15 @@ export async function startConsumer(definition: ConsumerDefinition, options: Con
     logger.warn({ consumer: definition.name, eventKey, attempt: attemptThatFailed, to: topic }, dead ? "event dead-lettered" : "event scheduled for retry");
   }
 
-  const consumer = kafka.consumer({ groupId: groupId(definition.name), sessionTimeout: 30_000, heartbeatInterval: 3000, allowAutoTopicCreation: false });
+  const consumer = kafka.consumer({
+    groupId: groupId(definition.name),
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3000,
+    allowAutoTopicCreation: false,
+    // A fetch waits at most this long for data: bounds how late a resumed retry partition is read
+    // and how long stop() waits for the fetch in hand (kafkajs' default is 5 s).
+    maxWaitTimeInMs: 1000,
+  });
   const joined = new Promise<void>((resolve) => {
     const remove = consumer.on(consumer.events.GROUP_JOIN, () => {
       remove();

@@ -36,6 +36,10 @@ export function startTelemetry(options: TelemetryOptions): void {
     serviceName: options.serviceName,
     resourceDetectors: [],
     spanProcessors: processors,
+    // Traces only. Without these the SDK builds an OTLP metrics exporter and log processor from the
+    // environment's defaults, and its shutdown waits seconds to flush to a collector that is not there.
+    metricReaders: [],
+    logRecordProcessors: [],
     textMapPropagator: new ExplicitFirstPropagator(),
     instrumentations: [
       new HttpInstrumentation(),

@@ -1,0 +1,100 @@
+import { defineConsumer, type ConsumerDefinition, type HandlerContext, type InboundEvent } from "@hooklog/consumer-kit";
+import { findEnvironment, markEnvironmentInactive, recordRequestedDeployment } from "./deployment-environments.ts";
+import type { GithubDeployments } from "./github-deployments.ts";
+import { PULL_REQUEST_TYPES, parsePullRequestEvent, type PullRequestEvent } from "./pull-request-event.ts";
+
+export const previewEnvironment = (pullRequest: number): string => `preview/pr-${pullRequest}`;
+export const STAGING_ENVIRONMENT = "staging";
+
+const shortSha = (sha: string): string => sha.slice(0, 7);
+
+export interface DeploymentsConsumerOptions {
+  name: string;
+  githubTopic: string;
+  retryBaseDelayMs: number;
+  github: GithubDeployments;
+}
+
+/**
+ * Pull requests into GitHub deployments: each head commit to preview/pr-<n>, a merge commit to
+ * staging, and a closed pull request's preview retired. Every GitHub call runs through ctx.once
+ * under a name saying what it does, so a redelivery, retry or replay never repeats one.
+ */
+export function createDeploymentsConsumer(options: DeploymentsConsumerOptions): ConsumerDefinition {
+  const { github } = options;
+
+  async function deploy(context: HandlerContext, event: PullRequestEvent, target: { environment: string; sha: string; transient: boolean; description: string }): Promise<void> {
+    const { repository } = event;
+    const deployment = await context.once(`create-deployment:${target.environment}:${target.sha}`, (effectKey) =>
+      github.ensureDeployment(repository, { ...target, effectKey }),
+    );
+    // queued, not in_progress: this service only asks for the deployment; the deployer reports progress.
+    await context.once(`create-deployment-status:${target.environment}:${deployment.id}:queued`, () =>
+      github.createStatus(repository, deployment.id, "queued", target.description),
+    );
+    await recordRequestedDeployment(context.trx, {
+      repository: repository.fullName,
+      environment: target.environment,
+      pullRequest: event.number,
+      deploymentId: deployment.id,
+      sha: target.sha,
+    });
+    context.logger.info({ repository: repository.fullName, environment: target.environment, deploymentId: deployment.id, sha: target.sha }, "deployment requested");
+  }
+
+  async function retirePreview(context: HandlerContext, event: PullRequestEvent): Promise<void> {
+    const { repository } = event;
+    const environment = previewEnvironment(event.number);
+    const preview = await findEnvironment(context.trx, repository.fullName, environment);
+    if (!preview || preview.deploymentId === null) {
+      context.logger.info({ repository: repository.fullName, environment }, "no preview deployment to retire");
+      return;
+    }
+    if (preview.state === "inactive") return;
+    const { deploymentId } = preview;
+    await context.once(`create-deployment-status:${environment}:${deploymentId}:inactive`, () =>
+      github.createStatus(repository, deploymentId, "inactive", `Pull request #${event.number} closed`),
+    );
+    await markEnvironmentInactive(context.trx, repository.fullName, environment);
+    context.logger.info({ repository: repository.fullName, environment, deploymentId }, "preview retired");
+  }
+
+  async function handle(inbound: InboundEvent, context: HandlerContext): Promise<void> {
+    if (inbound.kind !== "webhook") return;
+    const event = parsePullRequestEvent(inbound.payload());
+    switch (event.action) {
+      case "opened":
+      case "reopened":
+      case "synchronize":
+        await deploy(context, event, {
+          environment: previewEnvironment(event.number),
+          sha: event.headSha,
+          transient: true,
+          description: `Preview of #${event.number} at ${shortSha(event.headSha)}`,
+        });
+        return;
+      case "closed":
+        if (event.merged && event.mergeCommitSha) {
+          await deploy(context, event, {
+            environment: STAGING_ENVIRONMENT,
+            sha: event.mergeCommitSha,
+            transient: false,
+            description: `#${event.number} merged at ${shortSha(event.mergeCommitSha)}`,
+          });
+        }
+        await retirePreview(context, event);
+        return;
+      default: {
+        const unknown: never = event.action;
+        throw new Error(`no handling for pull_request action ${String(unknown)}`);
+      }
+    }
+  }
+
+  return defineConsumer({
+    name: options.name,
+    subscriptions: [{ topic: options.githubTopic, types: PULL_REQUEST_TYPES }],
+    retryBaseDelayMs: options.retryBaseDelayMs,
+    handle,
+  });
+}

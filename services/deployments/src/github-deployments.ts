@@ -1,0 +1,119 @@
+import type { Logger } from "@hooklog/logging";
+import { Octokit } from "@octokit/rest";
+import { GithubApiError, translateGithubError } from "./github-errors.ts";
+import type { RepositoryRef } from "./pull-request-event.ts";
+
+export interface DeploymentRequest {
+  /** The commit to deploy. */
+  sha: string;
+  environment: string;
+  /** Preview environments go away with their pull request; staging stays. */
+  transient: boolean;
+  description: string;
+  /** Written into the deployment's payload, so a retry can find a deployment whose answer it never saw. */
+  effectKey: string;
+}
+
+export interface Deployment {
+  id: number;
+  sha: string;
+  environment: string;
+}
+
+/** queued: requested, nothing runs yet; inactive: the environment is gone. */
+export type DeploymentStatusState = "queued" | "in_progress" | "inactive";
+
+/** The GitHub Deployments API as this service uses it. Every call throws RetryLaterError or GithubApiError. */
+export interface GithubDeployments {
+  /** Returns the deployment already created under `effectKey`, or creates it. */
+  ensureDeployment(repository: RepositoryRef, request: DeploymentRequest): Promise<Deployment>;
+  createStatus(repository: RepositoryRef, deploymentId: number, state: DeploymentStatusState, description: string): Promise<{ id: number }>;
+}
+
+export interface GithubDeploymentsOptions {
+  token: string;
+  baseUrl: string;
+  timeoutMs: number;
+  logger: Logger;
+}
+
+const EFFECT_KEY_FIELD = "hooklog_effect_key";
+
+export function createGithubDeployments(options: GithubDeploymentsOptions): GithubDeployments {
+  const { logger, timeoutMs } = options;
+  // @octokit/request 10 ignores `request.timeout`; a per-call signal bounds each request instead.
+  // @octokit/rest retries nothing (no retry or throttling plugin): the consumer kit does.
+  const fetchWithTimeout: typeof fetch = (input, init) => {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    return fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
+  };
+  const octokit = new Octokit({
+    auth: options.token,
+    baseUrl: options.baseUrl,
+    userAgent: "hooklog-deployments",
+    request: { fetch: fetchWithTimeout },
+    // Only the message: octokit's debug line carries the request options, Authorization included.
+    // Failures are logged once, by the kit, with the error we throw.
+    log: {
+      debug: (message: string) => logger.debug(message),
+      info: (message: string) => logger.debug(message),
+      warn: (message: string) => logger.warn(message),
+      error: (message: string) => logger.debug(message),
+    },
+  });
+
+  async function call<T>(description: string, request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (error) {
+      throw translateGithubError(error, description);
+    }
+  }
+
+  async function findDeployment(repository: RepositoryRef, request: DeploymentRequest): Promise<Deployment | undefined> {
+    const { data } = await call(`list deployments of ${repository.fullName} in ${request.environment}`, () =>
+      octokit.rest.repos.listDeployments({ owner: repository.owner, repo: repository.name, sha: request.sha, environment: request.environment, per_page: 100 }),
+    );
+    const found = data.find((deployment) => {
+      const payload = deployment.payload as unknown;
+      return typeof payload === "object" && payload !== null && (payload as Record<string, unknown>)[EFFECT_KEY_FIELD] === request.effectKey;
+    });
+    return found ? { id: found.id, sha: found.sha, environment: found.environment } : undefined;
+  }
+
+  return {
+    async ensureDeployment(repository, request) {
+      // GitHub has no idempotency key: a call that timed out may still have created the deployment.
+      const existing = await findDeployment(repository, request);
+      if (existing) {
+        logger.info({ repository: repository.fullName, environment: request.environment, deploymentId: existing.id }, "deployment already created by an earlier attempt");
+        return existing;
+      }
+      const what = `create deployment of ${repository.fullName}@${request.sha} in ${request.environment}`;
+      const response = await call(what, () =>
+        octokit.rest.repos.createDeployment({
+          owner: repository.owner,
+          repo: repository.name,
+          ref: request.sha,
+          environment: request.environment,
+          description: request.description,
+          auto_merge: false,
+          required_contexts: [],
+          transient_environment: request.transient,
+          production_environment: false,
+          payload: { [EFFECT_KEY_FIELD]: request.effectKey },
+        }),
+      );
+      // 202 means GitHub merged the default branch in first, which auto_merge: false rules out.
+      if (!("id" in response.data)) throw new GithubApiError(`${what}: GitHub answered ${response.status} without a deployment`, response.status);
+      return { id: response.data.id, sha: response.data.sha, environment: response.data.environment };
+    },
+
+    async createStatus(repository, deploymentId, state, description) {
+      const { data } = await call(`set deployment ${deploymentId} of ${repository.fullName} ${state}`, () =>
+        octokit.rest.repos.createDeploymentStatus({ owner: repository.owner, repo: repository.name, deployment_id: deploymentId, state, description }),
+      );
+      return { id: data.id };
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import { UndecodableMessageError } from "@hooklog/consumer-kit";
+import { z } from "@hooklog/config";
+
+/** The event types this service acts on, as ingest names them (`<X-GitHub-Event>.<action>`). */
+export const PULL_REQUEST_TYPES = ["pull_request.opened", "pull_request.reopened", "pull_request.synchronize", "pull_request.closed"] as const;
+
+export interface RepositoryRef {
+  /** owner/name, the key of the deployment_environments projection. */
+  fullName: string;
+  owner: string;
+  name: string;
+}
+
+/** What the handler needs of a pull_request webhook, validated once. */
+export interface PullRequestEvent {
+  action: "opened" | "reopened" | "synchronize" | "closed";
+  repository: RepositoryRef;
+  number: number;
+  headSha: string;
+  merged: boolean;
+  mergeCommitSha: string | null;
+}
+
+const sha = z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/, "a SHA-1 or SHA-256 commit id");
+
+// https://docs.github.com/en/webhooks/webhook-events-and-payloads#pull_request
+const payloadSchema = z.object({
+  action: z.enum(["opened", "reopened", "synchronize", "closed"]),
+  repository: z.object({ full_name: z.string().min(3), name: z.string().min(1), owner: z.object({ login: z.string().min(1) }) }),
+  pull_request: z.object({
+    number: z.number().int().positive(),
+    head: z.object({ sha }),
+    merged: z.boolean().nullish(),
+    merge_commit_sha: sha.nullish(),
+  }),
+});
+
+/**
+ * Reads a pull_request payload. One that does not fit can never succeed however often it is
+ * retried, so it fails as undecodable: the kit dead-letters it at once instead of retrying.
+ */
+export function parsePullRequestEvent(payload: unknown): PullRequestEvent {
+  const result = payloadSchema.safeParse(payload);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
+    throw new UndecodableMessageError(`not a usable pull_request payload: ${problems}`);
+  }
+  const { action, repository, pull_request: pullRequest } = result.data;
+  const merged = pullRequest.merged === true;
+  if (action === "closed" && merged && !pullRequest.merge_commit_sha) {
+    throw new UndecodableMessageError(`pull request ${repository.full_name}#${pullRequest.number} was merged but has no merge_commit_sha`);
+  }
+  return {
+    action,
+    repository: { fullName: repository.full_name, owner: repository.owner.login, name: repository.name },
+    number: pullRequest.number,
+    headSha: pullRequest.head.sha,
+    merged,
+    mergeCommitSha: pullRequest.merge_commit_sha ?? null,
+  };
+}
