@@ -114,13 +114,15 @@ export async function startConsumer(definition: ConsumerDefinition, options: Con
       [HEADERS.originalOffset]: headers[HEADERS.originalOffset] ?? message.offset,
       [HEADERS.eventKey]: eventKey,
     };
-    const dead = error instanceof UndecodableMessageError || attemptThatFailed >= maxAttempts(definition);
+    // Errors say whether they can be retried (house style): `retryable: false` goes to the dead letters at once.
+    const notRetryable = error instanceof UndecodableMessageError || (error as { retryable?: unknown }).retryable === false;
+    const dead = notRetryable || attemptThatFailed >= maxAttempts(definition);
     const topic = dead ? deadLetterTopic(definition.name) : retryTopic(definition.name, Math.min(attemptThatFailed, retries.length));
     const outgoing = dead
       ? { ...common, [HEADERS.attempt]: String(attemptThatFailed) }
       : { ...common, [HEADERS.dueAt]: String(now + Math.max(retryDelayMs(definition, attemptThatFailed), error instanceof RetryLaterError ? error.retryAfterMs : 0)) };
     await producer.send({ topic, acks: -1, messages: [{ key: message.key, value: message.value, headers: outgoing }] });
-    if (dead) metrics.deadLetters.inc({ consumer: definition.name, reason: error instanceof UndecodableMessageError ? "undecodable" : "attempts_exhausted" });
+    if (dead) metrics.deadLetters.inc({ consumer: definition.name, reason: error instanceof UndecodableMessageError ? "undecodable" : notRetryable ? "not_retryable" : "attempts_exhausted" });
     else metrics.retries.inc({ consumer: definition.name });
     logger.warn({ consumer: definition.name, eventKey, attempt: attemptThatFailed, to: topic }, dead ? "event dead-lettered" : "event scheduled for retry");
   }
