@@ -33,6 +33,7 @@ describe("the consumer kit applies each event's effects exactly once", () => {
           throw new Error(`planned failure of ${event.key}`);
         }
         if (brokenKeys.has(event.key)) throw new Error(`${event.key} is broken`);
+        if (event.key.endsWith(":evt_invalid")) throw Object.assign(new Error("the payload can never be handled"), { retryable: false });
         await context.trx(harness.effects).insert({ event_key: event.key, attempt: context.attempt });
       },
     });
@@ -50,31 +51,34 @@ describe("the consumer kit applies each event's effects exactly once", () => {
       { providerEventId: "evt_broken" },
       { providerEventId: "evt_b" },
       { providerEventId: "evt_c" },
+      { providerEventId: "evt_invalid" },
     ]);
 
     await eventually(async () => (await harness.effectRows()).length >= 4, 30_000, "four effects");
-    const deadLetters = await readTopic(harness.brokers.join(","), deadLetterTopic(name), { count: 1, timeoutMs: 30_000 });
+    const deadLetters = await readTopic(harness.brokers.join(","), deadLetterTopic(name), { count: 2, timeoutMs: 30_000 });
     await settle();
     const rows = await harness.effectRows();
     assert.deepEqual(rows.map((row) => row.event_key), [key("evt_a"), key("evt_b"), key("evt_c"), key("evt_flaky")]);
     assert.equal(rows.find((row) => row.event_key === key("evt_flaky"))?.attempt, 3, "the flaky event succeeded on its third attempt");
 
-    const [dead] = deadLetters;
-    assert.equal(deadLetters.length, 1);
-    assert.equal(dead?.headers[HEADERS.eventKey]?.toString(), key("evt_broken"));
+    const invalid = deadLetters.find((message) => message.headers[HEADERS.eventKey]?.toString() === key("evt_invalid"));
+    assert.equal(invalid?.headers[HEADERS.attempt]?.toString(), "1", "an error marked retryable: false is not retried");
+    const dead = deadLetters.find((message) => message.headers[HEADERS.eventKey]?.toString() === key("evt_broken"));
+    assert.equal(deadLetters.length, 2);
     assert.equal(dead?.headers[HEADERS.attempt]?.toString(), "3");
     assert.match(dead?.headers[HEADERS.error]?.toString() ?? "", /is broken/);
     assert.ok(!Number.isNaN(Date.parse(dead?.headers[HEADERS.firstFailureAt]?.toString() ?? "")), "first failure time recorded");
     const metrics = await running.metrics.registry.metrics();
     assert.match(metrics, new RegExp(`hooklog_consumer_duplicates_skipped_total\\{consumer="${name}"\\} 2`));
     assert.match(metrics, new RegExp(`hooklog_consumer_dead_letters_total\\{consumer="${name}",reason="attempts_exhausted"\\} 1`));
+    assert.match(metrics, new RegExp(`hooklog_consumer_dead_letters_total\\{consumer="${name}",reason="not_retryable"\\} 1`));
 
     brokenKeys = new Set();
-    const first = await redrive(name, { kafkaBrokers: harness.brokers, db: harness.db });
-    assert.deepEqual(first, { inDeadLetters: 1, redriven: 1, alreadyProcessed: 0 });
+    const first = await redrive(name, { kafkaBrokers: harness.brokers, db: harness.db, eventKey: key("evt_broken") });
+    assert.deepEqual(first, { inDeadLetters: 2, redriven: 1, alreadyProcessed: 0 });
     await eventually(async () => (await harness.effectRows()).length === 5, 30_000, "the redriven effect");
-    const again = await redrive(name, { kafkaBrokers: harness.brokers, db: harness.db });
-    assert.deepEqual(again, { inDeadLetters: 1, redriven: 0, alreadyProcessed: 1 });
+    const again = await redrive(name, { kafkaBrokers: harness.brokers, db: harness.db, eventKey: key("evt_broken") });
+    assert.deepEqual(again, { inDeadLetters: 2, redriven: 0, alreadyProcessed: 1 });
     await settle();
     assert.equal((await harness.effectRows()).filter((row) => row.event_key === key("evt_broken")).length, 1);
   });
