@@ -1,0 +1,58 @@
+// POSTs JSON to a third-party API and turns its answer into the kit's retry semantics.
+import { RetryLaterError } from "@hooklog/consumer-kit";
+
+/** A call that did not succeed. Messages name the target, never its URL: a Slack webhook URL is a secret. */
+export class DeliveryError extends Error {
+  readonly code: string;
+  readonly retryable: boolean;
+
+  constructor(code: string, message: string, retryable: boolean, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "DeliveryError";
+    this.code = code;
+    this.retryable = retryable;
+  }
+}
+
+// A Retry-After far in the future would hold up the whole retry partition behind this event.
+const MAX_RETRY_AFTER_MS = 10 * 60 * 1000;
+
+/** Retry-After is delay-seconds or an HTTP date (RFC 9110 §10.2.3); undefined when absent or unreadable. */
+export function retryAfterMs(header: string | null, now: number = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const trimmed = header.trim();
+  const milliseconds = /^\d+$/.test(trimmed) ? Number(trimmed) * 1000 : Date.parse(trimmed) - now;
+  return Number.isFinite(milliseconds) ? Math.min(Math.max(milliseconds, 0), MAX_RETRY_AFTER_MS) : undefined;
+}
+
+export interface Delivered {
+  status: number;
+  body: string;
+}
+
+/**
+ * 2xx resolves. 429 or 503 with Retry-After throws RetryLaterError (the kit waits at least that long);
+ * anything else throws DeliveryError, which the kit retries with backoff and then dead-letters.
+ */
+export async function postJson(target: string, url: string, payload: unknown, timeoutMs: number): Promise<Delivered> {
+  let status: number;
+  let body: string;
+  let retryAfter: string | null;
+  try {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(payload),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    status = response.status;
+    retryAfter = response.headers.get("retry-after");
+    body = await response.text();
+  } catch (error) {
+    throw new DeliveryError("UNREACHABLE", `${target} could not be reached (timeout ${timeoutMs} ms): ${(error as Error).message}`, true, { cause: error });
+  }
+  if (status >= 200 && status < 300) return { status, body };
+  const waitMs = status === 429 || status === 503 ? retryAfterMs(retryAfter) : undefined;
+  if (waitMs !== undefined) throw new RetryLaterError(`${target} answered ${status}; retrying after ${waitMs} ms`, waitMs);
+  throw new DeliveryError(`HTTP_${status}`, `${target} answered ${status}: ${body.slice(0, 200)}`, status === 429 || status >= 500);
+}

@@ -1,0 +1,200 @@
+// The one way these tests run alerts: ingest, fulfillment and alerts as processes on the real stack,
+// with sources, topics and consumer names of this run, and Slack and PagerDuty as local servers.
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sign as signGithub } from "@octokit/webhooks-methods";
+import { connectDatabase, type Knex } from "@hooklog/db";
+import { createIdempotentProducer, createKafka, ensureTopics } from "@hooklog/kafka";
+import { secretEnvVar } from "@hooklog/sources";
+import { readTopic, startServiceProcess, testStack, uniqueName, type ServiceProcess } from "@hooklog/testkit";
+import Stripe from "stripe";
+import { startRecordingServer, type RecordingServer } from "./recording-server.ts";
+
+export const token = (): string => randomBytes(8).toString("hex");
+export const settle = (ms = 3000): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export const SLACK_PATH = "/services/T0HOOKLOG/B0ALERTS/x9TestWebhookToken";
+export const PAGERDUTY_PATH = "/v2/enqueue";
+export const ROUTING_KEY = "R0123456789abcdef0123456789abcde";
+/** Short retries, so a test sees an event through several attempts in seconds. */
+const RETRY_BASE_DELAY_MS = 200;
+
+export interface StripeEvent {
+  id: string;
+  body: string;
+}
+
+/** A Stripe event as Stripe sends it: `data.object` is the invoice, dispute, ... */
+export function stripeEvent(type: string, object: Record<string, unknown>): StripeEvent {
+  const id = `evt_${token()}`;
+  const event = { id, object: "event", api_version: "2024-06-20", created: Math.floor(Date.now() / 1000), type, livemode: false, data: { object } };
+  return { id, body: JSON.stringify(event, null, 2) };
+}
+
+export interface GithubDelivery {
+  /** X-GitHub-Delivery: the provider event id. */
+  id: string;
+  event: string;
+  body: string;
+}
+
+export function githubDelivery(event: string, payload: Record<string, unknown>): GithubDelivery {
+  return { id: randomUUID(), event, body: JSON.stringify(payload) };
+}
+
+export interface AlertsHarness {
+  slack: RecordingServer;
+  pagerDuty: RecordingServer;
+  deliverStripe(event: StripeEvent): Promise<number>;
+  deliverGithub(delivery: GithubDelivery): Promise<number>;
+  /** Writes the Stripe topic's messages keyed `key` (the object id) to it again, byte for byte, as a retrying producer would. */
+  duplicateStripeMessages(key: string): Promise<number>;
+  /** A counter of alerts' GET /metrics, e.g. hooklog_consumer_duplicates_skipped_total (0 before the first increment). */
+  metric(name: string): Promise<number>;
+  /** Resolves once alerts has committed the event (`source:providerEventId`). */
+  processed(source: "stripe" | "github", providerEventId: string): Promise<void>;
+  eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startAlerts(): Promise<AlertsHarness> {
+  const stack = await testStack();
+  const sources = { stripe: `stripe-${token()}`, github: `github-${token()}` };
+  const topics = { stripe: uniqueName("webhooks.stripe"), github: uniqueName("webhooks.github") };
+  const secrets = { stripe: `whsec_${randomBytes(16).toString("hex")}`, github: randomBytes(20).toString("hex") };
+  const tasksTopicPrefix = `${uniqueName("test")}.`;
+  const consumer = uniqueName("alerts");
+  const common = { KAFKA_BROKERS: stack.kafkaBrokers, SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl, DATABASE_URL: stack.databaseUrl };
+
+  const directory = await mkdtemp(join(tmpdir(), "hooklog-alerts-test-"));
+  const configPath = join(directory, "hooklog.config.yaml");
+  const file = {
+    sources: {
+      [sources.stripe]: { provider: "stripe", topic: topics.stripe, partitions: 3 },
+      [sources.github]: { provider: "github", topic: topics.github, partitions: 3 },
+    },
+  };
+  // YAML is a superset of JSON.
+  await writeFile(configPath, JSON.stringify(file));
+  const kafka = createKafka({ clientId: "alerts-test", brokers: stack.kafkaBrokers.split(",") });
+  await ensureTopics(kafka, [
+    { name: topics.stripe, partitions: 3 },
+    { name: topics.github, partitions: 3 },
+  ]);
+
+  const slack = await startRecordingServer({ status: 200, headers: { "content-type": "text/html" }, body: "ok" });
+  const pagerDuty = await startRecordingServer({
+    status: 202,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ status: "success", message: "Event processed" }),
+  });
+  const db: Knex = connectDatabase(stack.databaseUrl, { applicationName: "alerts-test" });
+  const processes: ServiceProcess[] = [];
+  const outputs = (): string => processes.map((service) => service.output().slice(-4000)).join("\n");
+
+  async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (await check()) return;
+      await settle(200);
+    }
+    throw new Error(`${what} did not happen within ${timeoutMs} ms; service output:\n${outputs()}`);
+  }
+
+  try {
+    processes.push(
+      await startServiceProcess(
+        "ingest",
+        { ...common, HOOKLOG_CONFIG: configPath, [secretEnvVar(sources.stripe)]: secrets.stripe, [secretEnvVar(sources.github)]: secrets.github },
+        "INGEST_PORT",
+      ),
+    );
+    // Fulfillment first: it creates the TaskCreated topic alerts subscribes to.
+    processes.push(
+      await startServiceProcess(
+        "fulfillment",
+        { ...common, FULFILLMENT_CONSUMER_NAME: uniqueName("fulfillment"), FULFILLMENT_STRIPE_TOPIC: topics.stripe, FULFILLMENT_TASKS_TOPIC_PREFIX: tasksTopicPrefix },
+        "FULFILLMENT_PORT",
+      ),
+    );
+    processes.push(
+      await startServiceProcess(
+        "alerts",
+        {
+          ...common,
+          ALERTS_CONSUMER_NAME: consumer,
+          ALERTS_STRIPE_TOPIC: topics.stripe,
+          ALERTS_GITHUB_TOPIC: topics.github,
+          ALERTS_TASKS_TOPIC: `${tasksTopicPrefix}fulfillment.TaskCreated`,
+          SLACK_WEBHOOK_URL: `${slack.url}${SLACK_PATH}`,
+          PAGERDUTY_EVENTS_URL: `${pagerDuty.url}${PAGERDUTY_PATH}`,
+          PAGERDUTY_ROUTING_KEY: ROUTING_KEY,
+          ALERTS_HTTP_TIMEOUT_MS: "2000",
+          ALERTS_RETRY_BASE_DELAY_MS: String(RETRY_BASE_DELAY_MS),
+        },
+        "ALERTS_PORT",
+      ),
+    );
+  } catch (error) {
+    await Promise.all(processes.map((service) => service.stop()));
+    await Promise.all([slack.close(), pagerDuty.close(), db.destroy()]);
+    throw error;
+  }
+  const [ingest, , alerts] = processes as [ServiceProcess, ServiceProcess, ServiceProcess];
+
+  async function post(source: string, headers: Record<string, string>, body: string): Promise<number> {
+    const response = await fetch(`${ingest.url}/webhooks/${source}`, { method: "POST", headers, body });
+    await response.body?.cancel();
+    return response.status;
+  }
+
+  return {
+    slack,
+    pagerDuty,
+    deliverStripe: (event) =>
+      post(
+        sources.stripe,
+        { "content-type": "application/json; charset=utf-8", "stripe-signature": Stripe.webhooks.generateTestHeaderString({ payload: event.body, secret: secrets.stripe }) },
+        event.body,
+      ),
+    deliverGithub: async (delivery) =>
+      post(
+        sources.github,
+        {
+          "content-type": "application/json",
+          "x-github-event": delivery.event,
+          "x-github-delivery": delivery.id,
+          "x-hub-signature-256": await signGithub(secrets.github, delivery.body),
+        },
+        delivery.body,
+      ),
+    async duplicateStripeMessages(key) {
+      const messages = (await readTopic(stack.kafkaBrokers, topics.stripe, { settleMs: 1000 })).filter((message) => message.key?.toString("utf8") === key);
+      const producer = createIdempotentProducer(kafka);
+      await producer.connect();
+      try {
+        await producer.send({ topic: topics.stripe, acks: -1, messages: messages.map(({ key, value, headers }) => ({ key, value, headers })) });
+      } finally {
+        await producer.disconnect();
+      }
+      return messages.length;
+    },
+    async metric(name) {
+      const text = await (await fetch(`${alerts.url}/metrics`)).text();
+      const line = text.split("\n").find((entry) => entry.startsWith(`${name}{`) && entry.includes(`consumer="${consumer}"`));
+      return line ? Number(line.slice(line.lastIndexOf(" ") + 1)) : 0;
+    },
+    async processed(source, providerEventId) {
+      const eventKey = `${sources[source]}:${providerEventId}`;
+      await eventually(async () => Boolean(await db("processed_events").where({ consumer, event_key: eventKey }).first()), `processing of ${eventKey}`);
+    },
+    eventually,
+    async stop() {
+      await Promise.all(processes.map((service) => service.stop()));
+      await Promise.all([slack.close(), pagerDuty.close(), db.destroy()]);
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}

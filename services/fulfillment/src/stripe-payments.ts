@@ -1,0 +1,85 @@
+// What fulfillment reads from a Stripe event: the order (PaymentIntent) it is about, and the amount.
+// https://docs.stripe.com/api/events/object — `data.object` is the invoice, PaymentIntent, session or charge.
+import { z } from "@hooklog/config";
+
+export const PAYMENT_EVENT_TYPES = ["invoice.paid", "payment_intent.succeeded", "checkout.session.completed"] as const;
+export const REFUND_EVENT_TYPE = "charge.refunded";
+
+export type PaymentEventType = (typeof PAYMENT_EVENT_TYPES)[number];
+
+export interface PaidOrder {
+  orderId: string;
+  /** In the currency's smallest unit. */
+  amount: number | null;
+  currency: string | null;
+}
+
+export interface RefundedOrder {
+  orderId: string;
+  chargeId: string;
+}
+
+/**
+ * A Stripe event without the fields fulfillment needs. Not retryable in itself, but the kit retries
+ * every handler error and then dead-letters it, where it waits for a fix and a redrive.
+ */
+export class InvalidStripePayloadError extends Error {
+  readonly code = "INVALID_STRIPE_PAYLOAD";
+  readonly retryable = false;
+}
+
+const id = z.string().min(1);
+const minorUnits = z.number().int().nullish();
+const currency = z.string().min(1).nullish();
+
+// Webhook objects are never expanded, so a PaymentIntent reference is its id (or null).
+const paymentObjects = {
+  "invoice.paid": z.object({ id, payment_intent: id.nullish(), amount_paid: minorUnits, currency }),
+  "payment_intent.succeeded": z.object({ id, amount_received: minorUnits, amount: minorUnits, currency }),
+  "checkout.session.completed": z.object({ id, payment_intent: id.nullish(), amount_total: minorUnits, currency }),
+} as const;
+
+// A charge refunded outside a PaymentIntent (the legacy Charges API) belongs to no order we track.
+const refundedCharge = z.object({ id, payment_intent: id });
+
+const eventData = z.object({ data: z.object({ object: z.unknown() }) });
+
+function stripeObject<T extends z.ZodType>(payload: unknown, type: string, schema: T): z.infer<T> {
+  const envelope = eventData.safeParse(payload);
+  const result = schema.safeParse(envelope.success ? envelope.data.data.object : undefined);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `data.object.${issue.path.join(".")}: ${issue.message}`).join("; ");
+    throw new InvalidStripePayloadError(`${type} event is missing what fulfillment needs (${problems})`);
+  }
+  return result.data;
+}
+
+export function paidOrderOf(type: PaymentEventType, payload: unknown): PaidOrder {
+  switch (type) {
+    case "invoice.paid": {
+      const invoice = stripeObject(payload, type, paymentObjects[type]);
+      return { orderId: invoice.payment_intent ?? invoice.id, amount: invoice.amount_paid ?? null, currency: invoice.currency ?? null };
+    }
+    case "payment_intent.succeeded": {
+      const intent = stripeObject(payload, type, paymentObjects[type]);
+      return { orderId: intent.id, amount: intent.amount_received ?? intent.amount ?? null, currency: intent.currency ?? null };
+    }
+    case "checkout.session.completed": {
+      const session = stripeObject(payload, type, paymentObjects[type]);
+      return { orderId: session.payment_intent ?? session.id, amount: session.amount_total ?? null, currency: session.currency ?? null };
+    }
+    default: {
+      const unknown: never = type;
+      throw new Error(`no payment reading for ${String(unknown)}`);
+    }
+  }
+}
+
+export function refundedOrderOf(payload: unknown): RefundedOrder {
+  const charge = stripeObject(payload, REFUND_EVENT_TYPE, refundedCharge);
+  return { orderId: charge.payment_intent, chargeId: charge.id };
+}
+
+export function isPaymentEventType(type: string): type is PaymentEventType {
+  return (PAYMENT_EVENT_TYPES as readonly string[]).includes(type);
+}

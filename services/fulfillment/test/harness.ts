@@ -1,0 +1,182 @@
+// The one way these tests run fulfillment: ingest and fulfillment as processes on the real stack,
+// with a Stripe source, topics and consumer name of this run, so no other test shares their state.
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connectDatabase, type Knex } from "@hooklog/db";
+import { SchemaRegistryClient, createIdempotentProducer, createKafka, ensureTopics } from "@hooklog/kafka";
+import { secretEnvVar } from "@hooklog/sources";
+import { readTopic, startServiceProcess, testStack, uniqueName, type ReadMessage, type ServiceProcess } from "@hooklog/testkit";
+import Stripe from "stripe";
+
+const token = (): string => randomBytes(8).toString("hex");
+
+export interface StripeEvent {
+  id: string;
+  type: string;
+  body: string;
+}
+
+/** A Stripe event as Stripe sends it: `data.object` is the invoice, PaymentIntent, session or charge. */
+export function stripeEvent(type: string, object: Record<string, unknown>): StripeEvent {
+  const id = `evt_${token()}`;
+  const event = { id, object: "event", api_version: "2024-06-20", created: Math.floor(Date.now() / 1000), type, livemode: false, data: { object } };
+  return { id, type, body: JSON.stringify(event, null, 2) };
+}
+
+/** A fresh order: the PaymentIntent id every payment event of it refers to. */
+export function newOrder(): { orderId: string; invoiceId: string; sessionId: string; chargeId: string } {
+  const suffix = token();
+  return { orderId: `pi_${suffix}`, invoiceId: `in_${suffix}`, sessionId: `cs_test_${suffix}`, chargeId: `ch_${suffix}` };
+}
+
+export interface TaskRow {
+  task_id: string;
+  order_id: string;
+  status: string;
+  amount: string | null;
+  currency: string | null;
+  created_by_event: string;
+  cancelled_reason: string | null;
+}
+
+export interface DomainEvent {
+  key: string | undefined;
+  value: Record<string, unknown>;
+}
+
+export interface FulfillmentHarness {
+  /** The Stripe source as ingest knows it. */
+  source: string;
+  /** The consumer name, so tests can see what it has processed. */
+  consumer: string;
+  db: Knex;
+  /** Signs the event with the source's secret and POSTs it to ingest; returns the HTTP status. */
+  deliver(event: StripeEvent): Promise<number>;
+  /** Writes the Stripe topic's messages keyed by one of `keys` (object ids) to it again, byte for byte, as a retrying producer would. */
+  duplicateTopicMessages(keys: readonly string[]): Promise<number>;
+  tasksOf(orderId: string): Promise<TaskRow[]>;
+  /** Every event on the domain topic of `record` (with this run's prefix), decoded, once none arrived for `settleMs`. */
+  domainEvents(record: string, settleMs?: number): Promise<DomainEvent[]>;
+  /** Events in fulfillment's dead-letter topic, once none arrived for `settleMs`. */
+  deadLetters(settleMs?: number): Promise<ReadMessage[]>;
+  /** A counter of fulfillment's GET /metrics, e.g. hooklog_consumer_retries_total (0 before the first increment). */
+  metric(name: string): Promise<number>;
+  /** Resolves once fulfillment has committed the Stripe event `providerEventId`. */
+  processed(providerEventId: string): Promise<void>;
+  eventually(check: () => Promise<boolean>, what: string, timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Short retries, so a test sees an event through all its attempts in seconds. */
+export const RETRY_BASE_DELAY_MS = 200;
+
+export const settle = (ms = 3000): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function startFulfillment(): Promise<FulfillmentHarness> {
+  const stack = await testStack();
+  const source = `stripe-${token()}`;
+  const topic = uniqueName("webhooks.stripe");
+  const topicPrefix = `${uniqueName("test")}.`;
+  const consumer = uniqueName("fulfillment");
+  const secret = `whsec_${randomBytes(16).toString("hex")}`;
+  const common = { KAFKA_BROKERS: stack.kafkaBrokers, SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl, DATABASE_URL: stack.databaseUrl };
+
+  const directory = await mkdtemp(join(tmpdir(), "hooklog-fulfillment-test-"));
+  const configPath = join(directory, "hooklog.config.yaml");
+  // YAML is a superset of JSON.
+  await writeFile(configPath, JSON.stringify({ sources: { [source]: { provider: "stripe", topic, partitions: 3 } } }));
+  const kafka = createKafka({ clientId: "fulfillment-test", brokers: stack.kafkaBrokers.split(",") });
+  await ensureTopics(kafka, [{ name: topic, partitions: 3 }]);
+
+  const processes: ServiceProcess[] = [];
+  const db = connectDatabase(stack.databaseUrl, { applicationName: "fulfillment-test" });
+  const registry = new SchemaRegistryClient(stack.schemaRegistryUrl);
+  const outputs = (): string => processes.map((service) => service.output().slice(-4000)).join("\n");
+
+  async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (await check()) return;
+      await settle(200);
+    }
+    throw new Error(`${what} did not happen within ${timeoutMs} ms; service output:\n${outputs()}`);
+  }
+
+  try {
+    processes.push(await startServiceProcess("ingest", { ...common, HOOKLOG_CONFIG: configPath, [secretEnvVar(source)]: secret }, "INGEST_PORT"));
+    processes.push(
+      await startServiceProcess(
+        "fulfillment",
+        {
+          ...common,
+          FULFILLMENT_CONSUMER_NAME: consumer,
+          FULFILLMENT_STRIPE_TOPIC: topic,
+          FULFILLMENT_TASKS_TOPIC_PREFIX: topicPrefix,
+          FULFILLMENT_RETRY_BASE_DELAY_MS: String(RETRY_BASE_DELAY_MS),
+        },
+        "FULFILLMENT_PORT",
+      ),
+    );
+  } catch (error) {
+    await Promise.all(processes.map((service) => service.stop()));
+    await db.destroy();
+    throw error;
+  }
+  const [ingest, fulfillment] = processes as [ServiceProcess, ServiceProcess];
+
+  return {
+    source,
+    consumer,
+    db,
+    async deliver(event) {
+      const signature = Stripe.webhooks.generateTestHeaderString({ payload: event.body, secret });
+      const response = await fetch(`${ingest.url}/webhooks/${source}`, {
+        method: "POST",
+        headers: { "content-type": "application/json; charset=utf-8", "stripe-signature": signature },
+        body: event.body,
+      });
+      await response.body?.cancel();
+      return response.status;
+    },
+    async duplicateTopicMessages(keys) {
+      const messages = (await readTopic(stack.kafkaBrokers, topic, { settleMs: 1000 })).filter((message) => keys.includes(message.key?.toString("utf8") ?? ""));
+      const producer = createIdempotentProducer(kafka);
+      await producer.connect();
+      try {
+        await producer.send({ topic, acks: -1, messages: messages.map(({ key, value, headers }) => ({ key, value, headers })) });
+      } finally {
+        await producer.disconnect();
+      }
+      return messages.length;
+    },
+    tasksOf: (orderId) => db("fulfillment_tasks").where({ order_id: orderId }).select<TaskRow[]>("*"),
+    async domainEvents(record, settleMs = 3000) {
+      const messages = await readTopic(stack.kafkaBrokers, `${topicPrefix}${record}`, { settleMs });
+      return Promise.all(
+        messages.map(async (message) => ({
+          key: message.key?.toString("utf8"),
+          // avsc decodes into a class per record; a plain copy compares by its fields alone.
+          value: { ...((await registry.registry.decode(message.value as Buffer)) as Record<string, unknown>) },
+        })),
+      );
+    },
+    deadLetters: (settleMs = 3000) => readTopic(stack.kafkaBrokers, `${consumer}.dlq`, { settleMs }),
+    async metric(name) {
+      const text = await (await fetch(`${fulfillment.url}/metrics`)).text();
+      const line = text.split("\n").find((entry) => entry.startsWith(`${name}{`) && entry.includes(`consumer="${consumer}"`));
+      return line ? Number(line.slice(line.lastIndexOf(" ") + 1)) : 0;
+    },
+    async processed(providerEventId) {
+      const eventKey = `${source}:${providerEventId}`;
+      await eventually(async () => Boolean(await db("processed_events").where({ consumer, event_key: eventKey }).first()), `processing of ${eventKey}`);
+    },
+    eventually,
+    async stop() {
+      await Promise.all(processes.map((service) => service.stop()));
+      await db.destroy();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,178 @@
+import { strict as assert } from "node:assert";
+import { after, before, describe, it } from "node:test";
+import { newOrder, startFulfillment, stripeEvent, type DomainEvent, type FulfillmentHarness } from "./harness.ts";
+
+const TASK_CREATED = "fulfillment.TaskCreated";
+const TASK_CANCELLED = "fulfillment.TaskCancelled";
+
+const invoicePaid = (order: ReturnType<typeof newOrder>) =>
+  stripeEvent("invoice.paid", { id: order.invoiceId, object: "invoice", payment_intent: order.orderId, amount_paid: 4200, currency: "eur", customer: "cus_NffrFeUfNV2Hib" });
+const paymentIntentSucceeded = (order: ReturnType<typeof newOrder>) =>
+  stripeEvent("payment_intent.succeeded", { id: order.orderId, object: "payment_intent", amount: 4200, amount_received: 4200, currency: "eur" });
+const checkoutCompleted = (order: ReturnType<typeof newOrder>) =>
+  stripeEvent("checkout.session.completed", { id: order.sessionId, object: "checkout.session", payment_intent: order.orderId, amount_total: 4200, currency: "eur" });
+const chargeRefunded = (order: ReturnType<typeof newOrder>) =>
+  stripeEvent("charge.refunded", { id: order.chargeId, object: "charge", payment_intent: order.orderId, amount: 4200, amount_refunded: 4200, refunded: true, currency: "eur" });
+
+// Tests run one after another: they share one ingest and one fulfillment, and some count what the service did.
+describe("fulfillment turns Stripe payments into one pick/pack task per order", () => {
+  let hub: FulfillmentHarness;
+
+  before(async () => {
+    hub = await startFulfillment();
+  });
+
+  after(async () => {
+    await hub?.stop();
+  });
+
+  async function waitForTask(orderId: string, status = "pending"): Promise<void> {
+    await hub.eventually(async () => (await hub.tasksOf(orderId)).some((task) => task.status === status), `a ${status} task for ${orderId}`);
+  }
+
+  /** Every `record` about `taskId` once the topic has been quiet for 3 s, waiting for the first to arrive. */
+  async function settledEventsAbout(record: string, taskId: string): Promise<DomainEvent[]> {
+    let events: DomainEvent[] = [];
+    await hub.eventually(async () => {
+      events = (await hub.domainEvents(record, 3000)).filter((event) => event.value.taskId === taskId);
+      return events.length > 0;
+    }, `${record} for ${taskId}`);
+    return events;
+  }
+
+  it("creates one pending task for the PaymentIntent of a paid invoice and emits one fulfillment.TaskCreated", async () => {
+    const order = newOrder();
+    const event = invoicePaid(order);
+
+    assert.equal(await hub.deliver(event), 202);
+    await waitForTask(order.orderId);
+    const created = await settledEventsAbout(TASK_CREATED, `task_${order.orderId}`);
+
+    const tasks = await hub.tasksOf(order.orderId);
+    assert.equal(tasks.length, 1);
+    assert.deepEqual(
+      { ...tasks[0], created_at: undefined, updated_at: undefined },
+      {
+        task_id: `task_${order.orderId}`,
+        order_id: order.orderId,
+        status: "pending",
+        amount: "4200",
+        currency: "eur",
+        created_by_event: `${hub.source}:${event.id}`,
+        cancelled_reason: null,
+        created_at: undefined,
+        updated_at: undefined,
+      },
+    );
+    assert.equal(created.length, 1, `expected one TaskCreated, found ${created.length}`);
+    const stripeCreated = (JSON.parse(event.body) as { created: number }).created;
+    assert.deepEqual(created[0], {
+      key: `task-created:task_${order.orderId}`,
+      value: {
+        eventId: `task-created:task_${order.orderId}`,
+        occurredAt: stripeCreated * 1000,
+        causationEventKey: `${hub.source}:${event.id}`,
+        taskId: `task_${order.orderId}`,
+        orderId: order.orderId,
+        amount: 4200,
+        currency: "eur",
+      },
+    });
+  });
+
+  it("keeps one task and one TaskCreated when an order is paid by invoice, PaymentIntent and checkout session, each redelivered and duplicated in Kafka", async () => {
+    const order = newOrder();
+    const events = [invoicePaid(order), paymentIntentSucceeded(order), checkoutCompleted(order)];
+    const duplicatesBefore = await hub.metric("hooklog_consumer_duplicates_skipped_total");
+
+    // Three rounds of all three at once: interleaved, and redelivered as Stripe does after a timeout.
+    const statuses: number[] = [];
+    for (let round = 0; round < 3; round += 1) statuses.push(...(await Promise.all(events.map((event) => hub.deliver(event)))));
+    for (const event of events) await hub.processed(event.id);
+    // Ingest answers a redelivery 200 duplicate; a producer retry can still put a copy in the log.
+    const copies = await hub.duplicateTopicMessages([order.invoiceId, order.orderId, order.sessionId]);
+    await hub.eventually(
+      async () => (await hub.metric("hooklog_consumer_duplicates_skipped_total")) >= duplicatesBefore + copies,
+      `${copies} copies skipped as duplicates`,
+    );
+    const created = await settledEventsAbout(TASK_CREATED, `task_${order.orderId}`);
+
+    assert.deepEqual(statuses.slice(0, 3), [202, 202, 202]);
+    assert.deepEqual(statuses.slice(3), [200, 200, 200, 200, 200, 200]);
+    assert.equal(copies, 3);
+    const tasks = await hub.tasksOf(order.orderId);
+    assert.equal(tasks.length, 1);
+    assert.equal(tasks[0]?.status, "pending");
+    assert.equal(created.length, 1, `expected one TaskCreated, found ${created.length}`);
+    assert.ok(events.some((event) => created[0]?.value.causationEventKey === `${hub.source}:${event.id}`));
+  });
+
+  it("cancels the pending task of a refunded charge's order and emits one fulfillment.TaskCancelled", async () => {
+    const order = newOrder();
+    await hub.deliver(invoicePaid(order));
+    await waitForTask(order.orderId);
+    const refund = chargeRefunded(order);
+
+    assert.equal(await hub.deliver(refund), 202);
+    await waitForTask(order.orderId, "cancelled");
+    const cancelled = await settledEventsAbout(TASK_CANCELLED, `task_${order.orderId}`);
+
+    const [task] = await hub.tasksOf(order.orderId);
+    assert.equal(task?.cancelled_reason, `charge ${order.chargeId} refunded`);
+    assert.equal(cancelled.length, 1, `expected one TaskCancelled, found ${cancelled.length}`);
+    const stripeCreated = (JSON.parse(refund.body) as { created: number }).created;
+    assert.deepEqual(cancelled[0]?.value, {
+      eventId: `task-cancelled:task_${order.orderId}`,
+      occurredAt: stripeCreated * 1000,
+      causationEventKey: `${hub.source}:${refund.id}`,
+      taskId: `task_${order.orderId}`,
+      orderId: order.orderId,
+      reason: `charge ${order.chargeId} refunded`,
+    });
+  });
+
+  it("leaves a task that has already shipped as it is when its charge is refunded, and emits no TaskCancelled", async () => {
+    const order = newOrder();
+    await hub.deliver(paymentIntentSucceeded(order));
+    await waitForTask(order.orderId);
+    await hub.db("fulfillment_tasks").where({ order_id: order.orderId }).update({ status: "shipped" });
+    const refund = chargeRefunded(order);
+
+    assert.equal(await hub.deliver(refund), 202);
+    await hub.processed(refund.id);
+
+    const tasks = await hub.tasksOf(order.orderId);
+    assert.equal(tasks.length, 1);
+    assert.equal(tasks[0]?.status, "shipped");
+    assert.equal(tasks[0]?.cancelled_reason, null);
+    const cancelled = (await hub.domainEvents(TASK_CANCELLED)).filter((event) => event.value.orderId === order.orderId);
+    assert.deepEqual(cancelled, []);
+  });
+
+  it("retries a refund that arrives before its order's payment, and cancels the task once the payment has created it", async () => {
+    const order = newOrder();
+    const retriesBefore = await hub.metric("hooklog_consumer_retries_total");
+
+    assert.equal(await hub.deliver(chargeRefunded(order)), 202);
+    await hub.eventually(async () => (await hub.metric("hooklog_consumer_retries_total")) > retriesBefore, "a retry of the early refund");
+    assert.equal(await hub.deliver(invoicePaid(order)), 202);
+    await waitForTask(order.orderId, "cancelled");
+
+    assert.equal((await settledEventsAbout(TASK_CREATED, `task_${order.orderId}`)).length, 1);
+    assert.equal((await settledEventsAbout(TASK_CANCELLED, `task_${order.orderId}`)).length, 1);
+  });
+
+  it("dead-letters a paid invoice without an id after its attempts, and creates no task", async () => {
+    const event = stripeEvent("invoice.paid", { object: "invoice", amount_paid: 100, currency: "eur" });
+    const deadBefore = await hub.metric("hooklog_consumer_dead_letters_total");
+
+    assert.equal(await hub.deliver(event), 202);
+    await hub.eventually(async () => (await hub.metric("hooklog_consumer_dead_letters_total")) > deadBefore, "a dead letter");
+
+    const letters = (await hub.deadLetters()).filter((message) => message.headers["hooklog-event-key"]?.toString() === `${hub.source}:${event.id}`);
+    assert.equal(letters.length, 1);
+    assert.equal(letters[0]?.headers["hooklog-attempt"]?.toString(), "5");
+    assert.match(letters[0]?.headers["hooklog-error"]?.toString() ?? "", /invoice\.paid event is missing what fulfillment needs \(data\.object\.id:/);
+    assert.equal(await hub.db("processed_events").where({ consumer: hub.consumer, event_key: `${hub.source}:${event.id}` }).first(), undefined);
+  });
+});
