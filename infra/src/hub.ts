@@ -1,6 +1,7 @@
 // `npm start`: the stack up, the hub prepared, every service started; Ctrl-C stops it all in order.
 import { loadSources } from "@hooklog/sources";
 import { developmentSecrets } from "./dev-secrets.ts";
+import { startDevSink } from "./dev-sink.ts";
 import { InfraError } from "./errors.ts";
 import { logFile } from "./paths.ts";
 import { prepareHub } from "./prepare.ts";
@@ -36,7 +37,12 @@ async function main(): Promise<void> {
     step(`development secret ${variable}=${secret} (generated once, kept in .hooklog/dev-secrets.json; set ${variable} to use your own)`);
   }
 
+  // Credentials the services need that this machine does not have go to a local stand-in.
+  const sink = await startDevSink(Number(process.env.HOOKLOG_DEV_SINK_PORT ?? 3199));
+  const standIns = Object.fromEntries(Object.entries(sink.env).filter(([name]) => !process.env[name]));
+  if (Object.keys(standIns).length > 0) step(`no ${Object.keys(standIns).join(", ")} set: Slack, PagerDuty and GitHub calls go to a local stand-in that prints them`);
   const env: NodeJS.ProcessEnv = {
+    ...standIns,
     ...process.env,
     ...secrets,
     KAFKA_BROKERS: stack.endpoints.kafkaBrokers,

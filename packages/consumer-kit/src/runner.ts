@@ -19,7 +19,7 @@ import { UndecodableMessageError, createDecoder } from "./decode.ts";
 import { createConsumerMetrics, type ConsumerMetrics } from "./metrics.ts";
 import { OutboxRelay } from "./outbox.ts";
 import { processBatch, type Emitter, type PendingEvent } from "./processing.ts";
-import { HEADERS, deadLetterTopic, domainTopic, groupId, maxAttempts, retryDelayMs, retryTopic, retryTopics } from "./topology.ts";
+import { HEADERS, WEBHOOK_EVENT_RECORD, deadLetterTopic, domainTopic, groupId, maxAttempts, retryDelayMs, retryTopic, retryTopics } from "./topology.ts";
 
 export interface ConsumerRuntimeOptions {
   kafkaBrokers: readonly string[];
@@ -68,7 +68,19 @@ export async function startConsumer(definition: ConsumerDefinition, options: Con
   const retryTopicSet = new Set(retries);
   const emits = (definition.emits ?? []).map((entry) => (typeof entry === "string" ? { record: entry, topic: domainTopic(entry) } : entry));
 
+  // Domain topics this consumer reads may not exist yet (their producer has not started): declare them.
+  // Webhook topics are the sources', declared by `npm start` or the deployment; a missing one is an error.
+  const domainSubscriptions = definition.subscriptions.filter((subscription) => (subscription.record ?? WEBHOOK_EVENT_RECORD) !== WEBHOOK_EVENT_RECORD);
+  const admin = kafka.admin();
+  await admin.connect();
+  const existing = new Set(await admin.listTopics());
+  await admin.disconnect();
+  const missing = definition.subscriptions.filter((subscription) => !existing.has(subscription.topic) && !domainSubscriptions.includes(subscription));
+  if (missing.length > 0) {
+    throw new Error(`consumer ${definition.name}: topic(s) ${missing.map((subscription) => subscription.topic).join(", ")} do not exist. Declare the source in hooklog.config.yaml and run npm start (or create the topic).`);
+  }
   await ensureTopics(kafka, [
+    ...domainSubscriptions.map((subscription) => ({ name: subscription.topic, partitions: 6, configs: KEEP_FOREVER })),
     ...retries.map((name) => ({ name, partitions: 3, configs: RETRY_RETENTION })),
     { name: deadLetterTopic(definition.name), partitions: 1, configs: KEEP_FOREVER },
     ...emits.map(({ topic }) => ({ name: topic, partitions: 6, configs: KEEP_FOREVER })),

@@ -21,7 +21,8 @@ export async function readTopic(
 ): Promise<ReadMessage[]> {
   const { count, settleMs = 0, timeoutMs = 30_000 } = options;
   const kafka = new Kafka({ clientId: "hooklog-test-reader", brokers: brokers.split(","), logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: options.groupId ?? uniqueName("test-reader"), sessionTimeout: 10_000, heartbeatInterval: 1000 });
+  // A short fetch wait: disconnect() waits for the fetch in hand, kafkajs' default would add 5 s per read.
+  const consumer = kafka.consumer({ groupId: options.groupId ?? uniqueName("test-reader"), sessionTimeout: 10_000, heartbeatInterval: 1000, maxWaitTimeInMs: 250 });
   const messages: ReadMessage[] = [];
   await consumer.connect();
   try {
