@@ -51,6 +51,8 @@ function sendOutcome(response: Response, outcome: IngestOutcome): void {
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable("x-powered-by");
+  // Answers are never cached: no ETag to compute for every 202.
+  app.set("etag", false);
   const limiters = new Map([...deps.sources].flatMap(([name, source]) => (source.config.rateLimit ? [[name, new RateLimiter(source.config.rateLimit)] as const] : [])));
   // One raw-body reader per source, each bounded by the source's limit; nothing parses the body before verification.
   const bodyReaders = new Map<string, RequestHandler>(
