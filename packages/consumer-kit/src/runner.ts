@@ -146,7 +146,7 @@ export async function startConsumer(definition: ConsumerDefinition, options: Con
     allowAutoTopicCreation: false,
     // A fetch waits at most this long for data: bounds how late a resumed retry partition is read
     // and how long stop() waits for the fetch in hand (kafkajs' default is 5 s).
-    maxWaitTimeInMs: 1000,
+    maxWaitTimeInMs: 250,
   });
   const joined = new Promise<void>((resolve) => {
     const remove = consumer.on(consumer.events.GROUP_JOIN, () => {
