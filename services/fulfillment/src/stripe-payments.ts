@@ -20,8 +20,8 @@ export interface RefundedOrder {
 }
 
 /**
- * A Stripe event without the fields fulfillment needs. Not retryable in itself, but the kit retries
- * every handler error and then dead-letters it, where it waits for a fix and a redrive.
+ * A Stripe event without the fields fulfillment needs. Retrying cannot help, so the kit dead-letters
+ * it on the first attempt, where it waits for a fix and a redrive.
  */
 export class InvalidStripePayloadError extends Error {
   readonly code = "INVALID_STRIPE_PAYLOAD";

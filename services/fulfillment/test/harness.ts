@@ -66,6 +66,8 @@ export interface FulfillmentHarness {
   /** Resolves once fulfillment has committed the Stripe event `providerEventId`. */
   processed(providerEventId: string): Promise<void>;
   eventually(check: () => Promise<boolean>, what: string, timeoutMs?: number): Promise<void>;
+  /** Stops fulfillment, runs `whileStopped` (e.g. a replay), and starts it again with the same settings. */
+  restartFulfillment(whileStopped: (topic: string) => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -91,6 +93,13 @@ export async function startFulfillment(): Promise<FulfillmentHarness> {
   await ensureTopics(kafka, [{ name: topic, partitions: 3 }]);
 
   const processes: ServiceProcess[] = [];
+  const fulfillmentEnv = {
+    ...common,
+    FULFILLMENT_CONSUMER_NAME: consumer,
+    FULFILLMENT_STRIPE_TOPIC: topic,
+    FULFILLMENT_TASKS_TOPIC_PREFIX: topicPrefix,
+    FULFILLMENT_RETRY_BASE_DELAY_MS: String(RETRY_BASE_DELAY_MS),
+  };
   const db = connectDatabase(stack.databaseUrl, { applicationName: "fulfillment-test" });
   const registry = new SchemaRegistryClient(stack.schemaRegistryUrl);
   const outputs = (): string => processes.map((service) => service.output().slice(-4000)).join("\n");
@@ -106,25 +115,14 @@ export async function startFulfillment(): Promise<FulfillmentHarness> {
 
   try {
     processes.push(await startServiceProcess("ingest", { ...common, HOOKLOG_CONFIG: configPath, [secretEnvVar(source)]: secret }, "INGEST_PORT"));
-    processes.push(
-      await startServiceProcess(
-        "fulfillment",
-        {
-          ...common,
-          FULFILLMENT_CONSUMER_NAME: consumer,
-          FULFILLMENT_STRIPE_TOPIC: topic,
-          FULFILLMENT_TASKS_TOPIC_PREFIX: topicPrefix,
-          FULFILLMENT_RETRY_BASE_DELAY_MS: String(RETRY_BASE_DELAY_MS),
-        },
-        "FULFILLMENT_PORT",
-      ),
-    );
+    processes.push(await startServiceProcess("fulfillment", fulfillmentEnv, "FULFILLMENT_PORT"));
   } catch (error) {
     await Promise.all(processes.map((service) => service.stop()));
     await db.destroy();
     throw error;
   }
-  const [ingest, fulfillment] = processes as [ServiceProcess, ServiceProcess];
+  const ingest = processes[0] as ServiceProcess;
+  let fulfillment = processes[1] as ServiceProcess;
 
   return {
     source,
@@ -173,6 +171,12 @@ export async function startFulfillment(): Promise<FulfillmentHarness> {
       await eventually(async () => Boolean(await db("processed_events").where({ consumer, event_key: eventKey }).first()), `processing of ${eventKey}`);
     },
     eventually,
+    async restartFulfillment(whileStopped) {
+      await fulfillment.stop();
+      await whileStopped(topic);
+      fulfillment = await startServiceProcess("fulfillment", fulfillmentEnv, "FULFILLMENT_PORT");
+      processes[1] = fulfillment;
+    },
     async stop() {
       await Promise.all(processes.map((service) => service.stop()));
       await db.destroy();

@@ -1,5 +1,7 @@
 import { strict as assert } from "node:assert";
 import { after, before, describe, it } from "node:test";
+import { replay } from "@hooklog/consumer-kit";
+import { testStack } from "@hooklog/testkit";
 import { newOrder, startFulfillment, stripeEvent, type DomainEvent, type FulfillmentHarness } from "./harness.ts";
 
 const TASK_CREATED = "fulfillment.TaskCreated";
@@ -162,7 +164,7 @@ describe("fulfillment turns Stripe payments into one pick/pack task per order", 
     assert.equal((await settledEventsAbout(TASK_CANCELLED, `task_${order.orderId}`)).length, 1);
   });
 
-  it("dead-letters a paid invoice without an id after its attempts, and creates no task", async () => {
+  it("dead-letters a paid invoice without an id on its first attempt, and creates no task", async () => {
     const event = stripeEvent("invoice.paid", { object: "invoice", amount_paid: 100, currency: "eur" });
     const deadBefore = await hub.metric("hooklog_consumer_dead_letters_total");
 
@@ -171,8 +173,29 @@ describe("fulfillment turns Stripe payments into one pick/pack task per order", 
 
     const letters = (await hub.deadLetters()).filter((message) => message.headers["hooklog-event-key"]?.toString() === `${hub.source}:${event.id}`);
     assert.equal(letters.length, 1);
-    assert.equal(letters[0]?.headers["hooklog-attempt"]?.toString(), "5");
+    assert.equal(letters[0]?.headers["hooklog-attempt"]?.toString(), "1", "an invalid payload is not retried");
     assert.match(letters[0]?.headers["hooklog-error"]?.toString() ?? "", /invoice\.paid event is missing what fulfillment needs \(data\.object\.id:/);
     assert.equal(await hub.db("processed_events").where({ consumer: hub.consumer, event_key: `${hub.source}:${event.id}` }).first(), undefined);
+  });
+
+  it("rebuilds the same task rows from the log after the projection is dropped and the consumer replayed", async () => {
+    const orders = [newOrder(), newOrder()];
+    for (const order of orders) assert.equal(await hub.deliver(invoicePaid(order)), 202);
+    assert.equal(await hub.deliver(chargeRefunded(orders[1] as ReturnType<typeof newOrder>)), 202);
+    await waitForTask(orders[0]?.orderId ?? "");
+    await waitForTask(orders[1]?.orderId ?? "", "cancelled");
+    const rows = async (): Promise<unknown[]> =>
+      (await Promise.all(orders.map((order) => hub.tasksOf(order.orderId)))).flat().map((row) => ({ ...row, created_at: undefined, updated_at: undefined }));
+    const before = await rows();
+
+    await hub.restartFulfillment(async (topic) => {
+      await hub.db("fulfillment_tasks").whereIn("order_id", orders.map((order) => order.orderId)).delete();
+      await hub.db("processed_events").where({ consumer: hub.consumer }).delete();
+      await replay(hub.consumer, { kafkaBrokers: (await testStack()).kafkaBrokers.split(","), topics: [topic] });
+    });
+    await waitForTask(orders[0]?.orderId ?? "");
+    await waitForTask(orders[1]?.orderId ?? "", "cancelled");
+
+    assert.deepEqual(await rows(), before);
   });
 });
