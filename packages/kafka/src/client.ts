@@ -24,6 +24,12 @@ function logCreator(sink: KafkaLogSink | undefined): KafkaConfig["logCreator"] {
       if (!sink) return;
       const { message, ...extra } = log;
       const fields = { component: "kafkajs", ...extra };
+      // Our retries are bounded on purpose (a caller is waiting, and answers 503 instead); the broker
+      // still de-duplicates a retried batch by its sequence numbers, so this warning says nothing new.
+      if (message.startsWith("Limiting retries for the idempotent producer")) {
+        sink.debug(fields, message);
+        return;
+      }
       if (level === logLevel.ERROR) sink.error(fields, message);
       else if (level === logLevel.WARN) sink.warn(fields, message);
       else if (level === logLevel.INFO) sink.debug(fields, message);
