@@ -1,0 +1,52 @@
+// `npm run reconcile -- --source stripe --since 2h`: one run now, its summary on stdout.
+// Without --source every reconcilable source runs. Exit code 0 when every run completed, 1 otherwise.
+import { parseArgs } from "node:util";
+import { createLogger } from "@hooklog/logging";
+import { loadReconciliationConfig } from "./config.ts";
+import { createReconciliationService } from "./service.ts";
+import { SinceError, parseSince } from "./window.ts";
+
+const USAGE = "usage: npm run reconcile -- [--source <name>] [--since 2h|30m|3d|<ISO time>]";
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+let options: { source?: string | undefined; since?: string | undefined; help?: boolean | undefined };
+try {
+  ({ values: options } = parseArgs({ options: { source: { type: "string" }, since: { type: "string" }, help: { type: "boolean", short: "h" } }, strict: true }));
+} catch (error) {
+  fail((error as Error).message);
+}
+if (options.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+let since: Date | undefined;
+try {
+  since = options.since === undefined ? undefined : parseSince(options.since, new Date());
+} catch (error) {
+  if (error instanceof SinceError) fail(error.message);
+  throw error;
+}
+
+const config = loadReconciliationConfig();
+// Logs go to stderr, so stdout holds only the summaries.
+const logger = createLogger({ service: "reconciliation", level: config.LOG_LEVEL, destination: process.stderr });
+const service = createReconciliationService(config, logger);
+const names = options.source ? [options.source] : service.reconcilable;
+if (names.length === 0) fail("no source can be reconciled: set STRIPE_API_KEY for Stripe sources, GITHUB_TOKEN and githubHooks for GitHub sources");
+
+let allCompleted = true;
+try {
+  await service.start({ schedule: false });
+  for (const name of names) {
+    const result = await service.reconcile(name, since ? { since } : {});
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    if (result.status !== "completed") allCompleted = false;
+  }
+} finally {
+  await service.stop();
+}
+process.exit(allCompleted ? 0 : 1);

@@ -1,0 +1,145 @@
+// GitHub: find the deliveries of each configured hook that failed and were never delivered since,
+// and recover each once: by asking GitHub to redeliver it (default), or by writing its payload to
+// the log ourselves (RECONCILIATION_GITHUB_MODE=fetch).
+import type { Logger } from "@hooklog/logging";
+import type { SourceConfig } from "@hooklog/sources";
+import type { Context } from "@hooklog/telemetry";
+import type { BackfillEvent, BackfillWriter } from "./backfill-writer.ts";
+import { deliverySucceeded, hookName, type Delivery, type DeliveryRequest, type GitHubApi, type GitHubHook } from "./github-api.ts";
+import { ProviderApiError } from "./rate-limit.ts";
+import { problemOf, warning, type RunTally } from "./run-result.ts";
+import type { RunWindow } from "./window.ts";
+
+/** GitHub keeps a hook's deliveries for 3 days. https://docs.github.com/en/webhooks/testing-and-troubleshooting-webhooks/viewing-webhook-deliveries */
+export const GITHUB_RETENTION_MS = 3 * 86_400_000;
+
+export interface GitHubReconcilerDeps {
+  api: GitHubApi;
+  writer: BackfillWriter;
+  mode: "redeliver" | "fetch";
+  logger: Logger;
+  now: () => number;
+}
+
+/** A delivery guid that failed every time within the window: what to recover, and every attempt id seen. */
+interface Gap {
+  guid: string;
+  latest: Delivery;
+  first: Delivery;
+  attemptIds: Set<number>;
+}
+
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** Failed guids, oldest first; a guid with any successful delivery (a redelivery that got through) is not a gap. */
+function findGaps(deliveries: readonly Delivery[]): Gap[] {
+  const byGuid = new Map<string, Delivery[]>();
+  for (const delivery of deliveries) byGuid.set(delivery.guid, [...(byGuid.get(delivery.guid) ?? []), delivery]);
+  const gaps: Gap[] = [];
+  for (const [guid, attempts] of byGuid) {
+    if (attempts.some(deliverySucceeded)) continue;
+    const sorted = attempts.toSorted((a, b) => a.deliveredAt - b.deliveredAt || a.id - b.id);
+    gaps.push({ guid, first: sorted[0] as Delivery, latest: sorted.at(-1) as Delivery, attemptIds: new Set(sorted.map((attempt) => attempt.id)) });
+  }
+  return gaps.sort((a, b) => a.first.deliveredAt - b.first.deliveredAt);
+}
+
+/** The envelope facts ingest takes from a GitHub delivery (event id = delivery guid, type = event.action, key = repo#number). */
+function backfillEvent(gap: Gap, headersSent: DeliveryRequest["headers"], payload: Json): BackfillEvent {
+  const repository = isObject(payload.repository) && typeof payload.repository.full_name === "string" ? payload.repository.full_name : undefined;
+  const number = [isObject(payload.pull_request) ? payload.pull_request.number : undefined, isObject(payload.issue) ? payload.issue.number : undefined, payload.number].find(
+    (value): value is number => typeof value === "number" && Number.isInteger(value),
+  );
+  const action = typeof payload.action === "string" && payload.action.length > 0 ? payload.action : gap.first.action;
+  // Audit headers as ingest keeps them: GitHub's own x-github-* headers, never a signature.
+  const headers = Object.fromEntries(Object.entries(headersSent).filter(([name]) => name.startsWith("x-github-") || name === "user-agent"));
+  return {
+    providerEventId: gap.guid,
+    type: action ? `${gap.first.event}.${action}` : gap.first.event,
+    providerTimestamp: gap.first.deliveredAt,
+    partitionKey: repository && number !== undefined ? `${repository}#${number}` : gap.guid,
+    // GitHub's API returns the payload parsed; these are its JSON bytes, not the bytes first sent.
+    payload: Buffer.from(JSON.stringify(payload), "utf8"),
+    contentType: "application/json",
+    headers,
+  };
+}
+
+export class GitHubReconciler {
+  readonly #deps: GitHubReconcilerDeps;
+  /**
+   * Redeliveries this instance asked for, by hook and guid, with the attempt ids GitHub listed then.
+   * A guid is asked again only once GitHub lists a newer attempt that failed too: a redelivery GitHub
+   * has accepted but not yet listed is never requested twice. Kept in memory: after a restart, or on
+   * another instance, such a guid may be asked for once more, and ingest answers the second copy duplicate.
+   */
+  readonly #requested = new Map<string, { at: number; attemptIds: Set<number> }>();
+
+  constructor(deps: GitHubReconcilerDeps) {
+    this.#deps = deps;
+  }
+
+  async reconcile(source: SourceConfig, window: RunWindow, tally: RunTally, runContext: Context): Promise<void> {
+    const now = this.#deps.now();
+    if (window.start.getTime() < now - GITHUB_RETENTION_MS) {
+      tally.problems.push(
+        warning(
+          "github_retention_exceeded",
+          `the window starts ${window.start.toISOString()}, beyond the 3 days GitHub keeps deliveries: failures before ${new Date(now - GITHUB_RETENTION_MS).toISOString()} cannot be seen and are not recovered`,
+        ),
+      );
+    }
+    for (const [key, request] of this.#requested) if (request.at < now - GITHUB_RETENTION_MS) this.#requested.delete(key);
+    // One hook failing (a missing permission, say) does not keep the others from being reconciled.
+    for (const hook of source.githubHooks) {
+      try {
+        await this.#reconcileHook(source, hook, window, tally, runContext);
+      } catch (error) {
+        tally.problems.push(problemOf(error, hookName(hook)));
+      }
+    }
+  }
+
+  async #reconcileHook(source: SourceConfig, hook: GitHubHook, window: RunWindow, tally: RunTally, runContext: Context): Promise<void> {
+    const deliveries = await this.#deps.api.deliveriesSince(hook, window.start.getTime());
+    tally.eventsSeen += new Set(deliveries.map((delivery) => delivery.guid)).size;
+    const failed = findGaps(deliveries);
+    // A delivery GitHub saw fail may still have reached the log (ingest wrote it, then answered too
+    // late): the shared ledger knows, keyed by the guid, which is ingest's provider event id.
+    const missing = await this.#deps.writer.missing(source.name, failed.map((gap) => gap.guid));
+    const gaps = failed.filter((gap) => missing.has(gap.guid));
+    tally.gapsFound += gaps.length;
+    if (gaps.length === 0) return;
+
+    if (this.#deps.mode === "fetch") {
+      const events: BackfillEvent[] = [];
+      for (const gap of gaps) {
+        const request = await this.#deps.api.deliveryRequest(hook, gap.latest.id);
+        if (isObject(request.payload)) events.push(backfillEvent(gap, request.headers, request.payload));
+        else tally.problems.push(warning("github_payload_unavailable", `${hookName(hook)}: GitHub returned no payload for delivery ${gap.guid}; redeliver it from the hook's settings`));
+      }
+      await this.#deps.writer.write(source, events, runContext, tally);
+      return;
+    }
+
+    for (const gap of gaps) {
+      const key = `${source.name}\u0000${hook.owner}/${hook.repo}/${hook.hookId}\u0000${gap.guid}`;
+      const earlier = this.#requested.get(key);
+      if (earlier && [...gap.attemptIds].every((id) => earlier.attemptIds.has(id))) {
+        this.#deps.logger.info({ source: source.name, hook: hookName(hook), guid: gap.guid }, "redelivery already requested and not yet carried out; not asking again");
+        continue;
+      }
+      try {
+        await this.#deps.api.redeliver(hook, gap.latest.id);
+      } catch (error) {
+        // GitHub refusing one delivery (gone, say) is that delivery's: a warning, so the checkpoint still moves on.
+        if (!(error instanceof ProviderApiError) || error.retryable) throw error;
+        tally.problems.push({ ...problemOf(error, `${hookName(hook)}: delivery ${gap.guid} cannot be redelivered; redeliver it by hand`), severity: "warning" });
+        continue;
+      }
+      this.#requested.set(key, { at: this.#deps.now(), attemptIds: gap.attemptIds });
+      tally.backfilled += 1;
+    }
+  }
+}

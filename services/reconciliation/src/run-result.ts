@@ -1,0 +1,58 @@
+// What a reconciliation run reports: to the run log, the admin endpoint, the CLI and the metrics.
+
+/** Something a run met: a warning lets the run succeed, an error fails it (its checkpoint stays). */
+export interface RunProblem {
+  severity: "warning" | "error";
+  code: string;
+  message: string;
+  /** The provider's request id (Stripe `request-id`, GitHub `x-github-request-id`) when an API call failed. */
+  requestId?: string;
+}
+
+/** Counts a provider's reconciler adds to as it goes, so a run that fails half-way still reports what it did. */
+export interface RunTally {
+  /** Stripe events listed, GitHub deliveries (distinct guids) listed, within the window. */
+  eventsSeen: number;
+  /** Stripe events missing from the log; GitHub deliveries that failed and were never delivered since. */
+  gapsFound: number;
+  /** Events written to the log, or (GitHub, redeliver mode) redeliveries GitHub accepted. */
+  backfilled: number;
+  problems: RunProblem[];
+}
+
+export interface RunSummary {
+  source: string;
+  provider: string;
+  runId: string;
+  window: { start: string; end: string; basis: "checkpoint" | "since" | "initial" };
+  eventsSeen: number;
+  gapsFound: number;
+  backfilled: number;
+  errors: RunProblem[];
+  durationMs: number;
+  /** Whether the source's checkpoint moved to the window's end. */
+  checkpointAdvanced: boolean;
+}
+
+/** Every way asking for a run can end; the admin endpoint maps each to one HTTP status, the CLI to an exit code. */
+export type RunResult =
+  | ({ status: "completed" } & RunSummary)
+  | ({ status: "failed" } & RunSummary)
+  | { status: "skipped"; source: string; reason: string }
+  | { status: "rejected"; source: string; code: "unknown_source" | "not_reconcilable"; message: string };
+
+export const newTally = (): RunTally => ({ eventsSeen: 0, gapsFound: 0, backfilled: 0, problems: [] });
+
+export const warning = (code: string, message: string): RunProblem => ({ severity: "warning", code, message });
+
+/** A failure as the run log keeps it: the error's code and message (ProviderApiError's name the call and request id, never a credential). */
+export function problemOf(error: unknown, where?: string): RunProblem {
+  const shaped = (typeof error === "object" && error !== null ? error : {}) as { code?: unknown; requestId?: unknown };
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    severity: "error",
+    code: typeof shaped.code === "string" ? shaped.code : "internal_error",
+    message: where ? `${where}: ${message}` : message,
+    ...(typeof shaped.requestId === "string" ? { requestId: shaped.requestId } : {}),
+  };
+}

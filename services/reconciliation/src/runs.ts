@@ -1,0 +1,98 @@
+// Reconciliation's state in Postgres: each source's checkpoint, the run log, and the advisory lock
+// that keeps one reconciliation per source running across every instance.
+// Tables: packages/db/src/migrations/0005_reconciliation.ts.
+import { createHash } from "node:crypto";
+import type { Knex } from "@hooklog/db";
+import type { RunTally } from "./run-result.ts";
+import type { RunWindow } from "./window.ts";
+
+/** Held for the length of a run; release() frees it (closing its connection frees it too). */
+export interface SourceLock {
+  release(): Promise<void>;
+}
+
+/**
+ * The advisory-lock key of a source: 64 bits of a hash of a prefixed name, so it collides neither with
+ * another source nor (in practice) with another user of advisory locks in the same database.
+ */
+export function lockKey(source: string): string {
+  return createHash("sha256").update(`hooklog-reconciliation:${source}`).digest().readBigInt64BE(0).toString();
+}
+
+export class RunLog {
+  readonly #db: Knex;
+
+  constructor(db: Knex) {
+    this.#db = db;
+  }
+
+  async checkpoint(source: string): Promise<Date | undefined> {
+    const row = (await this.#db("reconciliation_checkpoints").where({ source }).first("checkpoint")) as { checkpoint: Date } | undefined;
+    return row?.checkpoint;
+  }
+
+  /** Moves the checkpoint to `to`, never backwards. */
+  async advanceCheckpoint(source: string, to: Date): Promise<void> {
+    await this.#db("reconciliation_checkpoints")
+      .insert({ source, checkpoint: to, updated_at: this.#db.fn.now() })
+      .onConflict("source")
+      .merge({
+        checkpoint: this.#db.raw("greatest(reconciliation_checkpoints.checkpoint, excluded.checkpoint)"),
+        updated_at: this.#db.fn.now(),
+      });
+  }
+
+  /** Opens a run's row as it starts, so a run that dies half-way is still visible (finished_at null). */
+  async start(source: string, window: RunWindow, startedAt: Date): Promise<string> {
+    const [row] = (await this.#db("reconciliation_runs")
+      .insert({ source, window_start: window.start, window_end: window.end, started_at: startedAt })
+      .returning("id")) as Array<{ id: string | number }>;
+    if (!row) throw new Error("inserting the reconciliation run returned no id");
+    return String(row.id);
+  }
+
+  async finish(runId: string, tally: RunTally, finishedAt: Date, durationMs: number): Promise<void> {
+    await this.#db("reconciliation_runs")
+      .where({ id: runId })
+      .update({
+        events_seen: tally.eventsSeen,
+        gaps_found: tally.gapsFound,
+        backfilled: tally.backfilled,
+        errors: JSON.stringify(tally.problems),
+        finished_at: finishedAt,
+        duration_ms: Math.round(durationMs),
+      });
+  }
+
+  /**
+   * pg_try_advisory_lock on a connection of its own, held until release(): a session lock lives
+   * as long as its connection, so the connection stays out of the pool for the run.
+   * Undefined when another session (another instance, or another run here) holds it.
+   */
+  async tryLock(source: string): Promise<SourceLock | undefined> {
+    const key = lockKey(source);
+    // knex's Client is untyped here: acquireConnection/releaseConnection hand out a raw pg connection.
+    const client = this.#db.client as { acquireConnection(): Promise<unknown>; releaseConnection(connection: unknown): Promise<void> };
+    const connection = await client.acquireConnection();
+    let locked = false;
+    try {
+      const result = (await this.#db.raw("select pg_try_advisory_lock(?::bigint) as locked", [key]).connection(connection)) as { rows: Array<{ locked: boolean }> };
+      locked = result.rows[0]?.locked === true;
+    } finally {
+      if (!locked) await client.releaseConnection(connection);
+    }
+    if (!locked) return undefined;
+    let released = false;
+    return {
+      release: async () => {
+        if (released) return;
+        released = true;
+        try {
+          await this.#db.raw("select pg_advisory_unlock(?::bigint)", [key]).connection(connection);
+        } finally {
+          await client.releaseConnection(connection);
+        }
+      },
+    };
+  }
+}

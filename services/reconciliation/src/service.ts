@@ -1,0 +1,156 @@
+import type { Server } from "node:http";
+import { connectDatabase, migrateLatest } from "@hooklog/db";
+import { BatchPublisher, DedupLedger } from "@hooklog/event-log";
+import { SchemaRegistryClient, createIdempotentProducer, createKafka, type RecordCodec } from "@hooklog/kafka";
+import type { Logger } from "@hooklog/logging";
+import { webhookEventCodec, type WebhookEvent } from "@hooklog/schemas";
+import type { SourceConfig } from "@hooklog/sources";
+import { createAdminServer } from "./app.ts";
+import { BackfillWriter } from "./backfill-writer.ts";
+import { missingApiAccess, type ReconciliationConfig } from "./config.ts";
+import { GitHubApi, createOctokit } from "./github-api.ts";
+import { GitHubReconciler } from "./github-reconciler.ts";
+import { createReconciliationMetrics } from "./metrics.ts";
+import { sleep, type RetryListener, type RetryPolicy } from "./rate-limit.ts";
+import { reconcileSource, type ProviderReconciler } from "./reconcile-source.ts";
+import type { RunResult } from "./run-result.ts";
+import { RunLog } from "./runs.ts";
+import { createStripeClient, StripeReconciler } from "./stripe-reconciler.ts";
+
+export interface ReconciliationService {
+  /** The admin server, not yet listening. */
+  server: Server;
+  /** The sources this configuration can reconcile (API access set). */
+  reconcilable: readonly string[];
+  reconcile(source: string, request?: { since?: Date }): Promise<RunResult>;
+  /** Migrates, connects the producer and, unless told otherwise or the interval is 0, starts the schedule. */
+  start(options?: { schedule?: boolean }): Promise<void>;
+  /** Stops the schedule, waits for the run in hand, flushes the producer, closes connections. */
+  stop(): Promise<void>;
+}
+
+/** For tests: a clock, and the waits of backoff. */
+export interface ServiceOverrides {
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+/** Registers with the registry on first use and keeps the codec; a failed attempt is retried next time. */
+function codecCache(registry: SchemaRegistryClient): (topic: string) => Promise<RecordCodec<WebhookEvent>> {
+  const codecs = new Map<string, Promise<RecordCodec<WebhookEvent>>>();
+  return (topic) => {
+    let codec = codecs.get(topic);
+    if (!codec) {
+      codec = webhookEventCodec(registry, topic).catch((error: unknown) => {
+        codecs.delete(topic);
+        throw error;
+      });
+      codecs.set(topic, codec);
+    }
+    return codec;
+  };
+}
+
+/** Wires reconciliation from its config: the admin server and the reconcilers, nothing running yet. */
+export function createReconciliationService(config: ReconciliationConfig, logger: Logger, overrides: ServiceOverrides = {}): ReconciliationService {
+  const now = overrides.now ?? (() => new Date());
+  const kafka = createKafka({ clientId: "hooklog-reconciliation", brokers: config.KAFKA_BROKERS, logger });
+  const producer = createIdempotentProducer(kafka);
+  const registry = new SchemaRegistryClient(config.SCHEMA_REGISTRY_URL);
+  const db = connectDatabase(config.DATABASE_URL, { applicationName: "hooklog-reconciliation", poolMax: 10 });
+  const metrics = createReconciliationMetrics();
+  const ledger = new DedupLedger(db, config.RECONCILIATION_DEDUP_RETENTION_HOURS);
+  const publisher = new BatchPublisher(producer, { maxBatch: 500 });
+  const writer = new BackfillWriter({ publisher, ledger, codec: codecCache(registry), now: () => now().getTime() });
+  const runLog = new RunLog(db);
+
+  const retry: RetryPolicy = {
+    maxAttempts: config.RECONCILIATION_MAX_ATTEMPTS,
+    baseDelayMs: config.RECONCILIATION_BACKOFF_BASE_MS,
+    maxWaitMs: config.RECONCILIATION_MAX_WAIT_SECONDS * 1000,
+    sleep: overrides.sleep ?? sleep,
+    random: overrides.random ?? Math.random,
+  };
+  const onRetry: RetryListener = ({ operation, failure, delayMs, attempt }) => {
+    metrics.apiRetries.inc({ provider: failure.provider, reason: failure.reason });
+    logger.warn({ provider: failure.provider, operation, status: failure.status, requestId: failure.requestId, reason: failure.reason, attempt, delayMs }, `${failure.provider} API call failed (${failure.message}); retrying`);
+  };
+  const stripe = config.STRIPE_API_KEY
+    ? new StripeReconciler({ stripe: createStripeClient(config.STRIPE_API_KEY, config.stripeEndpoint), writer, retry, onRetry, now: () => now().getTime() })
+    : undefined;
+  const github = config.GITHUB_TOKEN
+    ? new GitHubReconciler({
+        api: new GitHubApi(createOctokit(config.GITHUB_TOKEN, config.GITHUB_API_BASE, logger), retry, onRetry, () => now().getTime()),
+        writer,
+        mode: config.RECONCILIATION_GITHUB_MODE,
+        logger,
+        now: () => now().getTime(),
+      })
+    : undefined;
+
+  const reconcilerFor = (source: SourceConfig): ProviderReconciler | string => {
+    const missing = missingApiAccess(source, config);
+    if (missing) return missing;
+    const reconciler = source.provider === "stripe" ? stripe : source.provider === "github" ? github : undefined;
+    return reconciler ?? `provider ${source.provider} has no reconciler`;
+  };
+  const sources = new Map(config.sources.map((source) => [source.name, source]));
+  const reconcilable = config.sources.filter((source) => typeof reconcilerFor(source) !== "string").map((source) => source.name);
+  const reconcile = (name: string, request: { since?: Date } = {}): Promise<RunResult> =>
+    reconcileSource(name, request, {
+      sources,
+      reconcilerFor,
+      runLog,
+      metrics,
+      logger,
+      overlapMs: config.RECONCILIATION_OVERLAP_MINUTES * 60_000,
+      initialLookbackMs: config.RECONCILIATION_INITIAL_LOOKBACK_HOURS * 3_600_000,
+      dedupRetentionMs: config.RECONCILIATION_DEDUP_RETENTION_HOURS * 3_600_000,
+      now,
+    });
+
+  let timer: NodeJS.Timeout | undefined;
+  let tick: Promise<void> | undefined;
+  let stopped = false;
+  /** Every reconcilable source, one after another; the next round is scheduled only when this one ends, so rounds never overlap. */
+  async function round(): Promise<void> {
+    for (const name of reconcilable) {
+      if (stopped) return;
+      await reconcile(name).catch((error: unknown) => logger.error({ err: error, source: name }, "reconciliation run failed unexpectedly; the next round retries"));
+    }
+  }
+  function schedule(delayMs: number): void {
+    timer = setTimeout(() => {
+      tick = round().finally(() => {
+        tick = undefined;
+        if (!stopped) schedule(config.RECONCILIATION_INTERVAL_SECONDS * 1000);
+      });
+    }, delayMs);
+  }
+
+  return {
+    server: createAdminServer({ reconcile, metrics, logger, now }),
+    reconcilable,
+    reconcile,
+    async start(options = {}) {
+      await migrateLatest(db);
+      await producer.connect();
+      for (const source of config.sources) {
+        const missing = missingApiAccess(source, config);
+        if (missing) logger.info({ source: source.name }, `not reconciled: ${missing}`);
+      }
+      if (reconcilable.length === 0) logger.warn("no source can be reconciled: set STRIPE_API_KEY for Stripe sources, GITHUB_TOKEN and githubHooks for GitHub sources");
+      if ((options.schedule ?? true) && config.RECONCILIATION_INTERVAL_SECONDS > 0 && reconcilable.length > 0) schedule(0);
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await tick;
+      await publisher.drain();
+      await ledger.drain();
+      await producer.disconnect();
+      await db.destroy();
+    },
+  };
+}
