@@ -27,7 +27,10 @@ export async function runConsumerService(options: ConsumerServiceOptions, build:
   await migrateLatest(db);
   const definition = build({ logger });
   const consumer = await startConsumer(definition, { kafkaBrokers: options.kafkaBrokers, schemaRegistryUrl: options.schemaRegistryUrl, db, logger });
-  const server = await serveOperations(consumer.metrics.registry, options.port);
+  const server = await serveOperations(consumer.metrics.registry, options.port).catch((error: NodeJS.ErrnoException) => {
+    logger.fatal({ err: error }, error.code === "EADDRINUSE" ? `port ${options.port} is taken: set ${options.service.toUpperCase()}_PORT to a free port` : `${options.service} could not listen`);
+    process.exit(1);
+  });
   logger.info({ port: options.port, consumer: definition.name, topics: definition.subscriptions.map((subscription) => subscription.topic) }, `${options.service} consuming`);
 
   let stopping = false;
