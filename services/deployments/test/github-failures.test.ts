@@ -90,14 +90,14 @@ describe("deployments rides out GitHub failures without creating a deployment tw
 
   it("logs a failed GitHub call without the token, and retries it", async () => {
     const pr = newPullRequest(55);
-    harness.github.failNext(pr.repository, "create-deployment", { status: 401, message: "Bad credentials" });
+    harness.github.failNext(pr.repository, "create-deployment", { status: 502, message: "Server Error" });
 
     await harness.deliver(pullRequestPayload(pr, "opened", { headSha: randomSha() }));
     await eventually("the preview row", () => harness.environment(pr.repository, "preview/pr-55"));
 
     assert.equal(harness.github.calls(pr.repository, "create-deployment").length, 2);
     assert.match(harness.deploymentsOutput(), /handler failed/);
-    assert.match(harness.deploymentsOutput(), /GitHub answered 401/);
+    assert.match(harness.deploymentsOutput(), /GitHub answered 502/);
     assert.equal(harness.deploymentsOutput().includes(GITHUB_TOKEN), false);
   });
 });
