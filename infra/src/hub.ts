@@ -13,15 +13,16 @@ let stack: StackUp | undefined;
 let services: RunningService[] = [];
 let stopping = false;
 
-async function stopAll(exitCode: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
-    step("stopping services...");
-    await Promise.all(services.map((service) => stopService(service)));
-    if (stack && stack.started.length > 0) {
-      const stopped = await down(stack.started);
-      step(`stopped ${stopped.join(", ")}; data kept in ${stack.endpoints.stateDir}`);
-    }
+async function stopAll(exitCode: number): Promise<void> {
+  // Ctrl-C reaches us more than once (the terminal's process group, and npm forwarding it): the
+  // first one stops everything in order, the others must not cut that short.
+  if (stopping) return;
+  stopping = true;
+  step("stopping services...");
+  await Promise.all(services.map((service) => stopService(service)));
+  if (stack && stack.started.length > 0) {
+    const stopped = await down(stack.started);
+    step(`stopped ${stopped.join(", ")}; data kept in ${stack.endpoints.stateDir}`);
   }
   process.exit(exitCode);
 }
