@@ -2,8 +2,8 @@ import { createServer, type Server } from "node:http";
 import type { Registry } from "prom-client";
 
 /** A consumer service's small HTTP face: GET /healthz and GET /metrics (Prometheus). */
-export function serveOperations(registry: Registry, port: number): Promise<Server> {
-  const server = createServer((request, response) => {
+export function operationsServer(registry: Registry): Server {
+  return createServer((request, response) => {
     if (request.method === "GET" && request.url === "/healthz") {
       response.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
       return;
@@ -17,8 +17,13 @@ export function serveOperations(registry: Registry, port: number): Promise<Serve
     }
     response.writeHead(404, { "content-type": "application/json" }).end('{"error":{"code":"not_found","message":"GET /healthz or /metrics"}}');
   });
+}
+
+/** The operations server, listening (on every interface, so a scraper in another container reaches it). */
+export function serveOperations(registry: Registry, port: number): Promise<Server> {
+  const server = operationsServer(registry);
   return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => resolve(server));
+    server.listen(port, () => resolve(server));
   });
 }

@@ -1,0 +1,1 @@
+export { closeServer, listenOrExit, stopOnSignals } from "./lifecycle.ts";
