@@ -45,14 +45,15 @@ export async function startServiceProcess(name: string, env: Record<string, stri
   const exited = new Promise<number | null>((resolveExit) => child.once("exit", (code) => resolveExit(code)));
   const url = `http://127.0.0.1:${port}`;
 
-  const deadline = Date.now() + 60_000;
+  // Generous: under a full test run on two cores a service start (migrations, topics, schemas) can take long.
+  const deadline = Date.now() + 120_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}) while starting:\n${output}`);
     const healthy = await fetch(`${url}/healthz`).then((response) => response.ok, () => false);
     if (healthy) break;
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
-      throw new Error(`${name} did not answer /healthz within 60 s:\n${output}`);
+      throw new Error(`${name} did not answer /healthz within 120 s:\n${output}`);
     }
     await new Promise((resolveWait) => setTimeout(resolveWait, 200));
   }
