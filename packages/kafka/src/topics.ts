@@ -31,6 +31,17 @@ export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[]): P
         })),
       });
     }
+    if (missing.length > 0) {
+      // A new topic's leaders can be known to the controller before the broker serves them; wait until
+      // metadata shows a leader for every partition, or the first produce fails with UNKNOWN_TOPIC_OR_PARTITION.
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const metadata = await admin.fetchTopicMetadata({ topics: missing.map((spec) => spec.name) });
+        if (metadata.topics.every((topic) => topic.partitions.length > 0 && topic.partitions.every((partition) => partition.leader >= 0))) break;
+        if (Date.now() > deadline) throw new Error(`Topics ${missing.map((spec) => spec.name).join(", ")} have no leader after 15 s; is the broker healthy?`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
     const present = specs.filter((spec) => existing.has(spec.name));
     if (present.length > 0) {
       const metadata = await admin.fetchTopicMetadata({ topics: present.map((spec) => spec.name) });
