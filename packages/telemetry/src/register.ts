@@ -2,7 +2,7 @@
 // the SDK started, before the service imports express, kafkajs or pg, or they are not instrumented.
 // It reads the standard OTEL_* variables itself because it runs before any service config exists.
 import { register } from "node:module";
-import { packageIdentity, shutdownTelemetry, startTelemetry } from "./telemetry.ts";
+import { packageIdentity, selectInstrumentations, shutdownTelemetry, startTelemetry } from "./telemetry.ts";
 
 register("@opentelemetry/instrumentation/hook.mjs", import.meta.url);
 
@@ -12,6 +12,7 @@ startTelemetry({
   serviceVersion: identity.version,
   otlpEndpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined,
   traceFile: process.env.HOOKLOG_TRACE_FILE || undefined,
+  instrumentations: selectInstrumentations(process.env, identity.instrumentations),
 });
 
 process.once("beforeExit", () => void shutdownTelemetry());

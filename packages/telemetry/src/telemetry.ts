@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { KafkaJsInstrumentation } from "@opentelemetry/instrumentation-kafkajs";
 import { ExpressInstrumentation, ExpressLayerType } from "@opentelemetry/instrumentation-express";
 import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
+import type { Instrumentation } from "@opentelemetry/instrumentation";
 import { KnexInstrumentation } from "@opentelemetry/instrumentation-knex";
 import { PgInstrumentation } from "@opentelemetry/instrumentation-pg";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
@@ -18,6 +19,46 @@ export interface TelemetryOptions {
   otlpEndpoint: string | undefined;
   /** Also write every span as a JSON line to this file (tests, debugging). */
   traceFile: string | undefined;
+  /** Which libraries to instrument; all of them when unset. */
+  instrumentations?: readonly InstrumentationName[];
+}
+
+export const INSTRUMENTATION_NAMES = ["http", "express", "kafkajs", "pg", "knex"] as const;
+export type InstrumentationName = (typeof INSTRUMENTATION_NAMES)[number];
+
+function createInstrumentations(names: readonly InstrumentationName[]): Instrumentation[] {
+  const make: Record<InstrumentationName, () => Instrumentation> = {
+    http: () => new HttpInstrumentation(),
+    // Route handlers only: a span per middleware layer costs more than it tells.
+    express: () => new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE] }),
+    kafkajs: () => new KafkaJsInstrumentation(),
+    // pg spans only inside a trace (no orphan spans for pool housekeeping); knex spans name the
+    // table and operation of the same queries, so knex is instrumented too but pg carries the timing.
+    pg: () => new PgInstrumentation({ requireParentSpan: true }),
+    knex: () => new KnexInstrumentation({ requireParentSpan: true }),
+  };
+  return names.map((name) => make[name]());
+}
+
+/**
+ * The instrumentations a process runs: OTEL_NODE_ENABLED_INSTRUMENTATIONS (comma-separated names),
+ * else the package's own `hooklog.instrumentations`, else all; minus OTEL_NODE_DISABLED_INSTRUMENTATIONS.
+ * An unknown name is an error that lists the known ones.
+ */
+export function selectInstrumentations(env: NodeJS.ProcessEnv, packageDefault: readonly string[] | undefined): InstrumentationName[] {
+  const parse = (variable: string, value: string | undefined): InstrumentationName[] | undefined => {
+    if (value === undefined || value.trim() === "") return undefined;
+    const names = value.split(",").map((name) => name.trim()).filter((name) => name.length > 0);
+    const unknown = names.filter((name) => !(INSTRUMENTATION_NAMES as readonly string[]).includes(name));
+    if (unknown.length > 0) throw new Error(`${variable}: unknown instrumentation ${unknown.join(", ")}; known: ${INSTRUMENTATION_NAMES.join(", ")}`);
+    return names as InstrumentationName[];
+  };
+  const enabled =
+    parse("OTEL_NODE_ENABLED_INSTRUMENTATIONS", env.OTEL_NODE_ENABLED_INSTRUMENTATIONS) ??
+    parse("hooklog.instrumentations in package.json", packageDefault?.join(",")) ??
+    [...INSTRUMENTATION_NAMES];
+  const disabled = parse("OTEL_NODE_DISABLED_INSTRUMENTATIONS", env.OTEL_NODE_DISABLED_INSTRUMENTATIONS) ?? [];
+  return enabled.filter((name) => !disabled.includes(name));
 }
 
 let sdk: NodeSDK | undefined;
@@ -41,16 +82,7 @@ export function startTelemetry(options: TelemetryOptions): void {
     metricReaders: [],
     logRecordProcessors: [],
     textMapPropagator: new ExplicitFirstPropagator(),
-    instrumentations: [
-      new HttpInstrumentation(),
-      // Route handlers only: a span per middleware layer costs more than it tells.
-      new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE] }),
-      new KafkaJsInstrumentation(),
-      // pg spans only inside a trace (no orphan spans for pool housekeeping); knex spans name the
-      // table and operation of the same queries, so knex is instrumented too but pg carries the timing.
-      new PgInstrumentation({ requireParentSpan: true }),
-      new KnexInstrumentation({ requireParentSpan: true }),
-    ],
+    instrumentations: createInstrumentations(options.instrumentations ?? INSTRUMENTATION_NAMES),
   });
   sdk.start();
 }
@@ -62,12 +94,15 @@ export async function shutdownTelemetry(): Promise<void> {
   await running?.shutdown();
 }
 
-/** The service name of the package the process was started in, when OTEL_SERVICE_NAME is not set. */
-export function packageIdentity(cwd: string): { name: string; version: string } {
+/**
+ * The service name of the package the process was started in (when OTEL_SERVICE_NAME is not set), and
+ * the instrumentations it asks for in `hooklog.instrumentations`.
+ */
+export function packageIdentity(cwd: string): { name: string; version: string; instrumentations: string[] | undefined } {
   try {
-    const pkg = JSON.parse(readFileSync(join(cwd, "package.json"), "utf8")) as { name?: string; version?: string };
-    return { name: (pkg.name ?? "hooklog").replace(/^@hooklog\//, "hooklog-"), version: pkg.version ?? "0.0.0" };
+    const pkg = JSON.parse(readFileSync(join(cwd, "package.json"), "utf8")) as { name?: string; version?: string; hooklog?: { instrumentations?: string[] } };
+    return { name: (pkg.name ?? "hooklog").replace(/^@hooklog\//, "hooklog-"), version: pkg.version ?? "0.0.0", instrumentations: pkg.hooklog?.instrumentations };
   } catch {
-    return { name: "hooklog", version: "0.0.0" };
+    return { name: "hooklog", version: "0.0.0", instrumentations: undefined };
   }
 }

@@ -1,10 +1,10 @@
-import { SpanKind, SpanStatusCode, context, injectTraceHeaders, trace } from "@hooklog/telemetry";
+import { SpanKind, SpanStatusCode, context, injectTraceHeaders, requestSpan, trace } from "@hooklog/telemetry";
 import type { RecordCodec } from "@hooklog/kafka";
 import type { WebhookEvent } from "@hooklog/schemas";
 import type { SourceConfig } from "@hooklog/sources";
 import type { VerificationFailureReason, Verifier } from "@hooklog/webhook-signatures";
 import type { Logger } from "@hooklog/logging";
-import { newEventId, type BatchPublisher, type DedupLedger } from "@hooklog/event-log";
+import { newEventId, type EventLogWriter } from "@hooklog/event-log";
 import { auditHeaders } from "./audit-headers.ts";
 import { eventFacts } from "./event-facts.ts";
 import type { IngestMetrics } from "./metrics.ts";
@@ -18,8 +18,7 @@ export interface IngestSource {
 }
 
 export interface IngestDeps {
-  publisher: BatchPublisher;
-  ledger: DedupLedger;
+  writer: EventLogWriter;
   metrics: IngestMetrics;
   logger: Logger;
   produceTimeoutMs: number;
@@ -43,19 +42,22 @@ const SIGNATURE_STATUS: Record<VerificationFailureReason, 400 | 401> = {
 
 const tracer = trace.getTracer("hooklog-ingest");
 
-/**
- * Verified deliveries in flight, by (source, provider event id): a concurrent redelivery waits for the
- * first copy's outcome instead of racing it into the log.
- */
-const inFlight = new Map<string, Promise<IngestOutcome>>();
-
 function timeout(ms: number): Promise<"timeout"> {
   return new Promise((resolve) => setTimeout(() => resolve("timeout"), ms).unref());
 }
 
+const REGISTRY_UNAVAILABLE: IngestOutcome = {
+  kind: "unavailable",
+  code: "registry_unavailable",
+  message: "The schema registry cannot take the event now; retry later.",
+  retryAfterSeconds: 5,
+};
+const KAFKA_UNAVAILABLE: IngestOutcome = { kind: "unavailable", code: "kafka_unavailable", message: "Kafka cannot take the event now; retry later.", retryAfterSeconds: 5 };
+
 /** Verify, deduplicate, write to Kafka; never answers accepted before the broker has acknowledged. */
 export async function ingestWebhook(source: IngestSource, request: WebhookRequest, deps: IngestDeps): Promise<IngestOutcome> {
-  const span = trace.getActiveSpan();
+  // The request's own span: SREs find the event by these attributes on the POST.
+  const span = requestSpan();
   span?.setAttributes({ "hooklog.source": source.config.name, "hooklog.provider": source.config.provider });
 
   const verification = source.verifier.verify({ rawBody: request.rawBody, headers: request.headers }, deps.now?.());
@@ -69,50 +71,35 @@ export async function ingestWebhook(source: IngestSource, request: WebhookReques
 
   if (source.config.eventTypes && !source.config.eventTypes.includes(type)) return { kind: "ignored", type };
 
-  const key = `${source.config.name}\u0000${providerEventId}`;
-  const earlier = inFlight.get(key);
-  if (earlier) {
-    const first = await earlier;
-    if (first.kind === "accepted" || first.kind === "duplicate") return { kind: "duplicate", providerEventId };
-  }
-  const attempt = (async (): Promise<IngestOutcome> => {
-    if (await deps.ledger.isAccepted(source.config.name, providerEventId)) return { kind: "duplicate", providerEventId };
-
-    let codec: RecordCodec<WebhookEvent>;
-    try {
-      codec = await source.codec();
-    } catch (error) {
-      deps.logger.error({ err: error, source: source.config.name, requestId: request.requestId }, "schema registry unavailable");
-      return { kind: "unavailable", code: "registry_unavailable", message: "The schema registry cannot take the event now; retry later.", retryAfterSeconds: 5 };
-    }
-
-    const receivedAt = deps.now?.().getTime() ?? Date.now();
-    const event: WebhookEvent = {
-      id: newEventId(receivedAt),
-      source: source.config.name,
-      provider: source.config.provider,
-      providerEventId,
-      type,
-      providerTimestamp,
-      receivedAt,
-      origin: "webhook",
-      verification: { scheme: verification.scheme, secretIndex: verification.secretIndex },
-      contentType: request.contentType,
-      headers: auditHeaders(request.headers),
-      payload: request.rawBody,
-    };
-    span?.setAttribute("hooklog.event_id", event.id);
-    return publish(source, event, partitionKey, codec, deps, request.requestId);
-  })();
-  inFlight.set(key, attempt);
+  let codec: RecordCodec<WebhookEvent>;
   try {
-    return await attempt;
-  } finally {
-    inFlight.delete(key);
+    codec = await source.codec();
+  } catch (error) {
+    deps.logger.error({ err: error, source: source.config.name, requestId: request.requestId }, "schema registry unavailable");
+    return REGISTRY_UNAVAILABLE;
   }
+
+  const receivedAt = deps.now?.().getTime() ?? Date.now();
+  const event: WebhookEvent = {
+    id: newEventId(receivedAt),
+    source: source.config.name,
+    provider: source.config.provider,
+    providerEventId,
+    type,
+    providerTimestamp,
+    receivedAt,
+    origin: "webhook",
+    verification: { scheme: verification.scheme, secretIndex: verification.secretIndex },
+    contentType: request.contentType,
+    headers: auditHeaders(request.headers),
+    payload: request.rawBody,
+  };
+  const outcome = await write(source, event, partitionKey, codec, deps, request.requestId);
+  if (outcome.kind === "accepted") span?.setAttribute("hooklog.event_id", outcome.eventId);
+  return outcome;
 }
 
-async function publish(
+async function write(
   source: IngestSource,
   event: WebhookEvent,
   partitionKey: string,
@@ -122,29 +109,44 @@ async function publish(
 ): Promise<IngestOutcome> {
   // One producer span per event, child of the request, carried in the event's own headers: the batch
   // the event travels in is shared with other requests' events.
-  const producerSpan = tracer.startSpan(`publish ${source.config.topic}`, {
-    kind: SpanKind.PRODUCER,
-    attributes: { "messaging.system": "kafka", "messaging.destination.name": source.config.topic, "hooklog.event_id": event.id },
-  });
+  const server = requestSpan();
+  const requestContext = server ? trace.setSpan(context.active(), server) : context.active();
+  const producerSpan = tracer.startSpan(
+    `publish ${source.config.topic}`,
+    { kind: SpanKind.PRODUCER, attributes: { "messaging.system": "kafka", "messaging.destination.name": source.config.topic, "hooklog.event_id": event.id } },
+    requestContext,
+  );
   const headers = injectTraceHeaders({ "hooklog-event-id": event.id, "hooklog-event-type": event.type }, trace.setSpan(context.active(), producerSpan));
   const started = performance.now();
-  const sent = deps.publisher.publish({ topic: source.config.topic, key: partitionKey, value: await codec.encode(event), headers });
-  const acknowledged = sent.then(async () => {
-    deps.metrics.produceLatency.observe((performance.now() - started) / 1000);
-    producerSpan.end();
-    // Recorded only now that the event is durable. A late ack (after a 503) is recorded too, so the
-    // provider's retry is then answered as a duplicate.
-    await deps.ledger.record({ source: event.source, providerEventId: event.providerEventId, eventId: event.id, topic: source.config.topic, origin: event.origin }).catch((error: unknown) => {
-      deps.logger.error({ err: error, source: event.source, eventId: event.id }, "event is in Kafka but the dedup ledger write failed; a redelivery may be written twice");
-    });
-    return "acknowledged" as const;
+  // A late acknowledgement (after the 503 below) still records the event in the ledger, so the
+  // provider's retry is then answered as a duplicate.
+  const written = deps.writer.write({
+    source: event.source,
+    providerEventId: event.providerEventId,
+    eventId: event.id,
+    origin: event.origin,
+    topic: source.config.topic,
+    key: partitionKey,
+    value: await codec.encode(event),
+    headers,
   });
-  const result = await Promise.race([acknowledged, timeout(deps.produceTimeoutMs)]).catch((error: unknown) => error);
-  if (result === "acknowledged") return { kind: "accepted", eventId: event.id };
-
-  producerSpan.setStatus({ code: SpanStatusCode.ERROR, message: result === "timeout" ? "produce timed out" : String(result) });
-  if (result === "timeout") void acknowledged.catch(() => producerSpan.end());
-  else producerSpan.end();
-  deps.logger.error({ err: result === "timeout" ? undefined : result, source: event.source, eventId: event.id, requestId }, result === "timeout" ? "Kafka did not acknowledge in time" : "Kafka refused the event");
-  return { kind: "unavailable", code: "kafka_unavailable", message: "Kafka cannot take the event now; retry later.", retryAfterSeconds: 5 };
+  void written.then(
+    (outcome) => {
+      if (outcome === "written") deps.metrics.produceLatency.observe((performance.now() - started) / 1000);
+      producerSpan.setAttribute("hooklog.duplicate", outcome === "duplicate");
+      producerSpan.end();
+    },
+    (error: unknown) => {
+      producerSpan.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
+      producerSpan.end();
+    },
+  );
+  const result = await Promise.race([written, timeout(deps.produceTimeoutMs)]).catch((error: unknown) => ({ error }));
+  if (result === "written") return { kind: "accepted", eventId: event.id };
+  if (result === "duplicate") return { kind: "duplicate", providerEventId: event.providerEventId };
+  deps.logger.error(
+    { err: result === "timeout" ? undefined : result.error, source: event.source, eventId: event.id, requestId },
+    result === "timeout" ? "Kafka did not acknowledge in time" : "the event could not be written to Kafka",
+  );
+  return KAFKA_UNAVAILABLE;
 }

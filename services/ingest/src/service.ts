@@ -5,7 +5,7 @@ import type { Logger } from "@hooklog/logging";
 import { webhookEventCodec, type WebhookEvent } from "@hooklog/schemas";
 import type { SourceConfig } from "@hooklog/sources";
 import { createVerifier, type VerifierSpec } from "@hooklog/webhook-signatures";
-import { BatchPublisher, DedupLedger } from "@hooklog/event-log";
+import { EventLogWriter } from "@hooklog/event-log";
 import { createApp } from "./app.ts";
 import type { IngestConfig } from "./config.ts";
 import type { IngestSource } from "./ingest.ts";
@@ -64,8 +64,15 @@ export function createIngestService(config: IngestConfig, logger: Logger): Inges
   // later (Kafka holds the events), so its commits need not wait for the disk.
   const db = connectDatabase(config.DATABASE_URL, { applicationName: "hooklog-ingest", poolMax: 10, synchronousCommit: false });
   const metrics = createIngestMetrics();
-  const ledger = new DedupLedger(db, config.INGEST_DEDUP_RETENTION_HOURS);
-  const publisher = new BatchPublisher(producer, { maxBatch: config.INGEST_BATCH_MAX, onBatch: (size) => metrics.batchSize.observe(size) });
+  const writer = new EventLogWriter({
+    db,
+    producer,
+    retentionHours: config.INGEST_DEDUP_RETENTION_HOURS,
+    maxBatch: config.INGEST_BATCH_MAX,
+    onBatch: (size) => metrics.batchSize.observe(size),
+    onLedgerError: (error, entries) =>
+      logger.error({ err: error, events: entries.length }, "events are in Kafka but the dedup ledger write failed; a redelivery may be written twice"),
+  });
   const sources = new Map<string, IngestSource>(
     config.sources.map((source) => [source.name, { config: source, verifier: createVerifier(verifierSpec(source)), codec: lazyCodec(registry, source.topic) }]),
   );
@@ -74,8 +81,7 @@ export function createIngestService(config: IngestConfig, logger: Logger): Inges
 
   const app = createApp({
     sources,
-    publisher,
-    ledger,
+    writer,
     metrics,
     logger,
     produceTimeoutMs: config.INGEST_PRODUCE_TIMEOUT_MS,
@@ -97,13 +103,12 @@ export function createIngestService(config: IngestConfig, logger: Logger): Inges
       // Warm the codecs so the first request does not pay for registration; failures retry lazily.
       await Promise.allSettled([...sources.values()].map((source) => source.codec()));
       purgeTimer = setInterval(() => {
-        ledger.purge().catch((error: unknown) => logger.warn({ err: error }, "purging old deduplication ids failed; will retry"));
+        writer.purge().catch((error: unknown) => logger.warn({ err: error }, "purging old deduplication ids failed; will retry"));
       }, 60 * 60 * 1000).unref();
     },
     async stop() {
       clearInterval(purgeTimer);
-      await publisher.drain();
-      await ledger.drain();
+      await writer.drain();
       await producer.disconnect();
       await admin.disconnect();
       await db.destroy();

@@ -1,5 +1,5 @@
 import { SpanKind, SpanStatusCode, injectTraceHeaders, trace, type Context, type Span } from "@hooklog/telemetry";
-import { newEventId, type BatchPublisher, type DedupLedger } from "@hooklog/event-log";
+import { newEventId, type EventLogWriter, type WriteOutcome } from "@hooklog/event-log";
 import type { RecordCodec } from "@hooklog/kafka";
 import type { WebhookEvent } from "@hooklog/schemas";
 import type { SourceConfig } from "@hooklog/sources";
@@ -19,8 +19,7 @@ export interface BackfillEvent {
 }
 
 export interface BackfillWriterDeps {
-  publisher: BatchPublisher;
-  ledger: DedupLedger;
+  log: EventLogWriter;
   codec: (topic: string) => Promise<RecordCodec<WebhookEvent>>;
   now?: () => number;
 }
@@ -44,8 +43,8 @@ export class BackfillWriter {
 
   /** The ids of `providerEventIds` that are not in the log (per the shared ledger). */
   async missing(source: string, providerEventIds: readonly string[]): Promise<Set<string>> {
-    const accepted = await Promise.all(providerEventIds.map((id) => this.#deps.ledger.isAccepted(source, id)));
-    return new Set(providerEventIds.filter((_, index) => !accepted[index]));
+    const accepted = await this.#deps.log.findAccepted(source, providerEventIds);
+    return new Set(providerEventIds.filter((id) => !accepted.has(id)));
   }
 
   /**
@@ -62,13 +61,13 @@ export class BackfillWriter {
     for (let offset = 0; offset < pending.length; offset += CHUNK) {
       const chunk = pending.slice(offset, offset + CHUNK);
       const results = await Promise.allSettled(chunk.map((event) => this.#publish(source, event, codec, runContext)));
-      tally.backfilled += results.filter((result) => result.status === "fulfilled").length;
+      tally.backfilled += results.filter((result) => result.status === "fulfilled" && result.value === "written").length;
       const refused = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
       if (refused) throw refused.reason;
     }
   }
 
-  async #publish(source: SourceConfig, fetched: BackfillEvent, codec: RecordCodec<WebhookEvent>, runContext: Context): Promise<void> {
+  async #publish(source: SourceConfig, fetched: BackfillEvent, codec: RecordCodec<WebhookEvent>, runContext: Context): Promise<WriteOutcome> {
     const receivedAt = this.#deps.now?.() ?? Date.now();
     const event: WebhookEvent = {
       id: newEventId(receivedAt),
@@ -94,14 +93,24 @@ export class BackfillWriter {
     );
     const headers = injectTraceHeaders({ "hooklog-event-id": event.id, "hooklog-event-type": event.type }, trace.setSpan(runContext, span));
     try {
-      await this.#deps.publisher.publish({ topic: source.topic, key: fetched.partitionKey, value: await codec.encode(event), headers });
+      // Recorded in the ledger only once Kafka holds it: from then on ingest answers its webhook as a duplicate.
+      const outcome = await this.#deps.log.write({
+        source: source.name,
+        providerEventId: event.providerEventId,
+        eventId: event.id,
+        origin: event.origin,
+        topic: source.topic,
+        key: fetched.partitionKey,
+        value: await codec.encode(event),
+        headers,
+      });
+      span.setAttribute("hooklog.duplicate", outcome === "duplicate");
+      return outcome;
     } catch (error) {
       span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
       throw error;
     } finally {
       span.end();
     }
-    // Only now that Kafka holds the event: from here on ingest answers its webhook as a duplicate.
-    await this.#deps.ledger.record({ source: source.name, providerEventId: event.providerEventId, eventId: event.id, topic: source.topic, origin: event.origin });
   }
 }

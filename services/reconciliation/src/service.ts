@@ -1,6 +1,6 @@
 import type { Server } from "node:http";
 import { connectDatabase, migrateLatest } from "@hooklog/db";
-import { BatchPublisher, DedupLedger } from "@hooklog/event-log";
+import { EventLogWriter } from "@hooklog/event-log";
 import { SchemaRegistryClient, createIdempotentProducer, createKafka, type RecordCodec } from "@hooklog/kafka";
 import type { Logger } from "@hooklog/logging";
 import { webhookEventCodec, type WebhookEvent } from "@hooklog/schemas";
@@ -60,9 +60,15 @@ export function createReconciliationService(config: ReconciliationConfig, logger
   const registry = new SchemaRegistryClient(config.SCHEMA_REGISTRY_URL);
   const db = connectDatabase(config.DATABASE_URL, { applicationName: "hooklog-reconciliation", poolMax: 10 });
   const metrics = createReconciliationMetrics();
-  const ledger = new DedupLedger(db, config.RECONCILIATION_DEDUP_RETENTION_HOURS);
-  const publisher = new BatchPublisher(producer, { maxBatch: 500 });
-  const writer = new BackfillWriter({ publisher, ledger, codec: codecCache(registry), now: () => now().getTime() });
+  const log = new EventLogWriter({
+    db,
+    producer,
+    retentionHours: config.RECONCILIATION_DEDUP_RETENTION_HOURS,
+    maxBatch: 500,
+    onLedgerError: (error, entries) =>
+      logger.error({ err: error, events: entries.length }, "backfilled events are in Kafka but the dedup ledger write failed; their webhooks may be written twice"),
+  });
+  const writer = new BackfillWriter({ log, codec: codecCache(registry), now: () => now().getTime() });
   const runLog = new RunLog(db);
 
   const retry: RetryPolicy = {
@@ -147,8 +153,7 @@ export function createReconciliationService(config: ReconciliationConfig, logger
       stopped = true;
       clearTimeout(timer);
       await tick;
-      await publisher.drain();
-      await ledger.drain();
+      await log.drain();
       await producer.disconnect();
       await db.destroy();
     },

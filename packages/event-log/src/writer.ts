@@ -1,0 +1,157 @@
+import { runPrepared, type Knex, type PreparedStatement } from "@hooklog/db";
+import type { Producer } from "@hooklog/kafka";
+import { GroupCommit } from "./group-commit.ts";
+
+/** One event for the log, with what the deduplication ledger keeps about it. */
+export interface LogEntry {
+  source: string;
+  providerEventId: string;
+  /** The hub's own id of the event (the envelope's `id`). */
+  eventId: string;
+  origin: string;
+  topic: string;
+  /** Partition key: the entity the event is about. */
+  key: string;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
+/** `written`: Kafka has acknowledged the event. `duplicate`: the log already holds it; nothing was sent. */
+export type WriteOutcome = "written" | "duplicate";
+
+export interface EventLogWriterOptions {
+  db: Knex;
+  producer: Producer;
+  /** How long an accepted id keeps answering duplicate (at least the providers' redelivery window). */
+  retentionHours: number;
+  /** At most this many events per batch. */
+  maxBatch: number;
+  /** Called after each batch with its size and duration. */
+  onBatch?: (size: number, seconds: number) => void;
+  /**
+   * The events are in Kafka but the ledger did not record them: a redelivery may then be written twice
+   * (consumers are idempotent). The writes still count as written.
+   */
+  onLedgerError: (error: unknown, entries: readonly LogEntry[]) => void;
+}
+
+const dedupKey = (source: string, providerEventId: string): string => `${source}\u0000${providerEventId}`;
+
+// Planned once per connection; array parameters keep the text the same whatever the batch size.
+const FIND_ACCEPTED: PreparedStatement = {
+  name: "hooklog_ledger_find_accepted",
+  text: `SELECT a.source, a.provider_event_id
+           FROM accepted_events a
+           JOIN unnest($1::text[], $2::text[]) AS wanted(source, provider_event_id)
+             ON a.source = wanted.source AND a.provider_event_id = wanted.provider_event_id
+          WHERE a.accepted_at >= now() - make_interval(hours => $3::int)`,
+};
+const RECORD_ACCEPTED: PreparedStatement = {
+  name: "hooklog_ledger_record_accepted",
+  text: `INSERT INTO accepted_events (source, provider_event_id, event_id, topic, origin)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+         ON CONFLICT (source, provider_event_id) DO NOTHING`,
+};
+
+/**
+ * Writes events to Kafka at most once per (source, provider event id) within the retention window,
+ * for every writer of the log (ingest, reconciliation) through one ledger in Postgres.
+ *
+ * Events submitted while a batch is under way go together in the next one (group commit). A batch is
+ * three round trips whatever its size: look its ids up in the ledger, send the new events through the
+ * idempotent producer and wait for Kafka's acknowledgement, then record them in the ledger. The ledger
+ * is written only after the ack, so a crash in between lets a duplicate through but never hides an
+ * event; and since one batch finishes before the next looks up, a redelivery that arrives after its
+ * first copy was acknowledged is always found.
+ */
+export class EventLogWriter {
+  readonly #db: Knex;
+  readonly #producer: Producer;
+  readonly #retentionHours: number;
+  readonly #onLedgerError: EventLogWriterOptions["onLedgerError"];
+  readonly #batches: GroupCommit<LogEntry, WriteOutcome>;
+
+  constructor(options: EventLogWriterOptions) {
+    this.#db = options.db;
+    this.#producer = options.producer;
+    this.#retentionHours = options.retentionHours;
+    this.#onLedgerError = options.onLedgerError;
+    this.#batches = new GroupCommit({
+      maxBatch: options.maxBatch,
+      ...(options.onBatch ? { onCommit: options.onBatch } : {}),
+      commit: (entries) => this.#commit(entries),
+    });
+  }
+
+  /** Resolves once Kafka holds the event (or the ledger says it already did); rejects if Kafka refused it. */
+  write(entry: LogEntry): Promise<WriteOutcome> {
+    return this.#batches.submit(entry);
+  }
+
+  /** The ids among `providerEventIds` the ledger holds for `source`. */
+  async findAccepted(source: string, providerEventIds: readonly string[]): Promise<Set<string>> {
+    if (providerEventIds.length === 0) return new Set();
+    const rows = await runPrepared<{ provider_event_id: string }>(this.#db, FIND_ACCEPTED, [
+      providerEventIds.map(() => source),
+      providerEventIds,
+      this.#retentionHours,
+    ]);
+    return new Set(rows.map((row) => row.provider_event_id));
+  }
+
+  /** Forgets ids older than the retention window; run periodically. */
+  async purge(): Promise<number> {
+    return this.#db("accepted_events").where("accepted_at", "<", this.#db.raw(`now() - make_interval(hours => ?)`, [this.#retentionHours])).delete();
+  }
+
+  /** Resolves once everything submitted so far is written (or failed). */
+  drain(): Promise<void> {
+    return this.#batches.drain();
+  }
+
+  async #commit(entries: LogEntry[]): Promise<WriteOutcome[]> {
+    // Copies of one event within a batch: the first is the candidate, the others are its duplicates.
+    const first = new Map<string, number>();
+    entries.forEach((entry, index) => {
+      const key = dedupKey(entry.source, entry.providerEventId);
+      if (!first.has(key)) first.set(key, index);
+    });
+    const candidates = [...first.values()].map((index) => entries[index] as LogEntry);
+    const rows = await runPrepared<{ source: string; provider_event_id: string }>(this.#db, FIND_ACCEPTED, [
+      candidates.map((entry) => entry.source),
+      candidates.map((entry) => entry.providerEventId),
+      this.#retentionHours,
+    ]);
+    const accepted = new Set(rows.map((row) => dedupKey(row.source, row.provider_event_id)));
+    const fresh = candidates.filter((entry) => !accepted.has(dedupKey(entry.source, entry.providerEventId)));
+
+    if (fresh.length > 0) {
+      const byTopic = new Map<string, LogEntry[]>();
+      for (const entry of fresh) {
+        const list = byTopic.get(entry.topic);
+        if (list) list.push(entry);
+        else byTopic.set(entry.topic, [entry]);
+      }
+      await this.#producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, list]) => ({
+          topic,
+          messages: list.map(({ key, value, headers }) => ({ key, value, headers })),
+        })),
+      });
+      // Only now that Kafka holds them. A failure here costs at most a duplicate later, so the events
+      // still count as written.
+      await runPrepared(this.#db, RECORD_ACCEPTED, [
+        fresh.map((entry) => entry.source),
+        fresh.map((entry) => entry.providerEventId),
+        fresh.map((entry) => entry.eventId),
+        fresh.map((entry) => entry.topic),
+        fresh.map((entry) => entry.origin),
+      ]).catch((error: unknown) => this.#onLedgerError(error, fresh));
+    }
+    return entries.map((entry, index) => {
+      const key = dedupKey(entry.source, entry.providerEventId);
+      return first.get(key) === index && !accepted.has(key) ? "written" : "duplicate";
+    });
+  }
+}
