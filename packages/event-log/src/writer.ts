@@ -46,23 +46,29 @@ const FIND_ACCEPTED: PreparedStatement = {
              ON a.source = wanted.source AND a.provider_event_id = wanted.provider_event_id
           WHERE a.accepted_at >= now() - make_interval(hours => $3::int)`,
 };
+// A row past the retention window that purge has not reached yet is taken over by the new write, so
+// the window restarts; a live row (a concurrent writer's) is kept.
 const RECORD_ACCEPTED: PreparedStatement = {
   name: "hooklog_ledger_record_accepted",
-  text: `INSERT INTO accepted_events (source, provider_event_id, event_id, topic, origin)
+  text: `INSERT INTO accepted_events AS a (source, provider_event_id, event_id, topic, origin)
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
-         ON CONFLICT (source, provider_event_id) DO NOTHING`,
+         ON CONFLICT (source, provider_event_id) DO UPDATE
+            SET event_id = excluded.event_id, topic = excluded.topic, origin = excluded.origin, accepted_at = now()
+          WHERE a.accepted_at < now() - make_interval(hours => $6::int)`,
 };
 
 /**
- * Writes events to Kafka at most once per (source, provider event id) within the retention window,
- * for every writer of the log (ingest, reconciliation) through one ledger in Postgres.
+ * Writes events to Kafka once per (source, provider event id) within the retention window, through
+ * one ledger in Postgres that every writer of the log (ingest, reconciliation) shares.
  *
  * Events submitted while a batch is under way go together in the next one (group commit). A batch is
  * three round trips whatever its size: look its ids up in the ledger, send the new events through the
  * idempotent producer and wait for Kafka's acknowledgement, then record them in the ledger. The ledger
  * is written only after the ack, so a crash in between lets a duplicate through but never hides an
  * event; and since one batch finishes before the next looks up, a redelivery that arrives after its
- * first copy was acknowledged is always found.
+ * first copy was acknowledged is always found. Two writers (two ingest instances, or ingest and
+ * reconciliation) given the same event at the same moment may both write it: the lookup and the
+ * record are not one atomic step across processes, and a duplicate is what consumers already absorb.
  */
 export class EventLogWriter {
   readonly #db: Knex;
@@ -147,6 +153,7 @@ export class EventLogWriter {
         fresh.map((entry) => entry.eventId),
         fresh.map((entry) => entry.topic),
         fresh.map((entry) => entry.origin),
+        this.#retentionHours,
       ]).catch((error: unknown) => this.#onLedgerError(error, fresh));
     }
     return entries.map((entry, index) => {

@@ -1,5 +1,5 @@
-import { W3CTraceContextPropagator, getRPCMetadata } from "@opentelemetry/core";
-import { context, propagation, trace, type Context, type Span, type TextMapGetter, type TextMapPropagator, type TextMapSetter } from "@opentelemetry/api";
+import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import { context, propagation, trace, type Context, type TextMapGetter, type TextMapPropagator, type TextMapSetter } from "@opentelemetry/api";
 
 /**
  * W3C trace context, except that a carrier which already holds a `traceparent` keeps it.
@@ -34,8 +34,11 @@ const kafkaHeaderGetter: TextMapGetter<Record<string, unknown>> = {
 };
 
 /** Writes the given (or active) context into message headers. */
+const w3c = new W3CTraceContextPropagator();
+const headerSetter: TextMapSetter<Record<string, string>> = { set: (carrier, key, value) => (carrier[key] = value) };
+
 export function injectTraceHeaders(headers: Record<string, string>, from: Context = context.active()): Record<string, string> {
-  new W3CTraceContextPropagator().inject(from, headers, { set: (carrier, key, value) => (carrier[key] = value) });
+  w3c.inject(from, headers, headerSetter);
   return headers;
 }
 
@@ -45,11 +48,3 @@ export function extractTraceContext(headers: Record<string, unknown> | undefined
 }
 
 export { context, trace };
-
-/**
- * The span of the HTTP request being served (the http instrumentation's server span), even where
- * another instrumentation (express) has made a child span active; else the active span.
- */
-export function requestSpan(): Span | undefined {
-  return getRPCMetadata(context.active())?.span ?? trace.getActiveSpan();
-}

@@ -46,18 +46,21 @@ function createInstrumentations(names: readonly InstrumentationName[]): Instrume
  * An unknown name is an error that lists the known ones.
  */
 export function selectInstrumentations(env: NodeJS.ProcessEnv, packageDefault: readonly string[] | undefined): InstrumentationName[] {
-  const parse = (variable: string, value: string | undefined): InstrumentationName[] | undefined => {
-    if (value === undefined || value.trim() === "") return undefined;
-    const names = value.split(",").map((name) => name.trim()).filter((name) => name.length > 0);
+  const check = (origin: string, names: readonly string[]): InstrumentationName[] => {
     const unknown = names.filter((name) => !(INSTRUMENTATION_NAMES as readonly string[]).includes(name));
-    if (unknown.length > 0) throw new Error(`${variable}: unknown instrumentation ${unknown.join(", ")}; known: ${INSTRUMENTATION_NAMES.join(", ")}`);
-    return names as InstrumentationName[];
+    if (unknown.length > 0) throw new Error(`${origin}: unknown instrumentation ${unknown.join(", ")}; known: ${INSTRUMENTATION_NAMES.join(", ")}`);
+    return [...new Set(names)] as InstrumentationName[];
+  };
+  const list = (variable: string): InstrumentationName[] | undefined => {
+    const value = env[variable];
+    if (value === undefined || value.trim() === "") return undefined;
+    return check(variable, value.split(",").map((name) => name.trim()).filter((name) => name.length > 0));
   };
   const enabled =
-    parse("OTEL_NODE_ENABLED_INSTRUMENTATIONS", env.OTEL_NODE_ENABLED_INSTRUMENTATIONS) ??
-    parse("hooklog.instrumentations in package.json", packageDefault?.join(",")) ??
+    list("OTEL_NODE_ENABLED_INSTRUMENTATIONS") ??
+    (packageDefault ? check("hooklog.instrumentations in package.json", packageDefault) : undefined) ??
     [...INSTRUMENTATION_NAMES];
-  const disabled = parse("OTEL_NODE_DISABLED_INSTRUMENTATIONS", env.OTEL_NODE_DISABLED_INSTRUMENTATIONS) ?? [];
+  const disabled = list("OTEL_NODE_DISABLED_INSTRUMENTATIONS") ?? [];
   return enabled.filter((name) => !disabled.includes(name));
 }
 
@@ -96,13 +99,30 @@ export async function shutdownTelemetry(): Promise<void> {
 
 /**
  * The service name of the package the process was started in (when OTEL_SERVICE_NAME is not set), and
- * the instrumentations it asks for in `hooklog.instrumentations`.
+ * the instrumentations it asks for in `hooklog.instrumentations`. No package.json: a generic name.
  */
 export function packageIdentity(cwd: string): { name: string; version: string; instrumentations: string[] | undefined } {
+  const file = join(cwd, "package.json");
+  let text: string;
   try {
-    const pkg = JSON.parse(readFileSync(join(cwd, "package.json"), "utf8")) as { name?: string; version?: string; hooklog?: { instrumentations?: string[] } };
-    return { name: (pkg.name ?? "hooklog").replace(/^@hooklog\//, "hooklog-"), version: pkg.version ?? "0.0.0", instrumentations: pkg.hooklog?.instrumentations };
-  } catch {
-    return { name: "hooklog", version: "0.0.0", instrumentations: undefined };
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { name: "hooklog", version: "0.0.0", instrumentations: undefined };
+    throw error;
   }
+  let pkg: { name?: unknown; version?: unknown; hooklog?: { instrumentations?: unknown } };
+  try {
+    pkg = JSON.parse(text) as typeof pkg;
+  } catch (error) {
+    throw new Error(`${file} is not valid JSON (${(error as Error).message}); telemetry cannot name this service`);
+  }
+  const instrumentations = pkg.hooklog?.instrumentations;
+  if (instrumentations !== undefined && !(Array.isArray(instrumentations) && instrumentations.every((name) => typeof name === "string"))) {
+    throw new Error(`${file}: hooklog.instrumentations must be an array of names, e.g. ["http"]; known: ${INSTRUMENTATION_NAMES.join(", ")}`);
+  }
+  return {
+    name: (typeof pkg.name === "string" ? pkg.name : "hooklog").replace(/^@hooklog\//, "hooklog-"),
+    version: typeof pkg.version === "string" ? pkg.version : "0.0.0",
+    instrumentations: instrumentations?.map((name: string) => name.trim()),
+  };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from "express";
 import type { Logger } from "@hooklog/logging";
+import { serverSpanOf } from "@hooklog/telemetry";
 import { ingestWebhook, type IngestDeps, type IngestSource } from "./ingest.ts";
 import type { IngestMetrics } from "./metrics.ts";
 import { rejected, type IngestOutcome } from "./outcome.ts";
@@ -45,6 +46,14 @@ function sendOutcome(response: Response, outcome: IngestOutcome): void {
       throw new Error(`unhandled outcome ${JSON.stringify(unknown)}`);
     }
   }
+}
+
+const OPERATIONS_ROUTES = new Set(["/healthz", "/readyz", "/metrics"]);
+
+/** The route template of a request path, for the server span's name. */
+export function ingestRoute(path: string): string | undefined {
+  if (OPERATIONS_ROUTES.has(path)) return path;
+  return /^\/webhooks\/[^/]+\/?$/.test(path) ? "/webhooks/:source" : undefined;
 }
 
 /** Builds the ingest app; main.ts only listens, so tests drive it on a port of their own. */
@@ -106,7 +115,11 @@ export function createApp(deps: AppDeps): express.Express {
       const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const headers: Record<string, string | undefined> = {};
       for (const [name, value] of Object.entries(request.headers)) headers[name] = Array.isArray(value) ? value.join(", ") : value;
-      const outcome = await ingestWebhook(source, { rawBody, headers, contentType: (request.header("content-type") ?? "").toLowerCase(), requestId }, deps);
+      const outcome = await ingestWebhook(
+        source,
+        { rawBody, headers, contentType: (request.header("content-type") ?? "").toLowerCase(), requestId, span: serverSpanOf(request) },
+        deps,
+      );
       finish(deps, response, source.config.name, requestId, outcome);
     },
   );

@@ -1,4 +1,4 @@
-import { SpanKind, SpanStatusCode, context, injectTraceHeaders, requestSpan, trace } from "@hooklog/telemetry";
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, injectTraceHeaders, trace, type Span } from "@hooklog/telemetry";
 import type { RecordCodec } from "@hooklog/kafka";
 import type { WebhookEvent } from "@hooklog/schemas";
 import type { SourceConfig } from "@hooklog/sources";
@@ -30,6 +30,8 @@ export interface WebhookRequest {
   headers: Readonly<Record<string, string | undefined>>;
   contentType: string;
   requestId: string;
+  /** The request's server span: the event's producer span is its child. */
+  span: Span | undefined;
 }
 
 const SIGNATURE_STATUS: Record<VerificationFailureReason, 400 | 401> = {
@@ -56,8 +58,8 @@ const KAFKA_UNAVAILABLE: IngestOutcome = { kind: "unavailable", code: "kafka_una
 
 /** Verify, deduplicate, write to Kafka; never answers accepted before the broker has acknowledged. */
 export async function ingestWebhook(source: IngestSource, request: WebhookRequest, deps: IngestDeps): Promise<IngestOutcome> {
-  // The request's own span: SREs find the event by these attributes on the POST.
-  const span = requestSpan();
+  // SREs find the event by these attributes on the POST's span.
+  const { span } = request;
   span?.setAttributes({ "hooklog.source": source.config.name, "hooklog.provider": source.config.provider });
 
   const verification = source.verifier.verify({ rawBody: request.rawBody, headers: request.headers }, deps.now?.());
@@ -94,7 +96,7 @@ export async function ingestWebhook(source: IngestSource, request: WebhookReques
     headers: auditHeaders(request.headers),
     payload: request.rawBody,
   };
-  const outcome = await write(source, event, partitionKey, codec, deps, request.requestId);
+  const outcome = await write(source, event, partitionKey, codec, deps, request);
   if (outcome.kind === "accepted") span?.setAttribute("hooklog.event_id", outcome.eventId);
   return outcome;
 }
@@ -105,18 +107,17 @@ async function write(
   partitionKey: string,
   codec: RecordCodec<WebhookEvent>,
   deps: IngestDeps,
-  requestId: string,
+  request: WebhookRequest,
 ): Promise<IngestOutcome> {
   // One producer span per event, child of the request, carried in the event's own headers: the batch
   // the event travels in is shared with other requests' events.
-  const server = requestSpan();
-  const requestContext = server ? trace.setSpan(context.active(), server) : context.active();
+  const requestContext = request.span ? trace.setSpan(ROOT_CONTEXT, request.span) : ROOT_CONTEXT;
   const producerSpan = tracer.startSpan(
     `publish ${source.config.topic}`,
     { kind: SpanKind.PRODUCER, attributes: { "messaging.system": "kafka", "messaging.destination.name": source.config.topic, "hooklog.event_id": event.id } },
     requestContext,
   );
-  const headers = injectTraceHeaders({ "hooklog-event-id": event.id, "hooklog-event-type": event.type }, trace.setSpan(context.active(), producerSpan));
+  const headers = injectTraceHeaders({ "hooklog-event-id": event.id, "hooklog-event-type": event.type }, trace.setSpan(requestContext, producerSpan));
   const started = performance.now();
   // A late acknowledgement (after the 503 below) still records the event in the ledger, so the
   // provider's retry is then answered as a duplicate.
@@ -145,7 +146,7 @@ async function write(
   if (result === "written") return { kind: "accepted", eventId: event.id };
   if (result === "duplicate") return { kind: "duplicate", providerEventId: event.providerEventId };
   deps.logger.error(
-    { err: result === "timeout" ? undefined : result.error, source: event.source, eventId: event.id, requestId },
+    { err: result === "timeout" ? undefined : result.error, source: event.source, eventId: event.id, requestId: request.requestId },
     result === "timeout" ? "Kafka did not acknowledge in time" : "the event could not be written to Kafka",
   );
   return KAFKA_UNAVAILABLE;
