@@ -1,4 +1,4 @@
 export { GroupCommit } from "./group-commit.ts";
 export { EventLogWriter } from "./writer.ts";
-export type { EventLogWriterOptions, LogEntry, WriteOutcome } from "./writer.ts";
+export type { BatchTiming, EventLogWriterOptions, LogEntry, WriteOutcome } from "./writer.ts";
 export { newEventId } from "./event-id.ts";

@@ -16,6 +16,15 @@ export interface LogEntry {
   headers: Record<string, string>;
 }
 
+/** One batch: events submitted, events sent (the rest were duplicates), and seconds per round trip. */
+export interface BatchTiming {
+  size: number;
+  sent: number;
+  lookupSeconds: number;
+  sendSeconds: number;
+  recordSeconds: number;
+}
+
 /** `written`: Kafka has acknowledged the event. `duplicate`: the log already holds it; nothing was sent. */
 export type WriteOutcome = "written" | "duplicate";
 
@@ -26,8 +35,8 @@ export interface EventLogWriterOptions {
   retentionHours: number;
   /** At most this many events per batch. */
   maxBatch: number;
-  /** Called after each batch with its size and duration. */
-  onBatch?: (size: number, seconds: number) => void;
+  /** Called after each batch that reached Kafka: how many events it held and where its time went. */
+  onBatch?: (batch: BatchTiming) => void;
   /**
    * The events are in Kafka but the ledger did not record them: a redelivery may then be written twice
    * (consumers are idempotent). The writes still count as written.
@@ -75,6 +84,7 @@ export class EventLogWriter {
   readonly #producer: Producer;
   readonly #retentionHours: number;
   readonly #onLedgerError: EventLogWriterOptions["onLedgerError"];
+  readonly #onBatch: EventLogWriterOptions["onBatch"];
   readonly #batches: GroupCommit<LogEntry, WriteOutcome>;
 
   constructor(options: EventLogWriterOptions) {
@@ -82,11 +92,8 @@ export class EventLogWriter {
     this.#producer = options.producer;
     this.#retentionHours = options.retentionHours;
     this.#onLedgerError = options.onLedgerError;
-    this.#batches = new GroupCommit({
-      maxBatch: options.maxBatch,
-      ...(options.onBatch ? { onCommit: options.onBatch } : {}),
-      commit: (entries) => this.#commit(entries),
-    });
+    this.#onBatch = options.onBatch;
+    this.#batches = new GroupCommit({ maxBatch: options.maxBatch, commit: (entries) => this.#commit(entries) });
   }
 
   /** Resolves once Kafka holds the event (or the ledger says it already did); rejects if Kafka refused it. */
@@ -123,6 +130,7 @@ export class EventLogWriter {
       if (!first.has(key)) first.set(key, index);
     });
     const candidates = [...first.values()].map((index) => entries[index] as LogEntry);
+    const started = performance.now();
     const rows = await runPrepared<{ source: string; provider_event_id: string }>(this.#db, FIND_ACCEPTED, [
       candidates.map((entry) => entry.source),
       candidates.map((entry) => entry.providerEventId),
@@ -130,6 +138,8 @@ export class EventLogWriter {
     ]);
     const accepted = new Set(rows.map((row) => dedupKey(row.source, row.provider_event_id)));
     const fresh = candidates.filter((entry) => !accepted.has(dedupKey(entry.source, entry.providerEventId)));
+    const looked = performance.now();
+    let acknowledged = looked;
 
     if (fresh.length > 0) {
       const byTopic = new Map<string, LogEntry[]>();
@@ -145,6 +155,7 @@ export class EventLogWriter {
           messages: list.map(({ key, value, headers }) => ({ key, value, headers })),
         })),
       });
+      acknowledged = performance.now();
       // Only now that Kafka holds them. A failure here costs at most a duplicate later, so the events
       // still count as written.
       await runPrepared(this.#db, RECORD_ACCEPTED, [
@@ -156,6 +167,13 @@ export class EventLogWriter {
         this.#retentionHours,
       ]).catch((error: unknown) => this.#onLedgerError(error, fresh));
     }
+    this.#onBatch?.({
+      size: entries.length,
+      sent: fresh.length,
+      lookupSeconds: (looked - started) / 1000,
+      sendSeconds: (acknowledged - looked) / 1000,
+      recordSeconds: fresh.length > 0 ? (performance.now() - acknowledged) / 1000 : 0,
+    });
     return entries.map((entry, index) => {
       const key = dedupKey(entry.source, entry.providerEventId);
       return first.get(key) === index && !accepted.has(key) ? "written" : "duplicate";

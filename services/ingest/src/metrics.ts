@@ -19,6 +19,13 @@ export function createIngestMetrics() {
       registers: [registry],
     }),
     batchSize: new Histogram({ name: "hooklog_ingest_batch_size", help: "Events per Kafka produce request", buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000], registers: [registry] }),
+    batchPhase: new Histogram({
+      name: "hooklog_ingest_batch_phase_seconds",
+      help: "Time a batch spends in each round trip: lookup (dedup ledger), send (Kafka until acknowledged), record (ledger insert)",
+      labelNames: ["phase"] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
   };
 }
 

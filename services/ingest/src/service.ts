@@ -69,7 +69,14 @@ export function createIngestService(config: IngestConfig, logger: Logger): Inges
     producer,
     retentionHours: config.INGEST_DEDUP_RETENTION_HOURS,
     maxBatch: config.INGEST_BATCH_MAX,
-    onBatch: (size) => metrics.batchSize.observe(size),
+    onBatch: (batch) => {
+      if (batch.sent > 0) metrics.batchSize.observe(batch.sent);
+      metrics.batchPhase.observe({ phase: "lookup" }, batch.lookupSeconds);
+      if (batch.sent > 0) {
+        metrics.batchPhase.observe({ phase: "send" }, batch.sendSeconds);
+        metrics.batchPhase.observe({ phase: "record" }, batch.recordSeconds);
+      }
+    },
     onLedgerError: (error, entries) =>
       logger.error({ err: error, events: entries.length }, "events are in Kafka but the dedup ledger write failed; a redelivery may be written twice"),
   });
