@@ -21,8 +21,10 @@ export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[]): P
     const existing = new Set(await admin.listTopics());
     const missing = specs.filter((spec) => !existing.has(spec.name));
     if (missing.length > 0) {
+      // kafkajs's own waitForLeaders gives up on UNKNOWN_TOPIC_OR_PARTITION, which a broker answers
+      // for a moment after creating a topic; the loop below waits through it.
       await admin.createTopics({
-        waitForLeaders: true,
+        waitForLeaders: false,
         topics: missing.map((spec) => ({
           topic: spec.name,
           numPartitions: spec.partitions,
@@ -36,8 +38,11 @@ export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[]): P
       // metadata shows a leader for every partition, or the first produce fails with UNKNOWN_TOPIC_OR_PARTITION.
       const deadline = Date.now() + 15_000;
       for (;;) {
-        const metadata = await admin.fetchTopicMetadata({ topics: missing.map((spec) => spec.name) });
-        if (metadata.topics.every((topic) => topic.partitions.length > 0 && topic.partitions.every((partition) => partition.leader >= 0))) break;
+        const metadata = await admin.fetchTopicMetadata({ topics: missing.map((spec) => spec.name) }).catch((error: unknown) => {
+          if ((error as { retriable?: boolean }).retriable === true) return undefined;
+          throw error;
+        });
+        if (metadata?.topics.every((topic) => topic.partitions.length > 0 && topic.partitions.every((partition) => partition.leader >= 0))) break;
         if (Date.now() > deadline) throw new Error(`Topics ${missing.map((spec) => spec.name).join(", ")} have no leader after 15 s; is the broker healthy?`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
