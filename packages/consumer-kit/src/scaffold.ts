@@ -66,10 +66,7 @@ await runConsumerService(
   {
     service: "${name}",
     port: config.${upper}_PORT,
-    kafkaBrokers: config.KAFKA_BROKERS,
-    schemaRegistryUrl: config.SCHEMA_REGISTRY_URL,
-    databaseUrl: config.DATABASE_URL,
-    logLevel: config.LOG_LEVEL,
+    settings: config,
   },
   () => ${camel}Consumer({ name: config.${upper}_CONSUMER_NAME, topic: config.${upper}_TOPIC }),
 );

@@ -1,3 +1,4 @@
+import type { CommonSettings } from "@hooklog/config";
 import { connectDatabase, migrateLatest } from "@hooklog/db";
 import { createLogger, type Logger } from "@hooklog/logging";
 import { closeServer, listenOrExit, stopOnSignals } from "@hooklog/lifecycle";
@@ -9,10 +10,8 @@ export interface ConsumerServiceOptions {
   /** The service's name in logs, e.g. fulfillment. */
   service: string;
   port: number;
-  kafkaBrokers: readonly string[];
-  schemaRegistryUrl: string;
-  databaseUrl: string;
-  logLevel: string;
+  /** Where Kafka, the registry and Postgres are, and how much to log: the service's loaded config. */
+  settings: Pick<CommonSettings, "KAFKA_BROKERS" | "SCHEMA_REGISTRY_URL" | "DATABASE_URL" | "LOG_LEVEL">;
   shutdownGraceMs?: number;
 }
 
@@ -22,11 +21,12 @@ export interface ConsumerServiceOptions {
  * commits, the outbox is relayed) before exit.
  */
 export async function runConsumerService(options: ConsumerServiceOptions, build: (deps: { logger: Logger }) => ConsumerDefinition): Promise<void> {
-  const logger = createLogger({ service: options.service, level: options.logLevel });
-  const db = connectDatabase(options.databaseUrl, { applicationName: `hooklog-${options.service}` });
+  const { settings } = options;
+  const logger = createLogger({ service: options.service, level: settings.LOG_LEVEL });
+  const db = connectDatabase(settings.DATABASE_URL, { applicationName: `hooklog-${options.service}` });
   await migrateLatest(db);
   const definition = build({ logger });
-  const consumer = await startConsumer(definition, { kafkaBrokers: options.kafkaBrokers, schemaRegistryUrl: options.schemaRegistryUrl, db, logger });
+  const consumer = await startConsumer(definition, { kafkaBrokers: settings.KAFKA_BROKERS, schemaRegistryUrl: settings.SCHEMA_REGISTRY_URL, db, logger });
   const server = operationsServer(consumer.metrics.registry);
   await listenOrExit(server, options.port, { logger, service: options.service, portVariable: `${options.service.toUpperCase()}_PORT` });
   logger.info({ port: options.port, consumer: definition.name, topics: definition.subscriptions.map((subscription) => subscription.topic) }, `${options.service} consuming`);

@@ -11,10 +11,7 @@ await runConsumerService(
   {
     service: "alerts",
     port: config.ALERTS_PORT,
-    kafkaBrokers: config.KAFKA_BROKERS,
-    schemaRegistryUrl: config.SCHEMA_REGISTRY_URL,
-    databaseUrl: config.DATABASE_URL,
-    logLevel: config.LOG_LEVEL,
+    settings: config,
   },
   () =>
     alertsConsumer(

@@ -10,10 +10,7 @@ await runConsumerService(
   {
     service: "deployments",
     port: config.DEPLOYMENTS_PORT,
-    kafkaBrokers: config.KAFKA_BROKERS,
-    schemaRegistryUrl: config.SCHEMA_REGISTRY_URL,
-    databaseUrl: config.DATABASE_URL,
-    logLevel: config.LOG_LEVEL,
+    settings: config,
   },
   ({ logger }) =>
     createDeploymentsConsumer({

@@ -9,10 +9,7 @@ await runConsumerService(
   {
     service: "fulfillment",
     port: config.FULFILLMENT_PORT,
-    kafkaBrokers: config.KAFKA_BROKERS,
-    schemaRegistryUrl: config.SCHEMA_REGISTRY_URL,
-    databaseUrl: config.DATABASE_URL,
-    logLevel: config.LOG_LEVEL,
+    settings: config,
   },
   () =>
     fulfillmentConsumer({
