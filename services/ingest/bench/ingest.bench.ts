@@ -185,11 +185,19 @@ let halfSequence = 0;
 const half = await measureCpu("http://127.0.0.1:3903 paced", () =>
   pacedLoad({ url: "http://127.0.0.1:3903", path: "/webhooks/stripe", rate: halfRate, durationS: DURATION_S, maxSockets: CONNECTIONS, next: () => signedStripeRequest(1_000_000 + halfSequence++) }),
 );
-console.log(row(`(c) at half its max, steady (${halfRate} req/s)`, half));
+console.log(`${row(`(c) at half its max, steady (${halfRate} req/s)`, half)}   generator lag p99 ${half.generatorLagP99.toFixed(1)} ms`);
 const rss = ingest.pid ? peakRssMiB(ingest.pid) : Number.NaN;
 const afterHalf = await scrape("http://127.0.0.1:3903/metrics");
 await stop(ingest);
 
+// The same steady load on the bare server: what this machine's scheduling alone adds to a p99.
+const bareAgain = await start(join(here, "bare-server.ts"), { PORT: "3901" });
+let floorSequence = 0;
+const floor = await measureCpu("http://127.0.0.1:3901 paced", () =>
+  pacedLoad({ url: "http://127.0.0.1:3901", path: "/webhooks/stripe", rate: halfRate, durationS: DURATION_S, maxSockets: CONNECTIONS, next: () => signedStripeRequest(2_000_000 + floorSequence++) }),
+);
+await stop(bareAgain);
+console.log(`${row(`(a) bare node:http, steady (${halfRate} req/s)`, floor)}   generator lag p99 ${floor.generatorLagP99.toFixed(1)} ms`);
 console.log("");
 if (a && b) {
   const ca = c.rps / a.rps;
