@@ -45,6 +45,7 @@ export interface EventLogWriterOptions {
 }
 
 const dedupKey = (source: string, providerEventId: string): string => `${source}\u0000${providerEventId}`;
+const keyOf = (entry: LogEntry): string => dedupKey(entry.source, entry.providerEventId);
 
 // Planned once per connection; array parameters keep the text the same whatever the batch size.
 const FIND_ACCEPTED: PreparedStatement = {
@@ -71,13 +72,16 @@ const RECORD_ACCEPTED: PreparedStatement = {
  * one ledger in Postgres that every writer of the log (ingest, reconciliation) shares.
  *
  * Events submitted while a batch is under way go together in the next one (group commit). A batch is
- * three round trips whatever its size: look its ids up in the ledger, send the new events through the
- * idempotent producer and wait for Kafka's acknowledgement, then record them in the ledger. The ledger
- * is written only after the ack, so a crash in between lets a duplicate through but never hides an
- * event; and since one batch finishes before the next looks up, a redelivery that arrives after its
- * first copy was acknowledged is always found. Two writers (two ingest instances, or ingest and
- * reconciliation) given the same event at the same moment may both write it: the lookup and the
- * record are not one atomic step across processes, and a duplicate is what consumers already absorb.
+ * two round trips on the way to its answer whatever its size: look its ids up in the ledger, then send
+ * the new events through the idempotent producer and wait for Kafka's acknowledgement. A write
+ * resolves at that acknowledgement; the ledger record follows in the background, so the next batch
+ * need not wait for it. The ledger is written only after the ack, so a crash in between lets a
+ * duplicate through but never hides an event. Until its record is committed, an acknowledged id is
+ * held in memory, and every lookup consults that set before it asks Postgres: a redelivery to this
+ * writer after its first copy was acknowledged is always found. Two writers (two ingest instances, or
+ * ingest and reconciliation) given the same event at the same moment may both write it: the lookup
+ * and the record are not one atomic step across processes, and a duplicate is what consumers already
+ * absorb.
  */
 export class EventLogWriter {
   readonly #db: Knex;
@@ -86,6 +90,9 @@ export class EventLogWriter {
   readonly #onLedgerError: EventLogWriterOptions["onLedgerError"];
   readonly #onBatch: EventLogWriterOptions["onBatch"];
   readonly #batches: GroupCommit<LogEntry, WriteOutcome>;
+  /** Ids Kafka has acknowledged whose ledger record is not committed yet. */
+  readonly #recording = new Set<string>();
+  readonly #records = new Set<Promise<void>>();
 
   constructor(options: EventLogWriterOptions) {
     this.#db = options.db;
@@ -96,20 +103,23 @@ export class EventLogWriter {
     this.#batches = new GroupCommit({ maxBatch: options.maxBatch, commit: (entries) => this.#commit(entries) });
   }
 
-  /** Resolves once Kafka holds the event (or the ledger says it already did); rejects if Kafka refused it. */
+  /**
+   * Resolves once Kafka holds the event (or the ledger says it already did); rejects if Kafka refused
+   * it. The ledger record of a written event may still be under way: `drain()` waits for it.
+   */
   write(entry: LogEntry): Promise<WriteOutcome> {
     return this.#batches.submit(entry);
   }
 
   /** The ids among `providerEventIds` the ledger holds for `source`. */
   async findAccepted(source: string, providerEventIds: readonly string[]): Promise<Set<string>> {
-    if (providerEventIds.length === 0) return new Set();
-    const rows = await runPrepared<{ provider_event_id: string }>(this.#db, FIND_ACCEPTED, [
-      providerEventIds.map(() => source),
-      providerEventIds,
-      this.#retentionHours,
-    ]);
-    return new Set(rows.map((row) => row.provider_event_id));
+    // Read the in-memory set before the query starts: an id that leaves it has been committed, so a
+    // query started after that sees the row. Reading it after the answer could miss both.
+    const held = providerEventIds.filter((id) => this.#recording.has(dedupKey(source, id)));
+    const asked = providerEventIds.filter((id) => !this.#recording.has(dedupKey(source, id)));
+    if (asked.length === 0) return new Set(held);
+    const rows = await runPrepared<{ provider_event_id: string }>(this.#db, FIND_ACCEPTED, [asked.map(() => source), asked, this.#retentionHours]);
+    return new Set([...held, ...rows.map((row) => row.provider_event_id)]);
   }
 
   /** Forgets ids older than the retention window; run periodically. */
@@ -117,29 +127,34 @@ export class EventLogWriter {
     return this.#db("accepted_events").where("accepted_at", "<", this.#db.raw(`now() - make_interval(hours => ?)`, [this.#retentionHours])).delete();
   }
 
-  /** Resolves once everything submitted so far is written (or failed). */
-  drain(): Promise<void> {
-    return this.#batches.drain();
+  /** Resolves once everything submitted so far is written (or failed) and its ledger record settled. */
+  async drain(): Promise<void> {
+    await this.#batches.drain();
+    await Promise.all(this.#records);
   }
 
   async #commit(entries: LogEntry[]): Promise<WriteOutcome[]> {
     // Copies of one event within a batch: the first is the candidate, the others are its duplicates.
     const first = new Map<string, number>();
     entries.forEach((entry, index) => {
-      const key = dedupKey(entry.source, entry.providerEventId);
+      const key = keyOf(entry);
       if (!first.has(key)) first.set(key, index);
     });
     const candidates = [...first.values()].map((index) => entries[index] as LogEntry);
     const started = performance.now();
-    const rows = await runPrepared<{ source: string; provider_event_id: string }>(this.#db, FIND_ACCEPTED, [
-      candidates.map((entry) => entry.source),
-      candidates.map((entry) => entry.providerEventId),
-      this.#retentionHours,
-    ]);
-    const accepted = new Set(rows.map((row) => dedupKey(row.source, row.provider_event_id)));
-    const fresh = candidates.filter((entry) => !accepted.has(dedupKey(entry.source, entry.providerEventId)));
+    // Held ids are read before the query starts (see findAccepted).
+    const accepted = new Set(candidates.map(keyOf).filter((key) => this.#recording.has(key)));
+    const asked = candidates.filter((entry) => !accepted.has(keyOf(entry)));
+    if (asked.length > 0) {
+      const rows = await runPrepared<{ source: string; provider_event_id: string }>(this.#db, FIND_ACCEPTED, [
+        asked.map((entry) => entry.source),
+        asked.map((entry) => entry.providerEventId),
+        this.#retentionHours,
+      ]);
+      for (const row of rows) accepted.add(dedupKey(row.source, row.provider_event_id));
+    }
+    const fresh = candidates.filter((entry) => !accepted.has(keyOf(entry)));
     const looked = performance.now();
-    let acknowledged = looked;
 
     if (fresh.length > 0) {
       const byTopic = new Map<string, LogEntry[]>();
@@ -155,28 +170,36 @@ export class EventLogWriter {
           messages: list.map(({ key, value, headers }) => ({ key, value, headers })),
         })),
       });
-      acknowledged = performance.now();
-      // Only now that Kafka holds them. A failure here costs at most a duplicate later, so the events
-      // still count as written.
-      await runPrepared(this.#db, RECORD_ACCEPTED, [
-        fresh.map((entry) => entry.source),
-        fresh.map((entry) => entry.providerEventId),
-        fresh.map((entry) => entry.eventId),
-        fresh.map((entry) => entry.topic),
-        fresh.map((entry) => entry.origin),
-        this.#retentionHours,
-      ]).catch((error: unknown) => this.#onLedgerError(error, fresh));
+      this.#record(fresh, { size: entries.length, sent: fresh.length, lookupSeconds: (looked - started) / 1000, sendSeconds: (performance.now() - looked) / 1000 });
+    } else {
+      this.#onBatch?.({ size: entries.length, sent: 0, lookupSeconds: (looked - started) / 1000, sendSeconds: 0, recordSeconds: 0 });
     }
-    this.#onBatch?.({
-      size: entries.length,
-      sent: fresh.length,
-      lookupSeconds: (looked - started) / 1000,
-      sendSeconds: (acknowledged - looked) / 1000,
-      recordSeconds: fresh.length > 0 ? (performance.now() - acknowledged) / 1000 : 0,
-    });
     return entries.map((entry, index) => {
-      const key = dedupKey(entry.source, entry.providerEventId);
+      const key = keyOf(entry);
       return first.get(key) === index && !accepted.has(key) ? "written" : "duplicate";
     });
+  }
+
+  /** Records acknowledged events in the ledger, holding their ids in memory until the row is committed. */
+  #record(fresh: LogEntry[], timing: Omit<BatchTiming, "recordSeconds">): void {
+    const keys = fresh.map(keyOf);
+    for (const key of keys) this.#recording.add(key);
+    const started = performance.now();
+    const record: Promise<void> = runPrepared(this.#db, RECORD_ACCEPTED, [
+      fresh.map((entry) => entry.source),
+      fresh.map((entry) => entry.providerEventId),
+      fresh.map((entry) => entry.eventId),
+      fresh.map((entry) => entry.topic),
+      fresh.map((entry) => entry.origin),
+      this.#retentionHours,
+    ]).then(
+      () => this.#onBatch?.({ ...timing, recordSeconds: (performance.now() - started) / 1000 }),
+      // The events are in Kafka: a failed record costs at most a duplicate later, so they stay written.
+      (error: unknown) => this.#onLedgerError(error, fresh),
+    ).finally(() => {
+      for (const key of keys) this.#recording.delete(key);
+      this.#records.delete(record);
+    });
+    this.#records.add(record);
   }
 }

@@ -108,6 +108,7 @@ describe("EventLogWriter", () => {
     const entry = logEntry(source, topic, "evt_1");
 
     assert.equal(await writer.write(entry), "written");
+    await writer.drain();
 
     const messages = await readExactly(topic, 1);
     assert.deepEqual(messages.map(received), [sent(entry)]);
@@ -125,6 +126,7 @@ describe("EventLogWriter", () => {
     const redelivery = logEntry(source, topic, "evt_1");
     assert.equal(await writer.write(redelivery), "duplicate");
 
+    await writer.drain();
     assert.deepEqual((await readExactly(topic, 1)).map(received), [sent(first)]);
     assert.deepEqual((await ledgerRows(source)).map((row) => row.event_id), [first.eventId]);
   });
@@ -150,6 +152,7 @@ describe("EventLogWriter", () => {
     assert.deepEqual(tally("written"), Object.fromEntries(allIds.map((id) => [id, 1])));
     assert.deepEqual(tally("duplicate"), Object.fromEntries(allIds.map((id) => [id, id === "evt_same" ? 49 : 2])));
 
+    await writer.drain();
     const messages = await readExactly(topic, allIds.length);
     assert.deepEqual(messages.map((message) => message.key?.toString("utf8")).sort(), allIds.map((id) => `customer-${id}`));
     assert.deepEqual((await ledgerRows(source)).map((row) => row.provider_event_id), allIds);
@@ -163,6 +166,7 @@ describe("EventLogWriter", () => {
     const fromB = logEntry(sourceB, topic, "evt_1");
 
     assert.deepEqual(await Promise.all([writer.write(fromA), writer.write(fromB)]), ["written", "written"]);
+    await writer.drain();
 
     const messages = await readExactly(topic, 2);
     assert.deepEqual(messages.map((message) => received(message).headers["hooklog-source"]).sort(), [sourceA, sourceB].sort());
@@ -208,7 +212,33 @@ describe("EventLogWriter", () => {
     assert.equal(await writer.write(rewritten), "written");
 
     assert.equal(await writer.write(logEntry(source, topic, "evt_1")), "duplicate");
+    await writer.drain();
     assert.deepEqual((await ledgerRows(source)).map((row) => row.event_id), [rewritten.eventId]);
+  });
+
+  it("answers written at Kafka's acknowledgement, and duplicate for a redelivery while the ledger record is still under way", async () => {
+    const { writer, ledgerErrors } = newWriter();
+    const source = uniqueName("source");
+    const topic = await newTopic();
+    // An uncommitted row for the same id: the writer's lookup does not see it, and its record waits on
+    // the row lock until this transaction ends.
+    const blocker = await db.transaction();
+    await blocker("accepted_events").insert({ source, provider_event_id: "evt_1", event_id: newEventId(), topic, origin: "webhook" });
+    const entry = logEntry(source, topic, "evt_1");
+    try {
+      assert.equal(await writer.write(entry), "written");
+
+      assert.equal(await writer.write(logEntry(source, topic, "evt_1")), "duplicate");
+      assert.deepEqual(await writer.findAccepted(source, ["evt_1", "evt_2"]), new Set(["evt_1"]));
+      assert.deepEqual(await ledgerRows(source), []);
+    } finally {
+      await blocker.rollback();
+    }
+    await writer.drain();
+
+    assert.deepEqual((await readExactly(topic, 1)).map(received), [sent(entry)]);
+    assert.deepEqual((await ledgerRows(source)).map((row) => row.event_id), [entry.eventId]);
+    assert.deepEqual(ledgerErrors, []);
   });
 
   it("purges ledger rows older than the retention window and keeps newer ones", async () => {
@@ -217,6 +247,7 @@ describe("EventLogWriter", () => {
     const topic = await newTopic();
     await insertExpiredRow(source, "evt_expired");
     assert.equal(await writer.write(logEntry(source, topic, "evt_recent")), "written");
+    await writer.drain();
 
     const purged = await writer.purge();
 
@@ -269,6 +300,7 @@ describe("EventLogWriter", () => {
       const entry = logEntry(source, topic, "evt_1");
 
       assert.equal(await writer.write(entry), "written");
+      await writer.drain();
 
       assert.deepEqual((await readExactly(topic, 1)).map(received), [sent(entry)]);
       assert.equal(ledgerErrors.length, 1);
@@ -290,6 +322,7 @@ describe("EventLogWriter", () => {
 
     assert.equal(settled.length, ids.length);
     assert.deepEqual(settled.toSorted(), ["duplicate", "duplicate", "written", "written", "written", "written"]);
+    assert.deepEqual((await ledgerRows(source)).map((row) => row.provider_event_id), ["evt_1", "evt_2", "evt_3", "evt_4"]);
     await Promise.all(writes);
   });
 });
