@@ -11,8 +11,8 @@ export interface AppDeps extends IngestDeps {
   sources: ReadonlyMap<string, IngestSource>;
   metrics: IngestMetrics;
   logger: Logger;
-  /** Kafka and the registry answer: what /readyz reports. */
-  ready: () => Promise<{ kafka: boolean; registry: boolean }>;
+  /** Kafka and the registry answer, and every source topic exists: what /readyz reports. */
+  ready: () => Promise<{ checks: { kafka: boolean; registry: boolean; topics: boolean }; missingTopics: readonly string[] }>;
 }
 
 const JSON_TYPES = /^application\/([\w.+-]+\+)?json\b/;
@@ -73,8 +73,9 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   app.get("/readyz", async (_request, response) => {
-    const checks = await deps.ready();
-    response.status(checks.kafka && checks.registry ? 200 : 503).json({ status: checks.kafka && checks.registry ? "ready" : "not ready", checks });
+    const { checks, missingTopics } = await deps.ready();
+    const ready = checks.kafka && checks.registry && checks.topics;
+    response.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not ready", checks, ...(missingTopics.length > 0 ? { missingTopics } : {}) });
   });
 
   app.get("/metrics", async (_request, response) => {

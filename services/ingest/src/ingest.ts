@@ -9,6 +9,7 @@ import { auditHeaders } from "./audit-headers.ts";
 import { eventFacts } from "./event-facts.ts";
 import type { IngestMetrics } from "./metrics.ts";
 import { rejected, type IngestOutcome } from "./outcome.ts";
+import { TOPIC_RECHECK_MS, isUnknownTopicError, type TopicWatch } from "./topic-watch.ts";
 
 export interface IngestSource {
   config: SourceConfig;
@@ -21,6 +22,8 @@ export interface IngestDeps {
   writer: EventLogWriter;
   metrics: IngestMetrics;
   logger: Logger;
+  /** Source topics Kafka lacks: their requests are answered at once, without a produce. */
+  topics: Pick<TopicWatch, "isMissing" | "confirmMissing">;
   produceTimeoutMs: number;
   now?: () => Date;
 }
@@ -55,6 +58,12 @@ const REGISTRY_UNAVAILABLE: IngestOutcome = {
   retryAfterSeconds: 5,
 };
 const KAFKA_UNAVAILABLE: IngestOutcome = { kind: "unavailable", code: "kafka_unavailable", message: "Kafka cannot take the event now; retry later.", retryAfterSeconds: 5 };
+const topicMissing = (topic: string): IngestOutcome => ({
+  kind: "unavailable",
+  code: "topic_missing",
+  message: `Topic ${topic}, where this source's events are written, does not exist yet; retry later.`,
+  retryAfterSeconds: TOPIC_RECHECK_MS / 1000,
+});
 
 /** Verify, deduplicate, write to Kafka; never answers accepted before the broker has acknowledged. */
 export async function ingestWebhook(source: IngestSource, request: WebhookRequest, deps: IngestDeps): Promise<IngestOutcome> {
@@ -72,6 +81,7 @@ export async function ingestWebhook(source: IngestSource, request: WebhookReques
   span?.setAttributes({ "hooklog.provider_event_id": providerEventId, "hooklog.event_type": type });
 
   if (source.config.eventTypes && !source.config.eventTypes.includes(type)) return { kind: "ignored", type };
+  if (deps.topics.isMissing(source.config.topic)) return topicMissing(source.config.topic);
 
   let codec: RecordCodec<WebhookEvent>;
   try {
@@ -138,6 +148,8 @@ async function write(
       producerSpan.end();
     },
     (error: unknown) => {
+      // Also when the request was already answered (timeout): later requests are then answered at once.
+      if (isUnknownTopicError(error)) void deps.topics.confirmMissing(source.config.topic);
       producerSpan.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
       producerSpan.end();
     },
@@ -145,6 +157,8 @@ async function write(
   const result = await Promise.race([written, timeout(deps.produceTimeoutMs)]).catch((error: unknown) => ({ error }));
   if (result === "written") return { kind: "accepted", eventId: event.id };
   if (result === "duplicate") return { kind: "duplicate", providerEventId: event.providerEventId };
+  // Kafka answered, and the topic is what is missing: the watch has logged it, once.
+  if (result !== "timeout" && isUnknownTopicError(result.error) && (await deps.topics.confirmMissing(source.config.topic))) return topicMissing(source.config.topic);
   deps.logger.error(
     { err: result === "timeout" ? undefined : result.error, source: event.source, eventId: event.id, requestId: request.requestId },
     result === "timeout" ? "Kafka did not acknowledge in time" : "the event could not be written to Kafka",

@@ -10,6 +10,7 @@ import { createApp } from "./app.ts";
 import type { IngestConfig } from "./config.ts";
 import type { IngestSource } from "./ingest.ts";
 import { createIngestMetrics } from "./metrics.ts";
+import { TopicWatch } from "./topic-watch.ts";
 
 function verifierSpec(source: SourceConfig): VerifierSpec {
   switch (source.provider) {
@@ -84,6 +85,7 @@ export function createIngestService(config: IngestConfig, logger: Logger): Inges
     config.sources.map((source) => [source.name, { config: source, verifier: createVerifier(verifierSpec(source)), codec: lazyCodec(registry, source.topic) }]),
   );
   const admin = kafka.admin();
+  const topics = new TopicWatch(admin, config.sources, logger);
   let purgeTimer: NodeJS.Timeout | undefined;
 
   const app = createApp({
@@ -91,13 +93,16 @@ export function createIngestService(config: IngestConfig, logger: Logger): Inges
     writer,
     metrics,
     logger,
+    topics,
     produceTimeoutMs: config.INGEST_PRODUCE_TIMEOUT_MS,
     ready: async () => {
       const [kafkaOk, registryOk] = await Promise.all([
-        admin.describeCluster().then(() => true, () => false),
+        // One metadata request says both that Kafka answers and which source topics it lacks.
+        topics.refresh().then(() => true, () => false),
         fetch(`${registry.url}/subjects`, { signal: AbortSignal.timeout(2000) }).then((response) => response.ok, () => false),
       ]);
-      return { kafka: kafkaOk, registry: registryOk };
+      const missingTopics = topics.missing();
+      return { checks: { kafka: kafkaOk, registry: registryOk, topics: missingTopics.length === 0 }, missingTopics };
     },
   });
 
@@ -107,6 +112,8 @@ export function createIngestService(config: IngestConfig, logger: Logger): Inges
       await migrateLatest(db);
       await producer.connect();
       await admin.connect();
+      // A source whose topic is missing is logged and answered 503; the other sources start regardless.
+      await topics.refresh();
       // Warm the codecs so the first request does not pay for registration; failures retry lazily.
       await Promise.allSettled([...sources.values()].map((source) => source.codec()));
       purgeTimer = setInterval(() => {
@@ -117,6 +124,8 @@ export function createIngestService(config: IngestConfig, logger: Logger): Inges
       clearInterval(purgeTimer);
       await writer.drain();
       await producer.disconnect();
+      // After the drain: a failed send in it may still ask the watch to look.
+      await topics.stop();
       await admin.disconnect();
       await db.destroy();
     },

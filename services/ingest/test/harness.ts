@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
+import { connectDatabase } from "@hooklog/db";
 import { SchemaRegistryClient, createKafka, ensureTopics, type IHeaders } from "@hooklog/kafka";
 import { createLogger } from "@hooklog/logging";
 import { webhookEventCodec, type WebhookEvent } from "@hooklog/schemas";
@@ -69,6 +70,12 @@ export interface IngestHarness {
   logText(): string;
   /** Stops ingest and starts a new instance with the same configuration (and the same ledger). */
   restart(): Promise<void>;
+  /** Creates the source's topic, as `npm start` would (for a source started `withoutTopics`). */
+  createTopic(role: SourceRole): Promise<void>;
+  /** Deletes the source's topic, as an operator's mistake would. */
+  deleteTopic(role: SourceRole): Promise<void>;
+  /** The provider event ids the dedup ledger holds for the source. */
+  ledgerIds(role: SourceRole): Promise<string[]>;
   /** Reads the source's topic from the beginning and decodes every envelope with the registry's schema. */
   readEnvelopes(role: SourceRole, options: { count: number; settleMs?: number; timeoutMs?: number }): Promise<TopicRecord[]>;
   stop(): Promise<void>;
@@ -100,8 +107,13 @@ async function stopRunning(running: Running): Promise<void> {
   await running.service.stop();
 }
 
+export interface IngestHarnessOptions {
+  /** Sources whose topic is not created before ingest starts: provisioning that lags a new source. */
+  withoutTopics?: readonly SourceRole[];
+}
+
 /** `env` overrides ingest settings, e.g. a short INGEST_PRODUCE_TIMEOUT_MS. */
-export async function startIngest(env: Record<string, string> = {}): Promise<IngestHarness> {
+export async function startIngest(env: Record<string, string> = {}, options: IngestHarnessOptions = {}): Promise<IngestHarness> {
   const stack = await testStack();
   const declared = declareSources();
   const roles = Object.keys(declared) as SourceRole[];
@@ -123,7 +135,8 @@ export async function startIngest(env: Record<string, string> = {}): Promise<Ing
   await writeFile(configPath, JSON.stringify(file, null, 2));
 
   const kafka = createKafka({ clientId: "ingest-test", brokers: stack.kafkaBrokers.split(",") });
-  await ensureTopics(kafka, Object.values(sources).map((source) => ({ name: source.topic, partitions: 3 })));
+  const topicOf = (role: SourceRole) => ({ name: sources[role].topic, partitions: 3 });
+  await ensureTopics(kafka, roles.filter((role) => !options.withoutTopics?.includes(role)).map(topicOf));
 
   const config = loadIngestConfig({
     ...process.env,
@@ -163,10 +176,31 @@ export async function startIngest(env: Record<string, string> = {}): Promise<Ing
       await stopRunning(running);
       running = await startRunning(config, destination);
     },
-    async readEnvelopes(role, options) {
+    async createTopic(role) {
+      await ensureTopics(kafka, [topicOf(role)]);
+    },
+    async deleteTopic(role) {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        await admin.deleteTopics({ topics: [sources[role].topic] });
+      } finally {
+        await admin.disconnect();
+      }
+    },
+    async ledgerIds(role) {
+      const db = connectDatabase(stack.databaseUrl, { applicationName: "ingest-test", poolMax: 1 });
+      try {
+        const rows = (await db("accepted_events").where({ source: sources[role].name }).select("provider_event_id")) as Array<{ provider_event_id: string }>;
+        return rows.map((row) => row.provider_event_id);
+      } finally {
+        await db.destroy();
+      }
+    },
+    async readEnvelopes(role, readOptions) {
       const { topic } = sources[role];
       const codec = await webhookEventCodec(registry, topic);
-      const messages = await readTopic(stack.kafkaBrokers, topic, { settleMs: 2000, timeoutMs: 30_000, ...options });
+      const messages = await readTopic(stack.kafkaBrokers, topic, { settleMs: 2000, timeoutMs: 30_000, ...readOptions });
       return Promise.all(
         messages.map(async (message) => {
           if (!message.value) throw new Error(`a message on ${topic} has no value`);

@@ -3,20 +3,9 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { post, stripeDelivery, stripeEventBody } from "./deliveries.ts";
 import { startIngest, type IngestHarness, type LogLine } from "./harness.ts";
+import { sample } from "./metric-sample.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** The value of one sample line of the Prometheus text format, or undefined when there is none. */
-function sample(metrics: string, name: string, labels: Record<string, string>): number | undefined {
-  const wanted = Object.entries(labels).map(([label, value]) => `${label}="${value}"`);
-  for (const line of metrics.split("\n")) {
-    const match = /^(\w+)\{([^}]*)\} (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const present = (match[2] ?? "").split(",");
-    if (wanted.every((pair) => present.includes(pair))) return Number(match[3]);
-  }
-  return undefined;
-}
 
 describe("ingest reports its health, metrics and rejections", () => {
   let ingest: IngestHarness;
@@ -36,11 +25,11 @@ describe("ingest reports its health, metrics and rejections", () => {
     assert.deepEqual(await response.json(), { status: "ok" });
   });
 
-  it("answers /readyz 200 with Kafka and the registry checked", async () => {
+  it("answers /readyz 200 with Kafka, the registry and the sources' topics checked", async () => {
     const response = await fetch(`${ingest.url}/readyz`);
 
     assert.equal(response.status, 200);
-    assert.deepEqual(await response.json(), { status: "ready", checks: { kafka: true, registry: true } });
+    assert.deepEqual(await response.json(), { status: "ready", checks: { kafka: true, registry: true, topics: true } });
   });
 
   it("counts accepted events by source and rejections by source and reason in /metrics", async () => {
