@@ -60,6 +60,8 @@ async function main(): Promise<void> {
   }
 
   const ingestPort = process.env.INGEST_PORT ?? "3000";
+  if (services.some((service) => service.name === "ingest")) await ingestReady(`http://127.0.0.1:${ingestPort}`);
+  if (stopping) return;
   console.log("");
   console.log("Hooklog is running. Ctrl-C stops it.");
   console.log(`  webhooks   ${sources.map((source) => `http://127.0.0.1:${ingestPort}/webhooks/${source.name}`).join("\n             ")}`);
@@ -69,6 +71,32 @@ async function main(): Promise<void> {
   console.log(`  services   ${services.map((service) => service.name).join(", ") || "(none yet)"}`);
   console.log(`  state      ${stack.endpoints.stateDir}`);
   console.log(`  logs       ${logFile("kafka")}, ${logFile("registry")}`);
+}
+
+/** "Running" means a provider's POST can be answered: waits until ingest's /readyz says so. */
+async function ingestReady(url: string): Promise<void> {
+  step("waiting for ingest to answer /readyz...");
+  const started = performance.now();
+  const deadline = started + 120_000;
+  let last = "no answer yet";
+  while (performance.now() < deadline && !stopping) {
+    const answer = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2000) }).then(
+      async (response) => (response.ok ? undefined : `${response.status} ${await response.text()}`),
+      (error: unknown) => `no answer (${error instanceof Error ? error.message : String(error)})`,
+    );
+    if (answer === undefined) {
+      step(`ingest ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      return;
+    }
+    last = answer;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  if (stopping) return;
+  throw new InfraError(
+    "INGEST_NOT_READY",
+    `ingest did not become ready at ${url}/readyz within 120 s; its last answer: ${last}.`,
+    "Read the [ingest] lines above; INGEST_PORT may be taken by another program.",
+  );
 }
 
 try {
