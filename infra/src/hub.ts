@@ -1,5 +1,6 @@
 // `npm start`: the stack up, the hub prepared, every service started; Ctrl-C stops it all in order.
 import { loadSources } from "@hooklog/sources";
+import { sleep } from "./daemon.ts";
 import { developmentSecrets } from "./dev-secrets.ts";
 import { startDevSink } from "./dev-sink.ts";
 import { InfraError } from "./errors.ts";
@@ -89,7 +90,7 @@ async function ingestReady(url: string): Promise<void> {
       return;
     }
     last = answer;
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sleep(500);
   }
   if (stopping) return;
   throw new InfraError(

@@ -45,7 +45,7 @@ export interface EventLogWriterOptions {
 }
 
 const dedupKey = (source: string, providerEventId: string): string => `${source}\u0000${providerEventId}`;
-const keyOf = (entry: LogEntry): string => dedupKey(entry.source, entry.providerEventId);
+const keyOf = (entry: Pick<LogEntry, "source" | "providerEventId">): string => dedupKey(entry.source, entry.providerEventId);
 
 // Planned once per connection; array parameters keep the text the same whatever the batch size.
 const FIND_ACCEPTED: PreparedStatement = {
@@ -113,13 +113,8 @@ export class EventLogWriter {
 
   /** The ids among `providerEventIds` the ledger holds for `source`. */
   async findAccepted(source: string, providerEventIds: readonly string[]): Promise<Set<string>> {
-    // Read the in-memory set before the query starts: an id that leaves it has been committed, so a
-    // query started after that sees the row. Reading it after the answer could miss both.
-    const held = providerEventIds.filter((id) => this.#recording.has(dedupKey(source, id)));
-    const asked = providerEventIds.filter((id) => !this.#recording.has(dedupKey(source, id)));
-    if (asked.length === 0) return new Set(held);
-    const rows = await runPrepared<{ provider_event_id: string }>(this.#db, FIND_ACCEPTED, [asked.map(() => source), asked, this.#retentionHours]);
-    return new Set([...held, ...rows.map((row) => row.provider_event_id)]);
+    const accepted = await this.#accepted(providerEventIds.map((providerEventId) => ({ source, providerEventId })));
+    return new Set(providerEventIds.filter((id) => accepted.has(dedupKey(source, id))));
   }
 
   /** Forgets ids older than the retention window; run periodically. */
@@ -142,17 +137,7 @@ export class EventLogWriter {
     });
     const candidates = [...first.values()].map((index) => entries[index] as LogEntry);
     const started = performance.now();
-    // Held ids are read before the query starts (see findAccepted).
-    const accepted = new Set(candidates.map(keyOf).filter((key) => this.#recording.has(key)));
-    const asked = candidates.filter((entry) => !accepted.has(keyOf(entry)));
-    if (asked.length > 0) {
-      const rows = await runPrepared<{ source: string; provider_event_id: string }>(this.#db, FIND_ACCEPTED, [
-        asked.map((entry) => entry.source),
-        asked.map((entry) => entry.providerEventId),
-        this.#retentionHours,
-      ]);
-      for (const row of rows) accepted.add(dedupKey(row.source, row.provider_event_id));
-    }
+    const accepted = await this.#accepted(candidates);
     const fresh = candidates.filter((entry) => !accepted.has(keyOf(entry)));
     const looked = performance.now();
 
@@ -178,6 +163,22 @@ export class EventLogWriter {
       const key = keyOf(entry);
       return first.get(key) === index && !accepted.has(key) ? "written" : "duplicate";
     });
+  }
+
+  /** The dedup keys among `wanted` that are held in memory or found in the ledger. */
+  async #accepted(wanted: ReadonlyArray<Pick<LogEntry, "source" | "providerEventId">>): Promise<Set<string>> {
+    // Read the in-memory set before the query starts: an id leaves it once its row is committed, so a
+    // query started after that sees the row. Reading it after the answer could miss both.
+    const accepted = new Set(wanted.map(keyOf).filter((key) => this.#recording.has(key)));
+    const asked = wanted.filter((entry) => !accepted.has(keyOf(entry)));
+    if (asked.length === 0) return accepted;
+    const rows = await runPrepared<{ source: string; provider_event_id: string }>(this.#db, FIND_ACCEPTED, [
+      asked.map((entry) => entry.source),
+      asked.map((entry) => entry.providerEventId),
+      this.#retentionHours,
+    ]);
+    for (const row of rows) accepted.add(dedupKey(row.source, row.provider_event_id));
+    return accepted;
   }
 
   /** Records acknowledged events in the ledger, holding their ids in memory until the row is committed. */
