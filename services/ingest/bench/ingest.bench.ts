@@ -1,6 +1,7 @@
 // npm run bench:ingest — ingest against two baselines measured in the same run on the same machine:
 // (a) a bare node:http server, (b) a naive express + kafkajs service awaiting its own send per request,
-// (c) Hooklog ingest with the real Kafka and registry. Each server runs in its own process;
+// (c) Hooklog ingest with the real Kafka and registry; and (x) the naive service answering without
+// Kafka, the ceiling of any express 5 service here. Each server runs in its own process;
 // autocannon drives it from this one with 1 KiB Stripe-signed payloads, a fresh event id per request.
 import { fork, type ChildProcess } from "node:child_process";
 import { createHmac, randomBytes } from "node:crypto";
@@ -146,11 +147,17 @@ console.log(`bench:ingest — ${DURATION_S} s per run, ${CONNECTIONS} connection
 const onlyIngest = process.env.BENCH_ONLY === "ingest";
 let a: Measured | undefined;
 let b: Measured | undefined;
+let x: Measured | undefined;
 if (!onlyIngest) {
   const bare = await start(join(here, "bare-server.ts"), { PORT: "3901" });
   a = await load("http://127.0.0.1:3901");
   await stop(bare);
   console.log(row("(a) bare node:http", a));
+
+  const verifyOnly = await start(join(here, "naive-server.ts"), { PORT: "3904", NO_KAFKA: "1", SECRET });
+  x = await load("http://127.0.0.1:3904");
+  await stop(verifyOnly);
+  console.log(row("(x) express 5 + verify, no Kafka", x));
 
   const naive = await start(join(here, "naive-server.ts"), { PORT: "3902", KAFKA_BROKERS: endpoints.kafkaBrokers, TOPIC: naiveTopic, SECRET });
   b = await load("http://127.0.0.1:3902");
@@ -209,6 +216,13 @@ if (a && b) {
   const cb = c.rps / b.rps;
   console.log(`c/a = ${ca.toFixed(2)} (target >= 0.2: ${ca >= 0.2 ? "met" : "NOT met"})`);
   console.log(`c/b = ${cb.toFixed(2)} (target >= 5: ${cb >= 5 ? "met" : "NOT met"})`);
+  if (x) {
+    // What c/b >= 5 asks of ingest, against what express alone reaches under the same load.
+    console.log(
+      `c/b >= 5 needs c >= ${(5 * b.rps).toFixed(0)} req/s: ${((5 * b.rps) / x.rps).toFixed(2)} x the express-only ceiling (x), ${((5 * b.rps) / a.rps).toFixed(2)} x bare (a); ` +
+        `ingest reaches c/x = ${(c.rps / x.rps).toFixed(2)}`,
+    );
+  }
 }
 console.log(
   `p99 at half of c's max, steady arrivals after a 1 s warm-up = ${half.p99} ms (target < 50 ms: ${half.p99 < 50 ? "met" : "NOT met"}); ` +
