@@ -14,8 +14,8 @@ import { TOPIC_RECHECK_MS, isUnknownTopicError, type TopicWatch } from "./topic-
 export interface IngestSource {
   config: SourceConfig;
   verifier: Verifier;
-  /** Lazily registered with the registry; a failure is retried on the next request. */
-  codec: () => Promise<RecordCodec<WebhookEvent>>;
+  /** Lazily registered with the registry (a promise until then); a failure is retried on the next request. */
+  codec: () => RecordCodec<WebhookEvent> | Promise<RecordCodec<WebhookEvent>>;
 }
 
 export interface IngestDeps {
@@ -83,12 +83,22 @@ export async function ingestWebhook(source: IngestSource, request: WebhookReques
   if (source.config.eventTypes && !source.config.eventTypes.includes(type)) return { kind: "ignored", type };
   if (deps.topics.isMissing(source.config.topic)) return topicMissing(source.config.topic);
 
+  // Registered once per source; until then a registry that does not answer is waited for no longer
+  // than Kafka would be.
+  const registered = source.codec();
   let codec: RecordCodec<WebhookEvent>;
-  try {
-    codec = await source.codec();
-  } catch (error) {
-    deps.logger.error({ err: error, source: source.config.name, requestId: request.requestId }, "schema registry unavailable");
-    return REGISTRY_UNAVAILABLE;
+  if (registered instanceof Promise) {
+    const settled = await Promise.race([registered, timeout(deps.produceTimeoutMs)]).catch((error: unknown) => ({ error }));
+    if (settled === "timeout" || "error" in settled) {
+      deps.logger.error(
+        { err: settled === "timeout" ? undefined : settled.error, source: source.config.name, requestId: request.requestId },
+        settled === "timeout" ? "schema registry did not answer in time" : "schema registry unavailable",
+      );
+      return REGISTRY_UNAVAILABLE;
+    }
+    codec = settled;
+  } else {
+    codec = registered;
   }
 
   const receivedAt = deps.now?.().getTime() ?? Date.now();

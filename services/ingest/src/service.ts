@@ -30,15 +30,23 @@ function verifierSpec(source: SourceConfig): VerifierSpec {
   }
 }
 
-/** Registers with the registry on first use and keeps the codec; a failed attempt is retried next time. */
-function lazyCodec(registry: SchemaRegistryClient, topic: string): () => Promise<RecordCodec<WebhookEvent>> {
-  let codec: Promise<RecordCodec<WebhookEvent>> | undefined;
+/**
+ * Registers with the registry on first use and keeps the codec, handed out as is from then on (no
+ * promise to await on the hot path); a failed attempt is retried next time.
+ */
+function lazyCodec(registry: SchemaRegistryClient, topic: string): IngestSource["codec"] {
+  let codec: RecordCodec<WebhookEvent> | undefined;
+  let registering: Promise<RecordCodec<WebhookEvent>> | undefined;
   return () => {
-    codec ??= webhookEventCodec(registry, topic).catch((error: unknown) => {
-      codec = undefined;
-      throw error;
-    });
-    return codec;
+    if (codec) return codec;
+    registering ??= webhookEventCodec(registry, topic).then(
+      (registered) => (codec = registered),
+      (error: unknown) => {
+        registering = undefined;
+        throw error;
+      },
+    );
+    return registering;
   };
 }
 
@@ -115,7 +123,7 @@ export function createIngestService(config: IngestConfig, logger: Logger): Inges
       // A source whose topic is missing is logged and answered 503; the other sources start regardless.
       await topics.refresh();
       // Warm the codecs so the first request does not pay for registration; failures retry lazily.
-      await Promise.allSettled([...sources.values()].map((source) => source.codec()));
+      await Promise.allSettled([...sources.values()].map(async (source) => source.codec()));
       purgeTimer = setInterval(() => {
         writer.purge().catch((error: unknown) => logger.warn({ err: error }, "purging old deduplication ids failed; will retry"));
       }, 60 * 60 * 1000).unref();

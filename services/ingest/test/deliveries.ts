@@ -109,3 +109,19 @@ export async function post(baseUrl: string, source: string, delivery: Delivery):
   const isJson = (response.headers.get("content-type") ?? "").includes("json");
   return { status: response.status, headers: response.headers, text, json: isJson ? (JSON.parse(text) as unknown) : undefined };
 }
+
+/**
+ * Posts as a provider retries a 503: once a second until another answer comes or a minute has passed.
+ * Returns the last answer and the statuses of the ones before it.
+ */
+export async function postRetryingUnavailable(send: () => Promise<Answer>): Promise<{ answer: Answer; before: number[] }> {
+  const before: number[] = [];
+  const deadline = Date.now() + 60_000;
+  let answer = await send();
+  while (answer.status === 503 && Date.now() < deadline) {
+    before.push(answer.status);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    answer = await send();
+  }
+  return { answer, before };
+}

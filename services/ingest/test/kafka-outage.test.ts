@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { after, before, describe, it } from "node:test";
 import { kafkaPid, startKafka, stopKafka } from "@hooklog/infra";
-import { post, stripeDelivery, stripeEventBody } from "./deliveries.ts";
+import { post, postRetryingUnavailable, stripeDelivery, stripeEventBody } from "./deliveries.ts";
 import { startIngest, type IngestHarness } from "./harness.ts";
 
 // Stops the shared Kafka: only where infra runs it (never against an external cluster).
@@ -34,14 +34,7 @@ describe("ingest while Kafka is down", { skip: managed ? false : "Kafka is not r
     // Providers retry a 503. Until the producer has reconnected (and a send begun during the outage
     // has given up), ingest may still answer 503: never anything else, and then 202.
     const after = stripeEventBody();
-    const answers: number[] = [];
-    const deadline = Date.now() + 60_000;
-    let accepted = await post(ingest.url, stripe.name, stripeDelivery(after.body, secret));
-    while (accepted.status === 503 && Date.now() < deadline) {
-      answers.push(accepted.status);
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      accepted = await post(ingest.url, stripe.name, stripeDelivery(after.body, secret));
-    }
+    const { answer: accepted, before: answers } = await postRetryingUnavailable(() => post(ingest.url, stripe.name, stripeDelivery(after.body, secret)));
     // The provider retries the refused event; a late ack of the first attempt makes it a duplicate, never a loss.
     const retried = await post(ingest.url, stripe.name, stripeDelivery(during.body, secret, Math.floor(Date.now() / 1000)));
     assert.equal(accepted.status, 202, `answers after Kafka came back: ${[...answers, accepted.status].join(", ")}`);

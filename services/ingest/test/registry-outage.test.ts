@@ -1,0 +1,127 @@
+// The registry down or hanging before a source's schema is registered: ingest is pointed at a relay in
+// front of the real registry, which the test closes, makes hang, or lets through.
+import { strict as assert } from "node:assert";
+import { connect, createServer, type Server, type Socket } from "node:net";
+import { after, before, describe, it } from "node:test";
+import { freePort, testStack } from "@hooklog/testkit";
+import { post, postRetryingUnavailable, stripeDelivery, stripeEventBody } from "./deliveries.ts";
+import { startIngest, type IngestHarness } from "./harness.ts";
+
+const PRODUCE_TIMEOUT_MS = 2000;
+
+/** A TCP relay on `port` to the registry: closed until `open`, then hanging or forwarding. */
+class RegistryRelay {
+  mode: "hang" | "forward" = "hang";
+  readonly #sockets = new Set<Socket>();
+  #server: Server | undefined;
+
+  readonly port: number;
+  readonly target: URL;
+
+  constructor(port: number, target: URL) {
+    this.port = port;
+    this.target = target;
+  }
+
+  async open(mode: RegistryRelay["mode"]): Promise<void> {
+    this.mode = mode;
+    this.#server = createServer((client) => {
+      this.#sockets.add(client);
+      client.once("close", () => this.#sockets.delete(client));
+      client.on("error", () => client.destroy());
+      // Hanging: the connection is taken and never answered.
+      if (this.mode === "hang") return;
+      const upstream = connect(Number(this.target.port), this.target.hostname);
+      this.#sockets.add(upstream);
+      upstream.once("close", () => this.#sockets.delete(upstream));
+      upstream.on("error", () => client.destroy());
+      client.pipe(upstream).pipe(client);
+    });
+    const server = this.#server;
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(this.port, "127.0.0.1", () => resolve());
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.#sockets) socket.destroy();
+    const server = this.#server;
+    this.#server = undefined;
+    if (server) await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+describe("ingest while the schema registry cannot register a source's schema", () => {
+  let relay: RegistryRelay;
+  let ingest: IngestHarness;
+
+  before(async () => {
+    const { schemaRegistryUrl } = await testStack();
+    const target = new URL(schemaRegistryUrl);
+    relay = new RegistryRelay(await freePort(), target);
+    // Closed as ingest starts: warming the codecs fails, and every source starts unregistered.
+    ingest = await startIngest({
+      SCHEMA_REGISTRY_URL: `http://127.0.0.1:${relay.port}${target.pathname}`,
+      INGEST_PRODUCE_TIMEOUT_MS: String(PRODUCE_TIMEOUT_MS),
+    });
+  });
+
+  after(async () => {
+    await relay?.close();
+    await ingest?.stop();
+  });
+
+  it("answers 503 registry_unavailable with Retry-After when the registry refuses connections, writes nothing, and reports not ready", async () => {
+    const { stripe } = ingest.sources;
+    const event = stripeEventBody();
+
+    const refused = await post(ingest.url, stripe.name, stripeDelivery(event.body, stripe.secrets[0] as string));
+
+    assert.equal(refused.status, 503);
+    assert.equal((refused.json as { error: { code: string } }).error.code, "registry_unavailable");
+    assert.ok(Number(refused.headers.get("retry-after")) > 0, "Retry-After tells the provider when to retry");
+    const ready = await fetch(`${ingest.url}/readyz`);
+    assert.equal(ready.status, 503);
+    assert.equal(((await ready.json()) as { checks: { registry: boolean } }).checks.registry, false);
+    assert.deepEqual(await ingest.readEnvelopes("stripe", { count: 0, settleMs: 1500 }), []);
+    assert.deepEqual(await ingest.ledgerIds("stripe"), []);
+  });
+
+  it("answers 503 registry_unavailable within the produce timeout when the registry takes the connection and never answers", async () => {
+    const { stripe } = ingest.sources;
+    await relay.open("hang");
+
+    const started = Date.now();
+    const hung = await post(ingest.url, stripe.name, stripeDelivery(stripeEventBody().body, stripe.secrets[0] as string));
+    const waitedMs = Date.now() - started;
+
+    assert.equal(hung.status, 503);
+    assert.equal((hung.json as { error: { code: string } }).error.code, "registry_unavailable");
+    // Bounded by the produce timeout, not by the registry client's own 10 s: the provider gets an answer.
+    assert.ok(waitedMs >= PRODUCE_TIMEOUT_MS && waitedMs < 9000, `answered after ${waitedMs} ms`);
+    const lines = ingest.logLines().filter((line) => line.msg === "schema registry did not answer in time");
+    assert.equal(lines.length, 1);
+    assert.equal(lines[0]?.source, stripe.name);
+  });
+
+  it("accepts the provider's retry once the registry answers again, and the topic holds that one event, byte for byte", async () => {
+    const { stripe } = ingest.sources;
+    const secret = stripe.secrets[0] as string;
+    await relay.close();
+    await relay.open("forward");
+    const event = stripeEventBody();
+
+    // Until a registration started while the registry hung has given up, the answer may still be 503.
+    const { answer, before: refused } = await postRetryingUnavailable(() => post(ingest.url, stripe.name, stripeDelivery(event.body, secret)));
+
+    assert.equal(answer.status, 202, `answers once the registry was back: ${[...refused, answer.status].join(", ")}`);
+    const records = await ingest.readEnvelopes("stripe", { count: 1 });
+    assert.deepEqual(
+      records.map((record) => record.envelope.providerEventId),
+      [event.eventId],
+    );
+    assert.deepEqual(records[0]?.envelope.payload, Buffer.from(event.body, "utf8"));
+    assert.equal((await fetch(`${ingest.url}/readyz`)).status, 200);
+  });
+});
