@@ -16,6 +16,7 @@ import { pacedLoad, type PacedResult } from "./paced-load.ts";
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const WARMUP_S = 2;
 const SECRET = `whsec_${randomBytes(16).toString("hex")}`;
 const runId = randomBytes(3).toString("hex");
 const here = import.meta.dirname;
@@ -60,12 +61,12 @@ async function measureCpu<T>(label: string, run: () => Promise<T>): Promise<T> {
   return result;
 }
 
-async function load(url: string, overallRate?: number): Promise<Measured> {
+function drive(url: string, durationS: number, overallRate?: number): Promise<autocannon.Result> {
   let sequence = 0;
-  const result = await measureCpu(`${url}${overallRate ? ` autocannon overallRate ${overallRate}` : ""}`, () => autocannon({
+  return autocannon({
     url,
     connections: CONNECTIONS,
-    duration: DURATION_S,
+    duration: durationS,
     ...(overallRate ? { overallRate } : {}),
     requests: [
       {
@@ -77,7 +78,16 @@ async function load(url: string, overallRate?: number): Promise<Measured> {
         },
       },
     ],
-  }));
+  });
+}
+
+/**
+ * A measured run, after WARMUP_S of the same load that is not measured: each server (and Kafka, for
+ * the first one that writes to it) starts cold, and that start would otherwise count against it.
+ */
+async function load(url: string, overallRate?: number): Promise<Measured> {
+  await drive(url, WARMUP_S, overallRate);
+  const result = await measureCpu(`${url}${overallRate ? ` autocannon overallRate ${overallRate}` : ""}`, () => drive(url, DURATION_S, overallRate));
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts };
 }
 
@@ -141,7 +151,7 @@ const folder = mkdtempSync(join(tmpdir(), "hooklog-bench-"));
 const configFile = join(folder, "hooklog.config.yaml");
 writeFileSync(configFile, `sources:\n  stripe:\n    provider: stripe\n    topic: ${ingestTopic}\n`);
 
-console.log(`bench:ingest — ${DURATION_S} s per run, ${CONNECTIONS} connections, 1 KiB Stripe-signed events, Kafka ${endpoints.kafkaVersion}`);
+console.log(`bench:ingest — ${DURATION_S} s per run after ${WARMUP_S} s of warm-up, ${CONNECTIONS} connections, 1 KiB Stripe-signed events, Kafka ${endpoints.kafkaVersion}`);
 
 // BENCH_ONLY=ingest skips the baselines (for profiling ingest alone; no ratios are printed then).
 const onlyIngest = process.env.BENCH_ONLY === "ingest";
