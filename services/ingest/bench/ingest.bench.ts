@@ -11,6 +11,7 @@ import { join } from "node:path";
 import autocannon from "autocannon";
 import { kafkaPid, registryPid, up } from "@hooklog/infra";
 import { createKafka, ensureTopics } from "@hooklog/kafka";
+import { measureClientCosts } from "./client-costs.ts";
 import { postgresPids, sampleCpu } from "./cpu-sampler.ts";
 import { pacedLoad, type PacedResult } from "./paced-load.ts";
 
@@ -252,6 +253,14 @@ console.log(`At half rate, per batch (mean ${(delta("hooklog_ingest_batch_size_s
 console.log(
   `At half rate, ingest's event loop: delay p99 ${ms(afterHalf.get("hooklog_ingest_process_nodejs_eventloop_lag_p99_seconds") ?? Number.NaN)}, max ${ms(afterHalf.get("hooklog_ingest_process_nodejs_eventloop_lag_max_seconds") ?? Number.NaN)}; ` +
     `GC ${ms(delta('hooklog_ingest_process_nodejs_gc_duration_seconds_sum{kind="major"}'))} major, ${ms(delta('hooklog_ingest_process_nodejs_gc_duration_seconds_sum{kind="minor"}'))} minor in ${DURATION_S} s`,
+);
+
+// Nothing else runs now: the bench process alone, one call at a time.
+const costs = await measureClientCosts(kafka, naiveTopic, endpoints.databaseUrl);
+console.log(
+  `CPU per call in one process, nothing else running: kafkajs sendBatch ${costs.sendOneMicros.toFixed(0)} µs with 1 message, ` +
+    `${costs.sendThirtyMicros.toFixed(0)} µs with 30 (${((costs.sendThirtyMicros - costs.sendOneMicros) / 29).toFixed(0)} µs per further message); ` +
+    `a prepared Postgres query ${costs.queryMicros.toFixed(0)} µs. A batch makes one send and two queries.`,
 );
 
 /** The upper bound of the bucket holding quantile q of a histogram's observations during the half-rate run. */
