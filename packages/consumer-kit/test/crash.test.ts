@@ -2,8 +2,8 @@ import { strict as assert } from "node:assert";
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { testStack, uniqueName } from "@hooklog/testkit";
-import { eventually, kitHarness, settle, type KitHarness } from "./harness.ts";
+import { eventually, testStack, uniqueName } from "@hooklog/testkit";
+import { kitHarness, settle, type KitHarness } from "./harness.ts";
 
 describe("a consumer killed in the middle of a batch", () => {
   let harness: KitHarness;
@@ -32,14 +32,14 @@ describe("a consumer killed in the middle of a batch", () => {
     const count = async (): Promise<number> => Number(((await harness.db(harness.effects).count("* as n")) as Array<{ n: string }>)[0]?.n ?? 0);
 
     const first = start();
-    await eventually(async () => (await count()) >= 40, 60_000, "some effects before the crash");
+    await eventually("some effects before the crash", async () => (await count()) >= 40, { timeoutMs: 60_000 });
     first.kill("SIGKILL");
     await new Promise((resolve) => first.once("exit", resolve));
     const atCrash = await count();
     assert.ok(atCrash < total, `the crash came mid-way (${atCrash} of ${total} applied)`);
 
     start();
-    await eventually(async () => (await count()) >= total, 90_000, "every effect after the restart");
+    await eventually("every effect after the restart", async () => (await count()) >= total, { timeoutMs: 90_000 });
     await settle(3000);
     const rows = await harness.effectRows();
     assert.equal(rows.length, total, "no effect doubled");

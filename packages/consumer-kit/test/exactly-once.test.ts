@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
 import { after, before, describe, it } from "node:test";
-import { readTopic, uniqueName } from "@hooklog/testkit";
+import { eventually, readTopic, uniqueName } from "@hooklog/testkit";
 import { HEADERS, deadLetterTopic, defineConsumer, redrive, startConsumer, type RunningConsumer } from "../src/index.ts";
-import { eventually, kitHarness, settle, type KitHarness } from "./harness.ts";
+import { kitHarness, settle, type KitHarness } from "./harness.ts";
 
 describe("the consumer kit applies each event's effects exactly once", () => {
   let harness: KitHarness;
@@ -54,7 +54,7 @@ describe("the consumer kit applies each event's effects exactly once", () => {
       { providerEventId: "evt_invalid" },
     ]);
 
-    await eventually(async () => (await harness.effectRows()).length >= 4, 30_000, "four effects");
+    await eventually("four effects", async () => (await harness.effectRows()).length >= 4);
     const deadLetters = await readTopic(harness.brokers.join(","), deadLetterTopic(name), { count: 2, timeoutMs: 30_000 });
     await settle();
     const rows = await harness.effectRows();
@@ -76,7 +76,7 @@ describe("the consumer kit applies each event's effects exactly once", () => {
     brokenKeys = new Set();
     const first = await redrive(name, { kafkaBrokers: harness.brokers, db: harness.db, eventKey: key("evt_broken") });
     assert.deepEqual(first, { inDeadLetters: 2, redriven: 1, alreadyProcessed: 0 });
-    await eventually(async () => (await harness.effectRows()).length === 5, 30_000, "the redriven effect");
+    await eventually("the redriven effect", async () => (await harness.effectRows()).length === 5);
     const again = await redrive(name, { kafkaBrokers: harness.brokers, db: harness.db, eventKey: key("evt_broken") });
     assert.deepEqual(again, { inDeadLetters: 2, redriven: 0, alreadyProcessed: 1 });
     await settle();

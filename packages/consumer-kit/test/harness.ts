@@ -80,14 +80,4 @@ export async function kitHarness(): Promise<KitHarness> {
   };
 }
 
-/** Polls `check` until it returns true or `timeoutMs` passes. */
-export async function eventually(check: () => Promise<boolean>, timeoutMs = 30_000, what = "condition"): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`${what} did not hold within ${timeoutMs} ms`);
-}
-
 export const settle = (ms = 2500): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

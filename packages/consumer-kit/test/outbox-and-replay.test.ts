@@ -1,9 +1,9 @@
 import { strict as assert } from "node:assert";
 import { after, before, describe, it } from "node:test";
 import { SchemaRegistryClient, createIdempotentProducer, createKafka } from "@hooklog/kafka";
-import { readTopic, uniqueName } from "@hooklog/testkit";
+import { eventually, readTopic, uniqueName } from "@hooklog/testkit";
 import { deadLetterTopic, defineConsumer, replay, startConsumer, type ConsumerDefinition, type RunningConsumer } from "../src/index.ts";
-import { eventually, kitHarness, settle, type KitHarness } from "./harness.ts";
+import { kitHarness, settle, type KitHarness } from "./harness.ts";
 
 describe("domain events, effects outside Postgres, undecodable messages and replay", () => {
   let harness: KitHarness;
@@ -87,7 +87,7 @@ describe("domain events, effects outside Postgres, undecodable messages and repl
     const mine = async (): Promise<string[]> => (await harness.effectRows()).map((row) => row.event_key).filter((key) => key.startsWith(`${name}:`));
 
     let consumer = await startConsumer(definition, options);
-    await eventually(async () => (await mine()).length >= 3, 30_000, "first pass");
+    await eventually("first pass", async () => (await mine()).length >= 3);
     await settle();
     const firstPass = await mine();
     await consumer.stop();
@@ -103,7 +103,7 @@ describe("domain events, effects outside Postgres, undecodable messages and repl
     await harness.db("processed_events").where({ consumer: name }).delete();
     await replay(name, { kafkaBrokers: harness.brokers, topics: [harness.topic] });
     consumer = await startConsumer(definition, options);
-    await eventually(async () => (await mine()).length >= firstPass.length, 30_000, "rebuild");
+    await eventually("rebuild", async () => (await mine()).length >= firstPass.length);
     await settle();
     assert.deepEqual(await mine(), firstPass, "the rebuilt projection has the same rows");
     await consumer.stop();

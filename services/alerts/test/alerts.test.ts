@@ -52,7 +52,7 @@ describe("alerts tells Slack and PagerDuty once per event", () => {
 
   /** Waits for the first request matching `needle`, lets `settleMs` pass, and returns every one there is. */
   async function settledRequests(server: RecordingServer, needle: string, settleMs = 3000): Promise<RecordedRequest[]> {
-    await hub.eventually(() => server.requestsMatching(mentions(needle)).some((request) => request.status < 300), `a delivered request about ${needle}`);
+    await hub.eventually(`a delivered request about ${needle}`, () => server.requestsMatching(mentions(needle)).some((request) => request.status < 300));
     await settle(settleMs);
     return server.requestsMatching(mentions(needle));
   }
@@ -81,8 +81,8 @@ describe("alerts tells Slack and PagerDuty once per event", () => {
     // Ingest answers a redelivery 200 duplicate; a producer retry can still put a copy in the log.
     const copies = await hub.duplicateStripeMessages(invoiceId);
     await hub.eventually(
-      async () => (await hub.metric("hooklog_consumer_duplicates_skipped_total")) >= duplicatesBefore + copies,
       `${copies} copies skipped as duplicates`,
+      async () => (await hub.metric("hooklog_consumer_duplicates_skipped_total")) >= duplicatesBefore + copies,
     );
     const messages = await settledRequests(hub.slack, invoiceId);
 

@@ -8,7 +8,7 @@ import { sign as signGithub } from "@octokit/webhooks-methods";
 import { connectDatabase, type Knex } from "@hooklog/db";
 import { createIdempotentProducer, createKafka, ensureTopics } from "@hooklog/kafka";
 import { secretEnvVar } from "@hooklog/sources";
-import { readTopic, startServiceProcess, testStack, uniqueName, type ServiceProcess } from "@hooklog/testkit";
+import { eventually, readTopic, startServiceProcess, testStack, uniqueName, type ServiceProcess } from "@hooklog/testkit";
 import Stripe from "stripe";
 import { startRecordingServer, type RecordingServer } from "./recording-server.ts";
 
@@ -55,7 +55,8 @@ export interface AlertsHarness {
   metric(name: string): Promise<number>;
   /** Resolves once alerts has committed the event (`source:providerEventId`). */
   processed(source: "stripe" | "github", providerEventId: string): Promise<void>;
-  eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs?: number): Promise<void>;
+  /** testkit's `eventually`, with the services' output in its timeout error. */
+  eventually: typeof eventually;
   stop(): Promise<void>;
 }
 
@@ -92,16 +93,8 @@ export async function startAlerts(): Promise<AlertsHarness> {
   });
   const db: Knex = connectDatabase(stack.databaseUrl, { applicationName: "alerts-test" });
   const processes: ServiceProcess[] = [];
-  const outputs = (): string => processes.map((service) => service.output().slice(-4000)).join("\n");
-
-  async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (await check()) return;
-      await settle(200);
-    }
-    throw new Error(`${what} did not happen within ${timeoutMs} ms; service output:\n${outputs()}`);
-  }
+  const serviceOutput = (): string => `service output:\n${processes.map((service) => service.output().slice(-4000)).join("\n")}`;
+  const eventuallyWithOutput: typeof eventually = (what, check, options) => eventually(what, check, { context: serviceOutput, ...options });
 
   try {
     processes.push(
@@ -188,9 +181,9 @@ export async function startAlerts(): Promise<AlertsHarness> {
     },
     async processed(source, providerEventId) {
       const eventKey = `${sources[source]}:${providerEventId}`;
-      await eventually(async () => Boolean(await db("processed_events").where({ consumer, event_key: eventKey }).first()), `processing of ${eventKey}`);
+      await eventuallyWithOutput(`processing of ${eventKey}`, async () => Boolean(await db("processed_events").where({ consumer, event_key: eventKey }).first()));
     },
-    eventually,
+    eventually: eventuallyWithOutput,
     async stop() {
       await Promise.all(processes.map((service) => service.stop()));
       await Promise.all([slack.close(), pagerDuty.close(), db.destroy()]);

@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { after, before, describe, it } from "node:test";
-import { GITHUB_TOKEN, eventually, settle, startDeployments, type DeploymentsHarness } from "./harness.ts";
+import { eventually } from "@hooklog/testkit";
+import { GITHUB_TOKEN, settle, startDeployments, type DeploymentsHarness } from "./harness.ts";
 import { newPullRequest, pullRequestPayload, randomSha, type PullRequestFixture } from "./pull-requests.ts";
 
 describe("deployments retires a closed pull request's preview and deploys a merge to staging", () => {
@@ -96,9 +97,7 @@ describe("deployments retires a closed pull request's preview and deploys a merg
 
     // Another delivery id, as when a second webhook of the repository reports the same close.
     await harness.deliver(pullRequestPayload(pr, "closed", { headSha: preview.headSha }));
-    await eventually("the second close to be processed", async () =>
-      (await harness.metric("hooklog_consumer_processed_total")) > processedBefore ? true : undefined,
-    );
+    await eventually("the second close to be processed", async () => (await harness.metric("hooklog_consumer_processed_total")) > processedBefore);
     await settle();
 
     assert.equal(harness.github.requests(pr.repository).length, requestsBefore);

@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { after, before, describe, it } from "node:test";
-import { GITHUB_TOKEN, HTTP_TIMEOUT_MS, eventually, settle, startDeployments, type DeploymentsHarness } from "./harness.ts";
+import { eventually } from "@hooklog/testkit";
+import { GITHUB_TOKEN, HTTP_TIMEOUT_MS, settle, startDeployments, type DeploymentsHarness } from "./harness.ts";
 import { newPullRequest, pullRequestPayload, randomSha } from "./pull-requests.ts";
 
 describe("deployments rides out GitHub failures without creating a deployment twice", () => {

@@ -172,16 +172,5 @@ function harness(parts: {
   };
 }
 
-/** Polls `check` until it returns a value other than undefined, failing after `timeoutMs`. */
-export async function eventually<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`still waiting after ${timeoutMs} ms for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 /** Long enough for a duplicate, redelivery or retry to have done whatever it would do. */
 export const settle = (ms = 3000): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

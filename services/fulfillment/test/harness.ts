@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { connectDatabase, type Knex } from "@hooklog/db";
 import { SchemaRegistryClient, createIdempotentProducer, createKafka, ensureTopics } from "@hooklog/kafka";
 import { secretEnvVar } from "@hooklog/sources";
-import { readTopic, startServiceProcess, testStack, uniqueName, type ReadMessage, type ServiceProcess } from "@hooklog/testkit";
+import { eventually, readTopic, startServiceProcess, testStack, uniqueName, type ReadMessage, type ServiceProcess } from "@hooklog/testkit";
 import Stripe from "stripe";
 
 const token = (): string => randomBytes(8).toString("hex");
@@ -65,7 +65,8 @@ export interface FulfillmentHarness {
   metric(name: string): Promise<number>;
   /** Resolves once fulfillment has committed the Stripe event `providerEventId`. */
   processed(providerEventId: string): Promise<void>;
-  eventually(check: () => Promise<boolean>, what: string, timeoutMs?: number): Promise<void>;
+  /** testkit's `eventually`, with the services' output in its timeout error. */
+  eventually: typeof eventually;
   /** Stops fulfillment, runs `whileStopped` (e.g. a replay), and starts it again with the same settings. */
   restartFulfillment(whileStopped: (topic: string) => Promise<void>): Promise<void>;
   stop(): Promise<void>;
@@ -102,16 +103,8 @@ export async function startFulfillment(): Promise<FulfillmentHarness> {
   };
   const db = connectDatabase(stack.databaseUrl, { applicationName: "fulfillment-test" });
   const registry = new SchemaRegistryClient(stack.schemaRegistryUrl);
-  const outputs = (): string => processes.map((service) => service.output().slice(-4000)).join("\n");
-
-  async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (await check()) return;
-      await settle(200);
-    }
-    throw new Error(`${what} did not happen within ${timeoutMs} ms; service output:\n${outputs()}`);
-  }
+  const serviceOutput = (): string => `service output:\n${processes.map((service) => service.output().slice(-4000)).join("\n")}`;
+  const eventuallyWithOutput: typeof eventually = (what, check, options) => eventually(what, check, { context: serviceOutput, ...options });
 
   try {
     processes.push(await startServiceProcess("ingest", { ...common, HOOKLOG_CONFIG: configPath, [secretEnvVar(source)]: secret }, "INGEST_PORT"));
@@ -168,9 +161,9 @@ export async function startFulfillment(): Promise<FulfillmentHarness> {
     },
     async processed(providerEventId) {
       const eventKey = `${source}:${providerEventId}`;
-      await eventually(async () => Boolean(await db("processed_events").where({ consumer, event_key: eventKey }).first()), `processing of ${eventKey}`);
+      await eventuallyWithOutput(`processing of ${eventKey}`, async () => Boolean(await db("processed_events").where({ consumer, event_key: eventKey }).first()));
     },
-    eventually,
+    eventually: eventuallyWithOutput,
     async restartFulfillment(whileStopped) {
       await fulfillment.stop();
       await whileStopped(topic);

@@ -29,16 +29,16 @@ describe("fulfillment turns Stripe payments into one pick/pack task per order", 
   });
 
   async function waitForTask(orderId: string, status = "pending"): Promise<void> {
-    await hub.eventually(async () => (await hub.tasksOf(orderId)).some((task) => task.status === status), `a ${status} task for ${orderId}`);
+    await hub.eventually(`a ${status} task for ${orderId}`, async () => (await hub.tasksOf(orderId)).some((task) => task.status === status));
   }
 
   /** Every `record` about `taskId` once the topic has been quiet for 3 s, waiting for the first to arrive. */
   async function settledEventsAbout(record: string, taskId: string): Promise<DomainEvent[]> {
     let events: DomainEvent[] = [];
-    await hub.eventually(async () => {
+    await hub.eventually(`${record} for ${taskId}`, async () => {
       events = (await hub.domainEvents(record, 3000)).filter((event) => event.value.taskId === taskId);
       return events.length > 0;
-    }, `${record} for ${taskId}`);
+    });
     return events;
   }
 
@@ -94,8 +94,8 @@ describe("fulfillment turns Stripe payments into one pick/pack task per order", 
     // Ingest answers a redelivery 200 duplicate; a producer retry can still put a copy in the log.
     const copies = await hub.duplicateTopicMessages([order.invoiceId, order.orderId, order.sessionId]);
     await hub.eventually(
-      async () => (await hub.metric("hooklog_consumer_duplicates_skipped_total")) >= duplicatesBefore + copies,
       `${copies} copies skipped as duplicates`,
+      async () => (await hub.metric("hooklog_consumer_duplicates_skipped_total")) >= duplicatesBefore + copies,
     );
     const created = await settledEventsAbout(TASK_CREATED, `task_${order.orderId}`);
 
@@ -156,7 +156,7 @@ describe("fulfillment turns Stripe payments into one pick/pack task per order", 
     const retriesBefore = await hub.metric("hooklog_consumer_retries_total");
 
     assert.equal(await hub.deliver(chargeRefunded(order)), 202);
-    await hub.eventually(async () => (await hub.metric("hooklog_consumer_retries_total")) > retriesBefore, "a retry of the early refund");
+    await hub.eventually("a retry of the early refund", async () => (await hub.metric("hooklog_consumer_retries_total")) > retriesBefore);
     assert.equal(await hub.deliver(invoicePaid(order)), 202);
     await waitForTask(order.orderId, "cancelled");
 
@@ -169,7 +169,7 @@ describe("fulfillment turns Stripe payments into one pick/pack task per order", 
     const deadBefore = await hub.metric("hooklog_consumer_dead_letters_total");
 
     assert.equal(await hub.deliver(event), 202);
-    await hub.eventually(async () => (await hub.metric("hooklog_consumer_dead_letters_total")) > deadBefore, "a dead letter");
+    await hub.eventually("a dead letter", async () => (await hub.metric("hooklog_consumer_dead_letters_total")) > deadBefore);
 
     const letters = (await hub.deadLetters()).filter((message) => message.headers["hooklog-event-key"]?.toString() === `${hub.source}:${event.id}`);
     assert.equal(letters.length, 1);

@@ -4,8 +4,8 @@ import { strict as assert } from "node:assert";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { startServiceProcess, uniqueName, type ServiceProcess } from "@hooklog/testkit";
-import { eventually, postStripeWebhook, startIngestProcess, startReconciliation, type ReconciliationHarness } from "./harness.ts";
+import { eventually, startServiceProcess, uniqueName, type ServiceProcess } from "@hooklog/testkit";
+import { postStripeWebhook, startIngestProcess, startReconciliation, type ReconciliationHarness } from "./harness.ts";
 import { startMockStripe, stripeEvents, webhookBody, type MockStripe, type StripeEventObject } from "./mock-stripe.ts";
 
 const API_KEY = "sk_test_reconciliation_e2e_2Rt";
@@ -56,7 +56,7 @@ describe("reconciliation and fulfillment", { skip }, () => {
     for (const event of others) assert.equal((await postStripeWebhook(ingest.url, harness.sources.stripe, webhookBody(event))).status, 202);
 
     const run = await harness.service.reconcile(harness.sources.stripe.name, { since: new Date(Date.now() - 3_600_000) });
-    await eventually(async () => (await harness.db("fulfillment_tasks").where({ order_id: orderId })).length > 0, `the task of ${orderId}`);
+    await eventually(`the task of ${orderId}`, async () => (await harness.db("fulfillment_tasks").where({ order_id: orderId })).length > 0, { intervalMs: 100 });
     // Then the event reaches the log's door twice more: the late webhook, and another run over the same window.
     const late = await postStripeWebhook(ingest.url, harness.sources.stripe, webhookBody(invoicePaid));
     const again = await harness.service.reconcile(harness.sources.stripe.name, { since: new Date(Date.now() - 3_600_000) });

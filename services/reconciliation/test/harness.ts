@@ -203,13 +203,3 @@ export async function inBatches<T, R>(items: readonly T[], limit: number, task: 
   for (let offset = 0; offset < items.length; offset += limit) results.push(...(await Promise.all(items.slice(offset, offset + limit).map(task))));
   return results;
 }
-
-/** Polls `check` until it holds, failing after `timeoutMs` with what did not happen. */
-export async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${what} did not happen within ${timeoutMs} ms`);
-}

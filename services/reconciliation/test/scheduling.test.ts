@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { after, before, describe, it } from "node:test";
-import { eventually, startReconciliation, type ReconciliationHarness } from "./harness.ts";
+import { eventually } from "@hooklog/testkit";
+import { startReconciliation, type ReconciliationHarness } from "./harness.ts";
 import { startMockStripe, stripeEvents, type MockStripe } from "./mock-stripe.ts";
 
 const API_KEY = "sk_test_reconciliation_lock_7Kp";
@@ -63,7 +64,7 @@ describe("reconciliation on an interval", () => {
   });
 
   it("runs every reconcilable source again after each interval, from the checkpoint the last run left", async () => {
-    await eventually(async () => (await harness.runRows("stripe")).length >= 2, "two scheduled runs");
+    await eventually("two scheduled runs", async () => (await harness.runRows("stripe")).length >= 2, { intervalMs: 100 });
     const [first, second] = await harness.runRows("stripe");
     const records = await harness.readEnvelopes("stripe", { count: 12 });
 
