@@ -1,13 +1,14 @@
 // What one call of each client on ingest's path costs this process in CPU: a kafkajs sendBatch through
-// the idempotent producer (fixed part, and per message), and a prepared Postgres query through the pool.
+// the idempotent producer (fixed part, and per message), and the dedup ledger's prepared lookup.
 // Printed by bench:ingest so that its batch figures can be read against them.
-import { connectDatabase, runPrepared } from "@hooklog/db";
+import { connectDatabase } from "@hooklog/db";
+import { EventLogWriter } from "@hooklog/event-log";
 import { createIdempotentProducer, type Kafka } from "@hooklog/kafka";
 
 export interface ClientCosts {
   sendOneMicros: number;
   sendThirtyMicros: number;
-  queryMicros: number;
+  lookupMicros: number;
 }
 
 /** Mean CPU microseconds per call of `call`, over `calls` sequential calls after a warm-up. */
@@ -30,14 +31,10 @@ export async function measureClientCosts(kafka: Kafka, topic: string, databaseUr
     const sendThirtyMicros = await cpuPerCall(150, (index) =>
       producer.sendBatch({ acks: -1, topicMessages: [{ topic, messages: Array.from({ length: 30 }, (_, item) => message(`thirty-${index}-${item}`)) }] }),
     );
-    const lookup = {
-      name: "hooklog_bench_lookup",
-      text: `SELECT a.source FROM accepted_events a
-               JOIN unnest($1::text[], $2::text[]) AS wanted(source, provider_event_id)
-                 ON a.source = wanted.source AND a.provider_event_id = wanted.provider_event_id`,
-    };
-    const queryMicros = await cpuPerCall(1000, (index) => runPrepared(db, lookup, [["bench", "bench", "bench"], [`a${index}`, `b${index}`, `c${index}`]]));
-    return { sendOneMicros, sendThirtyMicros, queryMicros };
+    // The writer's own lookup, as a batch of three fresh ids makes it.
+    const ledger = new EventLogWriter({ db, producer, retentionHours: 168, maxBatch: 500, onLedgerError: () => undefined });
+    const lookupMicros = await cpuPerCall(1000, (index) => ledger.findAccepted("bench", [`a${index}`, `b${index}`, `c${index}`]));
+    return { sendOneMicros, sendThirtyMicros, lookupMicros };
   } finally {
     await producer.disconnect();
     await db.destroy();

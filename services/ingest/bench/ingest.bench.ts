@@ -260,7 +260,7 @@ const costs = await measureClientCosts(kafka, naiveTopic, endpoints.databaseUrl)
 console.log(
   `CPU per call in one process, nothing else running: kafkajs sendBatch ${costs.sendOneMicros.toFixed(0)} µs with 1 message, ` +
     `${costs.sendThirtyMicros.toFixed(0)} µs with 30 (${((costs.sendThirtyMicros - costs.sendOneMicros) / 29).toFixed(0)} µs per further message); ` +
-    `a prepared Postgres query ${costs.queryMicros.toFixed(0)} µs. A batch makes one send and two queries.`,
+    `the dedup ledger's prepared lookup (3 ids) ${costs.lookupMicros.toFixed(0)} µs. A batch makes one send, one lookup and one insert.`,
 );
 
 /** The upper bound of the bucket holding quantile q of a histogram's observations during the half-rate run. */

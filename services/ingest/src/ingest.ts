@@ -47,8 +47,10 @@ const SIGNATURE_STATUS: Record<VerificationFailureReason, 400 | 401> = {
 
 const tracer = trace.getTracer("hooklog-ingest");
 
-function timeout(ms: number): Promise<"timeout"> {
-  return new Promise((resolve) => setTimeout(() => resolve("timeout"), ms).unref());
+/** What `promise` settled to within `ms`: its value, `{ error }` if it rejected, or "timeout". */
+function within<T>(promise: Promise<T>, ms: number): Promise<T | "timeout" | { error: unknown }> {
+  const timeout = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), ms).unref());
+  return Promise.race([promise, timeout]).catch((error: unknown) => ({ error }));
 }
 
 const REGISTRY_UNAVAILABLE: IngestOutcome = {
@@ -83,23 +85,8 @@ export async function ingestWebhook(source: IngestSource, request: WebhookReques
   if (source.config.eventTypes && !source.config.eventTypes.includes(type)) return { kind: "ignored", type };
   if (deps.topics.isMissing(source.config.topic)) return topicMissing(source.config.topic);
 
-  // Registered once per source; until then a registry that does not answer is waited for no longer
-  // than Kafka would be.
-  const registered = source.codec();
-  let codec: RecordCodec<WebhookEvent>;
-  if (registered instanceof Promise) {
-    const settled = await Promise.race([registered, timeout(deps.produceTimeoutMs)]).catch((error: unknown) => ({ error }));
-    if (settled === "timeout" || "error" in settled) {
-      deps.logger.error(
-        { err: settled === "timeout" ? undefined : settled.error, source: source.config.name, requestId: request.requestId },
-        settled === "timeout" ? "schema registry did not answer in time" : "schema registry unavailable",
-      );
-      return REGISTRY_UNAVAILABLE;
-    }
-    codec = settled;
-  } else {
-    codec = registered;
-  }
+  const codec = await registeredCodec(source, deps, request);
+  if (!codec) return REGISTRY_UNAVAILABLE;
 
   const receivedAt = deps.now?.().getTime() ?? Date.now();
   const event: WebhookEvent = {
@@ -119,6 +106,22 @@ export async function ingestWebhook(source: IngestSource, request: WebhookReques
   const outcome = await write(source, event, partitionKey, codec, deps, request);
   if (outcome.kind === "accepted") span?.setAttribute("hooklog.event_id", outcome.eventId);
   return outcome;
+}
+
+/**
+ * The source's codec: at once once registered; until then a registry that does not answer is waited
+ * for no longer than Kafka would be. Undefined (and logged) when the registry cannot register it now.
+ */
+async function registeredCodec(source: IngestSource, deps: IngestDeps, request: WebhookRequest): Promise<RecordCodec<WebhookEvent> | undefined> {
+  const registered = source.codec();
+  if (!(registered instanceof Promise)) return registered;
+  const settled = await within(registered, deps.produceTimeoutMs);
+  if (settled !== "timeout" && !("error" in settled)) return settled;
+  deps.logger.error(
+    { err: settled === "timeout" ? undefined : settled.error, source: source.config.name, requestId: request.requestId },
+    settled === "timeout" ? "schema registry did not answer in time" : "schema registry unavailable",
+  );
+  return undefined;
 }
 
 async function write(
@@ -164,7 +167,7 @@ async function write(
       producerSpan.end();
     },
   );
-  const result = await Promise.race([written, timeout(deps.produceTimeoutMs)]).catch((error: unknown) => ({ error }));
+  const result = await within(written, deps.produceTimeoutMs);
   if (result === "written") return { kind: "accepted", eventId: event.id };
   if (result === "duplicate") return { kind: "duplicate", providerEventId: event.providerEventId };
   // Kafka answered, and the topic is what is missing: the watch has logged it, once.
