@@ -10,3 +10,4 @@ export { createRecordCodec, wireSchemaId } from "./avro-codec.ts";
 export type { RecordCodec } from "./avro-codec.ts";
 export { KafkaUnavailableError, isRetriableKafkaError } from "./errors.ts";
 export type { Kafka, Producer, Consumer, Admin, KafkaMessage, IHeaders } from "kafkajs";
+export { ENVELOPE_ALLOWANCE_BYTES, MAX_RECORD_BYTES, MAX_SOURCE_BODY_BYTES, sourceTopicMaxMessageBytes } from "./limits.ts";
