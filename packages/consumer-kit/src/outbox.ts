@@ -1,5 +1,5 @@
 import type { Knex } from "@hooklog/db";
-import type { Producer } from "@hooklog/kafka";
+import type { LogProducer } from "@hooklog/kafka";
 import type { Logger } from "@hooklog/logging";
 
 /**
@@ -10,7 +10,7 @@ import type { Logger } from "@hooklog/logging";
  */
 export class OutboxRelay {
   readonly #db: Knex;
-  readonly #producer: Producer;
+  readonly #producer: LogProducer;
   readonly #logger: Logger;
   readonly #intervalMs: number;
   #timer: NodeJS.Timeout | undefined;
@@ -18,7 +18,7 @@ export class OutboxRelay {
   #again = false;
   #stopped = false;
 
-  constructor(db: Knex, producer: Producer, logger: Logger, options: { intervalMs?: number } = {}) {
+  constructor(db: Knex, producer: LogProducer, logger: Logger, options: { intervalMs?: number } = {}) {
     this.#db = db;
     this.#producer = producer;
     this.#logger = logger;

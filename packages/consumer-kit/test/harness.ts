@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { connectDatabase, migrateLatest, type Knex } from "@hooklog/db";
-import { SchemaRegistryClient, createIdempotentProducer, createKafka, ensureTopics, type Producer } from "@hooklog/kafka";
+import { SchemaRegistryClient, createIdempotentProducer, createKafka, ensureTopics, type LogProducer } from "@hooklog/kafka";
 import { createLogger } from "@hooklog/logging";
 import { webhookEventCodec, type WebhookEvent } from "@hooklog/schemas";
 import { startTelemetry } from "@hooklog/telemetry";
@@ -38,7 +38,7 @@ export async function kitHarness(): Promise<KitHarness> {
   const kafka = createKafka({ clientId: "kit-test", brokers });
   await ensureTopics(kafka, [{ name: topic, partitions: 3 }]);
   const codec = await webhookEventCodec(new SchemaRegistryClient(stack.schemaRegistryUrl), topic);
-  const producer: Producer = createIdempotentProducer(kafka);
+  const producer: LogProducer = createIdempotentProducer(kafka);
   await producer.connect();
 
   return {

@@ -1,5 +1,5 @@
 import { runPrepared, type Knex, type PreparedStatement } from "@hooklog/db";
-import type { Producer } from "@hooklog/kafka";
+import type { LogProducer } from "@hooklog/kafka";
 import { GroupCommit } from "./group-commit.ts";
 
 /** One event for the log, with what the deduplication ledger keeps about it. */
@@ -30,7 +30,7 @@ export type WriteOutcome = "written" | "duplicate";
 
 export interface EventLogWriterOptions {
   db: Knex;
-  producer: Producer;
+  producer: LogProducer;
   /** How long an accepted id keeps answering duplicate (at least the providers' redelivery window). */
   retentionHours: number;
   /** At most this many events per batch. */
@@ -85,7 +85,7 @@ const RECORD_ACCEPTED: PreparedStatement = {
  */
 export class EventLogWriter {
   readonly #db: Knex;
-  readonly #producer: Producer;
+  readonly #producer: LogProducer;
   readonly #retentionHours: number;
   readonly #onLedgerError: EventLogWriterOptions["onLedgerError"];
   readonly #onBatch: EventLogWriterOptions["onBatch"];

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { after, before, describe, it } from "node:test";
 import { connectDatabase, migrateLatest, type Knex } from "@hooklog/db";
-import { createIdempotentProducer, createKafka, ensureTopics, type IHeaders, type Kafka, type Producer } from "@hooklog/kafka";
+import { createIdempotentProducer, createKafka, ensureTopics, type IHeaders, type Kafka, type LogProducer } from "@hooklog/kafka";
 import { readTopic, testStack, uniqueName, type ReadMessage } from "@hooklog/testkit";
 import { EventLogWriter, newEventId, type LogEntry, type WriteOutcome } from "../src/index.ts";
 
@@ -55,7 +55,7 @@ describe("EventLogWriter", () => {
   let databaseUrl: string;
   let db: Knex;
   let kafka: Kafka;
-  let producer: Producer;
+  let producer: LogProducer;
 
   before(async () => {
     ({ kafkaBrokers: brokers, databaseUrl } = await testStack());
@@ -317,7 +317,7 @@ describe("EventLogWriter", () => {
   describe("two writers sharing one ledger, as two ingest instances do", () => {
     // The second instance: a Kafka client, idempotent producer and connection pool of its own.
     let otherDb: Knex;
-    let otherProducer: Producer;
+    let otherProducer: LogProducer;
 
     before(async () => {
       otherDb = connectDatabase(databaseUrl);

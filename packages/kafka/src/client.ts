@@ -24,8 +24,9 @@ function logCreator(sink: KafkaLogSink | undefined): KafkaConfig["logCreator"] {
       if (!sink) return;
       const { message, ...extra } = log;
       const fields = { component: "kafkajs", ...extra };
-      // Our retries are bounded on purpose (a caller is waiting, and answers 503 instead); the broker
-      // still de-duplicates a retried batch by its sequence numbers, so this warning says nothing new.
+      // Our retries are bounded on purpose (a caller is waiting, and answers 503 instead). The warning's
+      // danger, a sequence number reused after retries run out, is closed by producer.ts: a producer
+      // whose send failed is replaced (a new producer id) before the next send.
       if (message.startsWith("Limiting retries for the idempotent producer")) {
         sink.debug(fields, message);
         return;

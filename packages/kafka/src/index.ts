@@ -1,7 +1,7 @@
 export { createKafka } from "./client.ts";
 export type { KafkaClientOptions, KafkaLogSink } from "./client.ts";
-export { createIdempotentProducer } from "./producer.ts";
-export type { IdempotentProducerOptions } from "./producer.ts";
+export { createIdempotentProducer, createTransactionalProducer } from "./producer.ts";
+export type { LogProducer } from "./producer.ts";
 export { ensureTopics, KEEP_FOREVER } from "./topics.ts";
 export type { TopicSpec } from "./topics.ts";
 export { SchemaRegistryClient, valueSubject } from "./schema-registry.ts";

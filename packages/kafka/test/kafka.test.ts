@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { after, before, describe, it } from "node:test";
 import { readTopic, testStack, uniqueName } from "@hooklog/testkit";
-import { createIdempotentProducer, createKafka, ensureTopics, type Kafka } from "../src/index.ts";
+import { createIdempotentProducer, createKafka, createTransactionalProducer, ensureTopics, type Kafka } from "../src/index.ts";
 
 describe("kafkajs against the real broker", () => {
   let kafka: Kafka;
@@ -55,7 +55,7 @@ describe("kafkajs against the real broker", () => {
   it("commits transactions visibly and hides aborted ones from read_committed consumers", async () => {
     const topic = uniqueName("transactions");
     await ensureTopics(kafka, [{ name: topic, partitions: 1 }]);
-    const producer = createIdempotentProducer(kafka, { transactionalId: uniqueName("tx") });
+    const producer = createTransactionalProducer(kafka, uniqueName("tx"));
     await producer.connect();
     const aborted = await producer.transaction();
     await aborted.send({ topic, messages: [{ value: "aborted" }] });
