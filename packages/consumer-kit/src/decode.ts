@@ -1,11 +1,14 @@
 import type { SchemaRegistryClient } from "@hooklog/kafka";
 import { latestSchema, type WebhookEvent } from "@hooklog/schemas";
 import type { InboundEvent, Subscription } from "./definition.ts";
+import { ConsumerKitError } from "./errors.ts";
 import { WEBHOOK_EVENT_RECORD } from "./topology.ts";
 
-export class UndecodableMessageError extends Error {
-  readonly code = "UNDECODABLE_MESSAGE";
-  readonly retryable = false;
+/** Bytes that can never become an event (no subscription, no value, not a schema's Avro): dead-lettered at once. */
+export class UndecodableMessageError extends ConsumerKitError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("UNDECODABLE_MESSAGE", message, false, options);
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Knex } from "@hooklog/db";
 import type { Logger } from "@hooklog/logging";
 import type { WebhookEvent } from "@hooklog/schemas";
+import { ConsumerKitError } from "./errors.ts";
 
 /** What a consumer reads: a topic of WebhookEvent envelopes (the default) or of one domain record. */
 export interface Subscription {
@@ -37,14 +38,11 @@ export interface HandlerContext {
  * A handler error may say when to try again (an HTTP 429 or 503 with Retry-After): the kit waits at
  * least that long before the next attempt.
  */
-export class RetryLaterError extends Error {
-  readonly code = "RETRY_LATER";
-  readonly retryable = true;
+export class RetryLaterError extends ConsumerKitError {
   readonly retryAfterMs: number;
 
   constructor(message: string, retryAfterMs: number, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "RetryLaterError";
+    super("RETRY_LATER", message, true, options);
     this.retryAfterMs = retryAfterMs;
   }
 }
