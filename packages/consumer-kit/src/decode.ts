@@ -2,6 +2,7 @@ import type { SchemaRegistryClient } from "@hooklog/kafka";
 import { latestSchema, type WebhookEvent } from "@hooklog/schemas";
 import type { InboundEvent, Subscription } from "./definition.ts";
 import { ConsumerKitError } from "./errors.ts";
+import { RegistryUnavailableError, isRegistryUnavailable } from "./registry-outage.ts";
 import { WEBHOOK_EVENT_RECORD } from "./topology.ts";
 
 /** Bytes that can never become an event (no subscription, no value, not a schema's Avro): dead-lettered at once. */
@@ -11,10 +12,27 @@ export class UndecodableMessageError extends ConsumerKitError {
   }
 }
 
+/** The registry client sets no timeout of its own: a registry that takes the connection and never answers must not hold a batch for ever. */
+const REGISTRY_TIMEOUT_MS = 10_000;
+
+async function withinRegistryTimeout<T>(decoding: Promise<T>, topic: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RegistryUnavailableError(`the schema registry did not answer within ${REGISTRY_TIMEOUT_MS} ms for a message on ${topic}`)), REGISTRY_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([decoding, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Decodes a message of a subscribed topic into what handlers see. The writer's schema comes from the
  * registry by the id in the message; the reader's is the newest local version of the record, so a
  * consumer reads older and newer versions alike (BACKWARD compatibility makes that safe).
+ * Throws UndecodableMessageError for bytes that can never decode, RegistryUnavailableError when the
+ * registry could not be asked (the same bytes decode later).
  */
 export function createDecoder(registry: SchemaRegistryClient, subscriptions: readonly Subscription[]) {
   const records = new Map(subscriptions.map((subscription) => [subscription.topic, subscription.record ?? WEBHOOK_EVENT_RECORD]));
@@ -34,8 +52,12 @@ export function createDecoder(registry: SchemaRegistryClient, subscriptions: rea
     if (!value) throw new UndecodableMessageError(`a message on ${topic} has no value`);
     let decoded: unknown;
     try {
-      decoded = await registry.registry.decode(value, { AVRO: { readerSchema: reader(record) as never } });
+      decoded = await withinRegistryTimeout(registry.registry.decode(value, { AVRO: { readerSchema: reader(record) as never } }), topic);
     } catch (error) {
+      if (error instanceof RegistryUnavailableError) throw error;
+      if (isRegistryUnavailable(error)) {
+        throw new RegistryUnavailableError(`the schema registry could not resolve the schema of a message on ${topic}: ${(error as Error).message}`, { cause: error });
+      }
       throw new UndecodableMessageError(`cannot decode a message on ${topic} as ${record}: ${(error as Error).message}`, { cause: error });
     }
     if (record === WEBHOOK_EVENT_RECORD) {

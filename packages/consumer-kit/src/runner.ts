@@ -18,6 +18,7 @@ import { RetryLaterError, type ConsumerDefinition } from "./definition.ts";
 import { UndecodableMessageError, createDecoder } from "./decode.ts";
 import { createConsumerMetrics, type ConsumerMetrics } from "./metrics.ts";
 import { OutboxRelay } from "./outbox.ts";
+import { RegistryOutage, RegistryUnavailableError } from "./registry-outage.ts";
 import { processBatch, type Emitter, type PendingEvent } from "./processing.ts";
 import { HEADERS, WEBHOOK_EVENT_RECORD, deadLetterTopic, domainTopic, groupId, maxAttempts, retryDelayMs, retryTopic, retryTopics } from "./topology.ts";
 
@@ -148,6 +149,8 @@ export async function startConsumer(definition: ConsumerDefinition, options: Con
     // and how long stop() waits for the fetch in hand (kafkajs' default is 5 s).
     maxWaitTimeInMs: 250,
   });
+  const outage = new RegistryOutage(logger, definition.name);
+  consumer.on(consumer.events.GROUP_JOIN, () => outage.reset());
   const joined = new Promise<void>((resolve) => {
     const remove = consumer.on(consumer.events.GROUP_JOIN, () => {
       remove();
@@ -167,22 +170,30 @@ export async function startConsumer(definition: ConsumerDefinition, options: Con
       const isRetry = retryTopicSet.has(topic);
       const taken: Array<{ message: KafkaMessage; pending: PendingEvent | undefined }> = [];
       const undecodable: Array<{ message: KafkaMessage; error: UndecodableMessageError }> = [];
-      let notDueAt: { offset: string; dueAt: number } | undefined;
+      // Where this partition stops reading for now: a retry not yet due, or a message the registry could not resolve.
+      let waitFrom: { offset: string; resumeAt: number } | undefined;
 
       for (const message of batch.messages) {
         if (!isRunning() || isStale()) break;
         const dueAt = isRetry ? Number(header(message.headers, HEADERS.dueAt) ?? 0) : 0;
         if (dueAt > Date.now()) {
-          notDueAt = { offset: message.offset, dueAt };
+          waitFrom = { offset: message.offset, resumeAt: dueAt };
           break;
         }
         try {
           const inbound = await decode(isRetry ? (header(message.headers, HEADERS.originalTopic) ?? topic) : topic, message.value);
+          outage.decoded(`${topic}/${partition}`);
           const types = subscriptionOf.get(inbound.topic)?.types;
           const wanted = !types || types.includes(inbound.type);
           const attempt = isRetry ? Number(header(message.headers, HEADERS.attempt) ?? 2) : 1;
           taken.push({ message, pending: wanted ? { inbound, attempt, headers: message.headers ?? {} } : undefined });
         } catch (error) {
+          if (error instanceof RegistryUnavailableError) {
+            // The message is fine and decodes once the registry answers: never a dead letter. What came
+            // before it is processed and committed; the partition reads it again after a backoff.
+            waitFrom = { offset: message.offset, resumeAt: Date.now() + outage.failed(`${topic}/${partition}`, error) };
+            break;
+          }
           if (!(error instanceof UndecodableMessageError)) throw error;
           undecodable.push({ message, error });
           taken.push({ message, pending: undefined });
@@ -206,14 +217,14 @@ export async function startConsumer(definition: ConsumerDefinition, options: Con
       }
       await heartbeat();
 
-      if (notDueAt) {
-        // One bad event never holds up the others: only this retry partition waits for its due time.
+      if (waitFrom) {
+        // A message that must wait holds up no other partition: only this one waits.
         const resume = pause();
-        consumer.seek({ topic, partition, offset: notDueAt.offset });
+        consumer.seek({ topic, partition, offset: waitFrom.offset });
         const timer = setTimeout(() => {
           resumeTimers.delete(timer);
           resume();
-        }, Math.max(0, notDueAt.dueAt - Date.now()));
+        }, Math.max(0, waitFrom.resumeAt - Date.now()));
         resumeTimers.add(timer);
       }
     },

@@ -1,0 +1,66 @@
+import type { Logger } from "@hooklog/logging";
+import { ConsumerKitError } from "./errors.ts";
+
+/** The registry could not say which schema a message was written with: the message is fine, try later. */
+export class RegistryUnavailableError extends ConsumerKitError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("REGISTRY_UNAVAILABLE", message, true, options);
+  }
+}
+
+/**
+ * Whether an error of @kafkajs/confluent-schema-registry means the registry did not answer, rather
+ * than that the message can never decode. Every failed request is a ResponseError with a `status`:
+ * the registry's own (404: it has no schema with that id), or 400 that its HTTP library (mappersmith,
+ * gateway.js dispatchClientError) makes up for a refused, reset or timed-out connection. A wrong
+ * magic byte (ConfluentSchemaRegistryArgumentError) and Avro's own decode errors carry no status.
+ */
+export function isRegistryUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error) || error.name !== "ResponseError") return false;
+  const { status } = error as Error & { status?: unknown };
+  return typeof status === "number" && status !== 404;
+}
+
+/**
+ * Backoff and logging while the registry is unavailable. Each partition that needs it waits 250 ms,
+ * then twice as long after every failure, up to 10 s; the outage is logged once when it begins and
+ * once when every waiting partition has decoded again, not once per message or attempt.
+ */
+export class RegistryOutage {
+  readonly #logger: Logger;
+  readonly #consumer: string;
+  readonly #firstDelayMs: number;
+  readonly #maxDelayMs: number;
+  /** Failed lookups in a row, by "topic/partition". */
+  readonly #waiting = new Map<string, number>();
+  #since = 0;
+
+  constructor(logger: Logger, consumer: string, delays: { firstMs?: number; maxMs?: number } = {}) {
+    this.#logger = logger;
+    this.#consumer = consumer;
+    this.#firstDelayMs = delays.firstMs ?? 250;
+    this.#maxDelayMs = delays.maxMs ?? 10_000;
+  }
+
+  /** A lookup failed on `partition`: how long that partition waits before it reads the message again. */
+  failed(partition: string, error: Error): number {
+    if (this.#waiting.size === 0) {
+      this.#since = Date.now();
+      this.#logger.warn({ consumer: this.#consumer, partition, err: error }, "schema registry unavailable: partitions that need a schema from it wait and retry, nothing is dead-lettered");
+    }
+    const failures = (this.#waiting.get(partition) ?? 0) + 1;
+    this.#waiting.set(partition, failures);
+    return Math.min(this.#maxDelayMs, this.#firstDelayMs * 2 ** (failures - 1));
+  }
+
+  /** A message of `partition` decoded: if the partition was waiting, the registry answered it. */
+  decoded(partition: string): void {
+    if (!this.#waiting.delete(partition) || this.#waiting.size > 0) return;
+    this.#logger.info({ consumer: this.#consumer, outageMs: Date.now() - this.#since }, "schema registry reachable again");
+  }
+
+  /** After a rebalance the waiting partitions may be another member's now: a later failure starts a new outage. */
+  reset(): void {
+    this.#waiting.clear();
+  }
+}
