@@ -1,6 +1,7 @@
 import type { Knex } from "@hooklog/db";
 import type { Logger } from "@hooklog/logging";
 import { SpanKind, SpanStatusCode, context, extractTraceContext, trace } from "@hooklog/telemetry";
+import { assertNotAborted } from "./aborted-transaction.ts";
 import type { ConsumerDefinition, HandlerContext, InboundEvent } from "./definition.ts";
 import { createOnce } from "./effects.ts";
 import type { ConsumerMetrics } from "./metrics.ts";
@@ -23,7 +24,8 @@ const tracer = trace.getTracer("hooklog-consumer-kit");
 /**
  * Applies a batch in ONE Postgres transaction, each event in a savepoint of its own: the processed
  * mark and the handler's effects commit together, a duplicate is skipped, and a failing handler rolls
- * back only its own event. Kafka offsets are committed by the caller after this commit.
+ * back only its own event. Kafka offsets are committed by the caller after this commit, so this
+ * throws rather than resolve when the commit would not commit.
  */
 export async function processBatch(
   db: Knex,
@@ -34,6 +36,9 @@ export async function processBatch(
   return db.transaction(async (trx) => {
     const results: EventResult[] = [];
     for (const pending of events) results.push(await processOne(db, trx, definition, pending, deps));
+    // Postgres turns the COMMIT of an aborted transaction into a ROLLBACK without an error (a query a
+    // handler left running after it returned can still abort it): the batch must not pass as processed.
+    await assertNotAborted(trx, `the batch of ${definition.name}`);
     return results;
   });
 }
@@ -71,6 +76,9 @@ async function processOne(
           once: createOnce(db, definition.name, `${definition.name}:${inbound.key}`),
         };
         await definition.handle(inbound, handlerContext);
+        // A handler may have caught a failed query of its own: thrown here, the savepoint is rolled
+        // back, the batch's transaction is usable again, and this event is retried like any failure.
+        await assertNotAborted(savepoint, `the handler of ${inbound.key}`);
         return { status: "processed" };
       }),
     );

@@ -15,7 +15,8 @@ export interface KitHarness {
   /** A table of this test run where handlers record their effects. */
   effects: string;
   logger: ReturnType<typeof createLogger>;
-  publish(events: ReadonlyArray<Partial<WebhookEvent> & { providerEventId: string }>): Promise<void>;
+  /** One send; each message keyed by its providerEventId, or all by `key` (so they share a partition and a batch). */
+  publish(events: ReadonlyArray<Partial<WebhookEvent> & { providerEventId: string }>, options?: { key?: string }): Promise<void>;
   effectRows(): Promise<Array<{ event_key: string; attempt: number }>>;
   close(): Promise<void>;
 }
@@ -49,7 +50,7 @@ export async function kitHarness(): Promise<KitHarness> {
     source,
     effects,
     logger: createLogger({ service: "kit-test", level: "silent" }),
-    async publish(events) {
+    async publish(events, options = {}) {
       const messages = await Promise.all(
         events.map(async (partial) => {
           const event: WebhookEvent = {
@@ -66,7 +67,7 @@ export async function kitHarness(): Promise<KitHarness> {
             payload: Buffer.from(JSON.stringify({ id: partial.providerEventId })),
             ...partial,
           };
-          return { key: event.providerEventId, value: await codec.encode(event) };
+          return { key: options.key ?? event.providerEventId, value: await codec.encode(event) };
         }),
       );
       await producer.send({ topic, acks: -1, messages });

@@ -1,0 +1,59 @@
+// A handler that catches a failed query of its own leaves Postgres's transaction aborted: every later
+// command fails, and COMMIT silently becomes ROLLBACK. The kit must fail that one event, not the batch.
+import { strict as assert } from "node:assert";
+import { after, before, describe, it } from "node:test";
+import { eventually, uniqueName } from "@hooklog/testkit";
+import { defineConsumer, startConsumer, type RunningConsumer } from "../src/index.ts";
+import { kitHarness, settle, type KitHarness } from "./harness.ts";
+
+describe("a handler that swallows a failed query", () => {
+  let harness: KitHarness;
+  let running: RunningConsumer | undefined;
+
+  before(async () => {
+    harness = await kitHarness();
+  });
+
+  after(async () => {
+    await running?.stop();
+    await harness?.close();
+  });
+
+  it("fails only its own event, which is retried and applied once, and the batch's other events commit exactly once", async () => {
+    const name = uniqueName("kit-swallow");
+    const key = (id: string): string => `${harness.source}:${id}`;
+    const definition = defineConsumer({
+      name,
+      subscriptions: [{ topic: harness.topic }],
+      retryBaseDelayMs: 200,
+      handle: async (event, context) => {
+        await context.trx(harness.effects).insert({ event_key: event.key, attempt: context.attempt });
+        if (event.key === key("evt_swallows") && context.attempt === 1) {
+          try {
+            await context.trx.raw("select 1/0");
+          } catch {
+            // The defect under test: the handler hides the error, Postgres has aborted the transaction.
+          }
+        }
+      },
+    });
+    running = await startConsumer(definition, { kafkaBrokers: harness.brokers, schemaRegistryUrl: harness.registryUrl, db: harness.db, logger: harness.logger });
+    await running.joined;
+
+    // One send with one key: one partition, one batch, in this order.
+    await harness.publish([{ providerEventId: "evt_good_1" }, { providerEventId: "evt_swallows" }, { providerEventId: "evt_good_2" }], { key: "one-batch" });
+
+    await eventually("the swallowing event applied on its retry", async () => (await harness.effectRows()).some((row) => row.event_key === key("evt_swallows")));
+    await settle();
+    assert.deepEqual(await harness.effectRows(), [
+      { event_key: key("evt_good_1"), attempt: 1 },
+      { event_key: key("evt_good_2"), attempt: 1 },
+      { event_key: key("evt_swallows"), attempt: 2 },
+    ]);
+    const marks = await harness.db("processed_events").where({ consumer: name }).orderBy("event_key").pluck("event_key");
+    assert.deepEqual(marks, [key("evt_good_1"), key("evt_good_2"), key("evt_swallows")], "each event marked processed once");
+    const metrics = await running.metrics.registry.metrics();
+    assert.match(metrics, new RegExp(`hooklog_consumer_processed_total\\{consumer="${name}"\\} 3`));
+    assert.match(metrics, new RegExp(`hooklog_consumer_retries_total\\{consumer="${name}"\\} 1`), "only the swallowing event was retried");
+  });
+});
