@@ -2,6 +2,7 @@ import type { SchemaRegistryClient } from "@hooklog/kafka";
 import { latestSchema, type WebhookEvent } from "@hooklog/schemas";
 import type { InboundEvent, Subscription } from "./definition.ts";
 import { ConsumerKitError } from "./errors.ts";
+import { parseWebhookPayload } from "./payload.ts";
 import { RegistryUnavailableError, isRegistryUnavailable } from "./registry-outage.ts";
 import { WEBHOOK_EVENT_RECORD } from "./topology.ts";
 
@@ -68,7 +69,7 @@ export function createDecoder(registry: SchemaRegistryClient, subscriptions: rea
         type: event.type,
         key: `${event.source}:${event.providerEventId}`,
         event,
-        payload: () => JSON.parse(event.payload.toString("utf8")) as unknown,
+        payload: () => parseWebhookPayload(event.contentType, event.payload),
       };
     }
     const event = decoded as Record<string, unknown>;

@@ -12,7 +12,11 @@ export interface Subscription {
   types?: readonly string[];
 }
 
-/** One event as a handler sees it, already decoded and deduplicated. */
+/**
+ * One event as a handler sees it, already decoded and deduplicated. A webhook's `payload()` is the
+ * provider's JSON, read as the envelope's contentType says (a JSON type, or GitHub's form encoding);
+ * it throws a non-retryable UNPARSEABLE_PAYLOAD error for a body that is neither.
+ */
 export type InboundEvent =
   | { kind: "webhook"; topic: string; type: string; key: string; event: WebhookEvent; payload: () => unknown }
   | { kind: "domain"; topic: string; type: string; key: string; event: Record<string, unknown> };
