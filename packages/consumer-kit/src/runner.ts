@@ -16,6 +16,7 @@ import { latestSchema } from "@hooklog/schemas";
 import { injectTraceHeaders } from "@hooklog/telemetry";
 import { RetryLaterError, type ConsumerDefinition } from "./definition.ts";
 import { UndecodableMessageError, createDecoder } from "./decode.ts";
+import { heartbeatWhile } from "./heartbeat.ts";
 import { createConsumerMetrics, type ConsumerMetrics } from "./metrics.ts";
 import { OutboxRelay } from "./outbox.ts";
 import { RegistryOutage, RegistryUnavailableError } from "./registry-outage.ts";
@@ -30,12 +31,16 @@ export interface ConsumerRuntimeOptions {
   metrics?: ConsumerMetrics;
   /** Partitions handled at once, each batch in its own transaction; default 3. */
   partitionsConsumedConcurrently?: number;
+  /** How long the broker waits for a heartbeat before it drops the member; default 30 000 (the broker's minimum is 6 000). */
+  sessionTimeoutMs?: number;
 }
 
 export interface RunningConsumer {
   metrics: ConsumerMetrics;
   /** Resolves once the consumer has joined its group and been assigned partitions. */
   joined: Promise<void>;
+  /** How often the consumer has joined its group; each rebalance makes it join again. */
+  groupJoins(): number;
   /** Drains the batch in hand, commits, relays the outbox, disconnects. */
   stop(): Promise<void>;
 }
@@ -140,17 +145,24 @@ export async function startConsumer(definition: ConsumerDefinition, options: Con
     logger.warn({ consumer: definition.name, eventKey, attempt: attemptThatFailed, to: topic }, dead ? "event dead-lettered" : "event scheduled for retry");
   }
 
+  const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
+  // Kafka's advice: heartbeats at most a third of the session timeout apart.
+  const heartbeatInterval = Math.min(3000, Math.floor(sessionTimeout / 3));
   const consumer = kafka.consumer({
     groupId: groupId(definition.name),
-    sessionTimeout: 30_000,
-    heartbeatInterval: 3000,
+    sessionTimeout,
+    heartbeatInterval,
     allowAutoTopicCreation: false,
     // A fetch waits at most this long for data: bounds how late a resumed retry partition is read
     // and how long stop() waits for the fetch in hand (kafkajs' default is 5 s).
     maxWaitTimeInMs: 250,
   });
   const outage = new RegistryOutage(logger, definition.name);
-  consumer.on(consumer.events.GROUP_JOIN, () => outage.reset());
+  let groupJoins = 0;
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    groupJoins += 1;
+    outage.reset();
+  });
   const joined = new Promise<void>((resolve) => {
     const remove = consumer.on(consumer.events.GROUP_JOIN, () => {
       remove();
@@ -165,69 +177,72 @@ export async function startConsumer(definition: ConsumerDefinition, options: Con
     autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
-    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }) => {
-      const { topic, partition } = batch;
-      const isRetry = retryTopicSet.has(topic);
-      const taken: Array<{ message: KafkaMessage; pending: PendingEvent | undefined }> = [];
-      const undecodable: Array<{ message: KafkaMessage; error: UndecodableMessageError }> = [];
-      // Where this partition stops reading for now: a retry not yet due, or a message the registry could not resolve.
-      let waitFrom: { offset: string; resumeAt: number } | undefined;
+    // Handlers may call slow outside services: heartbeats go on through the batch (kafkajs sends at
+    // most one per heartbeatInterval), so a long batch does not cost the group a rebalance.
+    eachBatch: ({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }) =>
+      heartbeatWhile(heartbeat, { intervalMs: heartbeatInterval / 2, logger, consumer: definition.name }, async () => {
+        const { topic, partition } = batch;
+        const isRetry = retryTopicSet.has(topic);
+        const taken: Array<{ message: KafkaMessage; pending: PendingEvent | undefined }> = [];
+        const undecodable: Array<{ message: KafkaMessage; error: UndecodableMessageError }> = [];
+        // Where this partition stops reading for now: a retry not yet due, or a message the registry could not resolve.
+        let waitFrom: { offset: string; resumeAt: number } | undefined;
 
-      for (const message of batch.messages) {
-        if (!isRunning() || isStale()) break;
-        const dueAt = isRetry ? Number(header(message.headers, HEADERS.dueAt) ?? 0) : 0;
-        if (dueAt > Date.now()) {
-          waitFrom = { offset: message.offset, resumeAt: dueAt };
-          break;
-        }
-        try {
-          const inbound = await decode(isRetry ? (header(message.headers, HEADERS.originalTopic) ?? topic) : topic, message.value);
-          outage.decoded(`${topic}/${partition}`);
-          const types = subscriptionOf.get(inbound.topic)?.types;
-          const wanted = !types || types.includes(inbound.type);
-          const attempt = isRetry ? Number(header(message.headers, HEADERS.attempt) ?? 2) : 1;
-          taken.push({ message, pending: wanted ? { inbound, attempt, headers: message.headers ?? {} } : undefined });
-        } catch (error) {
-          if (error instanceof RegistryUnavailableError) {
-            // The message is fine and decodes once the registry answers: never a dead letter. What came
-            // before it is processed and committed; the partition reads it again after a backoff.
-            waitFrom = { offset: message.offset, resumeAt: Date.now() + outage.failed(`${topic}/${partition}`, error) };
+        for (const message of batch.messages) {
+          if (!isRunning() || isStale()) break;
+          const dueAt = isRetry ? Number(header(message.headers, HEADERS.dueAt) ?? 0) : 0;
+          if (dueAt > Date.now()) {
+            waitFrom = { offset: message.offset, resumeAt: dueAt };
             break;
           }
-          if (!(error instanceof UndecodableMessageError)) throw error;
-          undecodable.push({ message, error });
-          taken.push({ message, pending: undefined });
+          try {
+            const inbound = await decode(isRetry ? (header(message.headers, HEADERS.originalTopic) ?? topic) : topic, message.value);
+            outage.decoded(`${topic}/${partition}`);
+            const types = subscriptionOf.get(inbound.topic)?.types;
+            const wanted = !types || types.includes(inbound.type);
+            const attempt = isRetry ? Number(header(message.headers, HEADERS.attempt) ?? 2) : 1;
+            taken.push({ message, pending: wanted ? { inbound, attempt, headers: message.headers ?? {} } : undefined });
+          } catch (error) {
+            if (error instanceof RegistryUnavailableError) {
+              // The message is fine and decodes once the registry answers: never a dead letter. What came
+              // before it is processed and committed; the partition reads it again after a backoff.
+              waitFrom = { offset: message.offset, resumeAt: Date.now() + outage.failed(`${topic}/${partition}`, error) };
+              break;
+            }
+            if (!(error instanceof UndecodableMessageError)) throw error;
+            undecodable.push({ message, error });
+            taken.push({ message, pending: undefined });
+          }
         }
-      }
 
-      const pendings = taken.flatMap((entry) => (entry.pending ? [{ message: entry.message, pending: entry.pending }] : []));
-      const results = pendings.length > 0 ? await processBatch(db, definition, pendings.map((entry) => entry.pending), { logger, metrics, emitter }) : [];
-      if (emits.length > 0 && results.some((result) => result.status === "processed")) relay.poke();
+        const pendings = taken.flatMap((entry) => (entry.pending ? [{ message: entry.message, pending: entry.pending }] : []));
+        const results = pendings.length > 0 ? await processBatch(db, definition, pendings.map((entry) => entry.pending), { logger, metrics, emitter }) : [];
+        if (emits.length > 0 && results.some((result) => result.status === "processed")) relay.poke();
 
-      for (const { message, error } of undecodable) await route(message, topic, partition, 1, error, "undecodable");
-      for (const [index, result] of results.entries()) {
-        const entry = pendings[index];
-        if (entry && result.status === "failed") await route(entry.message, topic, partition, entry.pending.attempt, result.error, entry.pending.inbound.key);
-      }
+        for (const { message, error } of undecodable) await route(message, topic, partition, 1, error, "undecodable");
+        for (const [index, result] of results.entries()) {
+          const entry = pendings[index];
+          if (entry && result.status === "failed") await route(entry.message, topic, partition, entry.pending.attempt, result.error, entry.pending.inbound.key);
+        }
 
-      const last = taken.at(-1);
-      if (last) {
-        resolveOffset(last.message.offset);
-        await consumer.commitOffsets([{ topic, partition, offset: nextOffset(last.message.offset) }]);
-      }
-      await heartbeat();
+        const last = taken.at(-1);
+        if (last) {
+          resolveOffset(last.message.offset);
+          await consumer.commitOffsets([{ topic, partition, offset: nextOffset(last.message.offset) }]);
+        }
+        await heartbeat();
 
-      if (waitFrom) {
-        // A message that must wait holds up no other partition: only this one waits.
-        const resume = pause();
-        consumer.seek({ topic, partition, offset: waitFrom.offset });
-        const timer = setTimeout(() => {
-          resumeTimers.delete(timer);
-          resume();
-        }, Math.max(0, waitFrom.resumeAt - Date.now()));
-        resumeTimers.add(timer);
-      }
-    },
+        if (waitFrom) {
+          // A message that must wait holds up no other partition: only this one waits.
+          const resume = pause();
+          consumer.seek({ topic, partition, offset: waitFrom.offset });
+          const timer = setTimeout(() => {
+            resumeTimers.delete(timer);
+            resume();
+          }, Math.max(0, waitFrom.resumeAt - Date.now()));
+          resumeTimers.add(timer);
+        }
+      }),
   });
 
   const lagTimer = setInterval(() => void reportLag(), 15_000);
@@ -256,6 +271,7 @@ export async function startConsumer(definition: ConsumerDefinition, options: Con
   return {
     metrics,
     joined,
+    groupJoins: () => groupJoins,
     async stop() {
       clearInterval(lagTimer);
       for (const timer of resumeTimers) clearTimeout(timer);
