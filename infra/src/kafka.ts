@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { MAX_RECORD_BYTES } from "@hooklog/kafka";
 import { Kafka, logLevel } from "kafkajs";
 import { awaitReady, ensurePortFree, runningPid, startDaemon, stopDaemon, type DaemonSpec } from "./daemon.ts";
 import { InfraError } from "./errors.ts";
@@ -64,6 +65,10 @@ function serverProperties(settings: KafkaSettings, dataDir: string): string {
     // Topics are declared in code (packages/kafka); a typo must fail, not create a topic.
     "auto.create.topics.enable=false",
     "num.partitions=3",
+    // GitHub sends payloads up to 25 MB: the broker takes records that large, and copies them.
+    `message.max.bytes=${MAX_RECORD_BYTES}`,
+    `replica.fetch.max.bytes=${MAX_RECORD_BYTES}`,
+    `socket.request.max.bytes=${4 * MAX_RECORD_BYTES}`,
     "",
   ].join("\n");
 }

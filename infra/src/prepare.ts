@@ -1,10 +1,22 @@
 import { connectDatabase, migrateLatest } from "@hooklog/db";
-import { KEEP_FOREVER, SchemaRegistryClient, createKafka, ensureTopics } from "@hooklog/kafka";
+import { SchemaRegistryClient, createKafka, ensureTopics, webhookTopicSpec, type Replication } from "@hooklog/kafka";
 import { checkSchemas, schemaBindings } from "@hooklog/schemas";
 import { loadSources } from "@hooklog/sources";
 import { InfraError } from "./errors.ts";
 import { step } from "./progress.ts";
 import type { StackEndpoints } from "./stack.ts";
+
+/** HOOKLOG_TOPIC_REPLICATION_FACTOR and HOOKLOG_TOPIC_MIN_INSYNC_REPLICAS: for every source topic that does not set its own. */
+export function topicReplication(env: NodeJS.ProcessEnv): Replication {
+  const read = (name: string): number | undefined => {
+    const value = env[name];
+    if (value === undefined || value === "") return undefined;
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < 1) throw new InfraError("TOPIC_REPLICATION_INVALID", `${name}=${value} is not a whole number of at least 1.`, `Set ${name} to 1, 2 or 3, or unset it to let the cluster decide.`);
+    return parsed;
+  };
+  return { replicationFactor: read("HOOKLOG_TOPIC_REPLICATION_FACTOR"), minInSyncReplicas: read("HOOKLOG_TOPIC_MIN_INSYNC_REPLICAS") };
+}
 
 /** What every start needs before a service runs: the projections migrated, the topics and schemas in place. */
 export async function prepareHub(endpoints: StackEndpoints): Promise<void> {
@@ -20,7 +32,7 @@ export async function prepareHub(endpoints: StackEndpoints): Promise<void> {
   const kafka = createKafka({ clientId: "hooklog-prepare", brokers: endpoints.kafkaBrokers.split(",") });
   const { created } = await ensureTopics(
     kafka,
-    sources.map((source) => ({ name: source.topic, partitions: source.partitions, configs: KEEP_FOREVER })),
+    sources.map((source) => webhookTopicSpec(source, topicReplication(process.env))),
   );
   if (created.length > 0) step(`created topics: ${created.join(", ")}`);
 

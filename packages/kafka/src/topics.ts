@@ -1,14 +1,58 @@
-import type { Kafka } from "kafkajs";
+import type { Admin, Kafka } from "kafkajs";
+import { sourceTopicMaxMessageBytes } from "./limits.ts";
+
+// kafkajs's ConfigResourceTypes.TOPIC; kafkajs is CommonJS and Node cannot name that export.
+const TOPIC_RESOURCE = 2;
 
 export interface TopicSpec {
   name: string;
   partitions: number;
   /** Topic-level configs, e.g. { "retention.ms": "-1" }. */
   configs?: Record<string, string>;
+  /** Default: min(3, brokers in the cluster). */
+  replicationFactor?: number | undefined;
+  /** `min.insync.replicas`; default: replication factor − 1, at least 1. */
+  minInSyncReplicas?: number | undefined;
 }
 
 /** Kafka is the source of truth: the webhook log keeps every event unless a topic says otherwise. */
-export const KEEP_FOREVER: Record<string, string> = { "retention.ms": "-1", "min.insync.replicas": "1" };
+export const KEEP_FOREVER: Record<string, string> = { "retention.ms": "-1" };
+
+/** How many copies a new topic keeps, and how many must have a write before it is acknowledged. */
+export type Replication = Pick<TopicSpec, "replicationFactor" | "minInSyncReplicas">;
+
+/**
+ * A source's topic, as `npm start` declares it: kept forever, sized for the source's largest body
+ * (`max.message.bytes`) so every event the source accepts fits, and replicated as the source says,
+ * else as `defaults` (the operator's setting for all topics) say, else as the cluster allows.
+ */
+export function webhookTopicSpec(
+  source: { topic: string; partitions: number; maxBodyBytes: number } & Replication,
+  defaults: Replication = {},
+): TopicSpec {
+  return {
+    name: source.topic,
+    partitions: source.partitions,
+    configs: { ...KEEP_FOREVER, "max.message.bytes": String(sourceTopicMaxMessageBytes(source.maxBodyBytes)) },
+    replicationFactor: source.replicationFactor ?? defaults.replicationFactor,
+    minInSyncReplicas: source.minInSyncReplicas ?? defaults.minInSyncReplicas,
+  };
+}
+
+/**
+ * The replication a topic is created with on a cluster of `brokers`: three copies where there are
+ * three brokers, and an acknowledgement only once all but one of them have the write — so a 2xx
+ * survives the loss of any one broker. One broker: one copy, and a 2xx means that broker has it.
+ */
+export function replicationFor(spec: Replication, brokers: number): { replicationFactor: number; minInSyncReplicas: number } {
+  const replicationFactor = spec.replicationFactor ?? Math.min(3, brokers);
+  if (replicationFactor > brokers) throw new Error(`replication factor ${replicationFactor} needs at least ${replicationFactor} brokers; the cluster has ${brokers}`);
+  const minInSyncReplicas = spec.minInSyncReplicas ?? Math.max(1, replicationFactor - 1);
+  if (minInSyncReplicas < 1 || minInSyncReplicas > replicationFactor) {
+    throw new Error(`min.insync.replicas ${minInSyncReplicas} must be between 1 and the replication factor ${replicationFactor}`);
+  }
+  return { replicationFactor, minInSyncReplicas };
+}
 
 /**
  * Creates the declared topics that are missing. Existing topics are left as they are, except that
@@ -21,16 +65,21 @@ export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[]): P
     const existing = new Set(await admin.listTopics());
     const missing = specs.filter((spec) => !existing.has(spec.name));
     if (missing.length > 0) {
+      const brokers = (await admin.describeCluster()).brokers.length;
       // kafkajs's own waitForLeaders gives up on UNKNOWN_TOPIC_OR_PARTITION, which a broker answers
       // for a moment after creating a topic; the loop below waits through it.
       await admin.createTopics({
         waitForLeaders: false,
-        topics: missing.map((spec) => ({
-          topic: spec.name,
-          numPartitions: spec.partitions,
-          replicationFactor: -1,
-          configEntries: Object.entries(spec.configs ?? {}).map(([name, value]) => ({ name, value })),
-        })),
+        topics: missing.map((spec) => {
+          const { replicationFactor, minInSyncReplicas } = replicationFor(spec, brokers);
+          const configs = { ...spec.configs, "min.insync.replicas": String(minInSyncReplicas) };
+          return {
+            topic: spec.name,
+            numPartitions: spec.partitions,
+            replicationFactor,
+            configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })),
+          };
+        }),
       });
     }
     if (missing.length > 0) {
@@ -61,4 +110,19 @@ export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[]): P
   } finally {
     await admin.disconnect();
   }
+}
+
+/** Each topic's `max.message.bytes` as the broker applies it (the topic's own, else the broker's default). */
+export async function topicMaxMessageBytes(admin: Admin, topics: readonly string[]): Promise<Map<string, number>> {
+  if (topics.length === 0) return new Map();
+  const { resources } = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: topics.map((name) => ({ type: TOPIC_RESOURCE, name, configNames: ["max.message.bytes"] })),
+  });
+  const limits = new Map<string, number>();
+  for (const resource of resources) {
+    const value = resource.configEntries.find((entry) => entry.configName === "max.message.bytes")?.configValue;
+    if (resource.errorCode === 0 && value !== undefined) limits.set(resource.resourceName, Number(value));
+  }
+  return limits;
 }

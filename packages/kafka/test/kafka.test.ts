@@ -1,7 +1,17 @@
 import { strict as assert } from "node:assert";
 import { after, before, describe, it } from "node:test";
 import { readTopic, testStack, uniqueName } from "@hooklog/testkit";
-import { createIdempotentProducer, createKafka, createTransactionalProducer, ensureTopics, type Kafka } from "../src/index.ts";
+import {
+  ENVELOPE_ALLOWANCE_BYTES,
+  MAX_SOURCE_BODY_BYTES,
+  createIdempotentProducer,
+  createKafka,
+  createTransactionalProducer,
+  ensureTopics,
+  replicationFor,
+  webhookTopicSpec,
+  type Kafka,
+} from "../src/index.ts";
 
 describe("kafkajs against the real broker", () => {
   let kafka: Kafka;
@@ -25,6 +35,32 @@ describe("kafkajs against the real broker", () => {
     await admin.disconnect();
     assert.equal(metadata.topics[0]?.partitions.length, 3);
     assert.equal(configs.resources[0]?.configEntries[0]?.configValue, "-1");
+  });
+
+  it("declares a source's topic sized for its largest body, kept forever, with min.insync.replicas from the cluster's size", async () => {
+    const name = uniqueName("source-topic");
+    await ensureTopics(kafka, [webhookTopicSpec({ topic: name, partitions: 2, maxBodyBytes: MAX_SOURCE_BODY_BYTES })]);
+    const admin = kafka.admin();
+    await admin.connect();
+    const brokerCount = (await admin.describeCluster()).brokers.length;
+    const metadata = await admin.fetchTopicMetadata({ topics: [name] });
+    const configs = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name, configNames: ["max.message.bytes", "min.insync.replicas", "retention.ms"] }] });
+    await admin.disconnect();
+    const value = (config: string) => configs.resources[0]?.configEntries.find((entry) => entry.configName === config)?.configValue;
+    const expected = replicationFor({}, brokerCount);
+    assert.equal(value("max.message.bytes"), String(MAX_SOURCE_BODY_BYTES + ENVELOPE_ALLOWANCE_BYTES));
+    assert.equal(value("retention.ms"), "-1");
+    assert.equal(value("min.insync.replicas"), String(expected.minInSyncReplicas));
+    assert.equal(metadata.topics[0]?.partitions[0]?.replicas.length, expected.replicationFactor);
+  });
+
+  it("replicates three copies with two in sync on three brokers, one on one, and refuses more copies than brokers", () => {
+    assert.deepEqual(replicationFor({}, 1), { replicationFactor: 1, minInSyncReplicas: 1 });
+    assert.deepEqual(replicationFor({}, 3), { replicationFactor: 3, minInSyncReplicas: 2 });
+    assert.deepEqual(replicationFor({}, 5), { replicationFactor: 3, minInSyncReplicas: 2 });
+    assert.deepEqual(replicationFor({ minInSyncReplicas: 3 }, 3), { replicationFactor: 3, minInSyncReplicas: 3 });
+    assert.throws(() => replicationFor({ replicationFactor: 3 }, 1), /needs at least 3 brokers/);
+    assert.throws(() => replicationFor({ replicationFactor: 2, minInSyncReplicas: 3 }, 3), /between 1 and the replication factor/);
   });
 
   it("refuses a declared topic with more partitions than the existing one", async () => {

@@ -30,6 +30,9 @@ const sourceSchema = z
     partitions: z.number().int().min(1).max(1000).default(6),
     // GitHub caps payloads at 25 MB; a source may raise the 1 MiB default that far, no further.
     maxBodyBytes: z.number().int().min(1).max(25 * MIB).default(MIB),
+    // Of the topic, when npm start creates it; defaults: min(3, brokers) copies, all but one in sync.
+    replicationFactor: z.number().int().min(1).max(32).optional(),
+    minInSyncReplicas: z.number().int().min(1).max(32).optional(),
     rateLimit: rateLimit.optional(),
     eventTypes: z.array(z.string().min(1)).min(1).optional(),
     hmac: hmacOptions.optional(),
@@ -37,6 +40,9 @@ const sourceSchema = z
   })
   .superRefine((source, context) => {
     if (source.provider === "hmac" && !source.hmac) context.addIssue({ code: "custom", path: ["hmac"], message: "provider hmac needs an hmac: { header, algorithm, encoding } block" });
+    if (source.replicationFactor !== undefined && source.minInSyncReplicas !== undefined && source.minInSyncReplicas > source.replicationFactor) {
+      context.addIssue({ code: "custom", path: ["minInSyncReplicas"], message: `at most the replicationFactor (${source.replicationFactor})` });
+    }
     if (source.provider !== "hmac" && source.hmac) context.addIssue({ code: "custom", path: ["hmac"], message: `only provider hmac takes an hmac block (this source is ${source.provider})` });
   });
 
@@ -54,6 +60,9 @@ export interface SourceConfig {
   topic: string;
   partitions: number;
   maxBodyBytes: number;
+  /** Undefined: the cluster decides (see replicationFor in @hooklog/kafka), or HOOKLOG_TOPIC_* for all. */
+  replicationFactor: number | undefined;
+  minInSyncReplicas: number | undefined;
   rateLimit: RateLimit | undefined;
   /** undefined = every type is accepted. */
   eventTypes: readonly string[] | undefined;
@@ -95,6 +104,8 @@ export function parseSources(text: string, env: NodeJS.ProcessEnv, origin = "hoo
       topic: source.topic ?? `webhooks.${name}`,
       partitions: source.partitions,
       maxBodyBytes: source.maxBodyBytes,
+      replicationFactor: source.replicationFactor,
+      minInSyncReplicas: source.minInSyncReplicas,
       rateLimit: source.rateLimit,
       eventTypes: source.eventTypes,
       hmac: source.hmac,

@@ -22,7 +22,15 @@ export async function readTopic(
   const { count, settleMs = 0, timeoutMs = 30_000 } = options;
   const kafka = new Kafka({ clientId: "hooklog-test-reader", brokers: brokers.split(","), logLevel: logLevel.NOTHING });
   // A short fetch wait: disconnect() waits for the fetch in hand, kafkajs' default would add 5 s per read.
-  const consumer = kafka.consumer({ groupId: options.groupId ?? uniqueName("test-reader"), sessionTimeout: 10_000, heartbeatInterval: 1000, maxWaitTimeInMs: 250 });
+  // Fetch sizes fit the largest record Hooklog writes (@hooklog/kafka's MAX_RECORD_BYTES, 32 MiB).
+  const consumer = kafka.consumer({
+    groupId: options.groupId ?? uniqueName("test-reader"),
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1000,
+    maxWaitTimeInMs: 250,
+    maxBytesPerPartition: 32 * 1024 * 1024,
+    maxBytes: 64 * 1024 * 1024,
+  });
   const messages: ReadMessage[] = [];
   await consumer.connect();
   try {
