@@ -1,38 +1,79 @@
+import { EventLogError } from "./errors.ts";
+
 /**
  * Group commit: items submitted while a commit is under way wait and go together in the next one.
  * An idle system commits each item at once; a busy one makes batches as large as the load, so no
  * request waits on a send of its own and none waits on a timer.
+ *
+ * Batches are bounded by count and by weight (bytes): an item heavier than a batch may be goes
+ * alone. What is queued or in flight is bounded by weight too: past the bound a submit is refused at
+ * once (`overloaded`), so a stalled commit cannot make the queue grow without end. A queued item
+ * whose caller stopped waiting (its signal aborted) is withdrawn and never committed.
  */
 interface Pending<Item, Result> {
   item: Item;
+  weight: number;
   resolve: (result: Result) => void;
   reject: (error: unknown) => void;
+}
+
+export interface GroupCommitOptions<Item, Result> {
+  commit: (items: Item[]) => Promise<Result[]>;
+  maxBatch: number;
+  /** Default: unbounded. */
+  maxBatchWeight?: number;
+  /** Default: unbounded. */
+  maxPendingWeight?: number;
+  /** Default: every item weighs 1. */
+  weigh?: (item: Item) => number;
+  maxInFlight?: number;
+  onCommit?: (size: number, seconds: number) => void;
 }
 
 export class GroupCommit<Item, Result> {
   readonly #commit: (items: Item[]) => Promise<Result[]>;
   readonly #maxBatch: number;
+  readonly #maxBatchWeight: number;
+  readonly #maxPendingWeight: number;
+  readonly #weigh: (item: Item) => number;
   readonly #maxInFlight: number;
   readonly #onCommit: ((size: number, seconds: number) => void) | undefined;
   #queue: Array<Pending<Item, Result>> = [];
   #inFlight = 0;
+  #pendingWeight = 0;
   #idle: Array<() => void> = [];
 
-  constructor(options: {
-    commit: (items: Item[]) => Promise<Result[]>;
-    maxBatch: number;
-    maxInFlight?: number;
-    onCommit?: (size: number, seconds: number) => void;
-  }) {
+  constructor(options: GroupCommitOptions<Item, Result>) {
     this.#commit = options.commit;
     this.#maxBatch = options.maxBatch;
+    this.#maxBatchWeight = options.maxBatchWeight ?? Number.POSITIVE_INFINITY;
+    this.#maxPendingWeight = options.maxPendingWeight ?? Number.POSITIVE_INFINITY;
+    this.#weigh = options.weigh ?? (() => 1);
     this.#maxInFlight = options.maxInFlight ?? 1;
     this.#onCommit = options.onCommit;
   }
 
-  submit(item: Item): Promise<Result> {
+  /** The weight queued or in flight now. */
+  get pendingWeight(): number {
+    return this.#pendingWeight;
+  }
+
+  /** Whether an item of `weight` would be refused as overloaded now. */
+  wouldOverload(weight: number): boolean {
+    // An idle writer takes any one item, however heavy: the bound is on what piles up.
+    return this.#pendingWeight > 0 && this.#pendingWeight + weight > this.#maxPendingWeight;
+  }
+
+  submit(item: Item, signal?: AbortSignal): Promise<Result> {
+    const weight = this.#weigh(item);
+    if (this.wouldOverload(weight)) {
+      return Promise.reject(new EventLogError("overloaded", `the writer holds ${this.#pendingWeight} bytes, its bound is ${this.#maxPendingWeight}; retry shortly`));
+    }
     return new Promise((resolve, reject) => {
-      this.#queue.push({ item, resolve, reject });
+      const entry: Pending<Item, Result> = { item, weight, resolve, reject };
+      this.#pendingWeight += weight;
+      this.#queue.push(entry);
+      signal?.addEventListener("abort", () => this.#withdraw(entry), { once: true });
       this.#pump();
     });
   }
@@ -43,9 +84,30 @@ export class GroupCommit<Item, Result> {
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
+  #withdraw(entry: Pending<Item, Result>): void {
+    const index = this.#queue.indexOf(entry);
+    if (index < 0) return; // already in a batch: its commit answers it
+    this.#queue.splice(index, 1);
+    this.#pendingWeight -= entry.weight;
+    entry.reject(new EventLogError("withdrawn", "the caller stopped waiting before the write was sent"));
+    this.#pump();
+  }
+
+  #takeBatch(): Array<Pending<Item, Result>> {
+    let count = 0;
+    let weight = 0;
+    while (count < this.#queue.length && count < this.#maxBatch) {
+      const next = (this.#queue[count] as Pending<Item, Result>).weight;
+      if (count > 0 && weight + next > this.#maxBatchWeight) break;
+      weight += next;
+      count += 1;
+    }
+    return this.#queue.splice(0, count);
+  }
+
   #pump(): void {
     while (this.#inFlight < this.#maxInFlight && this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, this.#maxBatch);
+      const batch = this.#takeBatch();
       this.#inFlight += 1;
       void this.#run(batch);
     }
@@ -61,6 +123,7 @@ export class GroupCommit<Item, Result> {
     } catch (error) {
       for (const entry of batch) entry.reject(error);
     } finally {
+      for (const entry of batch) this.#pendingWeight -= entry.weight;
       this.#inFlight -= 1;
       this.#pump();
     }

@@ -1,5 +1,6 @@
 import { runPrepared, type Knex, type PreparedStatement } from "@hooklog/db";
-import type { LogProducer } from "@hooklog/kafka";
+import { isRecordTooLargeError, isUnknownTopicError, type LogProducer } from "@hooklog/kafka";
+import { EventLogError } from "./errors.ts";
 import { GroupCommit } from "./group-commit.ts";
 
 /** One event for the log, with what the deduplication ledger keeps about it. */
@@ -35,6 +36,13 @@ export interface EventLogWriterOptions {
   retentionHours: number;
   /** At most this many events per batch. */
   maxBatch: number;
+  /**
+   * At most this many bytes of events per batch (default 1 MiB, Kafka's default record batch limit);
+   * a larger event travels alone.
+   */
+  maxBatchBytes?: number;
+  /** At most this many bytes queued or in flight; past it a write is refused (`overloaded`). Default unbounded. */
+  maxPendingBytes?: number;
   /** Called after each batch that reached Kafka: how many events it held and where its time went. */
   onBatch?: (batch: BatchTiming) => void;
   /**
@@ -43,6 +51,13 @@ export interface EventLogWriterOptions {
    */
   onLedgerError: (error: unknown, entries: readonly LogEntry[]) => void;
 }
+
+const MIB = 1024 * 1024;
+
+/** A batch's outcome for one entry: what the write resolves to, or why Kafka did not take it. */
+type EntryResult = WriteOutcome | { failed: unknown };
+
+const entryBytes = (entry: LogEntry): number => entry.value.length + entry.key.length;
 
 const dedupKey = (source: string, providerEventId: string): string => `${source}\u0000${providerEventId}`;
 const keyOf = (entry: Pick<LogEntry, "source" | "providerEventId">): string => dedupKey(entry.source, entry.providerEventId);
@@ -89,7 +104,7 @@ export class EventLogWriter {
   readonly #retentionHours: number;
   readonly #onLedgerError: EventLogWriterOptions["onLedgerError"];
   readonly #onBatch: EventLogWriterOptions["onBatch"];
-  readonly #batches: GroupCommit<LogEntry, WriteOutcome>;
+  readonly #batches: GroupCommit<LogEntry, EntryResult>;
   /** Ids Kafka has acknowledged whose ledger record is not committed yet. */
   readonly #recording = new Set<string>();
   readonly #records = new Set<Promise<void>>();
@@ -100,15 +115,35 @@ export class EventLogWriter {
     this.#retentionHours = options.retentionHours;
     this.#onLedgerError = options.onLedgerError;
     this.#onBatch = options.onBatch;
-    this.#batches = new GroupCommit({ maxBatch: options.maxBatch, commit: (entries) => this.#commit(entries) });
+    this.#batches = new GroupCommit({
+      maxBatch: options.maxBatch,
+      maxBatchWeight: options.maxBatchBytes ?? MIB,
+      ...(options.maxPendingBytes === undefined ? {} : { maxPendingWeight: options.maxPendingBytes }),
+      weigh: entryBytes,
+      commit: (entries) => this.#commit(entries),
+    });
   }
 
   /**
    * Resolves once Kafka holds the event (or the ledger says it already did); rejects if Kafka refused
-   * it. The ledger record of a written event may still be under way: `drain()` waits for it.
+   * it, with an EventLogError when the writer is overloaded, when `signal` aborted before the event
+   * was sent (`withdrawn`), or when Kafka refuses the event for its size. The ledger record of a
+   * written event may still be under way: `drain()` waits for it.
    */
-  write(entry: LogEntry): Promise<WriteOutcome> {
-    return this.#batches.submit(entry);
+  async write(entry: LogEntry, signal?: AbortSignal): Promise<WriteOutcome> {
+    const result = await this.#batches.submit(entry, signal);
+    if (typeof result === "object") throw result.failed;
+    return result;
+  }
+
+  /** Bytes of events queued or in flight now. */
+  get pendingBytes(): number {
+    return this.#batches.pendingWeight;
+  }
+
+  /** Whether a write of `bytes` more would be refused as overloaded now. */
+  wouldOverload(bytes: number): boolean {
+    return this.#batches.wouldOverload(bytes);
   }
 
   /** The ids among `providerEventIds` the ledger holds for `source`. */
@@ -128,7 +163,7 @@ export class EventLogWriter {
     await Promise.all(this.#records);
   }
 
-  async #commit(entries: LogEntry[]): Promise<WriteOutcome[]> {
+  async #commit(entries: LogEntry[]): Promise<EntryResult[]> {
     // Copies of one event within a batch: the first is the candidate, the others are its duplicates.
     const first = new Map<string, number>();
     entries.forEach((entry, index) => {
@@ -141,13 +176,37 @@ export class EventLogWriter {
     const fresh = candidates.filter((entry) => !accepted.has(keyOf(entry)));
     const looked = performance.now();
 
-    if (fresh.length > 0) {
-      const byTopic = new Map<string, LogEntry[]>();
-      for (const entry of fresh) {
-        const list = byTopic.get(entry.topic);
-        if (list) list.push(entry);
-        else byTopic.set(entry.topic, [entry]);
-      }
+    const failures = fresh.length > 0 ? await this.#send(fresh) : new Map<LogEntry, unknown>();
+    const written = fresh.filter((entry) => !failures.has(entry));
+    const timing = { size: entries.length, sent: written.length, lookupSeconds: (looked - started) / 1000, sendSeconds: (performance.now() - looked) / 1000 };
+    if (written.length > 0) this.#record(written, timing);
+    else this.#onBatch?.({ ...timing, sendSeconds: fresh.length > 0 ? timing.sendSeconds : 0, recordSeconds: 0 });
+
+    return entries.map((entry, index) => {
+      const key = keyOf(entry);
+      if (first.get(key) !== index || accepted.has(key)) return "duplicate";
+      // A later copy in this batch shares its first copy's fate: both wait for the next attempt.
+      const candidate = entries[first.get(key) as number] as LogEntry;
+      return failures.has(candidate) ? { failed: failures.get(candidate) } : "written";
+    });
+  }
+
+  /**
+   * Sends `entries` in one produce request. When Kafka refuses some of them for a reason that is
+   * theirs alone (a topic that does not exist, a record too large for its topic), the others are not
+   * failed with them: the request is sent again in parts, by topic and then in halves, until each
+   * refusal is pinned to its own events. Parts Kafka had appended are appended again, which
+   * consumers absorb; the producer never reuses a sequence number after a failure (@hooklog/kafka).
+   * Returns the entries that failed, with their error.
+   */
+  async #send(entries: readonly LogEntry[]): Promise<Map<LogEntry, unknown>> {
+    const byTopic = new Map<string, LogEntry[]>();
+    for (const entry of entries) {
+      const list = byTopic.get(entry.topic);
+      if (list) list.push(entry);
+      else byTopic.set(entry.topic, [entry]);
+    }
+    try {
       await this.#producer.sendBatch({
         acks: -1,
         topicMessages: [...byTopic].map(([topic, list]) => ({
@@ -155,14 +214,20 @@ export class EventLogWriter {
           messages: list.map(({ key, value, headers }) => ({ key, value, headers })),
         })),
       });
-      this.#record(fresh, { size: entries.length, sent: fresh.length, lookupSeconds: (looked - started) / 1000, sendSeconds: (performance.now() - looked) / 1000 });
-    } else {
-      this.#onBatch?.({ size: entries.length, sent: 0, lookupSeconds: (looked - started) / 1000, sendSeconds: 0, recordSeconds: 0 });
+      return new Map();
+    } catch (error) {
+      const ownFault = isRecordTooLargeError(error) || isUnknownTopicError(error);
+      if (entries.length === 1 && isRecordTooLargeError(error)) {
+        const [entry] = entries as [LogEntry];
+        return new Map([[entry, new EventLogError("record_too_large", `Kafka refuses a record of ${entryBytes(entry)} bytes for topic ${entry.topic}`, { cause: error })]]);
+      }
+      if (!ownFault || entries.length === 1) return new Map(entries.map((entry) => [entry, error]));
+      const half = Math.ceil(entries.length / 2);
+      const parts = byTopic.size > 1 ? [...byTopic.values()] : [entries.slice(0, half), entries.slice(half)];
+      const failures = new Map<LogEntry, unknown>();
+      for (const part of parts) for (const [entry, failure] of await this.#send(part)) failures.set(entry, failure);
+      return failures;
     }
-    return entries.map((entry, index) => {
-      const key = keyOf(entry);
-      return first.get(key) === index && !accepted.has(key) ? "written" : "duplicate";
-    });
   }
 
   /** The dedup keys among `wanted` that are held in memory or found in the ledger. */
@@ -182,7 +247,7 @@ export class EventLogWriter {
   }
 
   /** Records acknowledged events in the ledger, holding their ids in memory until the row is committed. */
-  #record(fresh: LogEntry[], timing: Omit<BatchTiming, "recordSeconds">): void {
+  #record(fresh: readonly LogEntry[], timing: Omit<BatchTiming, "recordSeconds">): void {
     const keys = fresh.map(keyOf);
     for (const key of keys) this.#recording.add(key);
     const started = performance.now();

@@ -7,6 +7,8 @@ const repoRoot = resolve(import.meta.dirname, "..", "..", "..");
 export interface ServiceProcess {
   url: string;
   port: number;
+  /** The service's own process (for its memory, or a signal). */
+  pid: number;
   output: () => string;
   /** SIGTERM and wait: the service drains and exits on its own. */
   stop(): Promise<number | null>;
@@ -61,6 +63,7 @@ export async function startServiceProcess(name: string, env: Record<string, stri
   return {
     url,
     port,
+    pid: child.pid as number,
     output: () => output,
     async stop() {
       if (child.exitCode === null) child.kill("SIGTERM");

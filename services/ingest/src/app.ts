@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from "express";
 import type { Logger } from "@hooklog/logging";
 import { serverSpanOf } from "@hooklog/telemetry";
-import { ingestWebhook, type IngestDeps, type IngestSource } from "./ingest.ts";
+import { OVERLOADED, ingestWebhook, type IngestDeps, type IngestSource } from "./ingest.ts";
 import type { IngestMetrics } from "./metrics.ts";
 import { rejected, type IngestOutcome } from "./outcome.ts";
 import { RateLimiter } from "./rate-limiter.ts";
@@ -99,6 +99,9 @@ export function createApp(deps: AppDeps): express.Express {
       let early: IngestOutcome | undefined;
       if (!acceptsContentType(source, contentType)) {
         early = rejected(415, "unsupported_content_type", `Content-Type must be application/json${source.config.provider === "github" ? " or application/x-www-form-urlencoded" : ""}.`);
+      } else if (deps.writer.wouldOverload(Number(request.header("content-length")) || 1)) {
+        // Refused before the body is read: while Kafka is away, a flood of retries costs no memory.
+        early = OVERLOADED;
       } else {
         const allowed = limiters.get(source.config.name)?.take();
         if (allowed && !allowed.allowed) early = rejected(429, "rate_limited", "Too many requests for this source; retry after the given delay.", allowed.retryAfterSeconds);

@@ -4,12 +4,13 @@ import type { WebhookEvent } from "@hooklog/schemas";
 import type { SourceConfig } from "@hooklog/sources";
 import type { VerificationFailureReason, Verifier } from "@hooklog/webhook-signatures";
 import type { Logger } from "@hooklog/logging";
-import { newEventId, type EventLogWriter } from "@hooklog/event-log";
+import { EventLogError, newEventId, type EventLogWriter } from "@hooklog/event-log";
+import { isUnknownTopicError } from "@hooklog/kafka";
 import { auditHeaders } from "./audit-headers.ts";
 import { eventFacts } from "./event-facts.ts";
 import type { IngestMetrics } from "./metrics.ts";
 import { rejected, type IngestOutcome } from "./outcome.ts";
-import { TOPIC_RECHECK_MS, isUnknownTopicError, type TopicWatch } from "./topic-watch.ts";
+import { TOPIC_RECHECK_MS, type TopicWatch } from "./topic-watch.ts";
 
 export interface IngestSource {
   config: SourceConfig;
@@ -23,7 +24,7 @@ export interface IngestDeps {
   metrics: IngestMetrics;
   logger: Logger;
   /** Source topics Kafka lacks: their requests are answered at once, without a produce. */
-  topics: Pick<TopicWatch, "isMissing" | "confirmMissing">;
+  topics: Pick<TopicWatch, "isMissing" | "confirmMissing" | "maxMessageBytes" | "refreshLimits">;
   produceTimeoutMs: number;
   now?: () => Date;
 }
@@ -60,6 +61,12 @@ const REGISTRY_UNAVAILABLE: IngestOutcome = {
   retryAfterSeconds: 5,
 };
 const KAFKA_UNAVAILABLE: IngestOutcome = { kind: "unavailable", code: "kafka_unavailable", message: "Kafka cannot take the event now; retry later.", retryAfterSeconds: 5 };
+/** More events are waiting for Kafka than ingest may hold (INGEST_MAX_PENDING_BYTES). */
+export const OVERLOADED: IngestOutcome = { kind: "unavailable", code: "overloaded", message: "Ingest holds as many events as it may while Kafka catches up; retry later.", retryAfterSeconds: 5 };
+const recordTooLarge = (topic: string): IngestOutcome =>
+  rejected(413, "record_too_large", `The event is larger than topic ${topic} takes (its max.message.bytes); Kafka will never accept it. An operator must raise the topic's limit.`);
+// The record batch and record framing, and the Kafka headers, around the encoded envelope.
+const RECORD_OVERHEAD_BYTES = 512;
 const topicMissing = (topic: string): IngestOutcome => ({
   kind: "unavailable",
   code: "topic_missing",
@@ -132,28 +139,30 @@ async function write(
   deps: IngestDeps,
   request: WebhookRequest,
 ): Promise<IngestOutcome> {
+  const topic = source.config.topic;
+  const value = await codec.encode(event);
+  // A topic an operator set below the source's limit: refused before the event joins a batch.
+  const limit = deps.topics.maxMessageBytes(topic);
+  if (limit !== undefined && value.length + partitionKey.length + RECORD_OVERHEAD_BYTES > limit) return recordTooLarge(topic);
+
   // One producer span per event, child of the request, carried in the event's own headers: the batch
   // the event travels in is shared with other requests' events.
   const requestContext = request.span ? trace.setSpan(ROOT_CONTEXT, request.span) : ROOT_CONTEXT;
   const producerSpan = tracer.startSpan(
-    `publish ${source.config.topic}`,
-    { kind: SpanKind.PRODUCER, attributes: { "messaging.system": "kafka", "messaging.destination.name": source.config.topic, "hooklog.event_id": event.id } },
+    `publish ${topic}`,
+    { kind: SpanKind.PRODUCER, attributes: { "messaging.system": "kafka", "messaging.destination.name": topic, "hooklog.event_id": event.id } },
     requestContext,
   );
   const headers = injectTraceHeaders({ "hooklog-event-id": event.id, "hooklog-event-type": event.type }, trace.setSpan(requestContext, producerSpan));
   const started = performance.now();
-  // A late acknowledgement (after the 503 below) still records the event in the ledger, so the
-  // provider's retry is then answered as a duplicate.
-  const written = deps.writer.write({
-    source: event.source,
-    providerEventId: event.providerEventId,
-    eventId: event.id,
-    origin: event.origin,
-    topic: source.config.topic,
-    key: partitionKey,
-    value: await codec.encode(event),
-    headers,
-  });
+  // Answered 503 by the timeout below, an event still queued is withdrawn (it holds memory, and the
+  // provider will send it again); one already sent may still be acknowledged, and a late
+  // acknowledgement records it in the ledger, so the provider's retry is answered as a duplicate.
+  const withdraw = new AbortController();
+  const written = deps.writer.write(
+    { source: event.source, providerEventId: event.providerEventId, eventId: event.id, origin: event.origin, topic, key: partitionKey, value, headers },
+    withdraw.signal,
+  );
   void written.then(
     (outcome) => {
       if (outcome === "written") deps.metrics.produceLatency.observe((performance.now() - started) / 1000);
@@ -162,7 +171,7 @@ async function write(
     },
     (error: unknown) => {
       // Also when the request was already answered (timeout): later requests are then answered at once.
-      if (isUnknownTopicError(error)) void deps.topics.confirmMissing(source.config.topic);
+      if (isUnknownTopicError(error)) void deps.topics.confirmMissing(topic);
       producerSpan.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
       producerSpan.end();
     },
@@ -170,8 +179,15 @@ async function write(
   const result = await within(written, deps.produceTimeoutMs);
   if (result === "written") return { kind: "accepted", eventId: event.id };
   if (result === "duplicate") return { kind: "duplicate", providerEventId: event.providerEventId };
+  if (result === "timeout") withdraw.abort();
+  else if (result.error instanceof EventLogError && result.error.code === "overloaded") return OVERLOADED;
+  else if (result.error instanceof EventLogError && result.error.code === "record_too_large") {
+    // The topic's limit changed under us: learn it, so the next such event is refused before a batch.
+    deps.topics.refreshLimits().catch((error: unknown) => deps.logger.warn({ err: error, topic }, "reading the topic's max.message.bytes failed"));
+    return recordTooLarge(topic);
+  }
   // Kafka answered, and the topic is what is missing: the watch has logged it, once.
-  if (result !== "timeout" && isUnknownTopicError(result.error) && (await deps.topics.confirmMissing(source.config.topic))) return topicMissing(source.config.topic);
+  else if (isUnknownTopicError(result.error) && (await deps.topics.confirmMissing(topic))) return topicMissing(topic);
   deps.logger.error(
     { err: result === "timeout" ? undefined : result.error, source: event.source, eventId: event.id, requestId: request.requestId },
     result === "timeout" ? "Kafka did not acknowledge in time" : "the event could not be written to Kafka",

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 /** Ingest's Prometheus metrics, on a registry of its own so several apps in one test process stay apart. */
 export function createIngestMetrics() {
@@ -27,6 +27,18 @@ export function createIngestMetrics() {
       registers: [registry],
     }),
   };
+}
+
+/** Bytes of events queued or in flight to Kafka, read from the writer at each scrape. */
+export function observePendingBytes(metrics: IngestMetrics, read: () => number): void {
+  new Gauge({
+    name: "hooklog_ingest_pending_bytes",
+    help: "Bytes of events waiting for Kafka's acknowledgement (bounded by INGEST_MAX_PENDING_BYTES)",
+    registers: [metrics.registry],
+    collect() {
+      this.set(read());
+    },
+  });
 }
 
 export type IngestMetrics = ReturnType<typeof createIngestMetrics>;

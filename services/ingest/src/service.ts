@@ -9,7 +9,7 @@ import { EventLogWriter } from "@hooklog/event-log";
 import { createApp } from "./app.ts";
 import type { IngestConfig } from "./config.ts";
 import type { IngestSource } from "./ingest.ts";
-import { createIngestMetrics } from "./metrics.ts";
+import { createIngestMetrics, observePendingBytes } from "./metrics.ts";
 import { TopicWatch } from "./topic-watch.ts";
 
 function verifierSpec(source: SourceConfig): VerifierSpec {
@@ -78,6 +78,8 @@ export function createIngestService(config: IngestConfig, logger: Logger): Inges
     producer,
     retentionHours: config.INGEST_DEDUP_RETENTION_HOURS,
     maxBatch: config.INGEST_BATCH_MAX,
+    maxBatchBytes: config.INGEST_BATCH_MAX_BYTES,
+    maxPendingBytes: config.INGEST_MAX_PENDING_BYTES,
     onBatch: (batch) => {
       if (batch.sent > 0) metrics.batchSize.observe(batch.sent);
       metrics.batchPhase.observe({ phase: "lookup" }, batch.lookupSeconds);
@@ -89,6 +91,7 @@ export function createIngestService(config: IngestConfig, logger: Logger): Inges
     onLedgerError: (error, entries) =>
       logger.error({ err: error, events: entries.length }, "events are in Kafka but the dedup ledger write failed; a redelivery may be written twice"),
   });
+  observePendingBytes(metrics, () => writer.pendingBytes);
   const sources = new Map<string, IngestSource>(
     config.sources.map((source) => [source.name, { config: source, verifier: createVerifier(verifierSpec(source)), codec: lazyCodec(registry, source.topic) }]),
   );
@@ -122,6 +125,7 @@ export function createIngestService(config: IngestConfig, logger: Logger): Inges
       await admin.connect();
       // A source whose topic is missing is logged and answered 503; the other sources start regardless.
       await topics.refresh();
+      await topics.refreshLimits();
       // Warm the codecs so the first request does not pay for registration; failures retry lazily.
       await Promise.allSettled([...sources.values()].map(async (source) => source.codec()));
       purgeTimer = setInterval(() => {

@@ -1,22 +1,9 @@
-import type { Admin } from "@hooklog/kafka";
+import { topicMaxMessageBytes, type Admin } from "@hooklog/kafka";
 import type { Logger } from "@hooklog/logging";
 import type { SourceConfig } from "@hooklog/sources";
 
 /** How often topics known missing are looked for again: also the Retry-After of a topic_missing answer. */
 export const TOPIC_RECHECK_MS = 5000;
-
-/**
- * Whether a produce failed because Kafka does not know the topic. kafkajs retries that error and then
- * gives up with KafkaJSNumberOfRetriesExceeded, whose `cause` is the broker's error.
- */
-export function isUnknownTopicError(error: unknown): boolean {
-  let current = error;
-  for (let depth = 0; depth < 5 && typeof current === "object" && current !== null; depth++) {
-    if ((current as { type?: unknown }).type === "UNKNOWN_TOPIC_OR_PARTITION") return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
-}
 
 /**
  * Which source topics Kafka lacks, so that their requests are answered at once instead of waiting
@@ -29,6 +16,8 @@ export class TopicWatch {
   readonly #logger: Logger;
   readonly #sourcesByTopic = new Map<string, SourceConfig[]>();
   readonly #missing = new Set<string>();
+  /** Each source topic's max.message.bytes, as last read from Kafka. */
+  readonly #limits = new Map<string, number>();
   #refreshing: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
@@ -41,6 +30,11 @@ export class TopicWatch {
 
   isMissing(topic: string): boolean {
     return this.#missing.has(topic);
+  }
+
+  /** The largest record `topic` takes, as last read; undefined until read. */
+  maxMessageBytes(topic: string): number | undefined {
+    return this.#limits.get(topic);
   }
 
   /** The source topics known missing, sorted. */
@@ -82,6 +76,32 @@ export class TopicWatch {
     return this.#refreshing?.catch(() => undefined) ?? Promise.resolve();
   }
 
+  /**
+   * Reads every existing source topic's max.message.bytes: at start, after Kafka refused a record
+   * for its size, and while a topic takes less than its source accepts (an operator lowered it).
+   */
+  async refreshLimits(): Promise<void> {
+    const present = [...this.#sourcesByTopic.keys()].filter((topic) => !this.#missing.has(topic));
+    const limits = await topicMaxMessageBytes(this.#admin, present);
+    for (const [topic, limit] of limits) {
+      const before = this.#limits.get(topic);
+      this.#limits.set(topic, limit);
+      if (before === limit) continue;
+      for (const source of this.#sourcesByTopic.get(topic) ?? []) {
+        if (limit < source.maxBodyBytes) {
+          this.#logger.error(
+            { source: source.name, topic, maxMessageBytes: limit, maxBodyBytes: source.maxBodyBytes },
+            `topic ${topic} takes records up to ${limit} bytes, less than source ${source.name} accepts (${source.maxBodyBytes}): larger events are answered 413 record_too_large. ` +
+              `Raise it: kafka-configs.sh --alter --entity-type topics --entity-name ${topic} --add-config max.message.bytes=${source.maxBodyBytes + 65536}`,
+          );
+        } else if (before !== undefined) {
+          this.#logger.info({ source: source.name, topic, maxMessageBytes: limit }, `topic ${topic} takes records up to ${limit} bytes now`);
+        }
+      }
+    }
+    this.#scheduleRecheck();
+  }
+
   async #refresh(): Promise<void> {
     const { topics } = await this.#admin.fetchTopicMetadata();
     const serving = new Set(
@@ -92,6 +112,12 @@ export class TopicWatch {
       else this.#lost(topic, sources);
     }
     this.#scheduleRecheck();
+  }
+
+  /** A topic that takes less than one of its sources accepts. */
+  #isShort(topic: string): boolean {
+    const limit = this.#limits.get(topic);
+    return limit !== undefined && (this.#sourcesByTopic.get(topic) ?? []).some((source) => limit < source.maxBodyBytes);
   }
 
   #lost(topic: string, sources: readonly SourceConfig[]): void {
@@ -113,12 +139,17 @@ export class TopicWatch {
   }
 
   #scheduleRecheck(): void {
-    if (this.#missing.size === 0 || this.#stopped) {
+    const short = [...this.#limits.keys()].some((topic) => this.#isShort(topic));
+    if ((this.#missing.size === 0 && !short) || this.#stopped) {
       clearInterval(this.#timer);
       this.#timer = undefined;
     } else {
       this.#timer ??= setInterval(() => {
-        this.refresh().catch((error: unknown) => this.#logger.warn({ err: error }, "looking for missing topics failed; will retry"));
+        const hadMissing = this.#missing.size > 0;
+        this.refresh()
+          // A topic that has just appeared has its limit read too.
+          .then(() => (hadMissing || [...this.#limits.keys()].some((topic) => this.#isShort(topic)) ? this.refreshLimits() : undefined))
+          .catch((error: unknown) => this.#logger.warn({ err: error }, "looking at the source topics failed; will retry"));
       }, TOPIC_RECHECK_MS).unref();
     }
   }

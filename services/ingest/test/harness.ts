@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { connectDatabase } from "@hooklog/db";
-import { SchemaRegistryClient, createKafka, ensureTopics, type IHeaders } from "@hooklog/kafka";
+import { MAX_SOURCE_BODY_BYTES, SchemaRegistryClient, createKafka, ensureTopics, webhookTopicSpec, type IHeaders } from "@hooklog/kafka";
 import { createLogger } from "@hooklog/logging";
 import { webhookEventCodec, type WebhookEvent } from "@hooklog/schemas";
 import { secretEnvVar } from "@hooklog/sources";
@@ -17,7 +17,7 @@ import { loadIngestConfig, type IngestConfig } from "../src/config.ts";
 import { createIngestService, type IngestService } from "../src/service.ts";
 
 /** The sources every harness declares, by the role they play in the tests. */
-export type SourceRole = "stripe" | "github" | "standard" | "hmac" | "rotating" | "small" | "limited";
+export type SourceRole = "stripe" | "github" | "standard" | "hmac" | "rotating" | "small" | "limited" | "large";
 
 export interface SourceUnderTest {
   name: string;
@@ -46,6 +46,7 @@ function declareSources(): Record<SourceRole, { provider: string; secrets: strin
     rotating: { provider: "stripe", secrets: [stripeSecret(), stripeSecret()] },
     small: { provider: "stripe", secrets: [stripeSecret()], extra: { maxBodyBytes: SMALL_BODY_LIMIT } },
     limited: { provider: "stripe", secrets: [stripeSecret()], extra: { rateLimit: RATE_LIMIT } },
+    large: { provider: "github", secrets: [plainSecret()], extra: { maxBodyBytes: MAX_SOURCE_BODY_BYTES } },
   };
 }
 
@@ -72,12 +73,14 @@ export interface IngestHarness {
   restart(): Promise<void>;
   /** Creates the source's topic, as `npm start` would (for a source started `withoutTopics`). */
   createTopic(role: SourceRole): Promise<void>;
+  /** Sets the source topic's own configs, as an operator would (Kafka's AlterConfigs: those not given return to the broker's defaults). */
+  alterTopic(role: SourceRole, configs: Record<string, string>): Promise<void>;
   /** Deletes the source's topic, as an operator's mistake would. */
   deleteTopic(role: SourceRole): Promise<void>;
   /** The provider event ids the dedup ledger holds for the source. */
   ledgerIds(role: SourceRole): Promise<string[]>;
   /** Reads the source's topic from the beginning and decodes every envelope with the registry's schema. */
-  readEnvelopes(role: SourceRole, options: { count: number; settleMs?: number; timeoutMs?: number }): Promise<TopicRecord[]>;
+  readEnvelopes(role: SourceRole, options: { count?: number; settleMs?: number; timeoutMs?: number }): Promise<TopicRecord[]>;
   stop(): Promise<void>;
 }
 
@@ -135,7 +138,9 @@ export async function startIngest(env: Record<string, string> = {}, options: Ing
   await writeFile(configPath, JSON.stringify(file, null, 2));
 
   const kafka = createKafka({ clientId: "ingest-test", brokers: stack.kafkaBrokers.split(",") });
-  const topicOf = (role: SourceRole) => ({ name: sources[role].topic, partitions: 3 });
+  // As `npm start` declares them: sized for the source's largest body.
+  const topicOf = (role: SourceRole) =>
+    webhookTopicSpec({ topic: sources[role].topic, partitions: 3, maxBodyBytes: (declared[role].extra?.maxBodyBytes as number | undefined) ?? 1024 * 1024 });
   await ensureTopics(kafka, roles.filter((role) => !options.withoutTopics?.includes(role)).map(topicOf));
 
   const config = loadIngestConfig({
@@ -178,6 +183,18 @@ export async function startIngest(env: Record<string, string> = {}, options: Ing
     },
     async createTopic(role) {
       await ensureTopics(kafka, [topicOf(role)]);
+    },
+    async alterTopic(role, configs) {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        await admin.alterConfigs({
+          validateOnly: false,
+          resources: [{ type: 2 /* TOPIC */, name: sources[role].topic, configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })) }],
+        });
+      } finally {
+        await admin.disconnect();
+      }
     },
     async deleteTopic(role) {
       const admin = kafka.admin();

@@ -1,0 +1,20 @@
+export type EventLogErrorCode =
+  /** More bytes are queued or in flight than the writer may hold: try again shortly. */
+  | "overloaded"
+  /** The caller gave up on the write before its batch was sent; nothing was written. */
+  | "withdrawn"
+  /** Kafka refuses the record for its size (the topic's max.message.bytes): it never will take it. */
+  | "record_too_large";
+
+/** A write the log did not take, with a code and whether the same write may succeed later. */
+export class EventLogError extends Error {
+  readonly code: EventLogErrorCode;
+  readonly retryable: boolean;
+
+  constructor(code: EventLogErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "EventLogError";
+    this.code = code;
+    this.retryable = code !== "record_too_large";
+  }
+}
