@@ -1,5 +1,5 @@
 import type { Knex } from "@hooklog/db";
-import { createIdempotentProducer, createKafka, type IHeaders } from "@hooklog/kafka";
+import { MAX_RECORD_BYTES, createIdempotentProducer, createKafka, type IHeaders } from "@hooklog/kafka";
 import { HEADERS, deadLetterTopic, groupId, retryTopic } from "./topology.ts";
 
 function header(headers: IHeaders | undefined, name: string): string | undefined {
@@ -35,7 +35,7 @@ export async function redrive(
 
   const producer = createIdempotentProducer(kafka);
   await producer.connect();
-  const reader = kafka.consumer({ groupId: `${groupId(consumer)}.redrive.${Date.now()}` });
+  const reader = kafka.consumer({ groupId: `${groupId(consumer)}.redrive.${Date.now()}`, maxBytesPerPartition: MAX_RECORD_BYTES, maxBytes: 2 * MAX_RECORD_BYTES });
   await reader.connect();
   await reader.subscribe({ topics: [topic], fromBeginning: true });
   await new Promise<void>((resolve, reject) => {

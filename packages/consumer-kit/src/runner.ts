@@ -1,6 +1,7 @@
 import type { Knex } from "@hooklog/db";
 import {
   KEEP_FOREVER,
+  MAX_RECORD_BYTES,
   SchemaRegistryClient,
   createIdempotentProducer,
   createKafka,
@@ -16,6 +17,7 @@ import { latestSchema } from "@hooklog/schemas";
 import { injectTraceHeaders } from "@hooklog/telemetry";
 import { RetryLaterError, type ConsumerDefinition } from "./definition.ts";
 import { UndecodableMessageError, createDecoder } from "./decode.ts";
+import { restartingOnFailure } from "./batch-failure.ts";
 import { heartbeatWhile } from "./heartbeat.ts";
 import { createConsumerMetrics, type ConsumerMetrics } from "./metrics.ts";
 import { OutboxRelay } from "./outbox.ts";
@@ -45,7 +47,9 @@ export interface RunningConsumer {
   stop(): Promise<void>;
 }
 
-const RETRY_RETENTION = { "retention.ms": String(14 * 24 * 3600 * 1000) };
+// Retries and dead letters carry copies of any subscribed event, the largest included.
+const LARGEST = { "max.message.bytes": String(MAX_RECORD_BYTES) };
+const RETRY_CONFIGS = { "retention.ms": String(14 * 24 * 3600 * 1000), ...LARGEST };
 
 function header(headers: IHeaders | undefined, name: string): string | undefined {
   const value = headers?.[name];
@@ -87,8 +91,8 @@ export async function startConsumer(definition: ConsumerDefinition, options: Con
   }
   await ensureTopics(kafka, [
     ...domainSubscriptions.map((subscription) => ({ name: subscription.topic, partitions: 6, configs: KEEP_FOREVER })),
-    ...retries.map((name) => ({ name, partitions: 3, configs: RETRY_RETENTION })),
-    { name: deadLetterTopic(definition.name), partitions: 1, configs: KEEP_FOREVER },
+    ...retries.map((name) => ({ name, partitions: 3, configs: RETRY_CONFIGS })),
+    { name: deadLetterTopic(definition.name), partitions: 1, configs: { ...KEEP_FOREVER, ...LARGEST } },
     ...emits.map(({ topic }) => ({ name: topic, partitions: 6, configs: KEEP_FOREVER })),
   ]);
   const codecs = new Map<string, { topic: string; codec: RecordCodec<Record<string, unknown>> }>();
@@ -153,6 +157,11 @@ export async function startConsumer(definition: ConsumerDefinition, options: Con
     sessionTimeout,
     heartbeatInterval,
     allowAutoTopicCreation: false,
+    // Fetches fit the largest record a topic may hold (a 25 MiB GitHub delivery in its envelope).
+    maxBytesPerPartition: MAX_RECORD_BYTES,
+    maxBytes: 2 * MAX_RECORD_BYTES,
+    // A batch that failed as a whole restarts the consumer (batch-failure.ts) after this long at first.
+    retry: { initialRetryTime: 1000, retries: 5 },
     // A fetch waits at most this long for data: bounds how late a resumed retry partition is read
     // and how long stop() waits for the fetch in hand (kafkajs' default is 5 s).
     maxWaitTimeInMs: 250,
@@ -180,7 +189,7 @@ export async function startConsumer(definition: ConsumerDefinition, options: Con
     // Handlers may call slow outside services: heartbeats go on through the batch (kafkajs sends at
     // most one per heartbeatInterval), so a long batch does not cost the group a rebalance.
     eachBatch: ({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }) =>
-      heartbeatWhile(heartbeat, { intervalMs: heartbeatInterval / 2, logger, consumer: definition.name }, async () => {
+      restartingOnFailure(() => heartbeatWhile(heartbeat, { intervalMs: heartbeatInterval / 2, logger, consumer: definition.name }, async () => {
         const { topic, partition } = batch;
         const isRetry = retryTopicSet.has(topic);
         const taken: Array<{ message: KafkaMessage; pending: PendingEvent | undefined }> = [];
@@ -242,7 +251,7 @@ export async function startConsumer(definition: ConsumerDefinition, options: Con
           }, Math.max(0, waitFrom.resumeAt - Date.now()));
           resumeTimers.add(timer);
         }
-      }),
+      }), { logger, consumer: definition.name }),
   });
 
   const lagTimer = setInterval(() => void reportLag(), 15_000);

@@ -1,6 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { connectDatabase, migrateLatest, type Knex } from "@hooklog/db";
-import { SchemaRegistryClient, createIdempotentProducer, createKafka, ensureTopics, type LogProducer } from "@hooklog/kafka";
+import {
+  MAX_SOURCE_BODY_BYTES,
+  SchemaRegistryClient,
+  createIdempotentProducer,
+  createKafka,
+  ensureTopics,
+  webhookTopicSpec,
+  type LogProducer,
+} from "@hooklog/kafka";
 import { createLogger } from "@hooklog/logging";
 import { webhookEventCodec, type WebhookEvent } from "@hooklog/schemas";
 import { startTelemetry } from "@hooklog/telemetry";
@@ -17,6 +25,8 @@ export interface KitHarness {
   logger: ReturnType<typeof createLogger>;
   /** One send; each message keyed by its providerEventId, or all by `key` (so they share a partition and a batch). */
   publish(events: ReadonlyArray<Partial<WebhookEvent> & { providerEventId: string }>, options?: { key?: string }): Promise<void>;
+  /** Sets a topic's own configs, as an operator would (Kafka's AlterConfigs: those not given return to the defaults). */
+  alterTopic(topic: string, configs: Record<string, string>): Promise<void>;
   effectRows(): Promise<Array<{ event_key: string; attempt: number }>>;
   close(): Promise<void>;
 }
@@ -37,7 +47,8 @@ export async function kitHarness(): Promise<KitHarness> {
     table.integer("attempt").notNullable();
   });
   const kafka = createKafka({ clientId: "kit-test", brokers });
-  await ensureTopics(kafka, [{ name: topic, partitions: 3 }]);
+  // As `npm start` declares a source's topic, for the largest body a source may accept.
+  await ensureTopics(kafka, [webhookTopicSpec({ topic, partitions: 3, maxBodyBytes: MAX_SOURCE_BODY_BYTES })]);
   const codec = await webhookEventCodec(new SchemaRegistryClient(stack.schemaRegistryUrl), topic);
   const producer: LogProducer = createIdempotentProducer(kafka);
   await producer.connect();
@@ -73,6 +84,15 @@ export async function kitHarness(): Promise<KitHarness> {
       await producer.send({ topic, acks: -1, messages });
     },
     effectRows: () => db(effects).select("event_key", "attempt").orderBy("event_key") as Promise<Array<{ event_key: string; attempt: number }>>,
+    async alterTopic(name, configs) {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        await admin.alterConfigs({ validateOnly: false, resources: [{ type: 2 /* TOPIC */, name, configEntries: Object.entries(configs).map(([configName, value]) => ({ name: configName, value })) }] });
+      } finally {
+        await admin.disconnect();
+      }
+    },
     async close() {
       await producer.disconnect();
       await db.schema.dropTableIfExists(effects);

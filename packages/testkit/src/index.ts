@@ -6,3 +6,5 @@ export { startServiceProcess, freePort } from "./service-process.ts";
 export type { ServiceProcess } from "./service-process.ts";
 export { eventually } from "./eventually.ts";
 export type { EventuallyOptions } from "./eventually.ts";
+export { TcpRelay } from "./tcp-relay.ts";
+export type { RelayMode } from "./tcp-relay.ts";
