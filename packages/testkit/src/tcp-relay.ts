@@ -1,12 +1,13 @@
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { freePort } from "./service-process.ts";
 
-export type RelayMode = "forward" | "refuse" | "hang";
+export type RelayMode = "forward" | "refuse" | "hang" | "answer";
 
 /**
  * A TCP relay in front of a real server (Postgres, the registry), for outage tests: `forward` passes
  * bytes both ways; `refuse` closes the listener and every open connection, so connecting fails;
- * `hang` takes connections and never answers (and cuts the open ones).
+ * `hang` takes connections and never answers (and cuts the open ones); `answer` replies to each
+ * connection's first bytes with a canned response (an HTTP 503, say) and closes it.
  */
 export class TcpRelay {
   readonly port: number;
@@ -14,6 +15,9 @@ export class TcpRelay {
   readonly #sockets = new Set<Socket>();
   #server: Server | undefined;
   #mode: RelayMode = "refuse";
+  #response = "";
+  /** Connections answered in `answer` mode so far. */
+  answered = 0;
 
   private constructor(port: number, target: { host: string; port: number }) {
     this.port = port;
@@ -30,9 +34,12 @@ export class TcpRelay {
     return this.#mode;
   }
 
-  async set(mode: RelayMode): Promise<void> {
-    if (mode !== "forward") this.#cutAll();
+  /** `response`: what `answer` mode replies. */
+  async set(mode: RelayMode, response = ""): Promise<void> {
+    // Connections kept alive from the mode before must not carry on in it.
+    this.#cutAll();
     this.#mode = mode;
+    this.#response = response;
     if (mode === "refuse") await this.#stopListening();
     else await this.#listen();
   }
@@ -58,6 +65,13 @@ export class TcpRelay {
       this.#track(client);
       client.on("error", () => client.destroy());
       if (this.#mode === "hang") return;
+      if (this.#mode === "answer") {
+        client.once("data", () => {
+          this.answered += 1;
+          client.end(this.#response);
+        });
+        return;
+      }
       const upstream = connect(this.#target.port, this.#target.host);
       this.#track(upstream);
       upstream.on("error", () => client.destroy());

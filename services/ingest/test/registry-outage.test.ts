@@ -1,65 +1,21 @@
 // The registry down or hanging before a source's schema is registered: ingest is pointed at a relay in
 // front of the real registry, which the test closes, makes hang, or lets through.
 import { strict as assert } from "node:assert";
-import { connect, createServer, type Server, type Socket } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { freePort, testStack } from "@hooklog/testkit";
+import { TcpRelay, testStack } from "@hooklog/testkit";
 import { post, postRetryingUnavailable, stripeDelivery, stripeEventBody } from "./deliveries.ts";
 import { startIngest, type IngestHarness } from "./harness.ts";
 
 const PRODUCE_TIMEOUT_MS = 2000;
 
-/** A TCP relay on `port` to the registry: closed until `open`, then hanging or forwarding. */
-class RegistryRelay {
-  mode: "hang" | "forward" = "hang";
-  readonly #sockets = new Set<Socket>();
-  #server: Server | undefined;
-
-  readonly port: number;
-  readonly target: URL;
-
-  constructor(port: number, target: URL) {
-    this.port = port;
-    this.target = target;
-  }
-
-  async open(mode: RegistryRelay["mode"]): Promise<void> {
-    this.mode = mode;
-    this.#server = createServer((client) => {
-      this.#sockets.add(client);
-      client.once("close", () => this.#sockets.delete(client));
-      client.on("error", () => client.destroy());
-      // Hanging: the connection is taken and never answered.
-      if (this.mode === "hang") return;
-      const upstream = connect(Number(this.target.port), this.target.hostname);
-      this.#sockets.add(upstream);
-      upstream.once("close", () => this.#sockets.delete(upstream));
-      upstream.on("error", () => client.destroy());
-      client.pipe(upstream).pipe(client);
-    });
-    const server = this.#server;
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(this.port, "127.0.0.1", () => resolve());
-    });
-  }
-
-  async close(): Promise<void> {
-    for (const socket of this.#sockets) socket.destroy();
-    const server = this.#server;
-    this.#server = undefined;
-    if (server) await new Promise((resolve) => server.close(resolve));
-  }
-}
-
 describe("ingest while the schema registry cannot register a source's schema", () => {
-  let relay: RegistryRelay;
+  let relay: TcpRelay;
   let ingest: IngestHarness;
 
   before(async () => {
     const { schemaRegistryUrl } = await testStack();
     const target = new URL(schemaRegistryUrl);
-    relay = new RegistryRelay(await freePort(), target);
+    relay = await TcpRelay.open({ host: target.hostname, port: Number(target.port) }, "refuse");
     // Closed as ingest starts: warming the codecs fails, and every source starts unregistered.
     ingest = await startIngest({
       SCHEMA_REGISTRY_URL: `http://127.0.0.1:${relay.port}${target.pathname}`,
@@ -90,7 +46,7 @@ describe("ingest while the schema registry cannot register a source's schema", (
 
   it("answers 503 registry_unavailable within the produce timeout when the registry takes the connection and never answers", async () => {
     const { stripe } = ingest.sources;
-    await relay.open("hang");
+    await relay.set("hang");
 
     const started = Date.now();
     const hung = await post(ingest.url, stripe.name, stripeDelivery(stripeEventBody().body, stripe.secrets[0] as string));
@@ -108,8 +64,7 @@ describe("ingest while the schema registry cannot register a source's schema", (
   it("accepts the provider's retry once the registry answers again, and the topic holds that one event, byte for byte", async () => {
     const { stripe } = ingest.sources;
     const secret = stripe.secrets[0] as string;
-    await relay.close();
-    await relay.open("forward");
+    await relay.set("forward");
     const event = stripeEventBody();
 
     // Until a registration started while the registry hung has given up, the answer may still be 503.
