@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { kafkaPid, kafkaReady, kafkaSettings, kafkaVersion, startKafka, stopKafka } from "./kafka.ts";
+import { bootstrapServers, kafkaNodes, kafkaPid, kafkaReady, kafkaSettings, kafkaVersion, startKafka, stopKafka } from "./kafka.ts";
 import { logFile, stateDir, statePath } from "./paths.ts";
 import { embeddedPostgresPid, startPostgres, stopEmbeddedPostgres, type PostgresKind } from "./postgres.ts";
 import { registryPid, registryReady, registrySettings, registryUrl, startRegistry, stopRegistry } from "./registry.ts";
@@ -79,10 +79,11 @@ export interface ComponentStatus {
 }
 
 export async function status(env: NodeJS.ProcessEnv = process.env): Promise<ComponentStatus[]> {
-  const brokers = env.KAFKA_BROKERS ?? `127.0.0.1:${kafkaSettings(env).port}`;
+  const settings = kafkaSettings(env);
+  const brokers = env.KAFKA_BROKERS ?? bootstrapServers(kafkaNodes(settings));
   const registry = env.SCHEMA_REGISTRY_URL ?? registryUrl(registrySettings(env).port);
   return [
-    { name: "kafka", pid: kafkaPid(), ready: await kafkaReady(brokers), endpoint: brokers, log: logFile("kafka") },
+    { name: settings.brokers === 1 ? "kafka" : "kafka (3 brokers)", pid: kafkaPid(settings), ready: await kafkaReady(brokers, settings.brokers), endpoint: brokers, log: logFile(kafkaNodes(settings)[0]?.name ?? "kafka") },
     { name: "registry", pid: registryPid(), ready: await registryReady(registry), endpoint: registry, log: logFile("registry") },
     {
       name: `postgres (${readStackFile()?.postgres ?? "not started"})`,

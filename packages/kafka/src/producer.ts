@@ -81,7 +81,13 @@ class SequenceSafeProducer implements LogProducer {
     }
     if (!this.#producer) {
       const producer = this.#kafka.producer(idempotentOptions);
-      await producer.connect();
+      try {
+        await producer.connect();
+      } catch (error) {
+        // A producer that could not connect still holds sockets and retry timers: close them.
+        await producer.disconnect().catch(() => undefined);
+        throw error;
+      }
       this.#producer = producer;
       this.#failed = false;
     }
