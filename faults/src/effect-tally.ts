@@ -1,0 +1,35 @@
+// What the stand-ins for Slack, PagerDuty and GitHub saw, counted by the key that names each effect
+// (the object a message is about, PagerDuty's dedup_key, the deployment a status belongs to).
+
+/** Which consumer service an effect belongs to. */
+export type Consumer = "fulfillment" | "alerts" | "deployments";
+
+export interface ExpectedEffect {
+  consumer: Consumer;
+  key: string;
+}
+
+export class EffectTally {
+  readonly #counts = new Map<string, number>();
+
+  record(key: string): void {
+    this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
+  }
+
+  count(key: string): number {
+    return this.#counts.get(key) ?? 0;
+  }
+
+  entries(): IterableIterator<[string, number]> {
+    return this.#counts.entries();
+  }
+}
+
+/** The effect keys, one builder per kind of effect, shared by the event mix (what to expect) and the stand-ins (what came). */
+export const effectKey = {
+  task: (orderId: string): string => `task:${orderId}`,
+  slack: (about: string): string => `slack:${about}`,
+  page: (dedupKey: string): string => `pagerduty:${dedupKey}`,
+  deployment: (repository: string, environment: string, sha: string): string => `deployment:${repository}:${environment}:${sha}`,
+  status: (repository: string, environment: string, sha: string, state: string): string => `status:${repository}:${environment}:${sha}:${state}`,
+};
