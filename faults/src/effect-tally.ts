@@ -11,13 +11,21 @@ export interface ExpectedEffect {
 
 export class EffectTally {
   readonly #counts = new Map<string, number>();
+  /** When each effect was applied, kept for the ones applied more than once: the report shows them. */
+  readonly #times = new Map<string, number[]>();
 
   record(key: string): void {
     this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
+    this.#times.set(key, [...(this.#times.get(key) ?? []), Date.now()]);
   }
 
   count(key: string): number {
     return this.#counts.get(key) ?? 0;
+  }
+
+  /** Epoch ms of each application of `key`. */
+  times(key: string): readonly number[] {
+    return this.#times.get(key) ?? [];
   }
 
   entries(): IterableIterator<[string, number]> {

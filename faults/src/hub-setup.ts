@@ -1,0 +1,104 @@
+// The hub under test, all of it this run's own: the stack, the source topics, a relay in front of the
+// registry, stand-ins for Slack, PagerDuty and GitHub, and the services wired to them.
+import { randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { createKafka, ensureTopics, webhookTopicSpec } from "@hooklog/kafka";
+import { loadSources, type SourceConfig } from "@hooklog/sources";
+import { TcpRelay } from "@hooklog/testkit";
+import { EffectTally } from "./effect-tally.ts";
+import type { Secrets } from "./event-mix.ts";
+import { startGithubStandIn } from "./github-stand-in.ts";
+import { startHubServices, type HubServices, type ServiceName } from "./hub-services.ts";
+import { startOwnStack, type OwnStack } from "./own-stack.ts";
+import { startPagerDutyStandIn } from "./pagerduty-stand-in.ts";
+import { startSlackStandIn } from "./slack-stand-in.ts";
+import type { StandIn } from "./stand-in-server.ts";
+import type { Teardown } from "./teardown.ts";
+
+export interface Hub {
+  stack: OwnStack;
+  /** In front of the registry: the services' SCHEMA_REGISTRY_URL, so a fault can make it hang. */
+  relay: TcpRelay;
+  services: HubServices;
+  tally: EffectTally;
+  secrets: Secrets;
+  /** The topics of the sources the load posts to. */
+  topics: string[];
+  logDir: string;
+}
+
+/** A secret in the form the provider hands out. */
+function secretFor(provider: SourceConfig["provider"]): string {
+  switch (provider) {
+    case "stripe":
+      return `whsec_${randomBytes(24).toString("hex")}`;
+    case "standard-webhooks":
+      return `whsec_${randomBytes(24).toString("base64")}`;
+    case "github":
+    case "hmac":
+      return randomBytes(32).toString("hex");
+    default: {
+      const unknown: never = provider;
+      throw new Error(`no secret format for provider ${String(unknown)}`);
+    }
+  }
+}
+
+/** Everything it starts is added to `teardown` as soon as it runs, so a failure or Ctrl-C halfway stops it too. */
+export async function startHub(stateDir: string, say: (line: string) => void, teardown: Teardown): Promise<Hub> {
+  const logDir = join(stateDir, "logs");
+  mkdirSync(logDir, { recursive: true });
+  const started = performance.now();
+  const stack = await startOwnStack(stateDir, teardown);
+  say(`own stack up in ${((performance.now() - started) / 1000).toFixed(1)} s: kafka ${stack.kafkaBrokers}, registry ${stack.registryUrl}, postgres ${stack.databaseUrl.replace(/:[^:@/]+@/, ":***@")}`);
+
+  // The sources file ingest reads too (hooklog.config.yaml unless HOOKLOG_CONFIG says); the load posts to its stripe and github sources.
+  const sources = loadSources(process.env);
+  const stripe = sources.find((source) => source.name === "stripe");
+  const github = sources.find((source) => source.name === "github");
+  if (!stripe || !github) throw new Error("hooklog.config.yaml must declare the sources stripe and github");
+  await ensureTopics(createKafka({ clientId: "hooklog-faults", brokers: stack.kafkaBrokers.split(",") }), sources.map((source) => webhookTopicSpec(source)));
+  const secretBySource = new Map(sources.map((source) => [source, secretFor(source.provider)]));
+
+  const registry = new URL(stack.registryUrl);
+  const relay = await TcpRelay.open({ host: registry.hostname, port: Number(registry.port) }, "forward");
+  teardown.add("the relay to the registry", () => relay.close());
+  const relayedRegistryUrl = `http://127.0.0.1:${relay.port}${registry.pathname}`;
+  const tally = new EffectTally();
+  const routingKey = randomBytes(16).toString("hex");
+  const githubToken = `ghs_${randomBytes(18).toString("hex")}`;
+  const standIns: Record<"slack" | "pagerduty" | "github", StandIn> = {
+    slack: await startSlackStandIn(tally),
+    pagerduty: await startPagerDutyStandIn(tally, routingKey),
+    github: await startGithubStandIn(tally, githubToken),
+  };
+  teardown.add("the stand-ins", () => Promise.all(Object.values(standIns).map((standIn) => standIn.close())));
+
+  // Consumers at info: a doubled or missing effect is read against what they said (deployments names each deployment).
+  const common = { KAFKA_BROKERS: stack.kafkaBrokers, SCHEMA_REGISTRY_URL: relayedRegistryUrl, DATABASE_URL: stack.databaseUrl, LOG_LEVEL: "info" };
+  const env: Record<ServiceName, Record<string, string>> = {
+    ingest: { ...common, LOG_LEVEL: "warn", ...Object.fromEntries([...secretBySource].map(([source, secret]) => [source.secretEnvVar, secret])) },
+    fulfillment: common,
+    alerts: {
+      ...common,
+      SLACK_WEBHOOK_URL: `${standIns.slack.url}/services/T00000000/B00000000/faults`,
+      PAGERDUTY_EVENTS_URL: `${standIns.pagerduty.url}/v2/enqueue`,
+      PAGERDUTY_ROUTING_KEY: routingKey,
+    },
+    deployments: { ...common, GITHUB_API_BASE: standIns.github.url, GITHUB_TOKEN: githubToken },
+  };
+  const servicesStarted = performance.now();
+  const services = await startHubServices(env, logDir, say, teardown);
+  say(`services up in ${((performance.now() - servicesStarted) / 1000).toFixed(1)} s: ingest ${services.ingestUrl()}; Slack, PagerDuty and GitHub stand-ins at ${Object.values(standIns).map((standIn) => standIn.url).join(", ")}`);
+
+  return {
+    stack,
+    relay,
+    services,
+    tally,
+    secrets: { stripe: secretBySource.get(stripe) as string, github: secretBySource.get(github) as string },
+    topics: [stripe.topic, github.topic],
+    logDir,
+  };
+}

@@ -1,0 +1,87 @@
+// npm run faults -- [options]: parsed strictly, so a mistyped option is an error, not a default.
+import { parseArgs } from "node:util";
+import { FAULTS, FAULT_NAMES } from "./faults.ts";
+
+export interface FaultsOptions {
+  /** New deliveries per second, a steady open-loop rate. */
+  rate: number;
+  /** How long each fault is held (the Kafka black hole lasts this long). */
+  faultSeconds: number;
+  /** How long the load goes on after each fault is taken away. */
+  recoverySeconds: number;
+  /** The faults to inject, in the catalogue's order; all by default. */
+  only: readonly string[];
+  /** Keep the run's state directory (Kafka and Postgres data, logs) instead of deleting it. */
+  keepState: boolean;
+}
+
+export const DEFAULTS: FaultsOptions = { rate: 200, faultSeconds: 20, recoverySeconds: 20, only: FAULT_NAMES, keepState: false };
+
+export class UsageError extends Error {
+  readonly code = "USAGE";
+  readonly retryable = false;
+}
+
+export function usage(): string {
+  return [
+    "usage: npm run faults -- [options]",
+    "",
+    "Starts a stack of its own (Kafka, registry, Postgres on free ports, state under .hooklog/faults/<run>),",
+    "the hub's services, and stand-ins for Slack, PagerDuty and GitHub; drives a steady signed load and",
+    "injects each fault in turn; ends with a table and exits 1 if anything answered 2xx is missing from",
+    "Kafka, an effect was applied twice, or an expected effect is still missing after the catch-up.",
+    "",
+    "options:",
+    `  --rate <n>               deliveries per second (default ${DEFAULTS.rate})`,
+    `  --fault-seconds <n>      how long each fault lasts (default ${DEFAULTS.faultSeconds})`,
+    `  --recovery-seconds <n>   load after each fault before the next (default ${DEFAULTS.recoverySeconds})`,
+    "  --only <fault,...>       inject only these faults",
+    "  --keep-state             keep the run's state directory (data and logs)",
+    "  --help                   this text",
+    "",
+    "faults:",
+    ...FAULTS.map((fault) => `  ${fault.name.padEnd(18)} ${fault.description}`),
+  ].join("\n");
+}
+
+function positive(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) throw new UsageError(`--${name} must be a positive number, not ${JSON.stringify(value)}`);
+  return parsed;
+}
+
+/** The options, or "help"; throws UsageError for an unknown option or a bad value. */
+export function parseOptions(argv: readonly string[]): FaultsOptions | "help" {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        rate: { type: "string" },
+        "fault-seconds": { type: "string" },
+        "recovery-seconds": { type: "string" },
+        only: { type: "string" },
+        "keep-state": { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values } = parsed;
+  if (values.help) return "help";
+  const only = values.only === undefined ? DEFAULTS.only : values.only.split(",").map((name) => name.trim()).filter(Boolean);
+  const unknown = only.filter((name) => !FAULT_NAMES.includes(name));
+  if (unknown.length > 0 || only.length === 0) throw new UsageError(`--only takes fault names out of ${FAULT_NAMES.join(", ")}; unknown: ${unknown.join(", ") || "(none given)"}`);
+  return {
+    rate: positive("rate", values.rate, DEFAULTS.rate),
+    faultSeconds: positive("fault-seconds", values["fault-seconds"], DEFAULTS.faultSeconds),
+    recoverySeconds: positive("recovery-seconds", values["recovery-seconds"], DEFAULTS.recoverySeconds),
+    // In the catalogue's order whatever order they were given in: each fault starts from a healthy hub.
+    only: FAULT_NAMES.filter((name) => only.includes(name)),
+    keepState: values["keep-state"],
+  };
+}

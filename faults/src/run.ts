@@ -1,0 +1,186 @@
+// One faults run: the hub up, a baseline, each fault with its recovery under a steady load, then the
+// catch-up and the audit of Kafka and of every effect. Whatever happens, everything it started is
+// stopped, and the state directory goes with the run (its logs stay when something failed).
+import { existsSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { repoRoot } from "@hooklog/infra";
+import { uniqueName } from "@hooklog/testkit";
+import { DeliveryLog, is2xx } from "./delivery-log.ts";
+import { appliedEffects } from "./effects-audit.ts";
+import { EventLoopStalls } from "./event-loop-stalls.ts";
+import { EventMix } from "./event-mix.ts";
+import { FAULTS } from "./faults.ts";
+import { startHub, type Hub } from "./hub-setup.ts";
+import { PeakMemory } from "./ingest-memory.ts";
+import { eventsInKafka } from "./kafka-audit.ts";
+import { Load } from "./load.ts";
+import type { FaultsOptions } from "./options.ts";
+import { Poster } from "./poster.ts";
+import { formatTable } from "./table.ts";
+import { Teardown } from "./teardown.ts";
+import { judge, recoverySeconds, type PhaseWindow, type Verdict } from "./verdict.ts";
+
+export interface FaultsRun {
+  verdict: Verdict;
+  table: string;
+  /** What makes the run fail: lost, doubled, missing, contract-breaking answers. */
+  failures: string[];
+  /** Worth reading, not a failure: services that died on their own, repeated pages, copies in Kafka, gave-up deliveries. */
+  notes: string[];
+  stateDir: string;
+  seconds: number;
+}
+
+const MIB = 1024 * 1024;
+/** Large deliveries per phase, 1.1, 1.25 and 1.4 MiB: above Kafka's default 1 MiB record and ingest's batch byte limit. */
+const LARGE_PER_PHASE = 3;
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+async function untilIngestReady(url: () => string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await fetch(`${url()}/readyz`, { signal: AbortSignal.timeout(2000) }).then((response) => response.ok, () => false))) {
+    if (Date.now() > deadline) throw new Error(`ingest did not answer /readyz 200 within ${timeoutMs / 1000} s`);
+    await sleep(250);
+  }
+}
+
+/** Deletes the run's state, or all of it but the logs when the run failed; nothing with --keep-state. */
+function clearState(stateDir: string, keepState: boolean, failed: boolean): string {
+  if (keepState) return `state kept in ${stateDir}`;
+  if (!existsSync(stateDir)) return "no state written";
+  if (!failed) {
+    rmSync(stateDir, { recursive: true, force: true });
+    return "state removed";
+  }
+  for (const entry of readdirSync(stateDir)) if (entry !== "logs") rmSync(join(stateDir, entry), { recursive: true, force: true });
+  return `the run failed: its logs are kept in ${join(stateDir, "logs")}`;
+}
+
+export async function runFaults(options: FaultsOptions, say: (line: string) => void): Promise<FaultsRun> {
+  const started = performance.now();
+  // A folder of its own under the state directory: never the shared stack's pid files or data.
+  const stateDir = join(process.env.HOOKLOG_STATE_DIR ?? join(repoRoot, ".hooklog"), "faults", uniqueName("run"));
+  say(`run state in ${stateDir}; rate ${options.rate}/s, faults ${options.only.join(", ")}, ${options.faultSeconds} s each, ${options.recoverySeconds} s recovery`);
+  const teardown = new Teardown();
+  let failed = true;
+  const interrupted = (signal: NodeJS.Signals): void => {
+    say(`${signal}: stopping everything this run started`);
+    void teardown.run(say).finally(() => {
+      say(clearState(stateDir, options.keepState, true));
+      process.exit(130);
+    });
+  };
+  process.once("SIGINT", interrupted);
+  process.once("SIGTERM", interrupted);
+  const poster = new Poster(20_000);
+  let memory: PeakMemory | undefined;
+  const stalls = new EventLoopStalls();
+  try {
+    const hub: Hub = await startHub(stateDir, say, teardown);
+    const { services, stack, tally } = hub;
+    await untilIngestReady(() => services.ingestUrl(), 60_000);
+
+    const log = new DeliveryLog();
+    let phase = "baseline";
+    const load = new Load({
+      rate: options.rate,
+      mix: new EventMix(hub.secrets),
+      log,
+      poster,
+      target: () => services.ingestUrl(),
+      phase: () => phase,
+      redeliverAfterMs: { min: 1000, max: Math.max(2000, (options.recoverySeconds * 1000) / 2) },
+      maxAttempts: 10,
+    });
+    memory = new PeakMemory(() => services.pid("ingest"), () => phase);
+    const windows: PhaseWindow[] = [];
+    const context = { stack, relay: hub.relay, services };
+    const report = (window: PhaseWindow, detail: string): void => {
+      const posts = log.posts.filter((post) => post.phase === window.name);
+      const recovery = recoverySeconds(window, log.posts);
+      const again = recovery === undefined ? "" : recovery === null ? "; NOT answered 2xx again within the phase" : `; answered 2xx again ${recovery.toFixed(1)} s after the fault's end`;
+      const refusals = new Map<string, number>();
+      for (const post of posts) if (!is2xx(post.status)) refusals.set(`${post.status || "none"} ${post.outcome}`, (refusals.get(`${post.status || "none"} ${post.outcome}`) ?? 0) + 1);
+      const why = refusals.size === 0 ? "" : ` (${[...refusals].map(([answer, count]) => `${answer} x${count}`).join(", ")})`;
+      say(`${window.name}: ${detail}${posts.length} sent, ${posts.filter((post) => is2xx(post.status)).length} 2xx, ${posts.filter((post) => post.status === 503).length} 503, ${posts.filter((post) => post.status === 0).length} unanswered${why}${again}`);
+    };
+
+    load.start();
+    stalls.enter("baseline");
+    const largeSizes = Array.from({ length: LARGE_PER_PHASE }, (_, index) => Math.round((1.1 + 0.15 * index) * MIB));
+    const sendLarge = (): void => load.sendLarge(largeSizes, (options.faultSeconds + options.recoverySeconds) * 1000);
+    const baseline: PhaseWindow = { name: "baseline", startedAt: Date.now(), faultEndedAt: undefined, endedAt: 0 };
+    sendLarge();
+    await sleep(options.recoverySeconds * 1000);
+    baseline.endedAt = Date.now();
+    windows.push(baseline);
+    report(baseline, "no fault; ");
+
+    for (const fault of FAULTS.filter((each) => options.only.includes(each.name))) {
+      phase = fault.name;
+      stalls.enter(phase);
+      const window: PhaseWindow = { name: fault.name, startedAt: Date.now(), faultEndedAt: undefined, endedAt: 0 };
+      windows.push(window);
+      sendLarge();
+      const injected = await fault.inject(context);
+      window.injectedAt = injected.at;
+      await sleep(options.faultSeconds * 1000);
+      window.faultEndedAt = Date.now();
+      const restored = await fault.restore(context);
+      // The recovery period counts from the fault's end; a slow restart eats into it, but a little load follows it always.
+      await sleep(Math.max(2000, window.faultEndedAt + options.recoverySeconds * 1000 - Date.now()));
+      window.endedAt = Date.now();
+      report(window, `${injected.what} at ${new Date(injected.at).toISOString().slice(11, 23)}; held ${options.faultSeconds} s; ${restored}; `);
+    }
+
+    phase = "catch-up";
+    stalls.enter(phase);
+    load.stopNewEvents();
+    const catchUp: PhaseWindow = { name: "catch-up", startedAt: Date.now(), faultEndedAt: undefined, endedAt: 0 };
+    windows.push(catchUp);
+    // Long enough for a consumer restarted last to rejoin its group (the killed member's 30 s session) and catch up.
+    const catchUpMs = Math.max(120, 3 * options.recoverySeconds) * 1000;
+    const open = await load.drained(catchUpMs);
+    await services.settled();
+    catchUp.endedAt = Date.now();
+    report(catchUp, `load stopped; redeliveries and retries done in ${seconds(catchUp.endedAt - catchUp.startedAt)}${open > 0 ? ` (${open} still open)` : ""}; `);
+
+    const registryFailures: string[] = [];
+    const kafka = await eventsInKafka(stack.kafkaBrokers, stack.registryUrl, hub.topics, 120_000, (error) => registryFailures.push(error.message));
+    const expected = [...log.events.values()].filter((record) => kafka.has(record.event.key)).flatMap((record) => record.event.effects);
+    say(`kafka: ${kafka.size} events in ${hub.topics.join(", ")}; waiting for their ${expected.length} effects`);
+    const effectsSince = performance.now();
+    let applied = await appliedEffects(tally, stack.databaseUrl);
+    while (expected.some((effect) => !applied.has(effect.key)) && performance.now() - effectsSince < catchUpMs) {
+      await sleep(2000);
+      applied = await appliedEffects(tally, stack.databaseUrl);
+    }
+    // A little longer, for a late second copy of an effect (a retry that was already on its way).
+    await sleep(5000);
+    applied = await appliedEffects(tally, stack.databaseUrl);
+    const missing = expected.filter((effect) => !applied.has(effect.key)).length;
+    say(`effects: ${expected.length - missing} of ${expected.length} applied ${seconds(performance.now() - effectsSince)} after the load stopped${missing > 0 ? `; ${missing} MISSING` : ""}`);
+
+    const verdict = judge(log, windows, kafka, applied, (key) => tally.times(key), (name) => memory?.peak(name));
+    const failures = [...verdict.lost, ...verdict.doubled, ...verdict.missing, ...verdict.problems, ...verdict.unexpected];
+    const notes = [
+      ...services.incidents().map((incident) => `incident: ${incident}`),
+      ...(registryFailures.length > 0 ? [`the registry failed ${registryFailures.length} time(s) when the audit asked it for the envelope schema, first: ${registryFailures[0]}`] : []),
+      ...(verdict.copiedInKafka > 0 ? [`${verdict.copiedInKafka} event(s) are in Kafka more than once (consumers absorb them)`] : []),
+      ...(verdict.gaveUp > 0 ? [`${verdict.gaveUp} delivery(ies) were given up after 10 attempts without a 2xx`] : []),
+      ...stalls.over(1000).map(([name, ms]) => `${name}: this run's event loop (and with it the stand-ins) stalled for up to ${(ms / 1000).toFixed(1)} s`),
+      ...verdict.repeatedPages.map((line) => `PagerDuty folds a repeated trigger into its open incident: ${line}`),
+    ];
+    failed = failures.length > 0;
+    return { verdict, table: formatTable(verdict.rows), failures, notes, stateDir, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    process.off("SIGINT", interrupted);
+    process.off("SIGTERM", interrupted);
+    memory?.stop();
+    stalls.stop();
+    poster.close();
+    await teardown.run(say);
+    say(clearState(stateDir, options.keepState, failed));
+  }
+}

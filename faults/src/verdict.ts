@@ -1,0 +1,148 @@
+// From what was sent, what Kafka holds and what the stand-ins and Postgres saw: one row per phase,
+// and the list of everything that breaks the promise (a 2xx not in Kafka, an effect twice, an
+// effect missing, an answer a provider must never get).
+import type { DeliveryLog, PostRecord } from "./delivery-log.ts";
+import { is2xx } from "./delivery-log.ts";
+import type { Consumer } from "./effect-tally.ts";
+import type { PlannedEvent } from "./event-mix.ts";
+import type { KafkaCopy } from "./kafka-audit.ts";
+
+export interface PhaseWindow {
+  name: string;
+  startedAt: number;
+  /** When the fault was put in place (the kill, the SIGSTOP); undefined for the baseline. */
+  injectedAt?: number | undefined;
+  /** When the fault was taken away; undefined for the baseline. */
+  faultEndedAt: number | undefined;
+  endedAt: number;
+}
+
+export interface PhaseRow {
+  phase: string;
+  posts: number;
+  answered2xx: number;
+  answered503: number;
+  unanswered: number;
+  events: number;
+  inKafka: number;
+  lost: number;
+  expected: Record<Consumer, number>;
+  applied: Record<Consumer, number>;
+  doubled: number;
+  /** Seconds from the fault's end until every answer is 2xx again; null: not within the phase; undefined: no fault. */
+  recoverySeconds: number | null | undefined;
+  ingestPeakRssBytes: number | undefined;
+}
+
+export interface Verdict {
+  rows: PhaseRow[];
+  lost: string[];
+  doubled: string[];
+  missing: string[];
+  /** Answers that break ingest's contract (4xx to a good delivery, a redelivery neither duplicate nor accepted). */
+  problems: string[];
+  /** Effects no event of the run expects. */
+  unexpected: string[];
+  /** PagerDuty triggers repeated with the same dedup_key: PagerDuty folds them into the open incident. */
+  repeatedPages: string[];
+  /** Events written to Kafka more than once (consumers absorb these). */
+  copiedInKafka: number;
+  /** Deliveries a sender gave up on after every attempt (never answered 2xx). */
+  gaveUp: number;
+}
+
+export const CONSUMERS: readonly Consumer[] = ["fulfillment", "alerts", "deployments"];
+const perConsumer = (): Record<Consumer, number> => ({ fulfillment: 0, alerts: 0, deployments: 0 });
+const isPage = (key: string): boolean => key.startsWith("pagerduty:");
+
+/** Seconds from `window.faultEndedAt` to the first 2xx answer after the last answer that was not 2xx. */
+export function recoverySeconds(window: PhaseWindow, posts: readonly PostRecord[]): number | null | undefined {
+  const end = window.faultEndedAt;
+  if (end === undefined) return undefined;
+  const after = posts.filter((post) => post.answeredAt >= end && post.answeredAt <= window.endedAt).sort((a, b) => a.answeredAt - b.answeredAt);
+  let lastFailure = -1;
+  after.forEach((post, index) => {
+    if (!is2xx(post.status)) lastFailure = index;
+  });
+  const recovered = after.slice(lastFailure + 1).find((post) => is2xx(post.status));
+  return recovered ? (recovered.answeredAt - end) / 1000 : null;
+}
+
+const clock = (ms: number): string => new Date(ms).toISOString().slice(11, 23);
+
+/**
+ * Where an event is in Kafka, and when an effect was applied against the fault last put in place
+ * before: what a doubled effect is read against in the services' logs.
+ */
+function evidence(copies: readonly KafkaCopy[], times: readonly number[], windows: readonly PhaseWindow[]): string {
+  const where = copies.map((copy) => `partition ${copy.partition} offset ${copy.offset} (envelope ${copy.eventId}, received ${clock(copy.receivedAt)})`);
+  const when = times.map((time) => {
+    const fault = windows.filter((window) => window.injectedAt !== undefined && window.injectedAt <= time).at(-1);
+    return fault?.injectedAt === undefined ? clock(time) : `${clock(time)} (${((time - fault.injectedAt) / 1000).toFixed(3)} s after ${fault.name} began)`;
+  });
+  return `applied at ${when.join(", ") || "(in Postgres)"}; in Kafka as ${where.join(" and ")}`;
+}
+
+export function judge(
+  log: DeliveryLog,
+  windows: readonly PhaseWindow[],
+  kafka: ReadonlyMap<string, readonly KafkaCopy[]>,
+  applied: ReadonlyMap<string, number>,
+  appliedAt: (key: string) => readonly number[],
+  ingestPeak: (phase: string) => number | undefined,
+): Verdict {
+  const verdict: Verdict = { rows: [], lost: [], doubled: [], missing: [], problems: [], unexpected: [], repeatedPages: [], copiedInKafka: 0, gaveUp: 0 };
+  const owners = new Map<string, PlannedEvent>();
+  for (const { event } of log.events.values()) for (const effect of event.effects) owners.set(effect.key, event);
+
+  for (const window of windows) {
+    const posts = log.posts.filter((post) => post.phase === window.name);
+    const events = [...log.events.values()].filter((record) => record.event.phase === window.name);
+    const row: PhaseRow = {
+      phase: window.name,
+      posts: posts.length,
+      answered2xx: posts.filter((post) => is2xx(post.status)).length,
+      answered503: posts.filter((post) => post.status === 503).length,
+      unanswered: posts.filter((post) => post.status === 0).length,
+      events: events.length,
+      inKafka: 0,
+      lost: 0,
+      expected: perConsumer(),
+      applied: perConsumer(),
+      doubled: 0,
+      recoverySeconds: recoverySeconds(window, log.posts),
+      ingestPeakRssBytes: ingestPeak(window.name),
+    };
+    for (const record of events) {
+      const { event } = record;
+      verdict.gaveUp += record.gaveUp;
+      for (const problem of record.problems) verdict.problems.push(`${window.name}: ${event.key} (${event.kind}): ${problem}`);
+      const inKafka = kafka.get(event.key) ?? [];
+      if (inKafka.length > 1) verdict.copiedInKafka += 1;
+      if (inKafka.length === 0) {
+        if (record.acknowledged) {
+          row.lost += 1;
+          verdict.lost.push(`${window.name}: ${event.key} (${event.kind}, ${event.bytes} bytes) answered 2xx, not in Kafka`);
+        }
+        continue;
+      }
+      row.inKafka += 1;
+      for (const effect of event.effects) {
+        row.expected[effect.consumer] += 1;
+        const count = applied.get(effect.key) ?? 0;
+        if (count > 0) row.applied[effect.consumer] += 1;
+        else verdict.missing.push(`${window.name}: ${effect.consumer} never applied ${effect.key} (event ${event.key}, ${event.kind})`);
+        if (count <= 1) continue;
+        const detail = `${effect.key} ${count} times (event ${event.key}, ${event.kind}): ${evidence(inKafka, appliedAt(effect.key), windows)}`;
+        if (isPage(effect.key)) verdict.repeatedPages.push(`${window.name}: triggered ${detail}`);
+        else {
+          row.doubled += count - 1;
+          verdict.doubled.push(`${window.name}: ${effect.consumer} applied ${detail}`);
+        }
+      }
+    }
+    verdict.rows.push(row);
+  }
+  for (const [key, count] of applied) if (!owners.has(key)) verdict.unexpected.push(`${key} applied ${count} time(s), expected by no event of this run`);
+  return verdict;
+}
