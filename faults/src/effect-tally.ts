@@ -9,27 +9,21 @@ export interface ExpectedEffect {
   key: string;
 }
 
+/** When each effect was applied (epoch ms), by its key: how many times is the length. */
+export type AppliedTimes = Map<string, number[]>;
+
 export class EffectTally {
-  readonly #counts = new Map<string, number>();
-  /** When each effect was applied, kept for the ones applied more than once: the report shows them. */
-  readonly #times = new Map<string, number[]>();
+  readonly #times: AppliedTimes = new Map();
 
   record(key: string): void {
-    this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
-    this.#times.set(key, [...(this.#times.get(key) ?? []), Date.now()]);
+    const times = this.#times.get(key);
+    if (times) times.push(Date.now());
+    else this.#times.set(key, [Date.now()]);
   }
 
-  count(key: string): number {
-    return this.#counts.get(key) ?? 0;
-  }
-
-  /** Epoch ms of each application of `key`. */
-  times(key: string): readonly number[] {
-    return this.#times.get(key) ?? [];
-  }
-
-  entries(): IterableIterator<[string, number]> {
-    return this.#counts.entries();
+  /** A copy to send across threads. */
+  snapshot(): Array<[string, number[]]> {
+    return [...this.#times];
   }
 }
 

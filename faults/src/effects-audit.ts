@@ -1,10 +1,18 @@
 // The effects the consumers applied: what the stand-ins counted, and fulfillment's tasks in Postgres.
 import { connectDatabase } from "@hooklog/db";
-import { effectKey, type EffectTally } from "./effect-tally.ts";
+import { effectKey, type AppliedTimes } from "./effect-tally.ts";
+import type { StandIns } from "./stand-ins.ts";
 
-/** Count per effect key: the stand-ins' tally and one `task:<order>` per fulfillment_tasks row. */
-export async function appliedEffects(tally: EffectTally, databaseUrl: string): Promise<Map<string, number>> {
-  const applied = new Map(tally.entries());
+export interface Applied {
+  /** Count per effect key: the stand-ins' and one `task:<order>` per fulfillment_tasks row. */
+  counts: Map<string, number>;
+  /** When the stand-ins saw each of theirs. */
+  times: AppliedTimes;
+}
+
+export async function appliedEffects(standIns: StandIns, databaseUrl: string): Promise<Applied> {
+  const times = await standIns.applied();
+  const applied = new Map([...times].map(([key, at]) => [key, at.length]));
   const db = connectDatabase(databaseUrl, { applicationName: "hooklog-faults", poolMax: 1 });
   try {
     const rows = (await db("fulfillment_tasks").select("order_id").count({ rows: "*" }).groupBy("order_id")) as Array<{ order_id: string; rows: string | number }>;
@@ -12,5 +20,5 @@ export async function appliedEffects(tally: EffectTally, databaseUrl: string): P
   } finally {
     await db.destroy();
   }
-  return applied;
+  return { counts: applied, times };
 }

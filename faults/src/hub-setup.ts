@@ -6,14 +6,10 @@ import { join } from "node:path";
 import { createKafka, ensureTopics, webhookTopicSpec } from "@hooklog/kafka";
 import { loadSources, type SourceConfig } from "@hooklog/sources";
 import { TcpRelay } from "@hooklog/testkit";
-import { EffectTally } from "./effect-tally.ts";
 import type { Secrets } from "./event-mix.ts";
-import { startGithubStandIn } from "./github-stand-in.ts";
 import { startHubServices, type HubServices, type ServiceName } from "./hub-services.ts";
 import { startOwnStack, type OwnStack } from "./own-stack.ts";
-import { startPagerDutyStandIn } from "./pagerduty-stand-in.ts";
-import { startSlackStandIn } from "./slack-stand-in.ts";
-import type { StandIn } from "./stand-in-server.ts";
+import { startStandIns, type StandIns } from "./stand-ins.ts";
 import type { Teardown } from "./teardown.ts";
 
 export interface Hub {
@@ -21,7 +17,7 @@ export interface Hub {
   /** In front of the registry: the services' SCHEMA_REGISTRY_URL, so a fault can make it hang. */
   relay: TcpRelay;
   services: HubServices;
-  tally: EffectTally;
+  standIns: StandIns;
   secrets: Secrets;
   /** The topics of the sources the load posts to. */
   topics: string[];
@@ -65,15 +61,10 @@ export async function startHub(stateDir: string, say: (line: string) => void, te
   const relay = await TcpRelay.open({ host: registry.hostname, port: Number(registry.port) }, "forward");
   teardown.add("the relay to the registry", () => relay.close());
   const relayedRegistryUrl = `http://127.0.0.1:${relay.port}${registry.pathname}`;
-  const tally = new EffectTally();
   const routingKey = randomBytes(16).toString("hex");
   const githubToken = `ghs_${randomBytes(18).toString("hex")}`;
-  const standIns: Record<"slack" | "pagerduty" | "github", StandIn> = {
-    slack: await startSlackStandIn(tally),
-    pagerduty: await startPagerDutyStandIn(tally, routingKey),
-    github: await startGithubStandIn(tally, githubToken),
-  };
-  teardown.add("the stand-ins", () => Promise.all(Object.values(standIns).map((standIn) => standIn.close())));
+  const standIns = await startStandIns({ routingKey, githubToken });
+  teardown.add("the stand-ins", () => standIns.close());
 
   // Consumers at info: a doubled or missing effect is read against what they said (deployments names each deployment).
   const common = { KAFKA_BROKERS: stack.kafkaBrokers, SCHEMA_REGISTRY_URL: relayedRegistryUrl, DATABASE_URL: stack.databaseUrl, LOG_LEVEL: "info" };
@@ -82,21 +73,21 @@ export async function startHub(stateDir: string, say: (line: string) => void, te
     fulfillment: common,
     alerts: {
       ...common,
-      SLACK_WEBHOOK_URL: `${standIns.slack.url}/services/T00000000/B00000000/faults`,
-      PAGERDUTY_EVENTS_URL: `${standIns.pagerduty.url}/v2/enqueue`,
+      SLACK_WEBHOOK_URL: `${standIns.urls.slack}/services/T00000000/B00000000/faults`,
+      PAGERDUTY_EVENTS_URL: `${standIns.urls.pagerduty}/v2/enqueue`,
       PAGERDUTY_ROUTING_KEY: routingKey,
     },
-    deployments: { ...common, GITHUB_API_BASE: standIns.github.url, GITHUB_TOKEN: githubToken },
+    deployments: { ...common, GITHUB_API_BASE: standIns.urls.github, GITHUB_TOKEN: githubToken },
   };
   const servicesStarted = performance.now();
   const services = await startHubServices(env, logDir, say, teardown);
-  say(`services up in ${((performance.now() - servicesStarted) / 1000).toFixed(1)} s: ingest ${services.ingestUrl()}; Slack, PagerDuty and GitHub stand-ins at ${Object.values(standIns).map((standIn) => standIn.url).join(", ")}`);
+  say(`services up in ${((performance.now() - servicesStarted) / 1000).toFixed(1)} s: ingest ${services.ingestUrl()}; Slack, PagerDuty and GitHub stand-ins at ${Object.values(standIns.urls).join(", ")}`);
 
   return {
     stack,
     relay,
     services,
-    tally,
+    standIns,
     secrets: { stripe: secretBySource.get(stripe) as string, github: secretBySource.get(github) as string },
     topics: [stripe.topic, github.topic],
     logDir,

@@ -21,8 +21,8 @@ export interface LoadOptions {
   maxAttempts: number;
 }
 
-/** When ingest gives no Retry-After (no answer at all), a sender waits this long. */
-const NO_ANSWER_BACKOFF_MS = 2000;
+/** When ingest gives no answer (and so no Retry-After), a sender waits 2 s, 4 s, ... up to 10 s, as providers back off. */
+const noAnswerBackoffMs = (attempt: number): number => Math.min(2000 * attempt, 10_000);
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -101,7 +101,7 @@ export class Load {
         record.problems.push(`${redelivery ? "redelivery" : "delivery"} answered ${answer.status} ${answer.outcome}`);
         return;
       }
-      await sleep(answer.retryAfterSeconds !== undefined ? answer.retryAfterSeconds * 1000 : NO_ANSWER_BACKOFF_MS);
+      await sleep(answer.retryAfterSeconds !== undefined ? answer.retryAfterSeconds * 1000 : noAnswerBackoffMs(attempt));
     }
     record.gaveUp += 1;
   }

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { repoRoot } from "@hooklog/infra";
 import { uniqueName } from "@hooklog/testkit";
 import { DeliveryLog, is2xx } from "./delivery-log.ts";
-import { appliedEffects } from "./effects-audit.ts";
+import { appliedEffects, type Applied } from "./effects-audit.ts";
 import { EventLoopStalls } from "./event-loop-stalls.ts";
 import { EventMix } from "./event-mix.ts";
 import { FAULTS } from "./faults.ts";
@@ -34,6 +34,8 @@ export interface FaultsRun {
 const MIB = 1024 * 1024;
 /** Large deliveries per phase, 1.1, 1.25 and 1.4 MiB: above Kafka's default 1 MiB record and ingest's batch byte limit. */
 const LARGE_PER_PHASE = 3;
+/** However far behind the consumers are, the run ends this long after the load stopped. */
+const CATCH_UP_LIMIT_MS = 30 * 60 * 1000;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
@@ -59,6 +61,7 @@ function clearState(stateDir: string, keepState: boolean, failed: boolean): stri
 
 export async function runFaults(options: FaultsOptions, say: (line: string) => void): Promise<FaultsRun> {
   const started = performance.now();
+  const cpuAtStart = process.cpuUsage();
   // A folder of its own under the state directory: never the shared stack's pid files or data.
   const stateDir = join(process.env.HOOKLOG_STATE_DIR ?? join(repoRoot, ".hooklog"), "faults", uniqueName("run"));
   say(`run state in ${stateDir}; rate ${options.rate}/s, faults ${options.only.join(", ")}, ${options.faultSeconds} s each, ${options.recoverySeconds} s recovery`);
@@ -78,7 +81,7 @@ export async function runFaults(options: FaultsOptions, say: (line: string) => v
   const stalls = new EventLoopStalls();
   try {
     const hub: Hub = await startHub(stateDir, say, teardown);
-    const { services, stack, tally } = hub;
+    const { services, stack, standIns } = hub;
     await untilIngestReady(() => services.ingestUrl(), 60_000);
 
     const log = new DeliveryLog();
@@ -139,8 +142,8 @@ export async function runFaults(options: FaultsOptions, say: (line: string) => v
     load.stopNewEvents();
     const catchUp: PhaseWindow = { name: "catch-up", startedAt: Date.now(), faultEndedAt: undefined, endedAt: 0 };
     windows.push(catchUp);
-    // Long enough for a consumer restarted last to rejoin its group (the killed member's 30 s session) and catch up.
-    const catchUpMs = Math.max(120, 3 * options.recoverySeconds) * 1000;
+    // Longer than a consumer restarted last takes to rejoin its group (the killed member's 30 s session).
+    const catchUpMs = Math.max(90, 3 * options.recoverySeconds) * 1000;
     const open = await load.drained(catchUpMs);
     await services.settled();
     catchUp.endedAt = Date.now();
@@ -151,25 +154,40 @@ export async function runFaults(options: FaultsOptions, say: (line: string) => v
     const expected = [...log.events.values()].filter((record) => kafka.has(record.event.key)).flatMap((record) => record.event.effects);
     say(`kafka: ${kafka.size} events in ${hub.topics.join(", ")}; waiting for their ${expected.length} effects`);
     const effectsSince = performance.now();
-    let applied = await appliedEffects(tally, stack.databaseUrl);
-    while (expected.some((effect) => !applied.has(effect.key)) && performance.now() - effectsSince < catchUpMs) {
+    const missingOf = (applied: Applied): number => expected.filter((effect) => !applied.counts.has(effect.key)).length;
+    let applied = await appliedEffects(standIns, stack.databaseUrl);
+    // Consumers that fell behind catch up at their own pace: the wait goes on while effects keep coming,
+    // and an effect is missing only once nothing more has come for catchUpMs (or after CATCH_UP_LIMIT_MS).
+    let lastProgressAt = performance.now();
+    let lastReportAt = performance.now();
+    let missing = missingOf(applied);
+    while (missing > 0 && performance.now() - lastProgressAt < catchUpMs && performance.now() - effectsSince < CATCH_UP_LIMIT_MS) {
       await sleep(2000);
-      applied = await appliedEffects(tally, stack.databaseUrl);
+      applied = await appliedEffects(standIns, stack.databaseUrl);
+      const now = missingOf(applied);
+      if (now < missing) lastProgressAt = performance.now();
+      missing = now;
+      if (performance.now() - lastReportAt >= 30_000) {
+        lastReportAt = performance.now();
+        say(`effects: ${expected.length - missing} of ${expected.length} applied ${seconds(performance.now() - effectsSince)} after the load stopped; the consumers are still catching up`);
+      }
     }
     // A little longer, for a late second copy of an effect (a retry that was already on its way).
     await sleep(5000);
-    applied = await appliedEffects(tally, stack.databaseUrl);
-    const missing = expected.filter((effect) => !applied.has(effect.key)).length;
+    applied = await appliedEffects(standIns, stack.databaseUrl);
+    missing = missingOf(applied);
     say(`effects: ${expected.length - missing} of ${expected.length} applied ${seconds(performance.now() - effectsSince)} after the load stopped${missing > 0 ? `; ${missing} MISSING` : ""}`);
 
-    const verdict = judge(log, windows, kafka, applied, (key) => tally.times(key), (name) => memory?.peak(name));
+    const verdict = judge(log, windows, kafka, applied.counts, (key) => applied.times.get(key) ?? [], (name) => memory?.peak(name));
     const failures = [...verdict.lost, ...verdict.doubled, ...verdict.missing, ...verdict.problems, ...verdict.unexpected];
     const notes = [
       ...services.incidents().map((incident) => `incident: ${incident}`),
       ...(registryFailures.length > 0 ? [`the registry failed ${registryFailures.length} time(s) when the audit asked it for the envelope schema, first: ${registryFailures[0]}`] : []),
       ...(verdict.copiedInKafka > 0 ? [`${verdict.copiedInKafka} event(s) are in Kafka more than once (consumers absorb them)`] : []),
       ...(verdict.gaveUp > 0 ? [`${verdict.gaveUp} delivery(ies) were given up after 10 attempts without a 2xx`] : []),
-      ...stalls.over(1000).map(([name, ms]) => `${name}: this run's event loop (and with it the stand-ins) stalled for up to ${(ms / 1000).toFixed(1)} s`),
+      ...(verdict.doubled.length > 0 ? ["DOUBLED counts an effect in the phase under way when its first copy was applied (the call whose completion the consumer lost); the event itself may be older"] : []),
+      `this run's own process (load, signing, stand-ins, audit) used ${(process.cpuUsage(cpuAtStart).user / 1e6 + process.cpuUsage(cpuAtStart).system / 1e6).toFixed(0)} s of CPU in ${((performance.now() - started) / 1000).toFixed(0)} s`,
+      ...stalls.over(1000).map(([name, ms]) => `${name}: the load generator's event loop stalled for up to ${(ms / 1000).toFixed(1)} s (the stand-ins answer from a thread of their own)`),
       ...verdict.repeatedPages.map((line) => `PagerDuty folds a repeated trigger into its open incident: ${line}`),
     ];
     failed = failures.length > 0;

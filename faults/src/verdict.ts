@@ -28,6 +28,7 @@ export interface PhaseRow {
   lost: number;
   expected: Record<Consumer, number>;
   applied: Record<Consumer, number>;
+  /** Extra applications of effects whose first copy was applied during this phase. */
   doubled: number;
   /** Seconds from the fault's end until every answer is 2xx again; null: not within the phase; undefined: no fault. */
   recoverySeconds: number | null | undefined;
@@ -92,6 +93,8 @@ export function judge(
   ingestPeak: (phase: string) => number | undefined,
 ): Verdict {
   const verdict: Verdict = { rows: [], lost: [], doubled: [], missing: [], problems: [], unexpected: [], repeatedPages: [], copiedInKafka: 0, gaveUp: 0 };
+  /** Extra applications, by the phase under way when the first copy was applied. */
+  const doubledIn = new Map<string, number>();
   const owners = new Map<string, PlannedEvent>();
   for (const { event } of log.events.values()) for (const effect of event.effects) owners.set(effect.key, event);
 
@@ -133,16 +136,20 @@ export function judge(
         if (count > 0) row.applied[effect.consumer] += 1;
         else verdict.missing.push(`${window.name}: ${effect.consumer} never applied ${effect.key} (event ${event.key}, ${event.kind})`);
         if (count <= 1) continue;
-        const detail = `${effect.key} ${count} times (event ${event.key}, ${event.kind}): ${evidence(inKafka, appliedAt(effect.key), windows)}`;
-        if (isPage(effect.key)) verdict.repeatedPages.push(`${window.name}: triggered ${detail}`);
+        const times = appliedAt(effect.key);
+        const detail = `${effect.key} ${count} times (event ${event.key} of ${window.name}, ${event.kind}): ${evidence(inKafka, times, windows)}`;
+        // The fault to blame is the one under way when the first copy was applied: its completion is what the consumer lost.
+        const blamed = times[0] === undefined ? window.name : (windows.filter((each) => each.startedAt <= (times[0] as number)).at(-1)?.name ?? window.name);
+        if (isPage(effect.key)) verdict.repeatedPages.push(`${blamed}: triggered ${detail}`);
         else {
-          row.doubled += count - 1;
-          verdict.doubled.push(`${window.name}: ${effect.consumer} applied ${detail}`);
+          doubledIn.set(blamed, (doubledIn.get(blamed) ?? 0) + count - 1);
+          verdict.doubled.push(`${blamed}: ${effect.consumer} applied ${detail}`);
         }
       }
     }
     verdict.rows.push(row);
   }
+  for (const row of verdict.rows) row.doubled = doubledIn.get(row.phase) ?? 0;
   for (const [key, count] of applied) if (!owners.has(key)) verdict.unexpected.push(`${key} applied ${count} time(s), expected by no event of this run`);
   return verdict;
 }
