@@ -23,7 +23,7 @@ function turbo(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
 }
 
 function workspacesWithTests(): string[] {
-  const folders = ["infra", ...["packages", "services"].flatMap((parent) => {
+  const folders = ["infra", "faults", ...["packages", "services"].flatMap((parent) => {
     const path = join(repoRoot, parent);
     return existsSync(path) ? readdirSync(path).map((name) => join(parent, name)) : [];
   })];
