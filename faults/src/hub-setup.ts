@@ -3,8 +3,9 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { newWebhookSecret } from "@hooklog/infra";
 import { createKafka, ensureTopics, webhookTopicSpec } from "@hooklog/kafka";
-import { loadSources, type SourceConfig } from "@hooklog/sources";
+import { loadSources } from "@hooklog/sources";
 import { TcpRelay } from "@hooklog/testkit";
 import type { Secrets } from "./event-mix.ts";
 import { startHubServices, type HubServices, type ServiceName } from "./hub-services.ts";
@@ -24,23 +25,6 @@ export interface Hub {
   logDir: string;
 }
 
-/** A secret in the form the provider hands out. */
-function secretFor(provider: SourceConfig["provider"]): string {
-  switch (provider) {
-    case "stripe":
-      return `whsec_${randomBytes(24).toString("hex")}`;
-    case "standard-webhooks":
-      return `whsec_${randomBytes(24).toString("base64")}`;
-    case "github":
-    case "hmac":
-      return randomBytes(32).toString("hex");
-    default: {
-      const unknown: never = provider;
-      throw new Error(`no secret format for provider ${String(unknown)}`);
-    }
-  }
-}
-
 /** Everything it starts is added to `teardown` as soon as it runs, so a failure or Ctrl-C halfway stops it too. */
 export async function startHub(stateDir: string, say: (line: string) => void, teardown: Teardown): Promise<Hub> {
   const logDir = join(stateDir, "logs");
@@ -55,7 +39,7 @@ export async function startHub(stateDir: string, say: (line: string) => void, te
   const github = sources.find((source) => source.name === "github");
   if (!stripe || !github) throw new Error("hooklog.config.yaml must declare the sources stripe and github");
   await ensureTopics(createKafka({ clientId: "hooklog-faults", brokers: stack.kafkaBrokers.split(",") }), sources.map((source) => webhookTopicSpec(source)));
-  const secretBySource = new Map(sources.map((source) => [source, secretFor(source.provider)]));
+  const secretBySource = new Map(sources.map((source) => [source, newWebhookSecret(source.provider)]));
 
   const registry = new URL(stack.registryUrl);
   const relay = await TcpRelay.open({ host: registry.hostname, port: Number(registry.port) }, "forward");

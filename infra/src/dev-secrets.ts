@@ -4,7 +4,7 @@ import type { SourceConfig } from "@hooklog/sources";
 import { statePath } from "./paths.ts";
 
 /** A secret in the form the provider hands out, so the same sender code works in development and production. */
-function newSecret(provider: SourceConfig["provider"]): string {
+export function newWebhookSecret(provider: SourceConfig["provider"]): string {
   switch (provider) {
     case "stripe":
       return `whsec_${randomBytes(24).toString("hex")}`;
@@ -30,7 +30,7 @@ export function developmentSecrets(sources: readonly SourceConfig[]): Record<str
   const generated: Record<string, string> = {};
   for (const source of sources) {
     if (source.secrets.length > 0) continue;
-    generated[source.secretEnvVar] = stored[source.secretEnvVar] ?? newSecret(source.provider);
+    generated[source.secretEnvVar] = stored[source.secretEnvVar] ?? newWebhookSecret(source.provider);
   }
   writeFileSync(file, `${JSON.stringify({ ...stored, ...generated }, null, 2)}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);

@@ -7,3 +7,4 @@ export { startPostgres } from "./postgres.ts";
 export { InfraError } from "./errors.ts";
 export { repoRoot, stateDir, logFile } from "./paths.ts";
 export { step } from "./progress.ts";
+export { newWebhookSecret } from "./dev-secrets.ts";
