@@ -1,6 +1,7 @@
 import type { Knex } from "@hooklog/db";
 import type { Logger } from "@hooklog/logging";
 import type { WebhookEvent } from "@hooklog/schemas";
+import type { OutsideCall } from "./effects.ts";
 import { ConsumerKitError } from "./errors.ts";
 
 /** What a consumer reads: a topic of WebhookEvent envelopes (the default) or of one domain record. */
@@ -34,8 +35,11 @@ export interface HandlerContext {
   /**
    * Runs an effect outside Postgres (an HTTP call) at most once to completion per event and effect
    * name: a completed call is remembered, and a retry gets its stored result instead of calling again.
+   * A call whose outcome was never recorded (a crash or an outage between the call and its record)
+   * is made again with `earlier` set: where the outside service takes no idempotency key, look
+   * there for the earlier attempt's effect before acting again.
    */
-  once<T>(effect: string, call: (idempotencyKey: string) => Promise<T>): Promise<T>;
+  once<T>(effect: string, call: OutsideCall<T>): Promise<T>;
 }
 
 /**

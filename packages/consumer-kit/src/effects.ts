@@ -1,22 +1,45 @@
 import type { Knex } from "@hooklog/db";
 
 /**
+ * An earlier attempt of this call began and recorded no outcome: the process died, Postgres went
+ * away or the call failed after it was sent. It may have taken effect.
+ */
+export interface EarlierAttempt {
+  /** How many attempts began before this one. */
+  attempts: number;
+  /** When the first of them began: an outside effect of theirs is no older than this. */
+  startedAt: Date;
+}
+
+/** Runs an outside call; `earlier` is set when an earlier attempt may have made it already. */
+export type OutsideCall<T> = (idempotencyKey: string, earlier: EarlierAttempt | undefined) => Promise<T>;
+
+interface EffectCallRow {
+  result: unknown;
+  attempts: number;
+  first_attempt_at: Date;
+  completed_at: Date | null;
+}
+
+/**
  * Effects outside Postgres, at most once to completion. Bookkeeping runs on its own connection (not
  * the handler's transaction): the call has happened even if the handler's transaction later rolls back.
+ * The start of each attempt is committed before the call, so a call whose outcome went unrecorded
+ * is always known to the next attempt, which can look before it acts again.
  */
 export function createOnce(db: Knex, consumer: string, idempotencyKey: string) {
-  return async function once<T>(effect: string, call: (key: string) => Promise<T>): Promise<T> {
-    const row = (await db("effect_calls").where({ consumer, idempotency_key: idempotencyKey, effect }).first()) as
-      | { result: unknown; completed_at: Date | null }
-      | undefined;
+  return async function once<T>(effect: string, call: OutsideCall<T>): Promise<T> {
+    const where = { consumer, idempotency_key: idempotencyKey, effect };
+    const row = (await db("effect_calls").where(where).first()) as EffectCallRow | undefined;
     if (row?.completed_at) return row.result as T;
+    const earlier = row && row.attempts > 0 ? { attempts: row.attempts, startedAt: row.first_attempt_at } : undefined;
     await db("effect_calls")
-      .insert({ consumer, idempotency_key: idempotencyKey, effect, attempts: 1 })
+      .insert({ ...where, attempts: 1 })
       .onConflict(["consumer", "idempotency_key", "effect"])
       .merge({ attempts: db.raw("effect_calls.attempts + 1"), updated_at: db.fn.now() });
-    const result = await call(`${idempotencyKey}:${effect}`);
+    const result = await call(`${idempotencyKey}:${effect}`, earlier);
     await db("effect_calls")
-      .where({ consumer, idempotency_key: idempotencyKey, effect })
+      .where(where)
       .update({ result: JSON.stringify(result ?? null), completed_at: db.fn.now(), updated_at: db.fn.now() });
     return result;
   };

@@ -1,5 +1,6 @@
 export { defineConsumer, RetryLaterError } from "./definition.ts";
 export type { ConsumerDefinition, HandlerContext, InboundEvent, Subscription } from "./definition.ts";
+export type { EarlierAttempt, OutsideCall } from "./effects.ts";
 export { startConsumer } from "./runner.ts";
 export type { ConsumerRuntimeOptions, RunningConsumer } from "./runner.ts";
 export { redrive, replay } from "./commands.ts";

@@ -4,6 +4,7 @@ import * as consumerKit from "./migrations/0002_consumer_kit.ts";
 import * as fulfillmentTasks from "./migrations/0003_fulfillment_tasks.ts";
 import * as deploymentEnvironments from "./migrations/0004_deployment_environments.ts";
 import * as reconciliation from "./migrations/0005_reconciliation.ts";
+import * as effectCallAttempts from "./migrations/0006_effect_call_attempts.ts";
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -17,6 +18,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ["0003_fulfillment_tasks", fulfillmentTasks],
   ["0004_deployment_environments", deploymentEnvironments],
   ["0005_reconciliation", reconciliation],
+  ["0006_effect_call_attempts", effectCallAttempts],
 ];
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {
