@@ -1,6 +1,6 @@
 // GitHub's Deployments API as the deployments service calls it
 // (https://docs.github.com/en/rest/deployments/deployments): list deployments by sha and environment
-// (with their payload, where the service keeps its effect key), create a deployment, create a status.
+// (with their payload, where the service keeps its effect key), create a deployment, list and create statuses.
 // A deployment is counted by repository, environment and sha; a status by its deployment and state.
 import type { IncomingMessage } from "node:http";
 import type { EffectTally } from "./effect-tally.ts";
@@ -14,6 +14,7 @@ interface Deployment {
   ref: string;
   environment: string;
   payload: unknown;
+  statuses: Array<{ id: number; state: string; description: string | null }>;
 }
 
 const DEPLOYMENTS = /^\/repos\/([^/]+)\/([^/]+)\/deployments$/;
@@ -40,7 +41,7 @@ export function startGithubStandIn(tally: EffectTally, token: string): Promise<S
       const found = [...deployments.values()].filter(
         (each) => each.repository === repository && (!sha || each.sha === sha) && (!environment || each.environment === environment),
       );
-      sendJson(response, 200, found.map(({ repository: _repository, ...visible }) => visible));
+      sendJson(response, 200, found.map(({ repository: _repository, statuses: _statuses, ...visible }) => visible));
       return;
     }
     if (listed && request.method === "POST") {
@@ -49,24 +50,31 @@ export function startGithubStandIn(tally: EffectTally, token: string): Promise<S
         sendJson(response, 422, { message: "Validation Failed", errors: [{ field: "ref", code: "missing_field" }] });
         return;
       }
-      const deployment: Deployment = { id: nextId++, repository: `${listed[1]}/${listed[2]}`, sha: body.ref, ref: body.ref, environment: body.environment, payload: body.payload ?? {} };
+      const deployment: Deployment = { id: nextId++, repository: `${listed[1]}/${listed[2]}`, sha: body.ref, ref: body.ref, environment: body.environment, payload: body.payload ?? {}, statuses: [] };
       deployments.set(deployment.id, deployment);
       tally.record(effectKey.deployment(deployment.repository, deployment.environment, deployment.sha));
-      const { repository: _repository, ...visible } = deployment;
+      const { repository: _repository, statuses: _statuses, ...visible } = deployment;
       sendJson(response, 201, { ...visible, task: "deploy", description: body.description ?? null });
       return;
     }
     const status = STATUSES.exec(url.pathname);
-    if (status && request.method === "POST") {
-      const deployment = deployments.get(Number(status[3]));
+    const deployment = status ? deployments.get(Number(status[3])) : undefined;
+    if (status && (!deployment || deployment.repository !== `${status[1]}/${status[2]}`)) {
+      sendJson(response, 404, { message: "Not Found" });
+      return;
+    }
+    if (deployment && request.method === "GET") {
+      // Newest first, as GitHub lists them.
+      sendJson(response, 200, [...deployment.statuses].reverse());
+      return;
+    }
+    if (deployment && request.method === "POST") {
       const body = await readJson(request);
-      if (!deployment || deployment.repository !== `${status[1]}/${status[2]}`) {
-        sendJson(response, 404, { message: "Not Found" });
-        return;
-      }
       const state = typeof body?.state === "string" ? body.state : "";
+      const created = { id: nextId++, state, description: typeof body?.description === "string" ? body.description : null };
+      deployment.statuses.push(created);
       tally.record(effectKey.status(deployment.repository, deployment.environment, deployment.sha, state));
-      sendJson(response, 201, { id: nextId++, state, description: body?.description ?? null });
+      sendJson(response, 201, created);
       return;
     }
     sendJson(response, 404, { message: "Not Found" });

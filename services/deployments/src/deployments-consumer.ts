@@ -18,19 +18,20 @@ export interface DeploymentsConsumerOptions {
 /**
  * Pull requests into GitHub deployments: each head commit to preview/pr-<n>, a merge commit to
  * staging, and a closed pull request's preview retired. Every GitHub call runs through ctx.once
- * under a name saying what it does, so a redelivery, retry or replay never repeats one.
+ * under a name saying what it does, so a redelivery, retry or replay never repeats one; a call whose
+ * outcome went unrecorded looks on GitHub for its effect before it is made again.
  */
 export function createDeploymentsConsumer(options: DeploymentsConsumerOptions): ConsumerDefinition {
   const { github } = options;
 
   async function deploy(context: HandlerContext, event: PullRequestEvent, target: { environment: string; sha: string; transient: boolean; description: string }): Promise<void> {
     const { repository } = event;
-    const deployment = await context.once(`create-deployment:${target.environment}:${target.sha}`, (effectKey) =>
-      github.ensureDeployment(repository, { ...target, effectKey }),
+    const deployment = await context.once(`create-deployment:${target.environment}:${target.sha}`, (effectKey, earlier) =>
+      github.ensureDeployment(repository, { ...target, effectKey }, earlier !== undefined),
     );
     // queued, not in_progress: this service only asks for the deployment; the deployer reports progress.
-    await context.once(`create-deployment-status:${target.environment}:${deployment.id}:queued`, () =>
-      github.createStatus(repository, deployment.id, "queued", target.description),
+    await context.once(`create-deployment-status:${target.environment}:${deployment.id}:queued`, (_key, earlier) =>
+      github.createStatus(repository, deployment.id, "queued", target.description, earlier !== undefined),
     );
     await recordRequestedDeployment(context.trx, {
       repository: repository.fullName,
@@ -52,8 +53,8 @@ export function createDeploymentsConsumer(options: DeploymentsConsumerOptions): 
     }
     if (preview.state === "inactive") return;
     const { deploymentId } = preview;
-    await context.once(`create-deployment-status:${environment}:${deploymentId}:inactive`, () =>
-      github.createStatus(repository, deploymentId, "inactive", `Pull request #${event.number} closed`),
+    await context.once(`create-deployment-status:${environment}:${deploymentId}:inactive`, (_key, earlier) =>
+      github.createStatus(repository, deploymentId, "inactive", `Pull request #${event.number} closed`, earlier !== undefined),
     );
     await markEnvironmentInactive(context.trx, repository.fullName, environment);
     context.logger.info({ repository: repository.fullName, environment, deploymentId }, "preview retired");

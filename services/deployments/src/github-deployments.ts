@@ -23,11 +23,17 @@ export interface Deployment {
 /** queued: requested, nothing runs yet; inactive: the environment is gone. */
 export type DeploymentStatusState = "queued" | "in_progress" | "inactive";
 
-/** The GitHub Deployments API as this service uses it. Every call throws RetryLaterError or GithubApiError. */
+/**
+ * The GitHub Deployments API as this service uses it. Every call throws RetryLaterError or GithubApiError.
+ * GitHub takes no idempotency key: when an earlier attempt may have made the same call (its answer
+ * was lost to a timeout, a crash or a database outage), `lookFirst` makes the call look for its
+ * effect before it writes.
+ */
 export interface GithubDeployments {
-  /** Returns the deployment already created under `effectKey`, or creates it. */
-  ensureDeployment(repository: RepositoryRef, request: DeploymentRequest): Promise<Deployment>;
-  createStatus(repository: RepositoryRef, deploymentId: number, state: DeploymentStatusState, description: string): Promise<{ id: number }>;
+  /** Creates the deployment; with `lookFirst`, returns the one an earlier attempt created under `effectKey`, if any. */
+  ensureDeployment(repository: RepositoryRef, request: DeploymentRequest, lookFirst: boolean): Promise<Deployment>;
+  /** Sets the state; with `lookFirst`, returns the deployment's status already in that state, if any. */
+  createStatus(repository: RepositoryRef, deploymentId: number, state: DeploymentStatusState, description: string, lookFirst: boolean): Promise<{ id: number }>;
 }
 
 export interface GithubDeploymentsOptions {
@@ -81,10 +87,18 @@ export function createGithubDeployments(options: GithubDeploymentsOptions): Gith
     return found ? { id: found.id, sha: found.sha, environment: found.environment } : undefined;
   }
 
+  // Any status in that state will do: the deployment has been in it, and a deployer may have moved it on since.
+  async function findStatus(repository: RepositoryRef, deploymentId: number, state: DeploymentStatusState): Promise<{ id: number } | undefined> {
+    const { data } = await call(`list statuses of deployment ${deploymentId} of ${repository.fullName}`, () =>
+      octokit.rest.repos.listDeploymentStatuses({ owner: repository.owner, repo: repository.name, deployment_id: deploymentId, per_page: 100 }),
+    );
+    const found = data.find((status) => status.state === state);
+    return found ? { id: found.id } : undefined;
+  }
+
   return {
-    async ensureDeployment(repository, request) {
-      // GitHub has no idempotency key: a call that timed out may still have created the deployment.
-      const existing = await findDeployment(repository, request);
+    async ensureDeployment(repository, request, lookFirst) {
+      const existing = lookFirst ? await findDeployment(repository, request) : undefined;
       if (existing) {
         logger.info({ repository: repository.fullName, environment: request.environment, deploymentId: existing.id }, "deployment already created by an earlier attempt");
         return existing;
@@ -109,7 +123,12 @@ export function createGithubDeployments(options: GithubDeploymentsOptions): Gith
       return { id: response.data.id, sha: response.data.sha, environment: response.data.environment };
     },
 
-    async createStatus(repository, deploymentId, state, description) {
+    async createStatus(repository, deploymentId, state, description, lookFirst) {
+      const existing = lookFirst ? await findStatus(repository, deploymentId, state) : undefined;
+      if (existing) {
+        logger.info({ repository: repository.fullName, deploymentId, state, statusId: existing.id }, "deployment status already set by an earlier attempt");
+        return existing;
+      }
       const { data } = await call(`set deployment ${deploymentId} of ${repository.fullName} ${state}`, () =>
         octokit.rest.repos.createDeploymentStatus({ owner: repository.owner, repo: repository.name, deployment_id: deploymentId, state, description }),
       );

@@ -17,7 +17,7 @@ export interface RecordedRequest {
   at: number;
 }
 
-export type GithubCall = "list-deployments" | "create-deployment" | "create-status";
+export type GithubCall = "list-deployments" | "create-deployment" | "list-statuses" | "create-status";
 
 /** What to do instead of a normal answer: answer with this status and headers, or answer normally but late. */
 export type Fault = { status: number; headers?: Record<string, string>; message?: string } | { delayMs: number };
@@ -31,12 +31,20 @@ interface Deployment {
   repository: string;
 }
 
+export interface DeploymentStatus {
+  id: number;
+  state: string;
+  description: string | null;
+}
+
 export interface FakeGithub {
   url: string;
   /** Every request so far, in arrival order; `repository` narrows to one repository. */
   requests(repository?: string): RecordedRequest[];
   /** The requests of one kind for one repository, in arrival order. */
   calls(repository: string, call: GithubCall): RecordedRequest[];
+  /** The statuses set on a deployment, oldest first. */
+  statuses(deploymentId: number | string): DeploymentStatus[];
   /** The next `times` calls of this kind for this repository get `fault`. */
   failNext(repository: string, call: GithubCall, fault: Fault, times?: number): void;
   close(): Promise<void>;
@@ -45,6 +53,7 @@ export interface FakeGithub {
 const ROUTES: ReadonlyArray<{ call: GithubCall; method: string; pattern: RegExp }> = [
   { call: "list-deployments", method: "GET", pattern: /^\/repos\/([^/]+)\/([^/]+)\/deployments$/ },
   { call: "create-deployment", method: "POST", pattern: /^\/repos\/([^/]+)\/([^/]+)\/deployments$/ },
+  { call: "list-statuses", method: "GET", pattern: /^\/repos\/([^/]+)\/([^/]+)\/deployments\/(\d+)\/statuses$/ },
   { call: "create-status", method: "POST", pattern: /^\/repos\/([^/]+)\/([^/]+)\/deployments\/(\d+)\/statuses$/ },
 ];
 
@@ -62,6 +71,7 @@ function send(response: ServerResponse, status: number, body: unknown, headers: 
 export async function startFakeGithub(): Promise<FakeGithub> {
   const recorded: RecordedRequest[] = [];
   const deployments: Deployment[] = [];
+  const statuses = new Map<number, DeploymentStatus[]>();
   const faults = new Map<string, Fault[]>();
   let nextId = 4_100_000_000; // above 2^31, as GitHub's deployment ids are
 
@@ -90,7 +100,16 @@ export async function startFakeGithub(): Promise<FakeGithub> {
       answer(201, { ...visible, task: "deploy", description: body.description, transient_environment: body.transient_environment, production_environment: body.production_environment });
       return;
     }
-    answer(201, { id: nextId++, state: request.body?.state, deployment_url: `/repos/${request.repository}/deployments/${match[3]}` });
+    const deploymentStatuses = statuses.get(Number(match[3])) ?? [];
+    statuses.set(Number(match[3]), deploymentStatuses);
+    if (call === "list-statuses") {
+      // GitHub lists a deployment's statuses newest first.
+      answer(200, [...deploymentStatuses].reverse().map((status) => ({ ...status, deployment_url: `/repos/${request.repository}/deployments/${match[3]}` })));
+      return;
+    }
+    const status: DeploymentStatus = { id: nextId++, state: String(request.body?.state), description: typeof request.body?.description === "string" ? request.body.description : null };
+    deploymentStatuses.push(status);
+    answer(201, { ...status, deployment_url: `/repos/${request.repository}/deployments/${match[3]}` });
   }
 
   const server = createServer((incoming, response) => {
@@ -122,6 +141,7 @@ export async function startFakeGithub(): Promise<FakeGithub> {
     url: `http://127.0.0.1:${port}`,
     requests: (repository) => recorded.filter((request) => repository === undefined || request.repository === repository),
     calls: (repository, call) => recorded.filter((request) => request.repository === repository && request.call === call),
+    statuses: (deploymentId) => [...(statuses.get(Number(deploymentId)) ?? [])],
     failNext(repository, call, fault, times = 1) {
       const key = `${repository} ${call}`;
       faults.set(key, [...(faults.get(key) ?? []), ...Array.from({ length: times }, () => fault)]);

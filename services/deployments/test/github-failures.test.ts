@@ -41,7 +41,7 @@ describe("deployments rides out GitHub failures without creating a deployment tw
   it("waits until x-ratelimit-reset when GitHub answers 403 with no requests remaining", async () => {
     const pr = newPullRequest(52);
     const resetSeconds = Math.ceil(Date.now() / 1000) + 2;
-    harness.github.failNext(pr.repository, "list-deployments", {
+    harness.github.failNext(pr.repository, "create-deployment", {
       status: 403,
       message: "API rate limit exceeded",
       headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(resetSeconds) },
@@ -51,10 +51,10 @@ describe("deployments rides out GitHub failures without creating a deployment tw
     await eventually("the preview row", () => harness.environment(pr.repository, "preview/pr-52"));
     await settle();
 
-    const lookups = harness.github.calls(pr.repository, "list-deployments");
-    assert.equal(lookups.length, 2);
-    assert.ok((lookups[1]?.at ?? 0) >= resetSeconds * 1000 - 50, "the retry came before the rate limit reset");
-    assert.equal(harness.github.calls(pr.repository, "create-deployment").length, 1);
+    const creates = harness.github.calls(pr.repository, "create-deployment");
+    assert.equal(creates.length, 2, "the refused call and the one after the reset");
+    assert.ok((creates[1]?.at ?? 0) >= resetSeconds * 1000 - 50, "the retry came before the rate limit reset");
+    assert.equal((await listedDeployments(pr.repository, (creates[1]?.body?.ref as string) ?? "")).length, 1);
   });
 
   it("does not create the deployment again when only its status call failed", async () => {
@@ -85,8 +85,23 @@ describe("deployments rides out GitHub failures without creating a deployment tw
     const calls = harness.github.requests(pr.repository).map((request) => `${request.method} ${request.path.split("/").slice(4).join("/")}`);
     const deployments = await listedDeployments(pr.repository, headSha);
 
-    assert.deepEqual(calls, ["GET deployments", "POST deployments", "GET deployments", `POST deployments/${row.deployment_id}/statuses`]);
+    assert.deepEqual(calls, ["POST deployments", "GET deployments", `POST deployments/${row.deployment_id}/statuses`], "the retry looks first and finds the deployment");
     assert.deepEqual(deployments.map((deployment) => String(deployment.id)), [row.deployment_id]);
+  });
+
+  it("does not set a deployment status again when GitHub set it but its answer came too late", async () => {
+    const pr = newPullRequest(56);
+    // GitHub records the status, but its answer comes after the client has given up.
+    harness.github.failNext(pr.repository, "create-status", { delayMs: HTTP_TIMEOUT_MS + 1000 });
+
+    await harness.deliver(pullRequestPayload(pr, "opened", { headSha: randomSha() }));
+    const row = await eventually("the preview row", () => harness.environment(pr.repository, "preview/pr-56"));
+    await settle();
+
+    const calls = harness.github.requests(pr.repository).map((request) => `${request.method} ${request.path.split("/").slice(4).join("/")}`);
+    const statuses = `deployments/${row.deployment_id}/statuses`;
+    assert.deepEqual(calls, ["POST deployments", `POST ${statuses}`, `GET ${statuses}`], "the retry looks, finds the queued status, and sets none");
+    assert.deepEqual(harness.github.statuses(row.deployment_id ?? "").map((status) => status.state), ["queued"]);
   });
 
   it("logs a failed GitHub call without the token, and retries it", async () => {
