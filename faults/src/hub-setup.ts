@@ -9,7 +9,7 @@ import { loadSources } from "@hooklog/sources";
 import { TcpRelay } from "@hooklog/testkit";
 import type { Secrets } from "./event-mix.ts";
 import { startHubServices, type HubServices, type ServiceName } from "./hub-services.ts";
-import { startOwnStack, type OwnStack } from "./own-stack.ts";
+import { startOwnStack, type BrokerCount, type OwnStack } from "./own-stack.ts";
 import { startStandIns, type StandIns } from "./stand-ins.ts";
 import type { Teardown } from "./teardown.ts";
 
@@ -26,11 +26,11 @@ export interface Hub {
 }
 
 /** Everything it starts is added to `teardown` as soon as it runs, so a failure or Ctrl-C halfway stops it too. */
-export async function startHub(stateDir: string, say: (line: string) => void, teardown: Teardown): Promise<Hub> {
+export async function startHub(stateDir: string, brokers: BrokerCount, say: (line: string) => void, teardown: Teardown): Promise<Hub> {
   const logDir = join(stateDir, "logs");
   mkdirSync(logDir, { recursive: true });
   const started = performance.now();
-  const stack = await startOwnStack(stateDir, teardown);
+  const stack = await startOwnStack(stateDir, brokers, teardown);
   say(`own stack up in ${((performance.now() - started) / 1000).toFixed(1)} s: kafka ${stack.kafkaBrokers}, registry ${stack.registryUrl}, postgres ${stack.databaseUrl.replace(/:[^:@/]+@/, ":***@")}`);
 
   // The sources file ingest reads too (hooklog.config.yaml unless HOOKLOG_CONFIG says); the load posts to its stripe and github sources.
@@ -38,6 +38,7 @@ export async function startHub(stateDir: string, say: (line: string) => void, te
   const stripe = sources.find((source) => source.name === "stripe");
   const github = sources.find((source) => source.name === "github");
   if (!stripe || !github) throw new Error("hooklog.config.yaml must declare the sources stripe and github");
+  // Replicated as the project's topic spec says for the cluster: one copy on one broker; three, two in sync, on three.
   await ensureTopics(createKafka({ clientId: "hooklog-faults", brokers: stack.kafkaBrokers.split(",") }), sources.map((source) => webhookTopicSpec(source)));
   const secretBySource = new Map(sources.map((source) => [source, newWebhookSecret(source.provider)]));
 

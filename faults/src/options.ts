@@ -1,6 +1,7 @@
 // npm run faults -- [options]: parsed strictly, so a mistyped option is an error, not a default.
 import { parseArgs } from "node:util";
-import { FAULTS, FAULT_NAMES } from "./faults.ts";
+import { FAULT_NAMES, faultCatalogue, faultNames } from "./faults.ts";
+import type { BrokerCount } from "./own-stack.ts";
 
 export interface FaultsOptions {
   /** New deliveries per second, a steady open-loop rate. */
@@ -13,9 +14,11 @@ export interface FaultsOptions {
   only: readonly string[];
   /** Keep the run's state directory (Kafka and Postgres data, logs) instead of deleting it. */
   keepState: boolean;
+  /** One broker (the default), or a three-broker cluster with its own faults (RF 3, min ISR 2). */
+  brokers?: BrokerCount;
 }
 
-export const DEFAULTS: FaultsOptions = { rate: 200, faultSeconds: 20, recoverySeconds: 20, only: FAULT_NAMES, keepState: false };
+export const DEFAULTS: Required<FaultsOptions> = { rate: 200, faultSeconds: 20, recoverySeconds: 20, only: FAULT_NAMES, keepState: false, brokers: 1 };
 
 export class UsageError extends Error {
   readonly code = "USAGE";
@@ -35,13 +38,24 @@ export function usage(): string {
     `  --rate <n>               deliveries per second (default ${DEFAULTS.rate})`,
     `  --fault-seconds <n>      how long each fault lasts (default ${DEFAULTS.faultSeconds})`,
     `  --recovery-seconds <n>   load after each fault before the next (default ${DEFAULTS.recoverySeconds})`,
-    "  --only <fault,...>       inject only these faults",
+    "  --brokers <1|3>          one Kafka broker, or a cluster of three with topics at RF 3 / min ISR 2 (default 1)",
+    "  --only <fault,...>       inject only these faults (of the catalogue for --brokers)",
     "  --keep-state             keep the run's state directory (data and logs)",
     "  --help                   this text",
     "",
-    "faults:",
-    ...FAULTS.map((fault) => `  ${fault.name.padEnd(18)} ${fault.description}`),
+    "faults with --brokers 1:",
+    ...faultCatalogue(1).map((fault) => `  ${fault.name.padEnd(18)} ${fault.description}`),
+    "",
+    "faults with --brokers 3 (a 2xx there means two of the three brokers have the event):",
+    ...faultCatalogue(3).map((fault) => `  ${fault.name.padEnd(18)} ${fault.description}`),
   ].join("\n");
+}
+
+function brokerCount(value: string | undefined): BrokerCount {
+  if (value === undefined) return DEFAULTS.brokers;
+  if (value === "1") return 1;
+  if (value === "3") return 3;
+  throw new UsageError(`--brokers takes 1 or 3 (one broker, or infra's three-broker cluster), not ${JSON.stringify(value)}`);
 }
 
 function positive(name: string, value: string | undefined, fallback: number): number {
@@ -63,6 +77,7 @@ export function parseOptions(argv: readonly string[]): FaultsOptions | "help" {
         rate: { type: "string" },
         "fault-seconds": { type: "string" },
         "recovery-seconds": { type: "string" },
+        brokers: { type: "string" },
         only: { type: "string" },
         "keep-state": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
@@ -73,15 +88,22 @@ export function parseOptions(argv: readonly string[]): FaultsOptions | "help" {
   }
   const { values } = parsed;
   if (values.help) return "help";
-  const only = values.only === undefined ? DEFAULTS.only : values.only.split(",").map((name) => name.trim()).filter(Boolean);
-  const unknown = only.filter((name) => !FAULT_NAMES.includes(name));
-  if (unknown.length > 0 || only.length === 0) throw new UsageError(`--only takes fault names out of ${FAULT_NAMES.join(", ")}; unknown: ${unknown.join(", ") || "(none given)"}`);
+  const brokers = brokerCount(values.brokers);
+  const catalogue = faultNames(brokers);
+  const only = values.only === undefined ? catalogue : values.only.split(",").map((name) => name.trim()).filter(Boolean);
+  const unknown = only.filter((name) => !catalogue.includes(name));
+  if (unknown.length > 0 || only.length === 0) {
+    const elsewhere = unknown.filter((name) => faultNames(brokers === 1 ? 3 : 1).includes(name));
+    const hint = elsewhere.length > 0 ? ` (${elsewhere.join(", ")} ${elsewhere.length === 1 ? "is a fault" : "are faults"} of --brokers ${brokers === 1 ? 3 : 1})` : "";
+    throw new UsageError(`--only takes fault names out of ${catalogue.join(", ")} with --brokers ${brokers}; unknown: ${unknown.join(", ") || "(none given)"}${hint}`);
+  }
   return {
     rate: positive("rate", values.rate, DEFAULTS.rate),
     faultSeconds: positive("fault-seconds", values["fault-seconds"], DEFAULTS.faultSeconds),
     recoverySeconds: positive("recovery-seconds", values["recovery-seconds"], DEFAULTS.recoverySeconds),
     // In the catalogue's order whatever order they were given in: each fault starts from a healthy hub.
-    only: FAULT_NAMES.filter((name) => only.includes(name)),
+    only: catalogue.filter((name) => only.includes(name)),
     keepState: values["keep-state"],
+    brokers,
   };
 }

@@ -3,21 +3,31 @@
 // only ever signal what this run started.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { InfraError, startKafka, startPostgres, startRegistry, status, up } from "@hooklog/infra";
+import { InfraError, kafkaNodes, kafkaSettings, startKafka, startPostgres, startRegistry, status, up } from "@hooklog/infra";
 import { freePort } from "@hooklog/testkit";
 import { OwnProcess } from "./own-process.ts";
+import { freePortRun } from "./port-run.ts";
 import { unpackEmptyRegistryFolders } from "./registry-unpack.ts";
 import type { Teardown } from "./teardown.ts";
 
+/** One broker, or infra's three-broker KRaft cluster (HOOKLOG_KAFKA_BROKERS). */
+export type BrokerCount = 1 | 3;
+
 export interface OwnStack {
   stateDir: string;
+  brokerCount: BrokerCount;
   kafkaBrokers: string;
   /** The registry itself; the services reach it through a relay. */
   registryUrl: string;
   databaseUrl: string;
-  kafka(): OwnProcess;
+  /** Every Kafka node of the run, in node id order (one, or three); throws if one is not running. */
+  kafka(): OwnProcess[];
+  /** The run's Kafka nodes by KRaft node id (1, or 1 to 3) and each one's own bootstrap address. */
+  kafkaNodeAddresses: ReadonlyArray<{ id: number; address: string }>;
+  /** The Kafka node with this node id. */
+  kafkaNode(id: number): OwnProcess;
   registry(): OwnProcess;
-  /** Starts Kafka again (after a kill) and waits until it answers. */
+  /** Starts the Kafka nodes that are not running (after a kill) and waits until the cluster answers with all of them. */
   restartKafka(): Promise<void>;
   restartRegistry(): Promise<void>;
   /** A clean shutdown of the embedded Postgres (the daemon stops its server). */
@@ -28,9 +38,13 @@ export interface OwnStack {
 /** Settings of the shared stack that a parent (npm test) may pass down: this run must not follow them. */
 const SHARED_STACK_VARIABLES = ["KAFKA_BROKERS", "SCHEMA_REGISTRY_URL", "DATABASE_URL"] as const;
 
-async function distinctFreePorts(count: number): Promise<number[]> {
+/** `count` different free ports, none of them in `avoid`. */
+async function distinctFreePorts(count: number, avoid: readonly number[]): Promise<number[]> {
   const ports = new Set<number>();
-  while (ports.size < count) ports.add(await freePort());
+  while (ports.size < count) {
+    const port = await freePort();
+    if (!avoid.includes(port)) ports.add(port);
+  }
   return [...ports];
 }
 
@@ -49,19 +63,33 @@ async function untilReady(component: "kafka" | "registry", timeoutMs: number): P
   }
 }
 
+/**
+ * Kafka's ports: one broker takes two free ports anywhere; infra's cluster of three takes six adjacent
+ * ones (brokers on port, port+2, port+4, each controller one above), so the other daemons' ports are
+ * drawn outside that run.
+ */
+async function kafkaPorts(brokers: BrokerCount): Promise<{ variables: Record<string, string>; taken: number[] }> {
+  if (brokers === 1) {
+    const [port, controllerPort] = await distinctFreePorts(2, []);
+    return { variables: { HOOKLOG_KAFKA_PORT: String(port), HOOKLOG_KAFKA_CONTROLLER_PORT: String(controllerPort) }, taken: [port as number, controllerPort as number] };
+  }
+  const base = await freePortRun(6);
+  return { variables: { HOOKLOG_KAFKA_PORT: String(base) }, taken: Array.from({ length: 6 }, (_, offset) => base + offset) };
+}
+
 /** Its teardown joins `teardown` before anything starts: whatever of the stack runs is stopped, even after a failed start. */
-export async function startOwnStack(stateDir: string, teardown: Teardown): Promise<OwnStack> {
-  const [kafkaPort, controllerPort, registryPort, managementPort, postgresPort] = await distinctFreePorts(5);
+export async function startOwnStack(stateDir: string, brokerCount: BrokerCount, teardown: Teardown): Promise<OwnStack> {
+  const kafkaPortsOfRun = await kafkaPorts(brokerCount);
+  const [registryPort, managementPort, postgresPort] = await distinctFreePorts(3, kafkaPortsOfRun.taken);
   // infra reads its settings from process.env (stateDir() takes no argument), so from here on this
   // process speaks for the run's stack. Apicurio's management interface defaults to 0.0.0.0:9000,
   // which the shared registry holds already.
   for (const name of SHARED_STACK_VARIABLES) delete process.env[name];
   Object.assign(process.env, {
     HOOKLOG_STATE_DIR: stateDir,
-    // One broker, whatever the shared stack runs: a Kafka fault here is a fault of the broker.
-    HOOKLOG_KAFKA_BROKERS: "1",
-    HOOKLOG_KAFKA_PORT: String(kafkaPort),
-    HOOKLOG_KAFKA_CONTROLLER_PORT: String(controllerPort),
+    // As many brokers as the run asked for, whatever the shared stack runs: a Kafka fault here is a fault of this run's brokers.
+    HOOKLOG_KAFKA_BROKERS: String(brokerCount),
+    ...kafkaPortsOfRun.variables,
     HOOKLOG_REGISTRY_PORT: String(registryPort),
     HOOKLOG_EMBEDDED_POSTGRES: "1",
     HOOKLOG_EMBEDDED_POSTGRES_PORT: String(postgresPort),
@@ -78,23 +106,33 @@ export async function startOwnStack(stateDir: string, teardown: Teardown): Promi
       return undefined; // a pid file of a daemon that has exited: nothing of ours to hold
     }
   };
-  const held: { kafka?: OwnProcess; registry?: OwnProcess; postgres?: OwnProcess; postmaster?: OwnProcess } = {};
+  // infra's names for the nodes: "kafka" alone, or "kafka-1" ... "kafka-3", each with its pid file run/<name>.pid.
+  const nodes = kafkaNodes(kafkaSettings());
+  const held: { kafka: Map<number, OwnProcess>; registry?: OwnProcess; postgres?: OwnProcess; postmaster?: OwnProcess } = { kafka: new Map() };
   const adoptAll = (): void => {
-    held.kafka = adopt("kafka", "run/kafka.pid") ?? held.kafka;
+    for (const node of nodes) {
+      const adopted = adopt(node.name, `run/${node.name}.pid`);
+      if (adopted) held.kafka.set(node.id, adopted);
+    }
     held.registry = adopt("registry", "run/registry.pid") ?? held.registry;
     held.postgres = adopt("postgres daemon", "run/postgres.pid") ?? held.postgres;
     held.postmaster = adopt("postgres", "postgres/data/postmaster.pid") ?? held.postmaster;
   };
-  const required = (name: "kafka" | "registry"): OwnProcess => {
+  const required = (name: "registry"): OwnProcess => {
     const daemon = held[name];
     if (!daemon) throw new Error(`this run's ${name} is not running`);
+    return daemon;
+  };
+  const kafkaNode = (id: number): OwnProcess => {
+    const daemon = held.kafka.get(id);
+    if (!daemon) throw new Error(`this run's Kafka node ${id} is not running`);
     return daemon;
   };
 
   teardown.add("the stack", async () => {
     adoptAll();
     // The data goes with the run: no need to wait for a controlled broker shutdown.
-    await Promise.all([held.registry?.stop(5000), held.kafka?.stop(5000)]);
+    await Promise.all([held.registry?.stop(5000), ...[...held.kafka.values()].map((node) => node.stop(5000))]);
     await held.postgres?.stop(15_000);
     await held.postmaster?.stop(10_000);
   });
@@ -107,15 +145,18 @@ export async function startOwnStack(stateDir: string, teardown: Teardown): Promi
   });
   await Promise.all([untilReady("kafka", 90_000), untilReady("registry", 120_000)]);
   adoptAll();
-  required("kafka");
+  for (const node of nodes) kafkaNode(node.id);
   required("registry");
 
   return {
     stateDir,
+    brokerCount,
     kafkaBrokers: endpoints.endpoints.kafkaBrokers,
     registryUrl: endpoints.endpoints.schemaRegistryUrl,
     databaseUrl: endpoints.endpoints.databaseUrl,
-    kafka: () => required("kafka"),
+    kafka: () => nodes.map((node) => kafkaNode(node.id)),
+    kafkaNodeAddresses: nodes.map((node) => ({ id: node.id, address: `127.0.0.1:${node.port}` })),
+    kafkaNode,
     registry: () => required("registry"),
     async restartKafka() {
       await startKafka();

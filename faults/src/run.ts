@@ -9,7 +9,8 @@ import { DeliveryLog, is2xx } from "./delivery-log.ts";
 import { appliedEffects, type Applied } from "./effects-audit.ts";
 import { EventLoopStalls } from "./event-loop-stalls.ts";
 import { EventMix } from "./event-mix.ts";
-import { FAULTS } from "./faults.ts";
+import { ClusterView } from "./cluster-view.ts";
+import { faultCatalogue } from "./faults.ts";
 import { startHub, type Hub } from "./hub-setup.ts";
 import { PeakMemory } from "./ingest-memory.ts";
 import { eventsInKafka } from "./kafka-audit.ts";
@@ -23,7 +24,7 @@ import { judge, recoverySeconds, type PhaseWindow, type Verdict } from "./verdic
 export interface FaultsRun {
   verdict: Verdict;
   table: string;
-  /** What makes the run fail: lost, doubled, missing, contract-breaking answers. */
+  /** What makes the run fail: lost, 2xx while fewer brokers than min ISR ran, doubled, missing, contract-breaking answers, topics not replicated as declared. */
   failures: string[];
   /** Worth reading, not a failure: services that died on their own, repeated pages, copies in Kafka, gave-up deliveries. */
   notes: string[];
@@ -64,7 +65,8 @@ export async function runFaults(options: FaultsOptions, say: (line: string) => v
   const cpuAtStart = process.cpuUsage();
   // A folder of its own under the state directory: never the shared stack's pid files or data.
   const stateDir = join(process.env.HOOKLOG_STATE_DIR ?? join(repoRoot, ".hooklog"), "faults", uniqueName("run"));
-  say(`run state in ${stateDir}; rate ${options.rate}/s, faults ${options.only.join(", ")}, ${options.faultSeconds} s each, ${options.recoverySeconds} s recovery`);
+  const brokers = options.brokers ?? 1;
+  say(`run state in ${stateDir}; ${brokers === 1 ? "one broker" : `${brokers} brokers`}; rate ${options.rate}/s, faults ${options.only.join(", ")}, ${options.faultSeconds} s each, ${options.recoverySeconds} s recovery`);
   const teardown = new Teardown();
   let failed = true;
   const interrupted = (signal: NodeJS.Signals): void => {
@@ -80,9 +82,16 @@ export async function runFaults(options: FaultsOptions, say: (line: string) => v
   let memory: PeakMemory | undefined;
   const stalls = new EventLoopStalls();
   try {
-    const hub: Hub = await startHub(stateDir, say, teardown);
+    const hub: Hub = await startHub(stateDir, brokers, say, teardown);
     const { services, stack, standIns } = hub;
     await untilIngestReady(() => services.ingestUrl(), 60_000);
+    const cluster = new ClusterView(stack.kafkaBrokers, hub.topics);
+    // The services have declared their retry, dead-letter and domain topics by now: each must keep
+    // three copies and need two, or a 2xx of this run would promise less than it says.
+    const replication = async (): Promise<string[]> => (brokers === 3 ? cluster.replicationProblems(3, 2) : []);
+    const replicatedAtStart = await replication();
+    if (replicatedAtStart.length > 0) throw new Error(`topics of the three-broker run are not replicated as declared: ${replicatedAtStart.join("; ")}`);
+    if (brokers === 3) say("every topic keeps three copies and needs two in sync (min.insync.replicas 2)");
 
     const log = new DeliveryLog();
     let phase = "baseline";
@@ -98,7 +107,7 @@ export async function runFaults(options: FaultsOptions, say: (line: string) => v
     });
     memory = new PeakMemory(() => services.pid("ingest"), () => phase);
     const windows: PhaseWindow[] = [];
-    const context = { stack, relay: hub.relay, services };
+    const context = { stack, relay: hub.relay, services, cluster };
     const report = (window: PhaseWindow, detail: string): void => {
       const posts = log.posts.filter((post) => post.phase === window.name);
       const recovery = recoverySeconds(window, log.posts);
@@ -120,7 +129,7 @@ export async function runFaults(options: FaultsOptions, say: (line: string) => v
     windows.push(baseline);
     report(baseline, "no fault; ");
 
-    for (const fault of FAULTS.filter((each) => options.only.includes(each.name))) {
+    for (const fault of faultCatalogue(brokers).filter((each) => options.only.includes(each.name))) {
       phase = fault.name;
       stalls.enter(phase);
       const window: PhaseWindow = { name: fault.name, startedAt: Date.now(), faultEndedAt: undefined, endedAt: 0 };
@@ -130,6 +139,7 @@ export async function runFaults(options: FaultsOptions, say: (line: string) => v
       window.injectedAt = injected.at;
       await sleep(options.faultSeconds * 1000);
       window.faultEndedAt = Date.now();
+      if (injected.belowMinIsrFrom !== undefined) window.belowMinIsr = { from: injected.belowMinIsrFrom, until: window.faultEndedAt };
       const restored = await fault.restore(context);
       // The recovery period counts from the fault's end; a slow restart eats into it, but a little load follows it always.
       await sleep(Math.max(2000, window.faultEndedAt + options.recoverySeconds * 1000 - Date.now()));
@@ -179,7 +189,8 @@ export async function runFaults(options: FaultsOptions, say: (line: string) => v
     say(`effects: ${expected.length - missing} of ${expected.length} applied ${seconds(performance.now() - effectsSince)} after the load stopped${missing > 0 ? `; ${missing} MISSING` : ""}`);
 
     const verdict = judge(log, windows, kafka, applied.counts, (key) => applied.times.get(key) ?? [], (name) => memory?.peak(name));
-    const failures = [...verdict.lost, ...verdict.doubled, ...verdict.missing, ...verdict.problems, ...verdict.unexpected];
+    const replicatedAtEnd = (await replication()).map((problem) => `at the end of the run: ${problem}`);
+    const failures = [...verdict.lost, ...verdict.belowMinIsr, ...verdict.doubled, ...verdict.missing, ...verdict.problems, ...verdict.unexpected, ...replicatedAtEnd];
     const notes = [
       ...services.incidents().map((incident) => `incident: ${incident}`),
       ...(registryFailures.length > 0 ? [`the registry failed ${registryFailures.length} time(s) when the audit asked it for the envelope schema, first: ${registryFailures[0]}`] : []),
@@ -188,10 +199,11 @@ export async function runFaults(options: FaultsOptions, say: (line: string) => v
       ...(verdict.doubled.length > 0 ? ["DOUBLED counts an effect in the phase under way when its first copy was applied (the call whose completion the consumer lost); the event itself may be older"] : []),
       `this run's own process (load, signing, stand-ins, audit) used ${(process.cpuUsage(cpuAtStart).user / 1e6 + process.cpuUsage(cpuAtStart).system / 1e6).toFixed(0)} s of CPU in ${((performance.now() - started) / 1000).toFixed(0)} s`,
       ...stalls.over(1000).map(([name, ms]) => `${name}: the load generator's event loop stalled for up to ${(ms / 1000).toFixed(1)} s (the stand-ins answer from a thread of their own)`),
+      ...verdict.acknowledgedAfterRestart,
       ...verdict.repeatedPages.map((line) => `PagerDuty folds a repeated trigger into its open incident: ${line}`),
     ];
     failed = failures.length > 0;
-    return { verdict, table: formatTable(verdict.rows), failures, notes, stateDir, seconds: (performance.now() - started) / 1000 };
+    return { verdict, table: formatTable(verdict.rows, { belowMinIsr: brokers === 3 }), failures, notes, stateDir, seconds: (performance.now() - started) / 1000 };
   } finally {
     process.off("SIGINT", interrupted);
     process.off("SIGTERM", interrupted);

@@ -9,8 +9,10 @@ function recovery(seconds: number | null | undefined): string {
   return seconds === null ? "never" : seconds.toFixed(1);
 }
 
-export function formatTable(rows: readonly PhaseRow[]): string {
-  const header = ["fault", "sent", "2xx", "503", "no answer", "events", "in Kafka", "LOST", ...CONSUMERS.map((consumer) => `${consumer} exp/applied`), "DOUBLED", "recover s", "ingest peak RSS MiB"];
+/** `belowMinIsr`: a column of the 2xx answers Kafka cannot have given (three brokers: sent and answered while fewer than two ran). */
+export function formatTable(rows: readonly PhaseRow[], { belowMinIsr = false }: { belowMinIsr?: boolean } = {}): string {
+  const optional = <T>(shown: boolean, cell: T): T[] => (shown ? [cell] : []);
+  const header = ["fault", "sent", "2xx", "503", "no answer", "events", "in Kafka", "LOST", ...optional(belowMinIsr, "2xx BELOW MIN ISR"), ...CONSUMERS.map((consumer) => `${consumer} exp/applied`), "DOUBLED", "recover s", "ingest peak RSS MiB"];
   const cells = rows.map((row) => [
     row.phase,
     String(row.posts),
@@ -20,6 +22,7 @@ export function formatTable(rows: readonly PhaseRow[]): string {
     String(row.events),
     String(row.inKafka),
     String(row.lost),
+    ...optional(belowMinIsr, row.answered2xxBelowMinIsr === undefined ? "-" : String(row.answered2xxBelowMinIsr)),
     ...CONSUMERS.map((consumer) => `${row.expected[consumer]}/${row.applied[consumer]}`),
     String(row.doubled),
     recovery(row.recoverySeconds),

@@ -15,6 +15,8 @@ export interface PhaseWindow {
   /** When the fault was taken away; undefined for the baseline. */
   faultEndedAt: number | undefined;
   endedAt: number;
+  /** While fewer brokers than min.insync.replicas ran: from when the last one was killed until the restart began. */
+  belowMinIsr?: { from: number; until: number } | undefined;
 }
 
 export interface PhaseRow {
@@ -33,6 +35,8 @@ export interface PhaseRow {
   /** Seconds from the fault's end until every answer is 2xx again; null: not within the phase; undefined: no fault. */
   recoverySeconds: number | null | undefined;
   ingestPeakRssBytes: number | undefined;
+  /** 2xx answers to requests sent, and answered, while fewer brokers than min.insync.replicas ran; undefined: no such time in this phase. */
+  answered2xxBelowMinIsr: number | undefined;
 }
 
 export interface Verdict {
@@ -44,6 +48,10 @@ export interface Verdict {
   problems: string[];
   /** Effects no event of the run expects. */
   unexpected: string[];
+  /** 2xx answers Kafka cannot have acknowledged: sent and answered while fewer brokers than min.insync.replicas ran. */
+  belowMinIsr: string[];
+  /** Requests sent while fewer brokers than min.insync.replicas ran, answered 2xx only after the restart began (a restarted broker back in the ISR). */
+  acknowledgedAfterRestart: string[];
   /** PagerDuty triggers repeated with the same dedup_key: PagerDuty folds them into the open incident. */
   repeatedPages: string[];
   /** Events written to Kafka more than once (consumers absorb these). */
@@ -84,6 +92,19 @@ function evidence(copies: readonly KafkaCopy[], times: readonly number[], window
   return `applied at ${when.join(", ") || "(in Postgres)"}; in Kafka as ${where.join(" and ")}`;
 }
 
+/**
+ * The 2xx answers to requests sent while fewer brokers than min.insync.replicas ran. Kafka cannot
+ * acknowledge a write then (acks=all), so one answered before the restart began breaks the promise.
+ * One answered after the restart began is legitimate: ingest held the request (up to its produce
+ * timeout) until a restarted broker was back in the ISR, and only then did Kafka acknowledge it.
+ */
+function answeredBelowMinIsr(window: PhaseWindow, posts: readonly PostRecord[]): { during: PostRecord[]; afterRestart: PostRecord[] } {
+  const span = window.belowMinIsr;
+  if (!span) return { during: [], afterRestart: [] };
+  const sent = posts.filter((post) => is2xx(post.status) && post.sentAt >= span.from && post.sentAt < span.until);
+  return { during: sent.filter((post) => post.answeredAt < span.until), afterRestart: sent.filter((post) => post.answeredAt >= span.until) };
+}
+
 export function judge(
   log: DeliveryLog,
   windows: readonly PhaseWindow[],
@@ -92,7 +113,7 @@ export function judge(
   appliedAt: (key: string) => readonly number[],
   ingestPeak: (phase: string) => number | undefined,
 ): Verdict {
-  const verdict: Verdict = { rows: [], lost: [], doubled: [], missing: [], problems: [], unexpected: [], repeatedPages: [], copiedInKafka: 0, gaveUp: 0 };
+  const verdict: Verdict = { rows: [], lost: [], doubled: [], missing: [], problems: [], unexpected: [], belowMinIsr: [], acknowledgedAfterRestart: [], repeatedPages: [], copiedInKafka: 0, gaveUp: 0 };
   /** Extra applications, by the phase under way when the first copy was applied. */
   const doubledIn = new Map<string, number>();
   const owners = new Map<string, PlannedEvent>();
@@ -115,7 +136,20 @@ export function judge(
       doubled: 0,
       recoverySeconds: recoverySeconds(window, log.posts),
       ingestPeakRssBytes: ingestPeak(window.name),
+      answered2xxBelowMinIsr: undefined,
     };
+    if (window.belowMinIsr) {
+      const { from, until } = window.belowMinIsr;
+      const { during, afterRestart } = answeredBelowMinIsr(window, log.posts);
+      row.answered2xxBelowMinIsr = during.length;
+      for (const post of during) {
+        verdict.belowMinIsr.push(`${window.name}: ${post.eventKey} sent ${((post.sentAt - from) / 1000).toFixed(3)} s after fewer than two brokers ran, answered ${post.status} ${post.outcome} ${((until - post.answeredAt) / 1000).toFixed(3)} s before the restart began`);
+      }
+      if (afterRestart.length > 0) {
+        const first = Math.min(...afterRestart.map((post) => post.answeredAt)) - until;
+        verdict.acknowledgedAfterRestart.push(`${window.name}: ${afterRestart.length} request(s) sent while fewer than two brokers ran were answered 2xx after the restart began (the first ${(first / 1000).toFixed(1)} s after it), once a restarted broker was back in the ISR`);
+      }
+    }
     for (const record of events) {
       const { event } = record;
       verdict.gaveUp += record.gaveUp;
