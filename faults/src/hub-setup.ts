@@ -48,7 +48,8 @@ export async function startHub(stateDir: string, brokers: BrokerCount, say: (lin
   const relayedRegistryUrl = `http://127.0.0.1:${relay.port}${registry.pathname}`;
   const routingKey = randomBytes(16).toString("hex");
   const githubToken = `ghs_${randomBytes(18).toString("hex")}`;
-  const standIns = await startStandIns({ routingKey, githubToken });
+  const slack = { token: `xoxb-${randomBytes(12).toString("hex")}`, channel: "C0FAULTS01" };
+  const standIns = await startStandIns({ routingKey, githubToken, slack });
   teardown.add("the stand-ins", () => standIns.close());
 
   // Consumers at info: a doubled or missing effect is read against what they said (deployments names each deployment).
@@ -58,7 +59,10 @@ export async function startHub(stateDir: string, brokers: BrokerCount, say: (lin
     fulfillment: common,
     alerts: {
       ...common,
-      SLACK_WEBHOOK_URL: `${standIns.urls.slack}/services/T00000000/B00000000/faults`,
+      // The Web API, so that a post whose answer was lost is looked for before it is made again.
+      SLACK_API_URL: `${standIns.urls.slack}/api`,
+      SLACK_BOT_TOKEN: slack.token,
+      SLACK_CHANNEL_ID: slack.channel,
       PAGERDUTY_EVENTS_URL: `${standIns.urls.pagerduty}/v2/enqueue`,
       PAGERDUTY_ROUTING_KEY: routingKey,
     },

@@ -8,13 +8,13 @@ import { startPagerDutyStandIn } from "./pagerduty-stand-in.ts";
 import { startSlackStandIn } from "./slack-stand-in.ts";
 import type { StandInsRequest, StandInsSetup } from "./stand-ins.ts";
 
-const { routingKey, githubToken } = workerData as StandInsSetup;
+const { routingKey, githubToken, slack } = workerData as StandInsSetup;
 const port = parentPort;
 if (!port) throw new Error("stand-ins-worker.ts runs as a worker thread (see stand-ins.ts)");
 
 const tally = new EffectTally();
 const servers = {
-  slack: await startSlackStandIn(tally),
+  slack: await startSlackStandIn(tally, slack),
   pagerduty: await startPagerDutyStandIn(tally, routingKey),
   github: await startGithubStandIn(tally, githubToken),
 };

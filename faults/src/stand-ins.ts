@@ -1,10 +1,13 @@
 // Slack, PagerDuty and GitHub stand-ins, run in a worker thread of their own (stand-ins-worker.ts).
 import { Worker } from "node:worker_threads";
 import type { AppliedTimes } from "./effect-tally.ts";
+import type { SlackWebApiSetup } from "./slack-stand-in.ts";
 
 export interface StandInsSetup {
   routingKey: string;
   githubToken: string;
+  /** Slack's Web API: the bot token and channel alerts posts with. */
+  slack: SlackWebApiSetup;
 }
 
 export type StandInsRequest = "snapshot" | "close";

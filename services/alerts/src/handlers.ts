@@ -1,5 +1,6 @@
 // Which event raises which alert. Each call goes through ctx.once, so a retry, redelivery or replay
-// of an event that was already announced gets the stored result instead of a second message.
+// of an event that was already announced gets the stored result instead of a second message; a
+// post whose outcome went unrecorded is looked for in Slack first (Web API) before it is made again.
 import { defineConsumer, type ConsumerDefinition, type HandlerContext, type InboundEvent } from "@hooklog/consumer-kit";
 import { GITHUB_RUN_TYPES, failedRunAlert, isGithubRunType } from "./github-failures.ts";
 import type { PagerDutyClient } from "./pagerduty.ts";
@@ -27,17 +28,20 @@ export interface AlertsDeps {
 }
 
 export function createAlertHandler(deps: AlertsDeps) {
+  const postToSlack = (ctx: HandlerContext, message: SlackMessage) =>
+    ctx.once("slack", (effectKey, earlier) => deps.slack.post(message, { effectKey, earlier }));
+
   return async function handleAlert(inbound: InboundEvent, ctx: HandlerContext): Promise<void> {
     if (inbound.kind === "domain") {
       if (inbound.type !== TASK_CREATED) throw new Error(`alerts has no handler for ${inbound.type}`);
       const message = taskCreatedMessage(inbound.event);
-      await ctx.once("slack", () => deps.slack.post(message));
+      await postToSlack(ctx, message);
       return;
     }
     const stripeMessage = STRIPE_MESSAGES.get(inbound.type);
     if (stripeMessage) {
       const message = stripeMessage(inbound.payload());
-      await ctx.once("slack", () => deps.slack.post(message));
+      await postToSlack(ctx, message);
       return;
     }
     if (isGithubRunType(inbound.type)) {

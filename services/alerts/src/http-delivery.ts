@@ -30,19 +30,27 @@ export interface Delivered {
   body: string;
 }
 
+export interface JsonRequest {
+  method: "GET" | "POST";
+  /** Sent as JSON with a POST. */
+  body?: unknown;
+  /** Secrets go here (Authorization): they are never part of a message. */
+  headers?: Record<string, string>;
+}
+
 /**
  * 2xx resolves. 429 or 503 with Retry-After throws RetryLaterError (the kit waits at least that long);
  * anything else throws DeliveryError, which the kit retries with backoff and then dead-letters.
  */
-export async function postJson(target: string, url: string, payload: unknown, timeoutMs: number): Promise<Delivered> {
+export async function requestJson(target: string, url: string, request: JsonRequest, timeoutMs: number): Promise<Delivered> {
   let status: number;
   let body: string;
   let retryAfter: string | null;
   try {
     const response = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(payload),
+      method: request.method,
+      headers: { ...(request.method === "POST" ? { "content-type": "application/json" } : {}), ...request.headers },
+      ...(request.method === "POST" ? { body: JSON.stringify(request.body) } : {}),
       signal: AbortSignal.timeout(timeoutMs),
     });
     status = response.status;
@@ -55,4 +63,8 @@ export async function postJson(target: string, url: string, payload: unknown, ti
   const waitMs = status === 429 || status === 503 ? retryAfterMs(retryAfter) : undefined;
   if (waitMs !== undefined) throw new RetryLaterError(`${target} answered ${status}; retrying after ${waitMs} ms`, waitMs);
   throw new DeliveryError(`HTTP_${status}`, `${target} answered ${status}: ${body.slice(0, 200)}`, status === 429 || status >= 500);
+}
+
+export function postJson(target: string, url: string, payload: unknown, timeoutMs: number): Promise<Delivered> {
+  return requestJson(target, url, { method: "POST", body: payload }, timeoutMs);
 }

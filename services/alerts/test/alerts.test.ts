@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { after, before, describe, it } from "node:test";
-import { PAGERDUTY_PATH, ROUTING_KEY, SLACK_PATH, githubDelivery, settle, startAlerts, stripeEvent, token, type AlertsHarness } from "./harness.ts";
+import { PAGERDUTY_PATH, ROUTING_KEY, SLACK_PATH, failedInvoice, githubDelivery, settle, startAlerts, stripeEvent, token, type AlertsHarness } from "./harness.ts";
 import type { RecordedRequest, RecordingServer } from "./recording-server.ts";
 
 /** Does the request's JSON body mention `needle` anywhere? */
@@ -12,18 +12,6 @@ function assertJsonPost(request: RecordedRequest | undefined, path: string): voi
   assert.equal(request.path, path);
   assert.equal(request.headers["content-type"], "application/json");
 }
-
-const failedInvoice = (invoiceId: string) =>
-  stripeEvent("invoice.payment_failed", {
-    id: invoiceId,
-    object: "invoice",
-    amount_due: 4200,
-    currency: "eur",
-    customer: "cus_NffrFeUfNV2Hib",
-    customer_email: "jenny.rosen@example.com",
-    attempt_count: 2,
-    status: "open",
-  });
 
 function checkRun(conclusion: string) {
   const repository = `octo-org/shop-${token()}`;

@@ -10,6 +10,7 @@ import { createIdempotentProducer, createKafka, ensureTopics } from "@hooklog/ka
 import { secretEnvVar } from "@hooklog/sources";
 import { eventually, readTopic, startServiceProcess, testStack, uniqueName, type ServiceProcess } from "@hooklog/testkit";
 import Stripe from "stripe";
+import type { FakeSlackApi } from "./fake-slack-api.ts";
 import { startRecordingServer, type RecordingServer } from "./recording-server.ts";
 
 export const token = (): string => randomBytes(8).toString("hex");
@@ -60,7 +61,25 @@ export interface AlertsHarness {
   stop(): Promise<void>;
 }
 
-export async function startAlerts(): Promise<AlertsHarness> {
+/** Stripe's invoice.payment_failed for an open invoice on its second attempt. */
+export const failedInvoice = (invoiceId: string): StripeEvent =>
+  stripeEvent("invoice.payment_failed", {
+    id: invoiceId,
+    object: "invoice",
+    amount_due: 4200,
+    currency: "eur",
+    customer: "cus_NffrFeUfNV2Hib",
+    customer_email: "jenny.rosen@example.com",
+    attempt_count: 2,
+    status: "open",
+  });
+
+export interface AlertsOptions {
+  /** Post through Slack's Web API (bot token and channel) instead of the incoming webhook `slack`. */
+  slackApi?: FakeSlackApi;
+}
+
+export async function startAlerts(options: AlertsOptions = {}): Promise<AlertsHarness> {
   const stack = await testStack();
   const sources = { stripe: `stripe-${token()}`, github: `github-${token()}` };
   const topics = { stripe: uniqueName("webhooks.stripe"), github: uniqueName("webhooks.github") };
@@ -121,7 +140,9 @@ export async function startAlerts(): Promise<AlertsHarness> {
           ALERTS_STRIPE_TOPIC: topics.stripe,
           ALERTS_GITHUB_TOPIC: topics.github,
           ALERTS_TASKS_TOPIC: `${tasksTopicPrefix}fulfillment.TaskCreated`,
-          SLACK_WEBHOOK_URL: `${slack.url}${SLACK_PATH}`,
+          ...(options.slackApi
+            ? { SLACK_API_URL: options.slackApi.url, SLACK_BOT_TOKEN: options.slackApi.token, SLACK_CHANNEL_ID: options.slackApi.channel }
+            : { SLACK_WEBHOOK_URL: `${slack.url}${SLACK_PATH}` }),
           PAGERDUTY_EVENTS_URL: `${pagerDuty.url}${PAGERDUTY_PATH}`,
           PAGERDUTY_ROUTING_KEY: ROUTING_KEY,
           ALERTS_HTTP_TIMEOUT_MS: "2000",

@@ -1,0 +1,89 @@
+// Slack's Web API: chat.postMessage (https://docs.slack.dev/reference/methods/chat.postMessage) with
+// the effect key in the message's metadata (https://docs.slack.dev/messaging/message-metadata), and
+// conversations.history (https://docs.slack.dev/reference/methods/conversations.history) to find a
+// message an earlier attempt posted but never heard back about.
+import type { Logger } from "@hooklog/logging";
+import { DeliveryError, requestJson } from "./http-delivery.ts";
+import type { SlackClient } from "./slack.ts";
+
+export const METADATA_EVENT_TYPE = "hooklog_alert";
+
+/** A message posted this long before the first attempt began is not ours: allows for clock skew. */
+const LOOKBACK_MARGIN_SECONDS = 60;
+/** Pages of history searched before posting anyway; at 200 a page, a busy channel's hour or so. */
+const MAX_HISTORY_PAGES = 10;
+
+// Errors of https://docs.slack.dev/reference/methods/chat.postMessage#errors that a retry may get past.
+const TRANSIENT_ERRORS = new Set(["internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"]);
+
+interface SlackAnswer {
+  ok: boolean;
+  error?: string;
+  ts?: string;
+  messages?: Array<{ ts?: string; metadata?: { event_type?: string; event_payload?: Record<string, unknown> } }>;
+  response_metadata?: { next_cursor?: string };
+}
+
+export interface SlackWebApiOptions {
+  apiUrl: string;
+  token: string;
+  channel: string;
+  timeoutMs: number;
+  logger: Logger;
+}
+
+export function createSlackWebApi(options: SlackWebApiOptions): SlackClient {
+  const headers = { authorization: `Bearer ${options.token}` };
+
+  // Slack answers 200 with ok: false for its own errors; the token never reaches a message.
+  async function call(method: string, request: { method: "GET"; query: Record<string, string> } | { method: "POST"; body: unknown }): Promise<SlackAnswer> {
+    const url = new URL(`${options.apiUrl.replace(/\/$/, "")}/${method}`);
+    if (request.method === "GET") for (const [name, value] of Object.entries(request.query)) url.searchParams.set(name, value);
+    const delivered = await requestJson(`Slack ${method}`, url.toString(), request.method === "GET" ? { method: "GET", headers } : { method: "POST", body: request.body, headers }, options.timeoutMs);
+    let answer: SlackAnswer;
+    try {
+      answer = JSON.parse(delivered.body) as SlackAnswer;
+    } catch (error) {
+      throw new DeliveryError("SLACK_UNREADABLE", `Slack ${method} answered ${delivered.status} with a body that is not JSON`, true, { cause: error });
+    }
+    if (!answer.ok) {
+      const code = answer.error ?? "unknown_error";
+      throw new DeliveryError(`SLACK_${code.toUpperCase()}`, `Slack ${method} answered ${code}`, TRANSIENT_ERRORS.has(code));
+    }
+    return answer;
+  }
+
+  async function findPosted(effectKey: string, since: Date): Promise<string | undefined> {
+    const oldest = String(Math.floor(since.getTime() / 1000) - LOOKBACK_MARGIN_SECONDS);
+    let cursor = "";
+    for (let page = 0; page < MAX_HISTORY_PAGES; page += 1) {
+      const answer = await call("conversations.history", {
+        method: "GET",
+        query: { channel: options.channel, oldest, include_all_metadata: "true", limit: "200", ...(cursor ? { cursor } : {}) },
+      });
+      const found = answer.messages?.find((message) => message.metadata?.event_type === METADATA_EVENT_TYPE && message.metadata.event_payload?.effect_key === effectKey);
+      if (found?.ts) return found.ts;
+      cursor = answer.response_metadata?.next_cursor ?? "";
+      if (!cursor) return undefined;
+    }
+    options.logger.warn({ effectKey, pages: MAX_HISTORY_PAGES }, "Slack history searched as far as allowed without finding an earlier post: posting");
+    return undefined;
+  }
+
+  return {
+    async post(message, post) {
+      if (post.earlier) {
+        const ts = await findPosted(post.effectKey, post.earlier.startedAt);
+        if (ts) {
+          options.logger.info({ effectKey: post.effectKey, ts }, "Slack message already posted by an earlier attempt");
+          return { status: 200, ts, alreadyPosted: true };
+        }
+      }
+      const answer = await call("chat.postMessage", {
+        method: "POST",
+        body: { channel: options.channel, ...message, metadata: { event_type: METADATA_EVENT_TYPE, event_payload: { effect_key: post.effectKey } } },
+      });
+      return { status: 200, ...(answer.ts ? { ts: answer.ts } : {}) };
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import { strict as assert } from "node:assert";
+import { after, before, describe, it } from "node:test";
+import { startFakeSlackApi, type FakeSlackApi } from "./fake-slack-api.ts";
+import { failedInvoice, settle, startAlerts, token, type AlertsHarness } from "./harness.ts";
+
+const TIMEOUT_MS = 2000; // the harness's ALERTS_HTTP_TIMEOUT_MS
+
+// Slack takes no idempotency key. Through the Web API, alerts writes its effect key into each
+// message's metadata; an attempt that follows one with no recorded outcome looks in the channel's
+// history for that key before it posts.
+describe("alerts posts each message to Slack once through the Web API, even when an answer is lost", () => {
+  let hub: AlertsHarness;
+  let slack: FakeSlackApi;
+
+  before(async () => {
+    slack = await startFakeSlackApi({ token: `xoxb-${token()}`, channel: "C0HOOKLOG1" });
+    hub = await startAlerts({ slackApi: slack });
+  });
+
+  after(async () => {
+    await hub?.stop();
+    await slack?.close();
+  });
+
+  const messagesAbout = (invoiceId: string) => slack.messages().filter((message) => message.text.includes(invoiceId));
+  const postsAbout = (invoiceId: string) => slack.requests("chat.postMessage").filter((request) => String(request.args.text).includes(invoiceId));
+
+  it("posts with the bot token to the channel, the effect key in the message's metadata, and looks nothing up first", async () => {
+    const invoiceId = `in_${token()}`;
+    const event = failedInvoice(invoiceId);
+
+    assert.equal(await hub.deliverStripe(event), 202);
+    await hub.processed("stripe", event.id);
+
+    const [post, ...more] = postsAbout(invoiceId);
+    assert.equal(more.length, 0);
+    assert.equal(post?.authorization, `Bearer ${slack.token}`);
+    assert.equal(post?.args.channel, slack.channel);
+    assert.match(String(post?.args.text), new RegExp(`^Payment failed: invoice ${invoiceId} for 42.00 EUR`));
+    const metadata = post?.args.metadata as { event_type?: string; event_payload?: Record<string, unknown> } | undefined;
+    assert.equal(metadata?.event_type, "hooklog_alert");
+    assert.match(String(metadata?.event_payload?.effect_key), new RegExp(`:${event.id}:slack$`));
+    assert.equal(slack.requests("conversations.history").length, 0, "a first attempt has nothing to look for");
+  });
+
+  it("does not post again when Slack posted the message but its answer came after the timeout", async () => {
+    const invoiceId = `in_${token()}`;
+    const event = failedInvoice(invoiceId);
+    slack.failNext("chat.postMessage", { delayMs: TIMEOUT_MS + 1000 });
+    const historyBefore = slack.requests("conversations.history").length;
+
+    assert.equal(await hub.deliverStripe(event), 202);
+    // Newer messages land while the lost answer is retried, so the lookup has to page back to it.
+    for (let i = 0; i < 4; i += 1) assert.equal(await hub.deliverStripe(failedInvoice(`in_${token()}`)), 202);
+    await hub.processed("stripe", event.id);
+    await settle(1000);
+
+    assert.equal(messagesAbout(invoiceId).length, 1, "one message in the channel");
+    assert.equal(postsAbout(invoiceId).length, 1, "no second chat.postMessage");
+    const lookups = slack.requests("conversations.history").slice(historyBefore);
+    assert.ok(lookups.length > 0, "the retry looked in the channel's history");
+    for (const lookup of lookups) {
+      assert.equal(lookup.args.channel, slack.channel);
+      assert.equal(lookup.args.include_all_metadata, "true");
+      assert.ok(Number(lookup.args.oldest) < Date.now() / 1000, "from before the first attempt");
+    }
+  });
+
+  it("posts once when Slack refused the first call: the retry looks, finds nothing, and posts", async () => {
+    const invoiceId = `in_${token()}`;
+    const event = failedInvoice(invoiceId);
+    slack.failNext("chat.postMessage", { status: 500 });
+    const historyBefore = slack.requests("conversations.history").length;
+
+    assert.equal(await hub.deliverStripe(event), 202);
+    await hub.processed("stripe", event.id);
+    await settle(1000);
+
+    assert.equal(postsAbout(invoiceId).length, 2, "the refused call and the retry");
+    assert.equal(messagesAbout(invoiceId).length, 1);
+    assert.ok(slack.requests("conversations.history").length > historyBefore, "the retry looked first");
+  });
+});
