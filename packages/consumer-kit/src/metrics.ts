@@ -17,6 +17,7 @@ export function createConsumerMetrics(registry: Registry = new Registry()) {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
+    memberRestarts: new Counter({ name: "hooklog_consumer_member_restarts_total", help: "Group members replaced after kafkajs left them out of the group", labelNames: labels, registers: [registry] }),
     lag: new Gauge({ name: "hooklog_consumer_lag", help: "Messages behind the end of each subscribed partition", labelNames: ["consumer", "topic", "partition"] as const, registers: [registry] }),
   };
 }

@@ -8,6 +8,7 @@ import {
   createRecordCodec,
   ensureTopics,
   valueSubject,
+  type Consumer,
   type IHeaders,
   type KafkaMessage,
   type RecordCodec,
@@ -19,6 +20,7 @@ import { RetryLaterError, type ConsumerDefinition } from "./definition.ts";
 import { UndecodableMessageError, createDecoder } from "./decode.ts";
 import { restartingOnFailure } from "./batch-failure.ts";
 import { heartbeatWhile } from "./heartbeat.ts";
+import { MemberWatchdog } from "./member-watchdog.ts";
 import { createConsumerMetrics, type ConsumerMetrics } from "./metrics.ts";
 import { OutboxRelay } from "./outbox.ts";
 import { RegistryOutage, RegistryUnavailableError } from "./registry-outage.ts";
@@ -35,6 +37,8 @@ export interface ConsumerRuntimeOptions {
   partitionsConsumedConcurrently?: number;
   /** How long the broker waits for a heartbeat before it drops the member; default 30 000 (the broker's minimum is 6 000). */
   sessionTimeoutMs?: number;
+  /** Silence after which a member left out of its group is replaced; default the session timeout plus a rebalance (90 000). */
+  stalledAfterMs?: number;
 }
 
 export interface RunningConsumer {
@@ -43,6 +47,8 @@ export interface RunningConsumer {
   joined: Promise<void>;
   /** How often the consumer has joined its group; each rebalance makes it join again. */
   groupJoins(): number;
+  /** How often a group member that kafkajs left out of the group was replaced (member-watchdog.ts). */
+  memberRestarts(): number;
   /** Drains the batch in hand, commits, relays the outbox, disconnects. */
   stop(): Promise<void>;
 }
@@ -67,6 +73,9 @@ function plainHeaders(headers: IHeaders | undefined): Record<string, string> {
 }
 
 const nextOffset = (offset: string): string => (BigInt(offset) + 1n).toString();
+
+/** How long a join waits for the group's other members (kafkajs's default). */
+const REBALANCE_TIMEOUT_MS = 60_000;
 
 /** Starts a consumer: its topics declared, its domain schemas registered, its group joined. */
 export async function startConsumer(definition: ConsumerDefinition, options: ConsumerRuntimeOptions): Promise<RunningConsumer> {
@@ -152,107 +161,145 @@ export async function startConsumer(definition: ConsumerDefinition, options: Con
   const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
   // Kafka's advice: heartbeats at most a third of the session timeout apart.
   const heartbeatInterval = Math.min(3000, Math.floor(sessionTimeout / 3));
-  const consumer = kafka.consumer({
-    groupId: groupId(definition.name),
-    sessionTimeout,
-    heartbeatInterval,
-    allowAutoTopicCreation: false,
-    // Fetches fit the largest record a topic may hold (a 25 MiB GitHub delivery in its envelope).
-    maxBytesPerPartition: MAX_RECORD_BYTES,
-    maxBytes: 2 * MAX_RECORD_BYTES,
-    // A batch that failed as a whole restarts the consumer (batch-failure.ts) after this long at first.
-    retry: { initialRetryTime: 1000, retries: 5 },
-    // A fetch waits at most this long for data: bounds how late a resumed retry partition is read
-    // and how long stop() waits for the fetch in hand (kafkajs' default is 5 s).
-    maxWaitTimeInMs: 250,
-  });
   const outage = new RegistryOutage(logger, definition.name);
   let groupJoins = 0;
-  consumer.on(consumer.events.GROUP_JOIN, () => {
-    groupJoins += 1;
-    outage.reset();
-  });
+  let stopping = false;
+  let resolveJoined: () => void = () => {};
   const joined = new Promise<void>((resolve) => {
-    const remove = consumer.on(consumer.events.GROUP_JOIN, () => {
-      remove();
-      resolve();
-    });
+    resolveJoined = resolve;
   });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [...definition.subscriptions.map((subscription) => subscription.topic), ...retries], fromBeginning: true });
   const resumeTimers = new Set<NodeJS.Timeout>();
+  const watchdog = new MemberWatchdog({
+    // A join may wait a whole rebalance for the other members; silence longer than a session and that is not a rebalance.
+    stalledAfterMs: options.stalledAfterMs ?? sessionTimeout + REBALANCE_TIMEOUT_MS,
+    checkEveryMs: 5000,
+    onStall: (silentMs) =>
+      logger.error({ consumer: definition.name, silentMs: Number.isFinite(silentMs) ? silentMs : null }, "consumer is out of its group (kafkajs crashed or went silent): starting a new member"),
+    onReplaceFailed: (error) => logger.error({ consumer: definition.name, err: error }, "a new group member could not start; trying again shortly"),
+    replace: async () => {
+      if (stopping) return;
+      const stalled = member;
+      // A stalled member may never finish disconnecting (its batch may hang): it is left behind after a bound.
+      await Promise.race([stalled.disconnect().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+      if (stopping) return;
+      member = await startMember();
+      metrics.memberRestarts.inc({ consumer: definition.name });
+    },
+  });
 
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
-    // Handlers may call slow outside services: heartbeats go on through the batch (kafkajs sends at
-    // most one per heartbeatInterval), so a long batch does not cost the group a rebalance.
-    eachBatch: ({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }) =>
-      restartingOnFailure(() => heartbeatWhile(heartbeat, { intervalMs: heartbeatInterval / 2, logger, consumer: definition.name }, async () => {
-        const { topic, partition } = batch;
-        const isRetry = retryTopicSet.has(topic);
-        const taken: Array<{ message: KafkaMessage; pending: PendingEvent | undefined }> = [];
-        const undecodable: Array<{ message: KafkaMessage; error: UndecodableMessageError }> = [];
-        // Where this partition stops reading for now: a retry not yet due, or a message the registry could not resolve.
-        let waitFrom: { offset: string; resumeAt: number } | undefined;
+  async function startMember(): Promise<Consumer> {
+    const consumer = kafka.consumer({
+      groupId: groupId(definition.name),
+      sessionTimeout,
+      rebalanceTimeout: REBALANCE_TIMEOUT_MS,
+      heartbeatInterval,
+      allowAutoTopicCreation: false,
+      // Fetches fit the largest record a topic may hold (a 25 MiB GitHub delivery in its envelope).
+      maxBytesPerPartition: MAX_RECORD_BYTES,
+      maxBytes: 2 * MAX_RECORD_BYTES,
+      // A batch that failed as a whole restarts the consumer (batch-failure.ts) after this long at first.
+      retry: { initialRetryTime: 1000, retries: 5 },
+      // A fetch waits at most this long for data: bounds how late a resumed retry partition is read
+      // and how long stop() waits for the fetch in hand (kafkajs' default is 5 s).
+      maxWaitTimeInMs: 250,
+    });
+    const { HEARTBEAT, FETCH_START, START_BATCH_PROCESS, GROUP_JOIN, CRASH } = consumer.events;
+    for (const sign of [HEARTBEAT, FETCH_START, START_BATCH_PROCESS]) consumer.on(sign, () => watchdog.alive());
+    consumer.on(GROUP_JOIN, () => {
+      groupJoins += 1;
+      watchdog.alive();
+      outage.reset();
+      resolveJoined();
+    });
+    consumer.on(CRASH, ({ payload }) => {
+      if (!payload.restart && !stopping) watchdog.crashed();
+    });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [...definition.subscriptions.map((subscription) => subscription.topic), ...retries], fromBeginning: true });
+      await runMember(consumer);
+    } catch (error) {
+      await consumer.disconnect().catch(() => undefined); // the start failed already: that error is the one to tell
+      throw error;
+    }
+    return consumer;
+  }
 
-        for (const message of batch.messages) {
-          if (!isRunning() || isStale()) break;
-          const dueAt = isRetry ? Number(header(message.headers, HEADERS.dueAt) ?? 0) : 0;
-          if (dueAt > Date.now()) {
-            waitFrom = { offset: message.offset, resumeAt: dueAt };
-            break;
-          }
-          try {
-            const inbound = await decode(isRetry ? (header(message.headers, HEADERS.originalTopic) ?? topic) : topic, message.value);
-            outage.decoded(`${topic}/${partition}`);
-            const types = subscriptionOf.get(inbound.topic)?.types;
-            const wanted = !types || types.includes(inbound.type);
-            const attempt = isRetry ? Number(header(message.headers, HEADERS.attempt) ?? 2) : 1;
-            taken.push({ message, pending: wanted ? { inbound, attempt, headers: message.headers ?? {} } : undefined });
-          } catch (error) {
-            if (error instanceof RegistryUnavailableError) {
-              // The message is fine and decodes once the registry answers: never a dead letter. What came
-              // before it is processed and committed; the partition reads it again after a backoff.
-              waitFrom = { offset: message.offset, resumeAt: Date.now() + outage.failed(`${topic}/${partition}`, error) };
+  const runMember = (consumer: Consumer): Promise<void> =>
+    consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
+      // Handlers may call slow outside services: heartbeats go on through the batch (kafkajs sends at
+      // most one per heartbeatInterval), so a long batch does not cost the group a rebalance.
+      eachBatch: ({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }) =>
+        restartingOnFailure(() => heartbeatWhile(heartbeat, { intervalMs: heartbeatInterval / 2, logger, consumer: definition.name }, async () => {
+          const { topic, partition } = batch;
+          const isRetry = retryTopicSet.has(topic);
+          const taken: Array<{ message: KafkaMessage; pending: PendingEvent | undefined }> = [];
+          const undecodable: Array<{ message: KafkaMessage; error: UndecodableMessageError }> = [];
+          // Where this partition stops reading for now: a retry not yet due, or a message the registry could not resolve.
+          let waitFrom: { offset: string; resumeAt: number } | undefined;
+
+          for (const message of batch.messages) {
+            if (!isRunning() || isStale()) break;
+            const dueAt = isRetry ? Number(header(message.headers, HEADERS.dueAt) ?? 0) : 0;
+            if (dueAt > Date.now()) {
+              waitFrom = { offset: message.offset, resumeAt: dueAt };
               break;
             }
-            if (!(error instanceof UndecodableMessageError)) throw error;
-            undecodable.push({ message, error });
-            taken.push({ message, pending: undefined });
+            try {
+              const inbound = await decode(isRetry ? (header(message.headers, HEADERS.originalTopic) ?? topic) : topic, message.value);
+              outage.decoded(`${topic}/${partition}`);
+              const types = subscriptionOf.get(inbound.topic)?.types;
+              const wanted = !types || types.includes(inbound.type);
+              const attempt = isRetry ? Number(header(message.headers, HEADERS.attempt) ?? 2) : 1;
+              taken.push({ message, pending: wanted ? { inbound, attempt, headers: message.headers ?? {} } : undefined });
+            } catch (error) {
+              if (error instanceof RegistryUnavailableError) {
+                // The message is fine and decodes once the registry answers: never a dead letter. What came
+                // before it is processed and committed; the partition reads it again after a backoff.
+                waitFrom = { offset: message.offset, resumeAt: Date.now() + outage.failed(`${topic}/${partition}`, error) };
+                break;
+              }
+              if (!(error instanceof UndecodableMessageError)) throw error;
+              undecodable.push({ message, error });
+              taken.push({ message, pending: undefined });
+            }
           }
-        }
 
-        const pendings = taken.flatMap((entry) => (entry.pending ? [{ message: entry.message, pending: entry.pending }] : []));
-        const results = pendings.length > 0 ? await processBatch(db, definition, pendings.map((entry) => entry.pending), { logger, metrics, emitter }) : [];
-        if (emits.length > 0 && results.some((result) => result.status === "processed")) relay.poke();
+          const pendings = taken.flatMap((entry) => (entry.pending ? [{ message: entry.message, pending: entry.pending }] : []));
+          const results = pendings.length > 0 ? await processBatch(db, definition, pendings.map((entry) => entry.pending), { logger, metrics, emitter }) : [];
+          if (emits.length > 0 && results.some((result) => result.status === "processed")) relay.poke();
 
-        for (const { message, error } of undecodable) await route(message, topic, partition, 1, error, "undecodable");
-        for (const [index, result] of results.entries()) {
-          const entry = pendings[index];
-          if (entry && result.status === "failed") await route(entry.message, topic, partition, entry.pending.attempt, result.error, entry.pending.inbound.key);
-        }
+          for (const { message, error } of undecodable) await route(message, topic, partition, 1, error, "undecodable");
+          for (const [index, result] of results.entries()) {
+            const entry = pendings[index];
+            if (entry && result.status === "failed") await route(entry.message, topic, partition, entry.pending.attempt, result.error, entry.pending.inbound.key);
+          }
 
-        const last = taken.at(-1);
-        if (last) {
-          resolveOffset(last.message.offset);
-          await consumer.commitOffsets([{ topic, partition, offset: nextOffset(last.message.offset) }]);
-        }
-        await heartbeat();
+          const last = taken.at(-1);
+          if (last) {
+            resolveOffset(last.message.offset);
+            await consumer.commitOffsets([{ topic, partition, offset: nextOffset(last.message.offset) }]);
+          }
+          await heartbeat();
 
-        if (waitFrom) {
-          // A message that must wait holds up no other partition: only this one waits.
-          const resume = pause();
-          consumer.seek({ topic, partition, offset: waitFrom.offset });
-          const timer = setTimeout(() => {
-            resumeTimers.delete(timer);
-            resume();
-          }, Math.max(0, waitFrom.resumeAt - Date.now()));
-          resumeTimers.add(timer);
-        }
-      }), { logger, consumer: definition.name }),
-  });
+          if (waitFrom) {
+            // A message that must wait holds up no other partition: only this one waits.
+            const resume = pause();
+            consumer.seek({ topic, partition, offset: waitFrom.offset });
+            const timer = setTimeout(() => {
+              resumeTimers.delete(timer);
+              resume();
+            }, Math.max(0, waitFrom.resumeAt - Date.now()));
+            resumeTimers.add(timer);
+          }
+        }), { logger, consumer: definition.name }),
+    });
+
+  let member = await startMember();
+  watchdog.start();
 
   const lagTimer = setInterval(() => void reportLag(), 15_000);
   lagTimer.unref();
@@ -281,10 +328,13 @@ export async function startConsumer(definition: ConsumerDefinition, options: Con
     metrics,
     joined,
     groupJoins: () => groupJoins,
+    memberRestarts: () => watchdog.replacements(),
     async stop() {
+      stopping = true;
+      await watchdog.stop();
       clearInterval(lagTimer);
       for (const timer of resumeTimers) clearTimeout(timer);
-      await consumer.disconnect();
+      await member.disconnect();
       await relay.stop();
       await producer.disconnect();
     },
