@@ -4,7 +4,9 @@ export type EventLogErrorCode =
   /** The caller gave up on the write before its batch was sent; nothing was written. */
   | "withdrawn"
   /** Kafka refuses the record for its size (the topic's max.message.bytes): it never will take it. */
-  | "record_too_large";
+  | "record_too_large"
+  /** The deduplication ledger could not be read, so nothing was sent: try again shortly. */
+  | "ledger_unavailable";
 
 /** A write the log did not take, with a code and whether the same write may succeed later. */
 export class EventLogError extends Error {

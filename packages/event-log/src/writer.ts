@@ -172,7 +172,10 @@ export class EventLogWriter {
     });
     const candidates = [...first.values()].map((index) => entries[index] as LogEntry);
     const started = performance.now();
-    const accepted = await this.#accepted(candidates);
+    const accepted = await this.#accepted(candidates).catch((error: unknown) => {
+      // Nothing is sent without the ledger's word: an event it holds would be written twice.
+      throw new EventLogError("ledger_unavailable", `the deduplication ledger (Postgres) could not be read: ${(error as Error).message}`, { cause: error });
+    });
     const fresh = candidates.filter((entry) => !accepted.has(keyOf(entry)));
     const looked = performance.now();
 

@@ -2,8 +2,8 @@ import { strict as assert } from "node:assert";
 import { after, before, describe, it } from "node:test";
 import { connectDatabase, migrateLatest, type Knex } from "@hooklog/db";
 import { createIdempotentProducer, createKafka, ensureTopics, type IHeaders, type Kafka, type LogProducer } from "@hooklog/kafka";
-import { readTopic, testStack, uniqueName, type ReadMessage } from "@hooklog/testkit";
-import { EventLogWriter, newEventId, type LogEntry, type WriteOutcome } from "../src/index.ts";
+import { TcpRelay, readTopic, testStack, uniqueName, type ReadMessage } from "@hooklog/testkit";
+import { EventLogError, EventLogWriter, newEventId, type LogEntry, type WriteOutcome } from "../src/index.ts";
 
 const RETENTION_HOURS = 24;
 
@@ -273,6 +273,30 @@ describe("EventLogWriter", () => {
     const retry = logEntry(source, topic, "evt_1");
     assert.equal(await writer.write(retry), "written");
     assert.deepEqual((await readExactly(topic, 1)).map(received), [sent(retry)]);
+  });
+
+  it("rejects a write as ledger_unavailable, sending nothing, while the ledger cannot be reached; writes it once it can", async () => {
+    const relay = await TcpRelay.open({ host: new URL(databaseUrl).hostname, port: Number(new URL(databaseUrl).port || 5432) }, "refuse");
+    const url = new URL(databaseUrl);
+    url.host = `127.0.0.1:${relay.port}`;
+    const unreachable = connectDatabase(url.toString());
+    try {
+      const { writer } = newWriter(unreachable);
+      const source = uniqueName("source");
+      const topic = await newTopic();
+      const entry = logEntry(source, topic, "evt_1");
+
+      await assert.rejects(writer.write(entry), (error: EventLogError) => error.code === "ledger_unavailable" && error.retryable && /deduplication ledger/.test(error.message));
+      assert.deepEqual(await readTopic(brokers, topic, { settleMs: 1500, timeoutMs: 5000 }), [], "nothing sent without the ledger's word");
+
+      await relay.set("forward");
+      assert.equal(await writer.write(entry), "written");
+      await writer.drain();
+      assert.deepEqual((await readExactly(topic, 1)).map(received), [sent(entry)]);
+    } finally {
+      await unreachable.destroy();
+      await relay.close();
+    }
   });
 
   describe("when the ledger refuses the record after Kafka acknowledged", () => {
