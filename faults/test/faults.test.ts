@@ -30,14 +30,10 @@ describe("Hooklog under every fault of the catalogue", () => {
     assert.ok((row("ingest-kill")?.unanswered ?? 0) > 0, `ingest killed, yet every delivery was answered:${report}`);
   });
 
-  // Open defect, found by this run: a consumer interrupted between an outside call and the kit's
-  // record of it (once() marks completion on its own connection after the call) makes the call
-  // again when the batch is read again. Seen: a GitHub deployment status repeated after SIGKILL of
-  // deployments (GitHub takes no idempotency key for statuses; ensureDeployment reads before it
-  // writes, createStatus does not), a Slack message repeated after SIGKILL of alerts (incoming
-  // webhooks take no key at all), and both when Postgres went away just after the call.
-  // Reported as a todo, so every run shows it, until those calls are made safe to repeat.
-  it("applies no effect twice", { todo: "alerts and deployments repeat a Slack message or GitHub status when killed, or when Postgres goes away, mid-call" }, () => {
+  // A consumer interrupted between an outside call and the kit's record of it makes the call again,
+  // told by once() that an earlier attempt may have made it: deployments looks at the deployment's
+  // statuses, alerts at the Slack channel's history (Web API), PagerDuty folds by dedup key.
+  it("applies no effect twice", () => {
     assert.deepEqual(run.verdict.doubled, [], `effects applied twice:${report}`);
   });
 });

@@ -7,6 +7,11 @@ async function main(command: string | undefined): Promise<void> {
   switch (command) {
     case "up": {
       const { endpoints } = await up();
+      // For other processes that need the stack (testkit): the endpoints alone, on stdout.
+      if (process.argv.includes("--json")) {
+        console.log(JSON.stringify(endpoints));
+        return;
+      }
       console.log(`kafka     ${endpoints.kafkaBrokers} (Apache Kafka ${endpoints.kafkaVersion}, KRaft)`);
       console.log(`registry  ${endpoints.schemaRegistryUrl}`);
       console.log(`postgres  ${endpoints.databaseUrl.replace(/:[^:@/]+@/, ":***@")} (${endpoints.postgres})`);
@@ -33,7 +38,7 @@ async function main(command: string | undefined): Promise<void> {
       return;
     }
     default:
-      console.error("usage: node infra/src/cli.ts up|down|status|logs");
+      console.error("usage: node infra/src/cli.ts up [--json]|down|status|logs");
       process.exitCode = 2;
   }
 }

@@ -1,5 +1,6 @@
 export { uniqueName } from "./names.ts";
 export { testStack } from "./stack.ts";
+export type { TestStack } from "./stack.ts";
 export { readTopic } from "./read-topic.ts";
 export type { ReadMessage } from "./read-topic.ts";
 export { startServiceProcess, freePort } from "./service-process.ts";
