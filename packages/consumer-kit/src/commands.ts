@@ -1,12 +1,7 @@
 import type { Knex } from "@hooklog/db";
-import { MAX_RECORD_BYTES, createIdempotentProducer, createKafka, type IHeaders } from "@hooklog/kafka";
+import { MAX_RECORD_BYTES, createIdempotentProducer, createKafka } from "@hooklog/kafka";
+import { header } from "./kafka-headers.ts";
 import { HEADERS, deadLetterTopic, groupId, retryTopic } from "./topology.ts";
-
-function header(headers: IHeaders | undefined, name: string): string | undefined {
-  const value = headers?.[name];
-  const first = Array.isArray(value) ? value[0] : value;
-  return first === undefined ? undefined : first.toString();
-}
 
 export interface RedriveResult {
   inDeadLetters: number;

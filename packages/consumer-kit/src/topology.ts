@@ -1,3 +1,4 @@
+import { KEEP_FOREVER, MAX_RECORD_BYTES, ensureTopics, type Kafka } from "@hooklog/kafka";
 import type { ConsumerDefinition } from "./definition.ts";
 
 export const WEBHOOK_EVENT_RECORD = "hooklog.WebhookEvent";
@@ -15,6 +16,49 @@ export function maxAttempts(definition: ConsumerDefinition): number {
 /** Retry level n holds attempt n+1: level 1 is the second attempt, the last level the final one. */
 export function retryTopics(definition: ConsumerDefinition): string[] {
   return Array.from({ length: maxAttempts(definition) - 1 }, (_, index) => retryTopic(definition.name, index + 1));
+}
+
+/** A domain record the consumer emits and the topic it goes to. */
+export interface EmittedRecord {
+  record: string;
+  topic: string;
+}
+
+export function emittedRecords(definition: ConsumerDefinition): EmittedRecord[] {
+  return (definition.emits ?? []).map((entry) => (typeof entry === "string" ? { record: entry, topic: domainTopic(entry) } : entry));
+}
+
+/** Every topic the consumer's group member reads: its subscriptions and its retry levels. */
+export function subscribedTopics(definition: ConsumerDefinition): string[] {
+  return [...definition.subscriptions.map((subscription) => subscription.topic), ...retryTopics(definition)];
+}
+
+// Retries and dead letters carry copies of any subscribed event, the largest included.
+const LARGEST = { "max.message.bytes": String(MAX_RECORD_BYTES) };
+const RETRY_CONFIGS = { "retention.ms": String(14 * 24 * 3600 * 1000), ...LARGEST };
+
+/**
+ * Declares the topics the consumer owns (retry levels, dead letters, the domain topics it emits to)
+ * and the domain topics it reads. Webhook topics are the sources', declared by `npm start` or the
+ * deployment: a missing one is an error, not something to create.
+ */
+export async function declareTopics(kafka: Kafka, definition: ConsumerDefinition): Promise<void> {
+  // Domain topics this consumer reads may not exist yet (their producer has not started): declare them.
+  const domainSubscriptions = definition.subscriptions.filter((subscription) => (subscription.record ?? WEBHOOK_EVENT_RECORD) !== WEBHOOK_EVENT_RECORD);
+  const admin = kafka.admin();
+  await admin.connect();
+  const existing = new Set(await admin.listTopics());
+  await admin.disconnect();
+  const missing = definition.subscriptions.filter((subscription) => !existing.has(subscription.topic) && !domainSubscriptions.includes(subscription));
+  if (missing.length > 0) {
+    throw new Error(`consumer ${definition.name}: topic(s) ${missing.map((subscription) => subscription.topic).join(", ")} do not exist. Declare the source in hooklog.config.yaml and run npm start (or create the topic).`);
+  }
+  await ensureTopics(kafka, [
+    ...domainSubscriptions.map((subscription) => ({ name: subscription.topic, partitions: 6, configs: KEEP_FOREVER })),
+    ...retryTopics(definition).map((name) => ({ name, partitions: 3, configs: RETRY_CONFIGS })),
+    { name: deadLetterTopic(definition.name), partitions: 1, configs: { ...KEEP_FOREVER, ...LARGEST } },
+    ...emittedRecords(definition).map(({ topic }) => ({ name: topic, partitions: 6, configs: KEEP_FOREVER })),
+  ]);
 }
 
 /** Exponential backoff with ±20 % jitter, so retries of many events do not arrive together. */

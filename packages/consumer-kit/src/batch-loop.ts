@@ -1,0 +1,128 @@
+import type { Knex } from "@hooklog/db";
+import type { Consumer, KafkaMessage } from "@hooklog/kafka";
+import type { Logger } from "@hooklog/logging";
+import type { Batch, EachBatchHandler } from "kafkajs";
+import { restartingOnFailure } from "./batch-failure.ts";
+import type { ConsumerDefinition, InboundEvent } from "./definition.ts";
+import { UndecodableMessageError } from "./decode.ts";
+import { heartbeatWhile } from "./heartbeat.ts";
+import { header } from "./kafka-headers.ts";
+import type { ConsumerMetrics } from "./metrics.ts";
+import type { OutboxRelay } from "./outbox.ts";
+import { processBatch, type Emitter, type PendingEvent } from "./processing.ts";
+import { RegistryUnavailableError, type RegistryOutage } from "./registry-outage.ts";
+import type { Route } from "./router.ts";
+import { HEADERS, emittedRecords, retryTopics } from "./topology.ts";
+
+export interface BatchLoopDeps {
+  definition: ConsumerDefinition;
+  db: Knex;
+  logger: Logger;
+  metrics: ConsumerMetrics;
+  emitter: Emitter;
+  relay: Pick<OutboxRelay, "poke">;
+  route: Route;
+  /** Decodes a message of a subscribed topic (decode.ts); a retried one by its original topic. */
+  decode: (topic: string, value: Buffer | null) => Promise<InboundEvent>;
+  outage: RegistryOutage;
+  /** kafkajs's heartbeat interval: the batch heartbeats twice as often (kafkajs sends at most one per interval). */
+  heartbeatIntervalMs: number;
+}
+
+interface ReadBatch {
+  taken: Array<{ message: KafkaMessage; pending: PendingEvent | undefined }>;
+  undecodable: Array<{ message: KafkaMessage; error: UndecodableMessageError }>;
+  /** Where this partition stops reading for now: a retry not yet due, or a message the registry could not resolve. */
+  waitFrom: { offset: string; resumeAt: number } | undefined;
+}
+
+const nextOffset = (offset: string): string => (BigInt(offset) + 1n).toString();
+
+/**
+ * The batch loop: decode, wait for retries not yet due, wait out a registry outage, process the
+ * batch in one transaction, route failures to retries or dead letters, commit the offsets.
+ */
+export function createBatchLoop(deps: BatchLoopDeps): { eachBatchOf(member: Consumer): EachBatchHandler; cancelResumes(): void } {
+  const { definition, db, logger, metrics, emitter, relay, route, decode, outage } = deps;
+  const retryTopicSet = new Set(retryTopics(definition));
+  const subscriptionOf = new Map(definition.subscriptions.map((subscription) => [subscription.topic, subscription]));
+  const emitsAny = emittedRecords(definition).length > 0;
+  const resumeTimers = new Set<NodeJS.Timeout>();
+
+  async function readBatch(batch: Batch, isRunning: () => boolean, isStale: () => boolean): Promise<ReadBatch> {
+    const { topic, partition } = batch;
+    const isRetry = retryTopicSet.has(topic);
+    const read: ReadBatch = { taken: [], undecodable: [], waitFrom: undefined };
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale()) break;
+      const dueAt = isRetry ? Number(header(message.headers, HEADERS.dueAt) ?? 0) : 0;
+      if (dueAt > Date.now()) {
+        read.waitFrom = { offset: message.offset, resumeAt: dueAt };
+        break;
+      }
+      try {
+        const inbound = await decode(isRetry ? (header(message.headers, HEADERS.originalTopic) ?? topic) : topic, message.value);
+        outage.decoded(`${topic}/${partition}`);
+        const types = subscriptionOf.get(inbound.topic)?.types;
+        const wanted = !types || types.includes(inbound.type);
+        const attempt = isRetry ? Number(header(message.headers, HEADERS.attempt) ?? 2) : 1;
+        read.taken.push({ message, pending: wanted ? { inbound, attempt, headers: message.headers ?? {} } : undefined });
+      } catch (error) {
+        if (error instanceof RegistryUnavailableError) {
+          // The message is fine and decodes once the registry answers: never a dead letter. What came
+          // before it is processed and committed; the partition reads it again after a backoff.
+          read.waitFrom = { offset: message.offset, resumeAt: Date.now() + outage.failed(`${topic}/${partition}`, error) };
+          break;
+        }
+        if (!(error instanceof UndecodableMessageError)) throw error;
+        read.undecodable.push({ message, error });
+        read.taken.push({ message, pending: undefined });
+      }
+    }
+    return read;
+  }
+
+  function eachBatchOf(member: Consumer): EachBatchHandler {
+    // Handlers may call slow outside services: heartbeats go on through the batch, so a long batch does not cost the group a rebalance.
+    return ({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }) =>
+      restartingOnFailure(() => heartbeatWhile(heartbeat, { intervalMs: deps.heartbeatIntervalMs / 2, logger, consumer: definition.name }, async () => {
+        const { topic, partition } = batch;
+        const { taken, undecodable, waitFrom } = await readBatch(batch, isRunning, isStale);
+
+        const pendings = taken.flatMap((entry) => (entry.pending ? [{ message: entry.message, pending: entry.pending }] : []));
+        const results = pendings.length > 0 ? await processBatch(db, definition, pendings.map((entry) => entry.pending), { logger, metrics, emitter }) : [];
+        if (emitsAny && results.some((result) => result.status === "processed")) relay.poke();
+
+        for (const { message, error } of undecodable) await route(message, topic, partition, 1, error, "undecodable");
+        for (const [index, result] of results.entries()) {
+          const entry = pendings[index];
+          if (entry && result.status === "failed") await route(entry.message, topic, partition, entry.pending.attempt, result.error, entry.pending.inbound.key);
+        }
+
+        const last = taken.at(-1);
+        if (last) {
+          resolveOffset(last.message.offset);
+          await member.commitOffsets([{ topic, partition, offset: nextOffset(last.message.offset) }]);
+        }
+        await heartbeat();
+
+        if (waitFrom) {
+          // A message that must wait holds up no other partition: only this one waits.
+          const resume = pause();
+          member.seek({ topic, partition, offset: waitFrom.offset });
+          const timer = setTimeout(() => {
+            resumeTimers.delete(timer);
+            resume();
+          }, Math.max(0, waitFrom.resumeAt - Date.now()));
+          resumeTimers.add(timer);
+        }
+      }), { logger, consumer: definition.name });
+  }
+
+  return {
+    eachBatchOf,
+    cancelResumes() {
+      for (const timer of resumeTimers) clearTimeout(timer);
+    },
+  };
+}
