@@ -1,9 +1,12 @@
 // Adjacent free ports on the loopback interface, for infra's three-broker cluster (brokers on port,
 // port+2, port+4, each controller one above): each port of the run is tried, not only the first.
+import { randomInt } from "node:crypto";
 import { createServer } from "node:net";
-import { freePort } from "@hooklog/testkit";
 
-const ATTEMPTS = 50;
+// Below Linux's ephemeral range (32768-60999 by default): outgoing connections, of which a run under
+// load opens thousands, never take these ports between the check and Kafka's bind.
+const RANGE = { from: 20_000, to: 32_000 };
+const ATTEMPTS = 200;
 
 function canListen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -13,13 +16,13 @@ function canListen(port: number): Promise<boolean> {
   });
 }
 
-/** The first of `count` consecutive ports that are all free now; the kernel's choice of a free port is the starting guess. */
+/** The first of `count` consecutive ports that are all free now, from a random start, so two runs rarely try the same ports. */
 export async function freePortRun(count: number): Promise<number> {
+  const start = randomInt(RANGE.from, RANGE.to - count);
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const base = await freePort();
-    if (base + count - 1 > 65_535) continue;
+    const base = RANGE.from + ((start - RANGE.from + attempt * count) % (RANGE.to - RANGE.from - count));
     const ports = Array.from({ length: count }, (_, offset) => base + offset);
     if ((await Promise.all(ports.map(canListen))).every(Boolean)) return base;
   }
-  throw new Error(`no ${count} consecutive free ports on 127.0.0.1 after ${ATTEMPTS} tries`);
+  throw new Error(`no ${count} consecutive free ports on 127.0.0.1 between ${RANGE.from} and ${RANGE.to} after ${ATTEMPTS} tries`);
 }
