@@ -76,10 +76,16 @@ const kitName = `bench-kit-${runId}`;
 const kit = await startConsumer(
   defineConsumer({
     name: kitName,
-    subscriptions: [{ topic }],
-    handle: async (event, context) => {
-      await context.trx(projection).insert({ event_key: event.key, type: event.type });
-    },
+    subscriptions: [
+      {
+        topic,
+        on: {
+          "invoice.paid": async (event, context) => {
+            await context.trx(projection).insert({ event_key: event.key, type: event.type });
+          },
+        },
+      },
+    ],
   }),
   { kafkaBrokers: brokers, schemaRegistryUrl: endpoints.schemaRegistryUrl, db, logger },
 );
@@ -141,10 +147,16 @@ await db.schema.createTable(e2eTable, (table) => {
 const e2e = await startConsumer(
   defineConsumer({
     name: `bench-e2e-${runId}`,
-    subscriptions: [{ topic: e2eTopic }],
-    handle: async (event, context) => {
-      await context.trx(e2eTable).insert({ event_key: event.key });
-    },
+    subscriptions: [
+      {
+        topic: e2eTopic,
+        on: {
+          "invoice.paid": async (event, context) => {
+            await context.trx(e2eTable).insert({ event_key: event.key });
+          },
+        },
+      },
+    ],
   }),
   { kafkaBrokers: brokers, schemaRegistryUrl: endpoints.schemaRegistryUrl, db, logger },
 );

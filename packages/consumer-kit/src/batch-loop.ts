@@ -5,6 +5,7 @@ import type { Batch, EachBatchHandler } from "kafkajs";
 import { restartingOnFailure } from "./batch-failure.ts";
 import type { ConsumerDefinition, InboundEvent } from "./definition.ts";
 import { UndecodableMessageError } from "./decode.ts";
+import { handlerFor } from "./dispatch.ts";
 import { heartbeatWhile } from "./heartbeat.ts";
 import { header } from "./kafka-headers.ts";
 import type { ConsumerMetrics } from "./metrics.ts";
@@ -63,10 +64,9 @@ export function createBatchLoop(deps: BatchLoopDeps): { eachBatchOf(member: Cons
       try {
         const inbound = await decode(isRetry ? (header(message.headers, HEADERS.originalTopic) ?? topic) : topic, message.value);
         outage.decoded(`${topic}/${partition}`);
-        const types = subscriptionOf.get(inbound.topic)?.types;
-        const wanted = !types || types.includes(inbound.type);
+        const handle = handlerFor(subscriptionOf.get(inbound.topic), inbound);
         const attempt = isRetry ? Number(header(message.headers, HEADERS.attempt) ?? 2) : 1;
-        read.taken.push({ message, pending: wanted ? { inbound, attempt, headers: message.headers ?? {} } : undefined });
+        read.taken.push({ message, pending: handle ? { inbound, handle, attempt, headers: message.headers ?? {} } : undefined });
       } catch (error) {
         if (error instanceof RegistryUnavailableError) {
           // The message is fine and decodes once the registry answers: never a dead letter. What came

@@ -1,6 +1,6 @@
 import type { SchemaRegistryClient } from "@hooklog/kafka";
 import { latestSchema, type WebhookEvent } from "@hooklog/schemas";
-import type { InboundEvent, Subscription } from "./definition.ts";
+import type { InboundEvent } from "./definition.ts";
 import { ConsumerKitError } from "./errors.ts";
 import { parseWebhookPayload } from "./payload.ts";
 import { RegistryUnavailableError, isRegistryUnavailable } from "./registry-outage.ts";
@@ -35,7 +35,7 @@ async function withinRegistryTimeout<T>(decoding: Promise<T>, topic: string): Pr
  * Throws UndecodableMessageError for bytes that can never decode, RegistryUnavailableError when the
  * registry could not be asked (the same bytes decode later).
  */
-export function createDecoder(registry: SchemaRegistryClient, subscriptions: readonly Subscription[]) {
+export function createDecoder(registry: SchemaRegistryClient, subscriptions: ReadonlyArray<{ topic: string; record?: string | undefined }>) {
   const records = new Map(subscriptions.map((subscription) => [subscription.topic, subscription.record ?? WEBHOOK_EVENT_RECORD]));
   const readers = new Map<string, object>();
   const reader = (record: string): object => {

@@ -4,15 +4,6 @@ import type { WebhookEvent } from "@hooklog/schemas";
 import type { OutsideCall } from "./effects.ts";
 import { ConsumerKitError } from "./errors.ts";
 
-/** What a consumer reads: a topic of WebhookEvent envelopes (the default) or of one domain record. */
-export interface Subscription {
-  topic: string;
-  /** Full Avro record name of the topic's values; default hooklog.WebhookEvent. */
-  record?: string;
-  /** Only these event types reach the handler (webhook `type`, or the domain record name); default all. */
-  types?: readonly string[];
-}
-
 /**
  * One event as a handler sees it, already decoded and deduplicated. A webhook's `payload()` is the
  * provider's JSON, read as the envelope's contentType says (a JSON type, or GitHub's form encoding);
@@ -21,6 +12,9 @@ export interface Subscription {
 export type InboundEvent =
   | { kind: "webhook"; topic: string; type: string; key: string; event: WebhookEvent; payload: () => unknown }
   | { kind: "domain"; topic: string; type: string; key: string; event: Record<string, unknown> };
+
+export type WebhookInbound = Extract<InboundEvent, { kind: "webhook" }>;
+export type DomainInbound = Extract<InboundEvent, { kind: "domain" }>;
 
 export interface HandlerContext {
   /** The transaction the handler's database effects must use: they commit with the processed mark, or not at all. */
@@ -55,11 +49,35 @@ export class RetryLaterError extends ConsumerKitError {
   }
 }
 
+export type WebhookHandler = (event: WebhookInbound, context: HandlerContext) => Promise<void>;
+export type DomainHandler = (event: DomainInbound, context: HandlerContext) => Promise<void>;
+
+/**
+ * A topic of WebhookEvent envelopes and a handler per event type, as octokit's `on("pull_request.opened", ...)`:
+ * only the types named here reach the consumer, so what it reads and what it handles cannot drift apart.
+ */
+export interface WebhookSubscription {
+  topic: string;
+  record?: undefined;
+  /** Handlers by webhook event type as ingest names it: `invoice.paid`, `pull_request.opened`. */
+  on: Readonly<Record<string, WebhookHandler>>;
+}
+
+/** A topic of one domain record (topics are named after their record) and its handler. */
+export interface DomainSubscription {
+  topic: string;
+  /** Full Avro record name of the topic's values, e.g. fulfillment.TaskCreated. */
+  record: string;
+  on: DomainHandler;
+}
+
+/** What a consumer reads, and what it does with each event it reads. */
+export type Subscription = WebhookSubscription | DomainSubscription;
+
 export interface ConsumerDefinition {
   /** Consumer group `hooklog.<name>`, retry topics `<name>.retry.<n>`, dead letters `<name>.dlq`. */
   name: string;
   subscriptions: readonly Subscription[];
-  handle(event: InboundEvent, context: HandlerContext): Promise<void>;
   /** Attempts before an event goes to the dead-letter topic; default 5. */
   maxAttempts?: number;
   /** Delay before attempt n+1 is base * 2^(n-1), with ±20 % jitter; default 1000 ms. */
@@ -72,5 +90,11 @@ export interface ConsumerDefinition {
 export function defineConsumer(definition: ConsumerDefinition): ConsumerDefinition {
   if (!/^[a-z][a-z0-9-]{1,62}$/.test(definition.name)) throw new Error(`consumer name ${definition.name}: lower-case letters, digits and '-'`);
   if (definition.subscriptions.length === 0) throw new Error(`consumer ${definition.name}: subscribe to at least one topic`);
+  const topics = definition.subscriptions.map((subscription) => subscription.topic);
+  const twice = topics.find((topic, index) => topics.indexOf(topic) !== index);
+  if (twice !== undefined) throw new Error(`consumer ${definition.name}: topic ${twice} is subscribed to twice; give one subscription all its handlers`);
+  for (const subscription of definition.subscriptions) {
+    if (subscription.record === undefined && Object.keys(subscription.on).length === 0) throw new Error(`consumer ${definition.name}: topic ${subscription.topic} has no handler for any event type`);
+  }
   return definition;
 }

@@ -1,5 +1,16 @@
 export { defineConsumer, RetryLaterError } from "./definition.ts";
-export type { ConsumerDefinition, HandlerContext, InboundEvent, Subscription } from "./definition.ts";
+export type {
+  ConsumerDefinition,
+  DomainHandler,
+  DomainInbound,
+  DomainSubscription,
+  HandlerContext,
+  InboundEvent,
+  Subscription,
+  WebhookHandler,
+  WebhookInbound,
+  WebhookSubscription,
+} from "./definition.ts";
 export type { EarlierAttempt, OutsideCall } from "./effects.ts";
 export { startConsumer } from "./runner.ts";
 export type { ConsumerRuntimeOptions, RunningConsumer } from "./runner.ts";

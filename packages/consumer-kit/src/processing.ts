@@ -3,11 +3,14 @@ import type { Logger } from "@hooklog/logging";
 import { SpanKind, SpanStatusCode, context, extractTraceContext, trace } from "@hooklog/telemetry";
 import { assertNotAborted } from "./aborted-transaction.ts";
 import type { ConsumerDefinition, HandlerContext, InboundEvent } from "./definition.ts";
+import type { BoundHandler } from "./dispatch.ts";
 import { createOnce } from "./effects.ts";
 import type { ConsumerMetrics } from "./metrics.ts";
 
 export interface PendingEvent {
   inbound: InboundEvent;
+  /** The handler its subscription declares for its type (dispatch.ts). */
+  handle: BoundHandler;
   attempt: number;
   headers: Record<string, unknown>;
 }
@@ -75,7 +78,7 @@ async function processOne(
           emit: (record, value, options) => deps.emitter.emit(savepoint, record, value, options?.key, inbound),
           once: createOnce(db, definition.name, `${definition.name}:${inbound.key}`),
         };
-        await definition.handle(inbound, handlerContext);
+        await pending.handle(handlerContext);
         // A handler may have caught a failed query of its own: thrown here, the savepoint is rolled
         // back, the batch's transaction is usable again, and this event is retried like any failure.
         await assertNotAborted(savepoint, `the handler of ${inbound.key}`);

@@ -43,16 +43,23 @@ export function load${camel[0]?.toUpperCase()}${camel.slice(1)}Config(env: NodeJ
     "src/handler.ts": `import { defineConsumer, type ConsumerDefinition } from "@hooklog/consumer-kit";
 
 /**
- * What ${name} does with each event. Database effects go through context.trx (they commit with the
- * processed mark, exactly once); calls to other systems through context.once (never repeated).
+ * What ${name} does with each event type it handles: the kit subscribes to exactly the types named
+ * in \`on\`. Database effects go through context.trx (they commit with the processed mark, exactly
+ * once); calls to other systems through context.once (never repeated).
  */
 export function ${camel}Consumer(options: { name: string; topic: string }): ConsumerDefinition {
   return defineConsumer({
     name: options.name,
-    subscriptions: [{ topic: options.topic }],
-    handle: async (event, context) => {
-      context.logger.info({ type: event.type, key: event.key }, "handled");
-    },
+    subscriptions: [
+      {
+        topic: options.topic,
+        on: {
+          "invoice.paid": async (event, context) => {
+            context.logger.info({ type: event.type, key: event.key }, "handled");
+          },
+        },
+      },
+    ],
   });
 }
 `,

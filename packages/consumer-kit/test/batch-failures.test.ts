@@ -34,10 +34,16 @@ describe("a consumer whose Postgres goes away and comes back", () => {
     const { logger, lines } = recordedLogs();
     const definition = defineConsumer({
       name: uniqueName("kit-db-outage"),
-      subscriptions: [{ topic: harness.topic }],
-      handle: async (event, context) => {
-        await context.trx(harness.effects).insert({ event_key: event.key, attempt: context.attempt });
-      },
+      subscriptions: [
+        {
+          topic: harness.topic,
+          on: {
+            "invoice.paid": async (event, context) => {
+              await context.trx(harness.effects).insert({ event_key: event.key, attempt: context.attempt });
+            },
+          },
+        },
+      ],
     });
     running = await startConsumer(definition, { kafkaBrokers: harness.brokers, schemaRegistryUrl: harness.registryUrl, db: relayedDb, logger });
     await running.joined;
@@ -74,14 +80,20 @@ describe("a consumer whose batch fails with an error kafkajs does not retry", ()
     let firstAttempt = true;
     const definition = defineConsumer({
       name,
-      subscriptions: [{ topic: harness.topic }],
-      handle: async (event, context) => {
-        if (event.key.endsWith(":evt_fails_once") && firstAttempt) {
-          firstAttempt = false;
-          throw new Error("planned failure: the event goes to the retry topic");
-        }
-        await context.trx(harness.effects).insert({ event_key: event.key, attempt: context.attempt });
-      },
+      subscriptions: [
+        {
+          topic: harness.topic,
+          on: {
+            "invoice.paid": async (event, context) => {
+              if (event.key.endsWith(":evt_fails_once") && firstAttempt) {
+                firstAttempt = false;
+                throw new Error("planned failure: the event goes to the retry topic");
+              }
+              await context.trx(harness.effects).insert({ event_key: event.key, attempt: context.attempt });
+            },
+          },
+        },
+      ],
     });
     running = await startConsumer(definition, { kafkaBrokers: harness.brokers, schemaRegistryUrl: harness.registryUrl, db: harness.db, logger });
     await running.joined;

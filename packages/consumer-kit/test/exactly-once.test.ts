@@ -23,19 +23,25 @@ describe("the consumer kit applies each event's effects exactly once", () => {
     const name = uniqueName("kit");
     const definition = defineConsumer({
       name,
-      subscriptions: [{ topic: harness.topic }],
       maxAttempts: 3,
       retryBaseDelayMs: 200,
-      handle: async (event, context) => {
-        const left = failuresLeft.get(event.key) ?? 0;
-        if (left > 0) {
-          failuresLeft.set(event.key, left - 1);
-          throw new Error(`planned failure of ${event.key}`);
-        }
-        if (brokenKeys.has(event.key)) throw new Error(`${event.key} is broken`);
-        if (event.key.endsWith(":evt_invalid")) throw Object.assign(new Error("the payload can never be handled"), { retryable: false });
-        await context.trx(harness.effects).insert({ event_key: event.key, attempt: context.attempt });
-      },
+      subscriptions: [
+        {
+          topic: harness.topic,
+          on: {
+            "invoice.paid": async (event, context) => {
+              const left = failuresLeft.get(event.key) ?? 0;
+              if (left > 0) {
+                failuresLeft.set(event.key, left - 1);
+                throw new Error(`planned failure of ${event.key}`);
+              }
+              if (brokenKeys.has(event.key)) throw new Error(`${event.key} is broken`);
+              if (event.key.endsWith(":evt_invalid")) throw Object.assign(new Error("the payload can never be handled"), { retryable: false });
+              await context.trx(harness.effects).insert({ event_key: event.key, attempt: context.attempt });
+            },
+          },
+        },
+      ],
     });
     const key = (id: string): string => `${harness.source}:${id}`;
     failuresLeft.set(key("evt_flaky"), 2);

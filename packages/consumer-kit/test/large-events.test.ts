@@ -25,14 +25,19 @@ describe("an event as large as a source may accept", () => {
     const seen: Array<{ attempt: number; payload: Buffer }> = [];
     const definition = defineConsumer({
       name: uniqueName("kit-large"),
-      subscriptions: [{ topic: harness.topic }],
       retryBaseDelayMs: 100,
-      handle: async (event, context) => {
-        if (event.kind !== "webhook") return;
-        seen.push({ attempt: context.attempt, payload: event.event.payload });
-        if (context.attempt === 1) throw new Error("planned failure: the event goes through the retry topic");
-        await context.trx(harness.effects).insert({ event_key: event.key, attempt: context.attempt });
-      },
+      subscriptions: [
+        {
+          topic: harness.topic,
+          on: {
+            push: async (event, context) => {
+              seen.push({ attempt: context.attempt, payload: event.event.payload });
+              if (context.attempt === 1) throw new Error("planned failure: the event goes through the retry topic");
+              await context.trx(harness.effects).insert({ event_key: event.key, attempt: context.attempt });
+            },
+          },
+        },
+      ],
     });
     running = await startConsumer(definition, { kafkaBrokers: harness.brokers, schemaRegistryUrl: harness.registryUrl, db: harness.db, logger: harness.logger });
     await harness.publish([{ providerEventId: "evt_large_push", provider: "github", type: "push", payload }]);

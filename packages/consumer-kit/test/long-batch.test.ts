@@ -30,12 +30,18 @@ describe("a batch that takes longer than the session timeout", () => {
     let joinsAsTheBatchBegan: number | undefined;
     const definition = defineConsumer({
       name,
-      subscriptions: [{ topic: harness.topic }],
-      handle: async (event, context) => {
-        joinsAsTheBatchBegan ??= running?.groupJoins();
-        if (event.key.includes(":evt_slow_")) await new Promise((resolve) => setTimeout(resolve, HANDLER_MS)); // a slow outside call
-        await context.trx(harness.effects).insert({ event_key: event.key, attempt: context.attempt });
-      },
+      subscriptions: [
+        {
+          topic: harness.topic,
+          on: {
+            "invoice.paid": async (event, context) => {
+              joinsAsTheBatchBegan ??= running?.groupJoins();
+              if (event.key.includes(":evt_slow_")) await new Promise((resolve) => setTimeout(resolve, HANDLER_MS)); // a slow outside call
+              await context.trx(harness.effects).insert({ event_key: event.key, attempt: context.attempt });
+            },
+          },
+        },
+      ],
     });
     running = await startConsumer(definition, {
       kafkaBrokers: harness.brokers,

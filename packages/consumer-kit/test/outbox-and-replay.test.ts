@@ -25,30 +25,36 @@ describe("domain events, effects outside Postgres, undecodable messages and repl
     let failAfterCall = true;
     const definition: ConsumerDefinition = defineConsumer({
       name,
-      subscriptions: [{ topic: harness.topic }],
       retryBaseDelayMs: 200,
       emits: [{ record: "fulfillment.TaskCreated", topic: tasksTopic }],
-      handle: async (event, context) => {
-        await context.once("notify", async (key) => {
-          calls.push(key);
-          return { ok: true };
-        });
-        // The first attempt fails after its outside call: the retry must not call again.
-        if (failAfterCall) {
-          failAfterCall = false;
-          throw new Error("failed after the outside call");
-        }
-        await context.trx(harness.effects).insert({ event_key: event.key, attempt: context.attempt });
-        await context.emit("fulfillment.TaskCreated", {
-          eventId: `task-created:${event.key}`,
-          occurredAt: Date.now(),
-          causationEventKey: event.key,
-          taskId: `task_${event.key}`,
-          orderId: event.key,
-          amount: 4200,
-          currency: "eur",
-        });
-      },
+      subscriptions: [
+        {
+          topic: harness.topic,
+          on: {
+            "invoice.paid": async (event, context) => {
+              await context.once("notify", async (key) => {
+                calls.push(key);
+                return { ok: true };
+              });
+              // The first attempt fails after its outside call: the retry must not call again.
+              if (failAfterCall) {
+                failAfterCall = false;
+                throw new Error("failed after the outside call");
+              }
+              await context.trx(harness.effects).insert({ event_key: event.key, attempt: context.attempt });
+              await context.emit("fulfillment.TaskCreated", {
+                eventId: `task-created:${event.key}`,
+                occurredAt: Date.now(),
+                causationEventKey: event.key,
+                taskId: `task_${event.key}`,
+                orderId: event.key,
+                amount: 4200,
+                currency: "eur",
+              });
+            },
+          },
+        },
+      ],
     });
     running = await startConsumer(definition, { kafkaBrokers: harness.brokers, schemaRegistryUrl: harness.registryUrl, db: harness.db, logger: harness.logger });
 
@@ -77,10 +83,16 @@ describe("domain events, effects outside Postgres, undecodable messages and repl
     const name = uniqueName("kit-replay");
     const definition = defineConsumer({
       name,
-      subscriptions: [{ topic: harness.topic }],
-      handle: async (event, context) => {
-        await context.trx(harness.effects).insert({ event_key: `${name}:${event.key}`, attempt: context.attempt });
-      },
+      subscriptions: [
+        {
+          topic: harness.topic,
+          on: {
+            "invoice.paid": async (event, context) => {
+              await context.trx(harness.effects).insert({ event_key: `${name}:${event.key}`, attempt: context.attempt });
+            },
+          },
+        },
+      ],
     });
     const options = { kafkaBrokers: harness.brokers, schemaRegistryUrl: harness.registryUrl, db: harness.db, logger: harness.logger };
     await harness.publish([{ providerEventId: "evt_r1" }, { providerEventId: "evt_r2" }, { providerEventId: "evt_r1" }]);

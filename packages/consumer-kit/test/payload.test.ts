@@ -77,11 +77,17 @@ describe("a webhook event's payload()", () => {
     const seen: unknown[] = [];
     const definition = defineConsumer({
       name,
-      subscriptions: [{ topic: harness.topic, types: ["pull_request.opened"] }],
-      handle: async (event, context) => {
-        if (event.kind === "webhook") seen.push(event.payload());
-        await context.trx(harness.effects).insert({ event_key: event.key, attempt: context.attempt });
-      },
+      subscriptions: [
+        {
+          topic: harness.topic,
+          on: {
+            "pull_request.opened": async (event, context) => {
+              seen.push(event.payload());
+              await context.trx(harness.effects).insert({ event_key: event.key, attempt: context.attempt });
+            },
+          },
+        },
+      ],
     });
     const consumer = await startConsumer(definition, { kafkaBrokers: harness.brokers, schemaRegistryUrl: harness.registryUrl, db: harness.db, logger: harness.logger });
     running.push(consumer);

@@ -42,10 +42,16 @@ describe("decoding while the schema registry is unavailable", () => {
     const { logger, lines } = recordedLogs();
     const definition = defineConsumer({
       name,
-      subscriptions: [{ topic: harness.topic }],
-      handle: async (event, context) => {
-        await context.trx(harness.effects).insert({ event_key: event.key, attempt: context.attempt });
-      },
+      subscriptions: [
+        {
+          topic: harness.topic,
+          on: {
+            "invoice.paid": async (event, context) => {
+              await context.trx(harness.effects).insert({ event_key: event.key, attempt: context.attempt });
+            },
+          },
+        },
+      ],
     });
     const consumer = await startConsumer(definition, { kafkaBrokers: harness.brokers, schemaRegistryUrl: relay.url, db: harness.db, logger });
     running.push(consumer);
@@ -76,10 +82,16 @@ describe("decoding while the schema registry is unavailable", () => {
     const name = uniqueName("kit-undecodable");
     const definition = defineConsumer({
       name,
-      subscriptions: [{ topic: harness.topic }],
-      handle: async (event, context) => {
-        await context.trx(harness.effects).insert({ event_key: event.key, attempt: context.attempt });
-      },
+      subscriptions: [
+        {
+          topic: harness.topic,
+          on: {
+            "invoice.paid": async (event, context) => {
+              await context.trx(harness.effects).insert({ event_key: event.key, attempt: context.attempt });
+            },
+          },
+        },
+      ],
     });
     const { schemaId } = await webhookEventCodec(new SchemaRegistryClient(harness.registryUrl), harness.topic);
     const wire = (id: number, body: Buffer): Buffer => {

@@ -24,18 +24,24 @@ describe("a handler that swallows a failed query", () => {
     const key = (id: string): string => `${harness.source}:${id}`;
     const definition = defineConsumer({
       name,
-      subscriptions: [{ topic: harness.topic }],
       retryBaseDelayMs: 200,
-      handle: async (event, context) => {
-        await context.trx(harness.effects).insert({ event_key: event.key, attempt: context.attempt });
-        if (event.key === key("evt_swallows") && context.attempt === 1) {
-          try {
-            await context.trx.raw("select 1/0");
-          } catch {
-            // The defect under test: the handler hides the error, Postgres has aborted the transaction.
-          }
-        }
-      },
+      subscriptions: [
+        {
+          topic: harness.topic,
+          on: {
+            "invoice.paid": async (event, context) => {
+              await context.trx(harness.effects).insert({ event_key: event.key, attempt: context.attempt });
+              if (event.key === key("evt_swallows") && context.attempt === 1) {
+                try {
+                  await context.trx.raw("select 1/0");
+                } catch {
+                  // The defect under test: the handler hides the error, Postgres has aborted the transaction.
+                }
+              }
+            },
+          },
+        },
+      ],
     });
     running = await startConsumer(definition, { kafkaBrokers: harness.brokers, schemaRegistryUrl: harness.registryUrl, db: harness.db, logger: harness.logger });
     await running.joined;

@@ -27,19 +27,25 @@ describe("once() tells a call that an earlier attempt of it never recorded an ou
     running = await startConsumer(
       defineConsumer({
         name,
-        subscriptions: [{ topic: harness.topic }],
         retryBaseDelayMs: 100,
-        handle: async (event, context) => {
-          await context.once("notify", async (key, earlier) => {
-            seen.push({ key, earlier, at: Date.now() });
-            // The outside service took the call, but its answer never arrived: the outcome is unknown.
-            if (seen.length === 1) throw new Error("timed out waiting for the answer");
-            return { ok: true };
-          });
-          // A failure after a completed call: the retry must not call again at all.
-          if (context.attempt === 2) throw new Error("failed after the outside call completed");
-          await context.trx(harness.effects).insert({ event_key: event.key, attempt: context.attempt });
-        },
+        subscriptions: [
+          {
+            topic: harness.topic,
+            on: {
+              "invoice.paid": async (event, context) => {
+                await context.once("notify", async (key, earlier) => {
+                  seen.push({ key, earlier, at: Date.now() });
+                  // The outside service took the call, but its answer never arrived: the outcome is unknown.
+                  if (seen.length === 1) throw new Error("timed out waiting for the answer");
+                  return { ok: true };
+                });
+                // A failure after a completed call: the retry must not call again at all.
+                if (context.attempt === 2) throw new Error("failed after the outside call completed");
+                await context.trx(harness.effects).insert({ event_key: event.key, attempt: context.attempt });
+              },
+            },
+          },
+        ],
       }),
       { kafkaBrokers: harness.brokers, schemaRegistryUrl: harness.registryUrl, db: harness.db, logger: harness.logger },
     );

@@ -73,7 +73,3 @@ export function failedRunAlert(type: GithubRunType, payload: unknown): PagerDuty
     customDetails: { kind: run.kind, id: run.id, conclusion: run.conclusion, head_sha: run.headSha, head_branch: run.headBranch, url: run.url },
   };
 }
-
-export function isGithubRunType(type: string): type is GithubRunType {
-  return (GITHUB_RUN_TYPES as readonly string[]).includes(type);
-}

@@ -1,7 +1,7 @@
-import { defineConsumer, type ConsumerDefinition, type HandlerContext, type InboundEvent } from "@hooklog/consumer-kit";
+import { defineConsumer, type ConsumerDefinition, type HandlerContext, type WebhookHandler } from "@hooklog/consumer-kit";
 import { findEnvironment, markEnvironmentInactive, recordRequestedDeployment } from "./deployment-environments.ts";
 import type { GithubDeployments } from "./github-deployments.ts";
-import { PULL_REQUEST_TYPES, parsePullRequestEvent, type PullRequestEvent } from "./pull-request-event.ts";
+import { parsePullRequestEvent, type PullRequestEvent } from "./pull-request-event.ts";
 
 export const previewEnvironment = (pullRequest: number): string => `preview/pr-${pullRequest}`;
 export const STAGING_ENVIRONMENT = "staging";
@@ -60,42 +60,43 @@ export function createDeploymentsConsumer(options: DeploymentsConsumerOptions): 
     context.logger.info({ repository: repository.fullName, environment, deploymentId }, "preview retired");
   }
 
-  async function handle(inbound: InboundEvent, context: HandlerContext): Promise<void> {
-    if (inbound.kind !== "webhook") return;
+  const deployPreview: WebhookHandler = async (inbound, context) => {
     const event = parsePullRequestEvent(inbound.payload());
-    switch (event.action) {
-      case "opened":
-      case "reopened":
-      case "synchronize":
-        await deploy(context, event, {
-          environment: previewEnvironment(event.number),
-          sha: event.headSha,
-          transient: true,
-          description: `Preview of #${event.number} at ${shortSha(event.headSha)}`,
-        });
-        return;
-      case "closed":
-        if (event.merged && event.mergeCommitSha) {
-          await deploy(context, event, {
-            environment: STAGING_ENVIRONMENT,
-            sha: event.mergeCommitSha,
-            transient: false,
-            description: `#${event.number} merged at ${shortSha(event.mergeCommitSha)}`,
-          });
-        }
-        await retirePreview(context, event);
-        return;
-      default: {
-        const unknown: never = event.action;
-        throw new Error(`no handling for pull_request action ${String(unknown)}`);
-      }
+    await deploy(context, event, {
+      environment: previewEnvironment(event.number),
+      sha: event.headSha,
+      transient: true,
+      description: `Preview of #${event.number} at ${shortSha(event.headSha)}`,
+    });
+  };
+
+  const deployMergeAndRetirePreview: WebhookHandler = async (inbound, context) => {
+    const event = parsePullRequestEvent(inbound.payload());
+    if (event.merged && event.mergeCommitSha) {
+      await deploy(context, event, {
+        environment: STAGING_ENVIRONMENT,
+        sha: event.mergeCommitSha,
+        transient: false,
+        description: `#${event.number} merged at ${shortSha(event.mergeCommitSha)}`,
+      });
     }
-  }
+    await retirePreview(context, event);
+  };
 
   return defineConsumer({
     name: options.name,
-    subscriptions: [{ topic: options.githubTopic, types: PULL_REQUEST_TYPES }],
+    subscriptions: [
+      {
+        topic: options.githubTopic,
+        // Event types as ingest names them (`<X-GitHub-Event>.<action>`).
+        on: {
+          "pull_request.opened": deployPreview,
+          "pull_request.reopened": deployPreview,
+          "pull_request.synchronize": deployPreview,
+          "pull_request.closed": deployMergeAndRetirePreview,
+        },
+      },
+    ],
     retryBaseDelayMs: options.retryBaseDelayMs,
-    handle,
   });
 }

@@ -1,9 +1,6 @@
 import { UndecodableMessageError } from "@hooklog/consumer-kit";
 import { z } from "@hooklog/config";
 
-/** The event types this service acts on, as ingest names them (`<X-GitHub-Event>.<action>`). */
-export const PULL_REQUEST_TYPES = ["pull_request.opened", "pull_request.reopened", "pull_request.synchronize", "pull_request.closed"] as const;
-
 export interface RepositoryRef {
   /** owner/name, the key of the deployment_environments projection. */
   fullName: string;

@@ -1,6 +1,6 @@
 // Stripe payments into one pick/pack task per order; refunds cancel the task while it is unshipped.
-import { defineConsumer, type ConsumerDefinition, type HandlerContext, type InboundEvent } from "@hooklog/consumer-kit";
-import { PAYMENT_EVENT_TYPES, REFUND_EVENT_TYPE, isPaymentEventType, paidOrderOf, refundedOrderOf, type PaymentEventType } from "./stripe-payments.ts";
+import { defineConsumer, type ConsumerDefinition, type HandlerContext, type WebhookInbound } from "@hooklog/consumer-kit";
+import { PAYMENT_EVENT_TYPES, REFUND_EVENT_TYPE, paidOrderOf, refundedOrderOf, type PaymentEventType } from "./stripe-payments.ts";
 import { cancelPendingTask, createTaskIfAbsent, taskIdFor } from "./tasks.ts";
 
 export const TASK_CREATED = "fulfillment.TaskCreated";
@@ -22,8 +22,6 @@ export class TaskNotFoundError extends Error {
   readonly code = "TASK_NOT_FOUND";
   readonly retryable = true;
 }
-
-type WebhookInbound = Extract<InboundEvent, { kind: "webhook" }>;
 
 /** When the provider says the event happened; stable across redeliveries and replays of the envelope. */
 const occurredAt = (inbound: WebhookInbound): number => inbound.event.providerTimestamp ?? inbound.event.receivedAt;
@@ -74,20 +72,12 @@ export async function cancelTaskForRefund(inbound: WebhookInbound, ctx: HandlerC
   }
 }
 
-export async function handleStripeEvent(inbound: InboundEvent, ctx: HandlerContext): Promise<void> {
-  if (inbound.kind !== "webhook") throw new Error(`fulfillment reads webhook envelopes only, not ${inbound.type} on ${inbound.topic}`);
-  if (isPaymentEventType(inbound.type)) return createTaskForPayment(inbound, inbound.type, ctx);
-  if (inbound.type === REFUND_EVENT_TYPE) return cancelTaskForRefund(inbound, ctx);
-  // The subscription admits only the types above; anything else means the two lists drifted apart.
-  throw new Error(`fulfillment has no handler for ${inbound.type}`);
-}
-
 export function fulfillmentConsumer(settings: FulfillmentSettings): ConsumerDefinition {
+  const payments = PAYMENT_EVENT_TYPES.map((type) => [type, (inbound: WebhookInbound, ctx: HandlerContext) => createTaskForPayment(inbound, type, ctx)] as const);
   return defineConsumer({
     name: settings.consumerName,
-    subscriptions: [{ topic: settings.stripeTopic, types: [...PAYMENT_EVENT_TYPES, REFUND_EVENT_TYPE] }],
+    subscriptions: [{ topic: settings.stripeTopic, on: { ...Object.fromEntries(payments), [REFUND_EVENT_TYPE]: cancelTaskForRefund } }],
     emits: [TASK_CREATED, TASK_CANCELLED].map((record) => ({ record, topic: `${settings.tasksTopicPrefix}${record}` })),
     retryBaseDelayMs: settings.retryBaseDelayMs,
-    handle: handleStripeEvent,
   });
 }

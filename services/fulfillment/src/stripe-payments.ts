@@ -79,7 +79,3 @@ export function refundedOrderOf(payload: unknown): RefundedOrder {
   const charge = stripeObject(payload, REFUND_EVENT_TYPE, refundedCharge);
   return { orderId: charge.payment_intent, chargeId: charge.id };
 }
-
-export function isPaymentEventType(type: string): type is PaymentEventType {
-  return (PAYMENT_EVENT_TYPES as readonly string[]).includes(type);
-}

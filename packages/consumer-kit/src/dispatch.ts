@@ -1,0 +1,21 @@
+import type { HandlerContext, InboundEvent, Subscription } from "./definition.ts";
+
+/** An event's handler, bound to the event. */
+export type BoundHandler = (context: HandlerContext) => Promise<void>;
+
+/**
+ * The handler a subscription declares for a decoded event, or undefined when it declares none for
+ * its type: such an event is not the consumer's business and is skipped (its offset still commits).
+ */
+export function handlerFor(subscription: Subscription | undefined, inbound: InboundEvent): BoundHandler | undefined {
+  if (!subscription) return undefined;
+  if (inbound.kind === "domain") {
+    if (subscription.record === undefined || subscription.record !== inbound.type) return undefined;
+    const { on } = subscription;
+    return (context) => on(inbound, context);
+  }
+  if (subscription.record !== undefined) return undefined;
+  // Own keys only: an event type such as `constructor` must not find Object's prototype.
+  const handler = Object.hasOwn(subscription.on, inbound.type) ? subscription.on[inbound.type] : undefined;
+  return handler && ((context) => handler(inbound, context));
+}
