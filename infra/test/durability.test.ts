@@ -53,7 +53,7 @@ describe("the stack keeps what it acknowledged", { skip: managed ? false : "Kafk
     assert.ok(after.value.equals(before.value), "the stored message is unchanged");
     assert.equal(wireSchemaId(after.value), codec.schemaId, "same schema id");
     const freshRegistry = new SchemaRegistryClient(schemaRegistryUrl);
-    const decodedAfter = (await freshRegistry.registry.decode(after.value)) as WebhookEvent;
+    const decodedAfter = (await freshRegistry.decode(after.value)) as WebhookEvent;
     assert.ok(decodedAfter.payload.equals(payload), "decodes through a registry that restarted, with no cache");
     assert.equal(decodedAfter.id, event.id);
   });

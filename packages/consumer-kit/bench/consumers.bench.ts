@@ -107,7 +107,7 @@ const registry = new SchemaRegistryClient(endpoints.schemaRegistryUrl);
 void naive.run({
   autoCommit: false,
   eachMessage: async ({ partition, message }) => {
-    const event = (await registry.registry.decode(message.value as Buffer)) as WebhookEvent;
+    const event = (await registry.decode(message.value as Buffer)) as WebhookEvent;
     const key = `${event.source}:${event.providerEventId}`;
     await db.transaction(async (trx) => {
       const marked = await trx("processed_events").insert({ consumer: naiveName, event_key: key, event_id: event.id }).onConflict(["consumer", "event_key"]).ignore().returning("event_key");

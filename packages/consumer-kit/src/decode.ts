@@ -53,7 +53,7 @@ export function createDecoder(registry: SchemaRegistryClient, subscriptions: Rea
     if (!value) throw new UndecodableMessageError(`a message on ${topic} has no value`);
     let decoded: unknown;
     try {
-      decoded = await withinRegistryTimeout(registry.registry.decode(value, { AVRO: { readerSchema: reader(record) as never } }), topic);
+      decoded = await withinRegistryTimeout(registry.decode(value, { readerSchema: reader(record) }), topic);
     } catch (error) {
       if (error instanceof RegistryUnavailableError) throw error;
       if (isRegistryUnavailable(error)) {

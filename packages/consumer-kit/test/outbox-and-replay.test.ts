@@ -68,7 +68,7 @@ describe("domain events, effects outside Postgres, undecodable messages and repl
     const dead = await readTopic(harness.brokers.join(","), deadLetterTopic(name), { count: 1, timeoutMs: 30_000 });
     await settle();
     assert.ok(task?.value);
-    const decoded = (await new SchemaRegistryClient(harness.registryUrl).registry.decode(task.value)) as { eventId: string; orderId: string };
+    const decoded = (await new SchemaRegistryClient(harness.registryUrl).decode(task.value)) as { eventId: string; orderId: string };
     assert.equal(decoded.eventId, `task-created:${harness.source}:evt_order`);
     assert.match(task.headers.traceparent?.toString() ?? "", /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/, "the domain event carries the trace on");
     assert.deepEqual(calls, [`${name}:${harness.source}:evt_order:notify`], "the outside effect ran once, with a stable idempotency key");

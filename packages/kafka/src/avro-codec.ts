@@ -29,8 +29,7 @@ export async function createRecordCodec<T>(
   return {
     subject,
     schemaId,
-    encode: (value) => client.registry.encode(schemaId, value),
-    decode: async (message) =>
-      (await client.registry.decode(message, readerSchema ? { AVRO: { readerSchema: readerSchema as never } } : undefined)) as T,
+    encode: (value) => client.encode(schemaId, value),
+    decode: async (message) => (await client.decode(message, { readerSchema })) as T,
   };
 }

@@ -16,14 +16,15 @@ export interface CompatibilityVerdict {
  * The registry as Hooklog speaks to it: only the Confluent-compatible API, through
  * @kafkajs/confluent-schema-registry for registration and the wire format, and plain HTTP
  * for the two calls that library lacks (per-subject compatibility level and the compatibility test).
+ * The library stays inside: encoding and decoding go through this client (or a RecordCodec).
  */
 export class SchemaRegistryClient {
   readonly url: string;
-  readonly registry: SchemaRegistry;
+  readonly #registry: SchemaRegistry;
 
   constructor(url: string) {
     this.url = url.replace(/\/$/, "");
-    this.registry = new SchemaRegistry({ host: this.url, clientId: "hooklog", retry: { retries: 3, initialRetryTimeInSecs: 0.2 } });
+    this.#registry = new SchemaRegistry({ host: this.url, clientId: "hooklog", retry: { retries: 3, initialRetryTimeInSecs: 0.2 } });
   }
 
   private async call(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
@@ -60,7 +61,7 @@ export class SchemaRegistryClient {
   async registerAvro(subject: string, schema: string): Promise<number> {
     await this.setCompatibility(subject, "BACKWARD");
     try {
-      const { id } = await this.registry.register({ type: SchemaType.AVRO, schema }, { subject, compatibility: COMPATIBILITY.BACKWARD });
+      const { id } = await this.#registry.register({ type: SchemaType.AVRO, schema }, { subject, compatibility: COMPATIBILITY.BACKWARD });
       return id;
     } catch (error) {
       const status = (error as { status?: number }).status;
@@ -69,6 +70,21 @@ export class SchemaRegistryClient {
       }
       throw new KafkaUnavailableError("REGISTRY_REGISTER_FAILED", `Registering a schema under ${subject} failed: ${(error as Error).message}`, status === undefined || status >= 500, { cause: error });
     }
+  }
+
+  /** Encodes `value` in Confluent's wire format (magic byte 0, the schema id, the Avro body) with a registered schema. */
+  encode(schemaId: number, value: unknown): Promise<Buffer> {
+    return this.#registry.encode(schemaId, value);
+  }
+
+  /**
+   * Decodes a message in Confluent's wire format: the writer's schema comes from the registry by the
+   * id in the message (and is cached); `readerSchema`, an Avro schema as parsed JSON, resolves the
+   * value to the reader's version, so a v1 reader reads v2 data and the reverse.
+   */
+  async decode(message: Buffer, options: { readerSchema?: object } = {}): Promise<unknown> {
+    // `as never`: the library types reader schemas as avsc's own Schema type, which Hooklog does not depend on.
+    return this.#registry.decode(message, options.readerSchema ? { AVRO: { readerSchema: options.readerSchema as never } } : undefined);
   }
 
   async subjectVersions(subject: string): Promise<number[]> {

@@ -149,7 +149,7 @@ export async function startFulfillment(): Promise<FulfillmentHarness> {
         messages.map(async (message) => ({
           key: message.key?.toString("utf8"),
           // avsc decodes into a class per record; a plain copy compares by its fields alone.
-          value: { ...((await registry.registry.decode(message.value as Buffer)) as Record<string, unknown>) },
+          value: { ...((await registry.decode(message.value as Buffer)) as Record<string, unknown>) },
         })),
       );
     },
