@@ -93,15 +93,17 @@ function evidence(copies: readonly KafkaCopy[], times: readonly number[], window
 }
 
 /**
- * The 2xx answers to requests sent while fewer brokers than min.insync.replicas ran. Kafka cannot
- * acknowledge a write then (acks=all), so one answered before the restart began breaks the promise.
- * One answered after the restart began is legitimate: ingest held the request (up to its produce
- * timeout) until a restarted broker was back in the ISR, and only then did Kafka acknowledge it.
+ * The 2xx answers that say "written now" to requests sent while fewer brokers than min.insync.replicas
+ * ran. Kafka cannot acknowledge a write then (acks=all), so one answered before the restart began
+ * breaks the promise. One answered after the restart began is legitimate: ingest held the request
+ * (up to its produce timeout) until a restarted broker was back in the ISR, and only then did Kafka
+ * acknowledge it. A 2xx "duplicate" is not counted: ingest's ledger answers it for an event Kafka
+ * acknowledged before, and LOST checks that one.
  */
 function answeredBelowMinIsr(window: PhaseWindow, posts: readonly PostRecord[]): { during: PostRecord[]; afterRestart: PostRecord[] } {
   const span = window.belowMinIsr;
   if (!span) return { during: [], afterRestart: [] };
-  const sent = posts.filter((post) => is2xx(post.status) && post.sentAt >= span.from && post.sentAt < span.until);
+  const sent = posts.filter((post) => is2xx(post.status) && post.outcome !== "duplicate" && post.sentAt >= span.from && post.sentAt < span.until);
   return { during: sent.filter((post) => post.answeredAt < span.until), afterRestart: sent.filter((post) => post.answeredAt >= span.until) };
 }
 

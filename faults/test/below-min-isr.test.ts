@@ -12,12 +12,12 @@ const RESTART_AT = 20_000;
 const window: PhaseWindow = { name: "two-brokers-kill", startedAt: 0, injectedAt: KILLED_AT - 5, faultEndedAt: RESTART_AT, endedAt: 40_000, belowMinIsr: { from: KILLED_AT, until: RESTART_AT } };
 
 /** One event of the phase, posted once: sent and answered at these times with this status. */
-function logOf(posts: ReadonlyArray<{ sentAt: number; answeredAt: number; status: number }>): DeliveryLog {
+function logOf(posts: ReadonlyArray<{ sentAt: number; answeredAt: number; status: number; outcome?: string }>): DeliveryLog {
   const log = new DeliveryLog();
-  posts.forEach(({ sentAt, answeredAt, status }, index) => {
+  posts.forEach(({ sentAt, answeredAt, status, outcome }, index) => {
     const event: PlannedEvent = { key: `stripe:evt_${index}`, source: "stripe", kind: "invoice.paid", phase: window.name, bytes: 100, effects: [] };
     log.add(event);
-    log.post({ eventKey: event.key, phase: window.name, sentAt, answeredAt, status, outcome: status === 202 ? "accepted" : "kafka_unavailable", redelivery: false });
+    log.post({ eventKey: event.key, phase: window.name, sentAt, answeredAt, status, outcome: outcome ?? (status === 202 ? "accepted" : "kafka_unavailable"), redelivery: false });
   });
   return log;
 }
@@ -37,6 +37,12 @@ describe("2xx while fewer brokers than min.insync.replicas ran", () => {
 
   it("does not count a request sent before the kill, answered 2xx just after it", () => {
     const verdict = verdictOf(logOf([{ sentAt: KILLED_AT - 1, answeredAt: KILLED_AT + 50, status: 202 }]));
+    assert.equal(verdict.rows[0]?.answered2xxBelowMinIsr, 0);
+    assert.deepEqual(verdict.belowMinIsr, []);
+  });
+
+  it("does not count a redelivery answered 2xx duplicate from ingest's ledger (its event was acknowledged before)", () => {
+    const verdict = verdictOf(logOf([{ sentAt: KILLED_AT + 1000, answeredAt: KILLED_AT + 1100, status: 200, outcome: "duplicate" }]));
     assert.equal(verdict.rows[0]?.answered2xxBelowMinIsr, 0);
     assert.deepEqual(verdict.belowMinIsr, []);
   });
