@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parse } from "yaml";
 import { z } from "zod";
+import { providerNames, type ProviderName } from "@hooklog/providers";
 
 export const defaultConfigPath = resolve(import.meta.dirname, "..", "..", "..", "hooklog.config.yaml");
 
@@ -24,7 +25,8 @@ const githubHook = z.strictObject({ owner: z.string().min(1), repo: z.string().m
 
 const sourceSchema = z
   .strictObject({
-    provider: z.enum(["stripe", "github", "standard-webhooks", "hmac"]),
+    // The providers package's registry is the list: a provider added there is accepted here.
+    provider: z.enum(providerNames),
     toleranceSeconds: z.number().int().min(0).default(300),
     topic: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, "a Kafka topic name: letters, digits, '.', '_' and '-'").optional(),
     partitions: z.number().int().min(1).max(1000).default(6),
@@ -55,7 +57,7 @@ export type RateLimit = z.infer<typeof rateLimit>;
 
 export interface SourceConfig {
   name: string;
-  provider: "stripe" | "github" | "standard-webhooks" | "hmac";
+  provider: ProviderName;
   toleranceSeconds: number;
   topic: string;
   partitions: number;

@@ -15,13 +15,6 @@ export interface AppDeps extends IngestDeps {
   ready: () => Promise<{ checks: { kafka: boolean; registry: boolean; topics: boolean }; missingTopics: readonly string[] }>;
 }
 
-const JSON_TYPES = /^application\/([\w.+-]+\+)?json\b/;
-const FORM_TYPE = /^application\/x-www-form-urlencoded\b/;
-
-function acceptsContentType(source: IngestSource, contentType: string): boolean {
-  return JSON_TYPES.test(contentType) || (source.config.provider === "github" && FORM_TYPE.test(contentType));
-}
-
 function sendOutcome(response: Response, outcome: IngestOutcome): void {
   switch (outcome.kind) {
     case "accepted":
@@ -97,8 +90,8 @@ export function createApp(deps: AppDeps): express.Express {
       deps.metrics.received.inc({ source: source.config.name });
       const contentType = (request.header("content-type") ?? "").toLowerCase();
       let early: IngestOutcome | undefined;
-      if (!acceptsContentType(source, contentType)) {
-        early = rejected(415, "unsupported_content_type", `Content-Type must be application/json${source.config.provider === "github" ? " or application/x-www-form-urlencoded" : ""}.`);
+      if (!source.provider.acceptsContentType(contentType)) {
+        early = rejected(415, "unsupported_content_type", `Content-Type must be ${source.provider.contentTypes.join(" or ")}.`);
       } else if (deps.writer.wouldOverload(Number(request.header("content-length")) || 1)) {
         // Refused before the body is read: while Kafka is away, a flood of retries costs no memory.
         early = OVERLOADED;

@@ -2,18 +2,18 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, injectTraceHeaders, trace, type
 import type { RecordCodec } from "@hooklog/kafka";
 import type { WebhookEvent } from "@hooklog/schemas";
 import type { SourceConfig } from "@hooklog/sources";
-import type { VerificationFailureReason, Verifier } from "@hooklog/webhook-signatures";
+import type { ProviderModule, VerificationFailureReason, Verifier } from "@hooklog/providers";
 import type { Logger } from "@hooklog/logging";
 import { EventLogError, newEventId, type EventLogWriter } from "@hooklog/event-log";
 import { isUnknownTopicError } from "@hooklog/kafka";
-import { auditHeaders } from "./audit-headers.ts";
-import { eventFacts } from "./event-facts.ts";
 import type { IngestMetrics } from "./metrics.ts";
 import { rejected, type IngestOutcome } from "./outcome.ts";
 import { TOPIC_RECHECK_MS, type TopicWatch } from "./topic-watch.ts";
 
 export interface IngestSource {
   config: SourceConfig;
+  /** All ingest knows of the source's provider: its scheme, its facts, its audit headers. */
+  provider: ProviderModule;
   verifier: Verifier;
   /** Lazily registered with the registry (a promise until then); a failure is retried on the next request. */
   codec: () => RecordCodec<WebhookEvent> | Promise<RecordCodec<WebhookEvent>>;
@@ -90,7 +90,7 @@ export async function ingestWebhook(source: IngestSource, request: WebhookReques
   span?.setAttribute("hooklog.verification", verification.ok ? `ok:${verification.scheme}` : verification.reason);
   if (!verification.ok) return rejected(SIGNATURE_STATUS[verification.reason], verification.reason, verification.message);
 
-  const facts = eventFacts(source.config, request.rawBody, request.headers, request.contentType);
+  const facts = source.provider.eventFacts({ rawBody: request.rawBody, headers: request.headers, contentType: request.contentType }, source.config);
   if (!facts.ok) return rejected(400, "malformed_payload", facts.message);
   const { providerEventId, type, providerTimestamp, partitionKey } = facts.facts;
   span?.setAttributes({ "hooklog.provider_event_id": providerEventId, "hooklog.event_type": type });
@@ -113,7 +113,7 @@ export async function ingestWebhook(source: IngestSource, request: WebhookReques
     origin: "webhook",
     verification: { scheme: verification.scheme, secretIndex: verification.secretIndex },
     contentType: request.contentType,
-    headers: auditHeaders(request.headers),
+    headers: source.provider.auditHeaders(request.headers, source.config),
     payload: request.rawBody,
   };
   const outcome = await write(source, event, partitionKey, codec, deps, request);

@@ -3,32 +3,13 @@ import { connectDatabase, migrateLatest } from "@hooklog/db";
 import { SchemaRegistryClient, createIdempotentProducer, createKafka, type RecordCodec } from "@hooklog/kafka";
 import type { Logger } from "@hooklog/logging";
 import { webhookEventCodec, type WebhookEvent } from "@hooklog/schemas";
-import type { SourceConfig } from "@hooklog/sources";
-import { createVerifier, type VerifierSpec } from "@hooklog/webhook-signatures";
+import { providerModule } from "@hooklog/providers";
 import { EventLogWriter } from "@hooklog/event-log";
 import { createApp } from "./app.ts";
 import type { IngestConfig } from "./config.ts";
 import type { IngestSource } from "./ingest.ts";
 import { createIngestMetrics, observePendingBytes } from "./metrics.ts";
 import { TopicWatch } from "./topic-watch.ts";
-
-function verifierSpec(source: SourceConfig): VerifierSpec {
-  switch (source.provider) {
-    case "stripe":
-      return { provider: "stripe", secrets: source.secrets, toleranceSeconds: source.toleranceSeconds };
-    case "github":
-      return { provider: "github", secrets: source.secrets };
-    case "standard-webhooks":
-      return { provider: "standard-webhooks", secrets: source.secrets, toleranceSeconds: source.toleranceSeconds };
-    case "hmac":
-      if (!source.hmac) throw new Error(`source ${source.name}: provider hmac needs an hmac block`);
-      return { provider: "hmac", secrets: source.secrets, toleranceSeconds: source.toleranceSeconds, hmac: source.hmac };
-    default: {
-      const unknown: never = source.provider;
-      throw new Error(`no verifier for provider ${String(unknown)}`);
-    }
-  }
-}
 
 /**
  * Registers with the registry on first use and keeps the codec, handed out as is from then on (no
@@ -93,7 +74,10 @@ export function createIngestService(config: IngestConfig, logger: Logger): Inges
   });
   observePendingBytes(metrics, () => writer.pendingBytes);
   const sources = new Map<string, IngestSource>(
-    config.sources.map((source) => [source.name, { config: source, verifier: createVerifier(verifierSpec(source)), codec: lazyCodec(registry, source.topic) }]),
+    config.sources.map((source) => {
+      const provider = providerModule(source.provider);
+      return [source.name, { config: source, provider, verifier: provider.createVerifier(source), codec: lazyCodec(registry, source.topic) }];
+    }),
   );
   const admin = kafka.admin();
   const topics = new TopicWatch(admin, config.sources, logger);

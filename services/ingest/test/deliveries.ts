@@ -2,7 +2,7 @@
 // (or, for the generic scheme, by our signHmac), posted to ingest over real HTTP.
 import { randomBytes, randomUUID } from "node:crypto";
 import { sign as signWithOctokit } from "@octokit/webhooks-methods";
-import { signHmac } from "@hooklog/webhook-signatures";
+import { signHmac } from "@hooklog/providers";
 import { Webhook } from "standardwebhooks";
 import Stripe from "stripe";
 import { HMAC_OPTIONS } from "./harness.ts";

@@ -2,21 +2,12 @@ import { SpanKind, SpanStatusCode, injectTraceHeaders, trace, type Context, type
 import { newEventId, type EventLogWriter, type WriteOutcome } from "@hooklog/event-log";
 import type { RecordCodec } from "@hooklog/kafka";
 import type { WebhookEvent } from "@hooklog/schemas";
+import type { FetchedEvent } from "@hooklog/providers";
 import type { SourceConfig } from "@hooklog/sources";
 import type { RunTally } from "./run-result.ts";
 
-/** An event fetched from a provider's API, ready to become an envelope like the webhook it stands for. */
-export interface BackfillEvent {
-  providerEventId: string;
-  type: string;
-  /** Epoch ms, when the provider says. */
-  providerTimestamp: number | null;
-  /** The same key ingest would use, so the event lands in the partition of its entity. */
-  partitionKey: string;
-  payload: Buffer;
-  contentType: string;
-  headers: Record<string, string>;
-}
+/** An event fetched from a provider's API, read by its provider module as ingest would read its webhook. */
+export type BackfillEvent = FetchedEvent;
 
 export interface BackfillWriterDeps {
   log: EventLogWriter;

@@ -2,10 +2,11 @@
 // and recover each once: by asking GitHub to redeliver it (default), or by writing its payload to
 // the log ourselves (RECONCILIATION_GITHUB_MODE=fetch).
 import type { Logger } from "@hooklog/logging";
+import { eventFromGitHubDelivery } from "@hooklog/providers";
 import type { SourceConfig } from "@hooklog/sources";
 import type { Context } from "@hooklog/telemetry";
 import type { BackfillEvent, BackfillWriter } from "./backfill-writer.ts";
-import { deliverySucceeded, hookName, type Delivery, type DeliveryRequest, type GitHubApi, type GitHubHook } from "./github-api.ts";
+import { deliverySucceeded, hookName, type Delivery, type GitHubApi, type GitHubHook } from "./github-api.ts";
 import { ProviderApiError } from "./rate-limit.ts";
 import { problemOf, warning, type RunTally } from "./run-result.ts";
 import type { RunWindow } from "./window.ts";
@@ -29,9 +30,6 @@ interface Gap {
   attemptIds: Set<number>;
 }
 
-type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
-
 /** Failed guids, oldest first; a guid with any successful delivery (a redelivery that got through) is not a gap. */
 function findGaps(deliveries: readonly Delivery[]): Gap[] {
   const byGuid = new Map<string, Delivery[]>();
@@ -43,27 +41,6 @@ function findGaps(deliveries: readonly Delivery[]): Gap[] {
     gaps.push({ guid, first: sorted[0] as Delivery, latest: sorted.at(-1) as Delivery, attemptIds: new Set(sorted.map((attempt) => attempt.id)) });
   }
   return gaps.sort((a, b) => a.first.deliveredAt - b.first.deliveredAt);
-}
-
-/** The envelope facts ingest takes from a GitHub delivery (event id = delivery guid, type = event.action, key = repo#number). */
-function backfillEvent(gap: Gap, headersSent: DeliveryRequest["headers"], payload: Json): BackfillEvent {
-  const repository = isObject(payload.repository) && typeof payload.repository.full_name === "string" ? payload.repository.full_name : undefined;
-  const number = [isObject(payload.pull_request) ? payload.pull_request.number : undefined, isObject(payload.issue) ? payload.issue.number : undefined, payload.number].find(
-    (value): value is number => typeof value === "number" && Number.isInteger(value),
-  );
-  const action = typeof payload.action === "string" && payload.action.length > 0 ? payload.action : gap.first.action;
-  // Audit headers as ingest keeps them: GitHub's own x-github-* headers, never a signature.
-  const headers = Object.fromEntries(Object.entries(headersSent).filter(([name]) => name.startsWith("x-github-") || name === "user-agent"));
-  return {
-    providerEventId: gap.guid,
-    type: action ? `${gap.first.event}.${action}` : gap.first.event,
-    providerTimestamp: gap.first.deliveredAt,
-    partitionKey: repository && number !== undefined ? `${repository}#${number}` : gap.guid,
-    // GitHub's API returns the payload parsed; these are its JSON bytes, not the bytes first sent.
-    payload: Buffer.from(JSON.stringify(payload), "utf8"),
-    contentType: "application/json",
-    headers,
-  };
 }
 
 export class GitHubReconciler {
@@ -116,7 +93,9 @@ export class GitHubReconciler {
       const events: BackfillEvent[] = [];
       for (const gap of gaps) {
         const request = await this.#deps.api.deliveryRequest(hook, gap.latest.id);
-        if (isObject(request.payload)) events.push(backfillEvent(gap, request.headers, request.payload));
+        // The provider module reads the delivery as ingest reads it: the same facts, key and audit headers.
+        const fetched = eventFromGitHubDelivery({ guid: gap.guid, event: gap.first.event, request });
+        if (fetched) events.push(fetched);
         else tally.problems.push(warning("github_payload_unavailable", `${hookName(hook)}: GitHub returned no payload for delivery ${gap.guid}; redeliver it from the hook's settings`));
       }
       await this.#deps.writer.write(source, events, runContext, tally);

@@ -1,6 +1,7 @@
 // Stripe: list the events of the window through the Events API and write those the log lacks.
 // https://docs.stripe.com/api/events/list — newest first, 30 days of history, `types` up to 20.
 import Stripe from "stripe";
+import { eventFromStripeApi } from "@hooklog/providers";
 import type { Context } from "@hooklog/telemetry";
 import type { SourceConfig } from "@hooklog/sources";
 import type { BackfillEvent, BackfillWriter } from "./backfill-writer.ts";
@@ -32,26 +33,6 @@ export interface StripeReconcilerDeps {
   retry: RetryPolicy;
   onRetry: RetryListener;
   now: () => number;
-}
-
-type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
-
-/** The envelope facts ingest would have taken from the webhook of the same event. */
-function backfillEvent(event: Stripe.Event, requestId: string | undefined): BackfillEvent {
-  const data: unknown = event.data;
-  const object = isObject(data) && isObject(data.object) ? data.object : undefined;
-  const objectId = typeof object?.id === "string" && object.id.length > 0 ? object.id : undefined;
-  return {
-    providerEventId: event.id,
-    type: event.type,
-    providerTimestamp: event.created * 1000,
-    partitionKey: objectId ?? event.id,
-    // The event object as the API returned it; the SDK's response metadata is not enumerable.
-    payload: Buffer.from(JSON.stringify(event), "utf8"),
-    contentType: "application/json",
-    headers: requestId ? { "stripe-request-id": requestId } : {},
-  };
 }
 
 export class StripeReconciler {
@@ -92,7 +73,13 @@ export class StripeReconciler {
       tally.eventsSeen += listed.length;
       // Only the missing events are kept, so a long window costs memory for its gaps, not its events.
       const missing = await this.#deps.writer.missing(source.name, listed.map((event) => event.id));
-      for (const event of listed) if (missing.has(event.id)) gaps.push(backfillEvent(event, page.lastResponse?.requestId));
+      for (const event of listed) {
+        if (!missing.has(event.id)) continue;
+        // The provider module reads the event as ingest reads its webhook: the same facts, key and headers.
+        const fetched = eventFromStripeApi(event);
+        if (fetched) gaps.push(fetched);
+        else tally.problems.push(warning("stripe_event_unreadable", `${source.name}: event ${event.id} from the Events API has no type; not backfilled`));
+      }
       const last = page.data.at(-1);
       if (!page.has_more || !last) break;
       startingAfter = last.id;

@@ -1,7 +1,5 @@
 import { createHmac, createSecretKey, type KeyObject } from "node:crypto";
-import type { HmacSchemeOptions } from "./types.ts";
-
-export type HmacAlgorithm = HmacSchemeOptions["algorithm"];
+export type HmacAlgorithm = "sha256" | "sha512";
 
 /** Secrets become KeyObjects once, at start-up, so the plain strings are not kept around. */
 export function utf8SigningKey(secret: string): KeyObject {

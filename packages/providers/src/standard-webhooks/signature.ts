@@ -2,13 +2,14 @@
 // with HMAC-SHA256 keyed by the base64-decoded secret, and send space-separated `v1,<base64>`:
 // https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md
 import { createSecretKey, type KeyObject } from "node:crypto";
-import { decodeBase64Strict, decodeCanonical } from "./encoding.ts";
-import { SignatureConfigError } from "./errors.ts";
-import { failure, missingHeader, readHeader } from "./results.ts";
-import { matchSignature } from "./signature-match.ts";
-import { requireSecrets, requireTolerance } from "./spec-checks.ts";
-import { checkTimestamp } from "./timing.ts";
-import type { SignedRequest, SpecFor, VerificationFailure, Verifier } from "./types.ts";
+import { decodeBase64Strict, decodeCanonical } from "../signing/encoding.ts";
+import { SignatureConfigError } from "../signing/errors.ts";
+import { failure, missingHeader, readHeader } from "../signing/results.ts";
+import { matchSignature } from "../signing/signature-match.ts";
+import { requireSecrets, requireTolerance } from "../signing/spec-checks.ts";
+import { checkTimestamp } from "../signing/timing.ts";
+import type { SourceSettings } from "../provider.ts";
+import type { SignedRequest, VerificationFailure, Verifier } from "../signing/types.ts";
 
 const SECRET_PREFIX = "whsec_";
 
@@ -64,7 +65,7 @@ function parseSignatures(value: string, headerName: string): Buffer[] | Verifica
   return signatures;
 }
 
-export function createStandardWebhooksVerifier(spec: SpecFor<"standard-webhooks">): Verifier {
+export function createStandardWebhooksVerifier(spec: SourceSettings): Verifier {
   requireSecrets(spec.secrets);
   requireTolerance(spec.toleranceSeconds);
   const keys = decodeSecrets(spec.secrets);

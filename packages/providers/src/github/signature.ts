@@ -1,17 +1,18 @@
 // GitHub signs the raw body with HMAC-SHA256 and sends `sha256=<hex>`; there is no timestamp:
 // https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries
-import { utf8SigningKeys } from "./digest.ts";
-import { decodeCanonical } from "./encoding.ts";
-import { failure, missingHeader, readHeader } from "./results.ts";
-import { matchSignature } from "./signature-match.ts";
-import { requireSecrets } from "./spec-checks.ts";
-import type { SpecFor, Verifier } from "./types.ts";
+import { utf8SigningKeys } from "../signing/digest.ts";
+import { decodeCanonical } from "../signing/encoding.ts";
+import { failure, missingHeader, readHeader } from "../signing/results.ts";
+import { matchSignature } from "../signing/signature-match.ts";
+import { requireSecrets } from "../signing/spec-checks.ts";
+import type { SourceSettings } from "../provider.ts";
+import type { Verifier } from "../signing/types.ts";
 
 // The legacy SHA-1 `x-hub-signature` is deliberately not accepted.
 const SIGNATURE_HEADER = "x-hub-signature-256";
 const PREFIX = "sha256=";
 
-export function createGithubVerifier(spec: SpecFor<"github">): Verifier {
+export function createGithubVerifier(spec: SourceSettings): Verifier {
   requireSecrets(spec.secrets);
   const keys = utf8SigningKeys(spec.secrets);
 

@@ -1,12 +1,13 @@
 // Stripe signs `${t}.${rawBody}` with HMAC-SHA256 keyed by the whole endpoint secret ("whsec_…" included):
 // https://docs.stripe.com/webhooks#verify-manually
-import { utf8SigningKeys } from "./digest.ts";
-import { decodeCanonical } from "./encoding.ts";
-import { failure, missingHeader, readHeader } from "./results.ts";
-import { matchSignature } from "./signature-match.ts";
-import { requireSecrets, requireTolerance } from "./spec-checks.ts";
-import { checkTimestamp } from "./timing.ts";
-import type { SpecFor, VerificationFailure, Verifier } from "./types.ts";
+import { utf8SigningKeys } from "../signing/digest.ts";
+import { decodeCanonical } from "../signing/encoding.ts";
+import { failure, missingHeader, readHeader } from "../signing/results.ts";
+import { matchSignature } from "../signing/signature-match.ts";
+import { requireSecrets, requireTolerance } from "../signing/spec-checks.ts";
+import { checkTimestamp } from "../signing/timing.ts";
+import type { SourceSettings } from "../provider.ts";
+import type { VerificationFailure, Verifier } from "../signing/types.ts";
 
 const SIGNATURE_HEADER = "stripe-signature";
 
@@ -49,7 +50,7 @@ function parseStripeSignatureHeader(value: string): StripeSignatureHeader | Veri
   return { ok: true, timestamp, signatures };
 }
 
-export function createStripeVerifier(spec: SpecFor<"stripe">): Verifier {
+export function createStripeVerifier(spec: SourceSettings): Verifier {
   requireSecrets(spec.secrets);
   requireTolerance(spec.toleranceSeconds);
   const keys = utf8SigningKeys(spec.secrets);

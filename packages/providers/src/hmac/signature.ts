@@ -1,13 +1,15 @@
 // A generic HMAC scheme for senders without a provider library: signature header (optionally
 // prefixed), hex or base64, and optionally a timestamp header that is signed as `${timestamp}.${body}`.
-import { hmacDigest, utf8SigningKey, utf8SigningKeys } from "./digest.ts";
-import { decodeCanonical } from "./encoding.ts";
-import { SignatureConfigError } from "./errors.ts";
-import { failure, missingHeader, readHeader } from "./results.ts";
-import { matchSignature } from "./signature-match.ts";
-import { requireSecrets, requireTolerance } from "./spec-checks.ts";
-import { checkTimestamp } from "./timing.ts";
-import type { HmacSchemeOptions, SpecFor, Verifier } from "./types.ts";
+import { hmacDigest, utf8SigningKey, utf8SigningKeys } from "../signing/digest.ts";
+import { decodeCanonical } from "../signing/encoding.ts";
+import { SignatureConfigError } from "../signing/errors.ts";
+import { failure, missingHeader, readHeader } from "../signing/results.ts";
+import { matchSignature } from "../signing/signature-match.ts";
+import { requireSecrets, requireTolerance } from "../signing/spec-checks.ts";
+import { checkTimestamp } from "../signing/timing.ts";
+import type { SourceSettings } from "../provider.ts";
+import type { Verifier } from "../signing/types.ts";
+import type { HmacSchemeOptions } from "./options.ts";
 
 const algorithms: readonly string[] = ["sha256", "sha512"] satisfies HmacSchemeOptions["algorithm"][];
 const encodings: readonly string[] = ["hex", "base64"] satisfies HmacSchemeOptions["encoding"][];
@@ -32,9 +34,12 @@ function signedParts(rawBody: Buffer, timestamp: string | undefined): (string | 
   return timestamp === undefined ? [rawBody] : [`${timestamp}.`, rawBody];
 }
 
-export function createHmacVerifier(spec: SpecFor<"hmac">): Verifier {
+export function createHmacVerifier(spec: SourceSettings): Verifier {
   requireSecrets(spec.secrets);
   requireTolerance(spec.toleranceSeconds);
+  if (spec.hmac === undefined) {
+    throw new SignatureConfigError("invalid_hmac_options", "provider hmac needs an hmac: { header, algorithm, encoding } block");
+  }
   requireHmacOptions(spec.hmac);
   const keys = utf8SigningKeys(spec.secrets);
   const { header: signatureHeader, algorithm, encoding, prefix = "", timestampHeader } = spec.hmac;

@@ -1,0 +1,39 @@
+// GitHub: https://docs.github.com/en/webhooks
+import { sign } from "@octokit/webhooks-methods";
+import { keepAuditHeaders } from "../audit-headers.ts";
+import { isJsonContentType } from "../json.ts";
+import type { ProviderModule } from "../provider.ts";
+import { freshNumber, freshUuid } from "../sample-ids.ts";
+import { githubAuditRule } from "./audit.ts";
+import { githubDeliveryFacts, isFormContentType } from "./facts.ts";
+import { githubSamplePayload, githubSamples } from "./samples.ts";
+import { createGithubVerifier } from "./signature.ts";
+
+export const githubProvider: ProviderModule = {
+  name: "github",
+  contentTypes: ["application/json", "application/x-www-form-urlencoded"],
+  // A webhook may be set to deliver form-encoded (a `payload` field holding the JSON).
+  acceptsContentType: (contentType) => isJsonContentType(contentType) || isFormContentType(contentType),
+  createVerifier: createGithubVerifier,
+  eventFacts: (delivery) => githubDeliveryFacts(delivery),
+  auditHeaders: (headers) => keepAuditHeaders(headers, githubAuditRule),
+  sampleTypes: Object.keys(githubSamples),
+  async sampleDelivery(type, { secret, now = new Date() }) {
+    const { eventName, payload } = githubSamplePayload(type, now);
+    const body = JSON.stringify(payload);
+    return {
+      rawBody: Buffer.from(body, "utf8"),
+      headers: {
+        "content-type": "application/json",
+        "user-agent": "GitHub-Hookshot/a9c3c6f",
+        "x-github-event": eventName,
+        "x-github-delivery": freshUuid(),
+        "x-github-hook-id": String(freshNumber()),
+        "x-github-hook-installation-target-type": "repository",
+        "x-github-hook-installation-target-id": String(freshNumber()),
+        // Signed by Octokit's own implementation of GitHub's scheme.
+        "x-hub-signature-256": await sign(secret, body),
+      },
+    };
+  },
+};

@@ -1,0 +1,27 @@
+// Generic HMAC senders, described by the source's `hmac:` block.
+import { keepAuditHeaders } from "../audit-headers.ts";
+import { isJsonContentType } from "../json.ts";
+import type { ProviderModule } from "../provider.ts";
+import { SignatureConfigError } from "../signing/errors.ts";
+import { hmacFacts } from "./facts.ts";
+import { hmacSamplePayload, hmacSamples } from "./samples.ts";
+import { createHmacVerifier, signHmac } from "./signature.ts";
+
+/** The id headers the facts may read, the configured timestamp header, and the user agent. */
+const auditNames = ["user-agent", "x-webhook-id", "x-request-id"];
+
+export const hmacProvider: ProviderModule = {
+  name: "hmac",
+  contentTypes: ["application/json"],
+  acceptsContentType: isJsonContentType,
+  createVerifier: createHmacVerifier,
+  eventFacts: hmacFacts,
+  auditHeaders: (headers, settings) => keepAuditHeaders(headers, { names: settings.hmac?.timestampHeader ? [...auditNames, settings.hmac.timestampHeader] : auditNames }),
+  sampleTypes: Object.keys(hmacSamples),
+  async sampleDelivery(type, { secret, now = new Date(), hmac }) {
+    if (!hmac) throw new SignatureConfigError("invalid_hmac_options", "an hmac sample is signed as its source is configured: pass the source's hmac options");
+    const rawBody = Buffer.from(JSON.stringify(hmacSamplePayload(type, now)), "utf8");
+    const timestamp = hmac.timestampHeader === undefined ? undefined : Math.floor(now.getTime() / 1000);
+    return { rawBody, headers: { "content-type": "application/json", ...signHmac(hmac, secret, rawBody, timestamp) } };
+  },
+};

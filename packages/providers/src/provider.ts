@@ -1,0 +1,77 @@
+// What every provider module offers. Ingest and reconciliation speak only this (and a provider's own
+// API mapping, which its reconciler calls), so neither needs to know any provider by name.
+import type { HmacSchemeOptions } from "./hmac/options.ts";
+import type { Verifier } from "./signing/types.ts";
+
+type Headers = Readonly<Record<string, string | undefined>>;
+
+/** A source's settings as the modules need them (from hooklog.config.yaml and the environment). */
+export interface SourceSettings {
+  /** Several while a secret is rotated. */
+  secrets: readonly string[];
+  /** Replay window of timestamped schemes; schemes without a timestamp ignore it. */
+  toleranceSeconds?: number | undefined;
+  /** Only the generic hmac provider takes it. */
+  hmac?: HmacSchemeOptions | undefined;
+}
+
+/** A delivery as it reached ingest: the raw bytes and the lower-cased headers. */
+export interface Delivery {
+  rawBody: Buffer;
+  headers: Headers;
+  contentType: string;
+}
+
+/** What the hub knows about an event whichever way it came: the keys of the envelope and of the partition. */
+export interface EventFacts {
+  providerEventId: string;
+  type: string;
+  /** Epoch ms, when the provider states it in a way both ingest and reconciliation can read; else null. */
+  providerTimestamp: number | null;
+  /** Events about one entity share a partition, so they keep their order. */
+  partitionKey: string;
+}
+
+export type FactsResult = { ok: true; facts: EventFacts } | { ok: false; message: string };
+
+/** An event fetched from a provider's API, ready to become an envelope like the webhook it stands for. */
+export interface FetchedEvent extends EventFacts {
+  payload: Buffer;
+  contentType: string;
+  /** The audit headers the webhook of the same event would have kept. */
+  headers: Record<string, string>;
+}
+
+/** A delivery of a sample event, signed as the provider signs. */
+export interface SignedDelivery {
+  rawBody: Buffer;
+  /** Lower-cased, content-type included. */
+  headers: Record<string, string>;
+}
+
+export interface SampleOptions {
+  /** Signs with this secret (one of the source's). */
+  secret: string;
+  now?: Date;
+  /** The generic hmac provider signs as its source is configured. */
+  hmac?: HmacSchemeOptions;
+}
+
+export interface ProviderModule {
+  /** The `provider:` value in hooklog.config.yaml. */
+  readonly name: string;
+  /** The media types its deliveries come in, as the 415 answer names them. */
+  readonly contentTypes: readonly string[];
+  /** Whether a delivery in this content type can be read (every provider reads JSON, `+json` types included). */
+  acceptsContentType(contentType: string): boolean;
+  /** Throws SignatureConfigError at start-up when the settings cannot work. */
+  createVerifier(settings: SourceSettings): Verifier;
+  /** The facts of a verified delivery. */
+  eventFacts(delivery: Delivery, settings: SourceSettings): FactsResult;
+  /** The delivery headers kept with the event for audit; signatures and credentials never. */
+  auditHeaders(headers: Headers, settings: SourceSettings): Record<string, string>;
+  /** The event types it has samples of, the most common first. */
+  readonly sampleTypes: readonly string[];
+  /** A sample delivery of `type` (one of sampleTypes) with fresh ids, signed. */
+  sampleDelivery(type: string, options: SampleOptions): Promise<SignedDelivery>;
+}

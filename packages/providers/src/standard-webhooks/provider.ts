@@ -1,0 +1,32 @@
+// Standard Webhooks and Svix senders: https://www.standardwebhooks.com/
+import { Webhook } from "standardwebhooks";
+import { keepAuditHeaders, type AuditRule } from "../audit-headers.ts";
+import { isJsonContentType } from "../json.ts";
+import type { ProviderModule } from "../provider.ts";
+import { freshId } from "../sample-ids.ts";
+import { standardWebhooksFacts } from "./facts.ts";
+import { standardWebhooksSamplePayload, standardWebhooksSamples } from "./samples.ts";
+import { createStandardWebhooksVerifier } from "./signature.ts";
+
+/** The signed metadata (id and timestamp, in either header family) and the sender's user agent. */
+const auditRule: AuditRule = { names: ["user-agent", "webhook-id", "webhook-timestamp", "svix-id", "svix-timestamp"] };
+
+export const standardWebhooksProvider: ProviderModule = {
+  name: "standard-webhooks",
+  contentTypes: ["application/json"],
+  acceptsContentType: isJsonContentType,
+  createVerifier: createStandardWebhooksVerifier,
+  eventFacts: (delivery) => standardWebhooksFacts(delivery),
+  auditHeaders: (headers) => keepAuditHeaders(headers, auditRule),
+  sampleTypes: Object.keys(standardWebhooksSamples),
+  async sampleDelivery(type, { secret, now = new Date() }) {
+    const body = JSON.stringify(standardWebhooksSamplePayload(type, now));
+    const id = freshId("msg_", 27);
+    // Signed by the reference library of the specification.
+    const signature = new Webhook(secret).sign(id, now, body);
+    return {
+      rawBody: Buffer.from(body, "utf8"),
+      headers: { "content-type": "application/json", "webhook-id": id, "webhook-timestamp": String(Math.floor(now.getTime() / 1000)), "webhook-signature": signature },
+    };
+  },
+};

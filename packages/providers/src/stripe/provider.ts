@@ -1,0 +1,28 @@
+// Stripe: https://docs.stripe.com/webhooks
+import Stripe from "stripe";
+import { keepAuditHeaders } from "../audit-headers.ts";
+import { isJsonContentType, parseJsonObject } from "../json.ts";
+import type { ProviderModule } from "../provider.ts";
+import { stripeAuditRule } from "./audit.ts";
+import { stripeEventFacts } from "./facts.ts";
+import { stripeSampleEvent, stripeSamples } from "./samples.ts";
+import { createStripeVerifier } from "./signature.ts";
+
+export const stripeProvider: ProviderModule = {
+  name: "stripe",
+  contentTypes: ["application/json"],
+  acceptsContentType: isJsonContentType,
+  createVerifier: createStripeVerifier,
+  eventFacts: (delivery) => stripeEventFacts(parseJsonObject(delivery.rawBody)),
+  auditHeaders: (headers) => keepAuditHeaders(headers, stripeAuditRule),
+  sampleTypes: Object.keys(stripeSamples),
+  async sampleDelivery(type, { secret, now = new Date() }) {
+    const payload = JSON.stringify(stripeSampleEvent(type, now));
+    // Signed by Stripe's own library, so a sample checks our verifier against the real thing.
+    const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret, timestamp: Math.floor(now.getTime() / 1000) });
+    return {
+      rawBody: Buffer.from(payload, "utf8"),
+      headers: { "content-type": "application/json; charset=utf-8", "user-agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)", "stripe-signature": signature },
+    };
+  },
+};
