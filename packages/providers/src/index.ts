@@ -6,7 +6,11 @@ export type { SignatureConfigErrorCode } from "./signing/errors.ts";
 export type { SignedRequest, VerificationFailureReason, VerificationResult, Verifier } from "./signing/types.ts";
 export type { HmacSchemeOptions } from "./hmac/options.ts";
 export { signHmac } from "./hmac/signature.ts";
-// A provider's API mapping, for its reconciler.
+// Reconciliation: what a provider with an API offers it, and the one retry loop for API calls.
+export type { ApiAccess, ApiReconciliation, ReconcileRun, ReconciledSource, ReconcilerDeps, SourceReconciler } from "./api/reconciliation.ts";
+export { ProviderApiError, callWithRetries, sleep } from "./api/retry.ts";
+export type { ApiFailure, RetryListener, RetryPolicy } from "./api/retry.ts";
+// A provider's API mapping, which its reconciler uses (and the paths-agree test).
 export { eventFromStripeApi } from "./stripe/api-events.ts";
 export { eventFromGitHubDelivery } from "./github/deliveries.ts";
 export type { GitHubDeliveryRecord } from "./github/deliveries.ts";

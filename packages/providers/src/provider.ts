@@ -1,5 +1,6 @@
 // What every provider module offers. Ingest and reconciliation speak only this (and a provider's own
 // API mapping, which its reconciler calls), so neither needs to know any provider by name.
+import type { ApiReconciliation } from "./api/reconciliation.ts";
 import type { HmacSchemeOptions } from "./hmac/options.ts";
 import type { Verifier } from "./signing/types.ts";
 
@@ -74,4 +75,6 @@ export interface ProviderModule {
   readonly sampleTypes: readonly string[];
   /** A sample delivery of `type` (one of sampleTypes) with fresh ids, signed. */
   sampleDelivery(type: string, options: SampleOptions): Promise<SignedDelivery>;
+  /** Only for providers with an API that lists past events or deliveries. */
+  readonly reconciliation?: ApiReconciliation;
 }

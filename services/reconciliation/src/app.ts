@@ -43,7 +43,7 @@ async function handleReconcile(request: IncomingMessage, response: ServerRespons
   try {
     body = await readJson(request);
   } catch (error) {
-    sendError(response, 400, "invalid_json", `The body must be JSON such as {"source":"stripe","since":"2h"}: ${(error as Error).message}`);
+    sendError(response, 400, "invalid_json", `The body must be JSON such as {"source":"<name>","since":"2h"}: ${(error as Error).message}`);
     return;
   }
   const parsed = reconcileRequest.safeParse(body);

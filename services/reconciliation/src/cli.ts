@@ -1,4 +1,4 @@
-// `npm run reconcile -- --source stripe --since 2h`: one run now, its summary on stdout.
+// `npm run reconcile -- --source <name> --since 2h`: one run now, its summary on stdout.
 // Without --source every reconcilable source runs. Exit code 0 when every run completed, 1 otherwise.
 import { parseArgs } from "node:util";
 import { createLogger } from "@hooklog/logging";
@@ -36,7 +36,7 @@ const config = loadReconciliationConfig();
 const logger = createLogger({ service: "reconciliation", level: config.LOG_LEVEL, destination: process.stderr });
 const service = createReconciliationService(config, logger);
 const names = options.source ? [options.source] : service.reconcilable;
-if (names.length === 0) fail("no source can be reconciled: set STRIPE_API_KEY for Stripe sources, GITHUB_TOKEN and githubHooks for GitHub sources");
+if (names.length === 0) fail(`no source can be reconciled:\n${[...service.notReconcilable].map(([source, reason]) => `  ${source}: ${reason}`).join("\n")}`);
 
 let allCompleted = true;
 try {

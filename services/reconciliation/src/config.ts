@@ -1,22 +1,12 @@
-import { ConfigError, loadConfig, z } from "@hooklog/config";
+import { loadConfig, z } from "@hooklog/config";
+import { providerModule, providerNames, type ApiAccess, type ProviderName } from "@hooklog/providers";
 import { loadSources, type SourceConfig } from "@hooklog/sources";
-
-/** Stripe's SDK takes host, port and protocol, not a URL; a path cannot be set (it always calls /v1/...). */
-export interface StripeEndpoint {
-  host: string;
-  port: number;
-  protocol: "http" | "https";
-}
 
 export interface ReconciliationConfig extends ReturnType<typeof loadReconciliationSettings> {
   sources: readonly SourceConfig[];
-  stripeEndpoint: StripeEndpoint | undefined;
+  /** Each provider with an API, its access as the environment configures it (credentials may be unset). */
+  apiAccess: ReadonlyMap<ProviderName, ApiAccess>;
 }
-
-const apiBase = (example: string) =>
-  z
-    .url({ protocol: /^https?$/, error: `expected an http(s) URL such as ${example}` })
-    .transform((value) => value.replace(/\/+$/, ""));
 
 function loadReconciliationSettings(env: NodeJS.ProcessEnv) {
   return loadConfig(
@@ -34,53 +24,32 @@ function loadReconciliationSettings(env: NodeJS.ProcessEnv) {
       RECONCILIATION_DEDUP_RETENTION_HOURS: z.coerce.number().int().min(72).default(168),
       /** Attempts per API request when the provider rate-limits or fails transiently (1 = no retry). */
       RECONCILIATION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
-      /** First backoff delay for Stripe 429s and 5xx; doubles per attempt, with full jitter. */
+      /** First backoff delay for 429s and 5xx that name no wait of their own; doubles per attempt, with jitter. */
       RECONCILIATION_BACKOFF_BASE_MS: z.coerce.number().int().min(1).default(500),
       /** A provider asking us to wait longer than this (a primary rate limit resetting in 40 minutes) fails the run; the next run resumes. */
       RECONCILIATION_MAX_WAIT_SECONDS: z.coerce.number().int().min(1).default(120),
-      /** redeliver: ask GitHub to deliver a failed delivery again; fetch: write its payload to the log ourselves. */
-      RECONCILIATION_GITHUB_MODE: z.enum(["redeliver", "fetch"]).default("redeliver"),
-      /** A secret or restricted key (sk_... / rk_...) that may list events; Stripe sources are reconciled only when it is set. */
-      STRIPE_API_KEY: z.string().regex(/^(sk|rk)_\w+$/, "expected a Stripe secret or restricted key (sk_... or rk_...) with read access to Events").optional(),
-      STRIPE_API_BASE: apiBase("https://api.stripe.com").optional(),
-      /** A token that may read and redeliver repository webhook deliveries; GitHub sources are reconciled only when it is set. */
-      GITHUB_TOKEN: z.string().min(1).optional(),
-      GITHUB_API_BASE: apiBase("https://api.github.com").default("https://api.github.com"),
     },
     env,
   );
 }
 
-function stripeEndpoint(base: string | undefined): StripeEndpoint | undefined {
-  if (base === undefined) return undefined;
-  const url = new URL(base);
-  if (url.pathname !== "/" || url.search !== "") {
-    throw new ConfigError("reconciliation", [`STRIPE_API_BASE: must be scheme://host[:port] without a path (got ${base}); the Stripe SDK always calls /v1/... on it`]);
+/** Every provider module with an API reads its own settings (credentials, endpoint) from the environment. */
+function loadApiAccess(env: NodeJS.ProcessEnv): Map<ProviderName, ApiAccess> {
+  const access = new Map<ProviderName, ApiAccess>();
+  for (const name of providerNames) {
+    const reconciliation = providerModule(name).reconciliation;
+    if (reconciliation) access.set(name, reconciliation.loadAccess("reconciliation", env));
   }
-  const protocol = url.protocol === "http:" ? "http" : "https";
-  return { host: url.hostname, port: url.port === "" ? (protocol === "http" ? 80 : 443) : Number(url.port), protocol };
+  return access;
 }
 
 /** Every setting of reconciliation, validated once at start; the sources come from hooklog.config.yaml. */
 export function loadReconciliationConfig(env: NodeJS.ProcessEnv = process.env): ReconciliationConfig {
-  const settings = loadReconciliationSettings(env);
-  return { ...settings, sources: loadSources(env), stripeEndpoint: stripeEndpoint(settings.STRIPE_API_BASE) };
+  return { ...loadReconciliationSettings(env), sources: loadSources(env), apiAccess: loadApiAccess(env) };
 }
 
 /** Why a source cannot be reconciled with this configuration, or undefined when it can. */
-export function missingApiAccess(source: SourceConfig, config: Pick<ReconciliationConfig, "STRIPE_API_KEY" | "GITHUB_TOKEN">): string | undefined {
-  switch (source.provider) {
-    case "stripe":
-      return config.STRIPE_API_KEY ? undefined : "set STRIPE_API_KEY to reconcile Stripe sources";
-    case "github":
-      if (!config.GITHUB_TOKEN) return "set GITHUB_TOKEN to reconcile GitHub sources";
-      return source.githubHooks.length > 0 ? undefined : `list the source's webhooks under githubHooks: [{ owner, repo, hookId }] in hooklog.config.yaml`;
-    case "standard-webhooks":
-    case "hmac":
-      return `provider ${source.provider} has no API to reconcile against`;
-    default: {
-      const unknown: never = source.provider;
-      throw new Error(`unknown provider ${String(unknown)}`);
-    }
-  }
+export function missingApiAccess(source: SourceConfig, config: Pick<ReconciliationConfig, "apiAccess">): string | undefined {
+  const access = config.apiAccess.get(source.provider);
+  return access ? access.missing(source) : `provider ${source.provider} has no API to reconcile against`;
 }

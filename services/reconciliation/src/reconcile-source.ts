@@ -2,21 +2,19 @@
 // run span, the run log row, the checkpoint and the metrics.
 import { SpanStatusCode, context, trace, type Context } from "@hooklog/telemetry";
 import type { Logger } from "@hooklog/logging";
+import type { ReconcileRun, SourceReconciler } from "@hooklog/providers";
 import type { SourceConfig } from "@hooklog/sources";
+import type { BackfillWriter } from "./backfill-writer.ts";
 import type { ReconciliationMetrics } from "./metrics.ts";
 import { newTally, problemOf, warning, type RunResult, type RunSummary, type RunTally } from "./run-result.ts";
 import type { RunLog } from "./runs.ts";
 import { coversCheckpoint, runWindow, type RunWindow } from "./window.ts";
 
-/** A provider's side of a run: adds what it saw and did to `tally`, throws what ends it early. */
-export interface ProviderReconciler {
-  reconcile(source: SourceConfig, window: RunWindow, tally: RunTally, runContext: Context): Promise<void>;
-}
-
 export interface ReconcileDeps {
   sources: ReadonlyMap<string, SourceConfig>;
   /** The reconciler of a source, or why it has none (which setting is missing). */
-  reconcilerFor: (source: SourceConfig) => ProviderReconciler | string;
+  reconcilerFor: (source: SourceConfig) => SourceReconciler | string;
+  writer: BackfillWriter;
   runLog: RunLog;
   metrics: ReconciliationMetrics;
   logger: Logger;
@@ -68,7 +66,19 @@ export async function reconcileSource(name: string, request: { since?: Date }, d
   });
 }
 
-async function run(source: SourceConfig, reconciler: ProviderReconciler, since: Date | undefined, deps: ReconcileDeps, runContext: Context): Promise<RunSummary & { status: "completed" | "failed" }> {
+/** What the provider's reconciler gets of this run: its window and tally, and the log through the shared ledger. */
+function reconcileRun(source: SourceConfig, window: RunWindow, tally: RunTally, writer: BackfillWriter, runContext: Context): ReconcileRun {
+  return {
+    window,
+    tally,
+    warn: (code, message) => tally.problems.push(warning(code, message)),
+    problem: (error, where, severity) => tally.problems.push({ ...problemOf(error, where), severity }),
+    missing: (providerEventIds) => writer.missing(source.name, providerEventIds),
+    write: (events) => writer.write(source, events, runContext, tally),
+  };
+}
+
+async function run(source: SourceConfig, reconciler: SourceReconciler, since: Date | undefined, deps: ReconcileDeps, runContext: Context): Promise<RunSummary & { status: "completed" | "failed" }> {
   const startedAt = deps.now();
   const started = performance.now();
   const checkpoint = await deps.runLog.checkpoint(source.name);
@@ -83,7 +93,7 @@ async function run(source: SourceConfig, reconciler: ProviderReconciler, since: 
   deps.logger.info({ source: source.name, runId, windowStart: window.start.toISOString(), windowEnd: window.end.toISOString(), basis: window.basis }, "reconciliation run started");
 
   try {
-    await reconciler.reconcile(source, window, tally, runContext);
+    await reconciler.reconcile(source, reconcileRun(source, window, tally, deps.writer, runContext));
   } catch (error) {
     tally.problems.push(problemOf(error));
   }

@@ -5,17 +5,17 @@ export interface RunProblem {
   severity: "warning" | "error";
   code: string;
   message: string;
-  /** The provider's request id (Stripe `request-id`, GitHub `x-github-request-id`) when an API call failed. */
+  /** The provider's request id when an API call failed. */
   requestId?: string;
 }
 
 /** Counts a provider's reconciler adds to as it goes, so a run that fails half-way still reports what it did. */
 export interface RunTally {
-  /** Stripe events listed, GitHub deliveries (distinct guids) listed, within the window. */
+  /** Events (or distinct deliveries) the provider's API listed within the window. */
   eventsSeen: number;
-  /** Stripe events missing from the log; GitHub deliveries that failed and were never delivered since. */
+  /** Events missing from the log, or deliveries that failed and were never delivered since. */
   gapsFound: number;
-  /** Events written to the log, or (GitHub, redeliver mode) redeliveries GitHub accepted. */
+  /** Events written to the log, or redeliveries the provider accepted. */
   backfilled: number;
   problems: RunProblem[];
 }

@@ -4,24 +4,23 @@ import { EventLogWriter } from "@hooklog/event-log";
 import { SchemaRegistryClient, createIdempotentProducer, createKafka, type RecordCodec } from "@hooklog/kafka";
 import type { Logger } from "@hooklog/logging";
 import { webhookEventCodec, type WebhookEvent } from "@hooklog/schemas";
+import { sleep, type ProviderName, type RetryListener, type RetryPolicy, type SourceReconciler } from "@hooklog/providers";
 import type { SourceConfig } from "@hooklog/sources";
 import { createAdminServer } from "./app.ts";
 import { BackfillWriter } from "./backfill-writer.ts";
 import { missingApiAccess, type ReconciliationConfig } from "./config.ts";
-import { GitHubApi, createOctokit } from "./github-api.ts";
-import { GitHubReconciler } from "./github-reconciler.ts";
 import { createReconciliationMetrics } from "./metrics.ts";
-import { sleep, type RetryListener, type RetryPolicy } from "./rate-limit.ts";
-import { reconcileSource, type ProviderReconciler } from "./reconcile-source.ts";
+import { reconcileSource } from "./reconcile-source.ts";
 import type { RunResult } from "./run-result.ts";
 import { RunLog } from "./runs.ts";
-import { createStripeClient, StripeReconciler } from "./stripe-reconciler.ts";
 
 export interface ReconciliationService {
   /** The admin server, not yet listening. */
   server: Server;
   /** The sources this configuration can reconcile (API access set). */
   reconcilable: readonly string[];
+  /** The other sources, each with why it cannot be reconciled (which setting is missing). */
+  notReconcilable: ReadonlyMap<string, string>;
   reconcile(source: string, request?: { since?: Date }): Promise<RunResult>;
   /** Migrates, connects the producer and, unless told otherwise or the interval is 0, starts the schedule. */
   start(options?: { schedule?: boolean }): Promise<void>;
@@ -82,31 +81,28 @@ export function createReconciliationService(config: ReconciliationConfig, logger
     metrics.apiRetries.inc({ provider: failure.provider, reason: failure.reason });
     logger.warn({ provider: failure.provider, operation, status: failure.status, requestId: failure.requestId, reason: failure.reason, attempt, delayMs }, `${failure.provider} API call failed (${failure.message}); retrying`);
   };
-  const stripe = config.STRIPE_API_KEY
-    ? new StripeReconciler({ stripe: createStripeClient(config.STRIPE_API_KEY, config.stripeEndpoint), writer, retry, onRetry, now: () => now().getTime() })
-    : undefined;
-  const github = config.GITHUB_TOKEN
-    ? new GitHubReconciler({
-        api: new GitHubApi(createOctokit(config.GITHUB_TOKEN, config.GITHUB_API_BASE, logger), retry, onRetry, () => now().getTime()),
-        writer,
-        mode: config.RECONCILIATION_GITHUB_MODE,
-        logger,
-        now: () => now().getTime(),
-      })
-    : undefined;
+  // One reconciler per provider whose API credentials are set; the provider module builds it.
+  const reconcilers = new Map<ProviderName, SourceReconciler>();
+  for (const [provider, access] of config.apiAccess) {
+    const reconciler = access.createReconciler({ retry, onRetry, logger, now: () => now().getTime() });
+    if (reconciler) reconcilers.set(provider, reconciler);
+  }
 
-  const reconcilerFor = (source: SourceConfig): ProviderReconciler | string => {
-    const missing = missingApiAccess(source, config);
-    if (missing) return missing;
-    const reconciler = source.provider === "stripe" ? stripe : source.provider === "github" ? github : undefined;
-    return reconciler ?? `provider ${source.provider} has no reconciler`;
-  };
+  const reconcilerFor = (source: SourceConfig): SourceReconciler | string =>
+    missingApiAccess(source, config) ?? reconcilers.get(source.provider) ?? `provider ${source.provider} has no reconciler`;
   const sources = new Map(config.sources.map((source) => [source.name, source]));
-  const reconcilable = config.sources.filter((source) => typeof reconcilerFor(source) !== "string").map((source) => source.name);
+  const reconcilable: string[] = [];
+  const notReconcilable = new Map<string, string>();
+  for (const source of config.sources) {
+    const reconciler = reconcilerFor(source);
+    if (typeof reconciler === "string") notReconcilable.set(source.name, reconciler);
+    else reconcilable.push(source.name);
+  }
   const reconcile = (name: string, request: { since?: Date } = {}): Promise<RunResult> =>
     reconcileSource(name, request, {
       sources,
       reconcilerFor,
+      writer,
       runLog,
       metrics,
       logger,
@@ -138,15 +134,13 @@ export function createReconciliationService(config: ReconciliationConfig, logger
   return {
     server: createAdminServer({ reconcile, metrics, logger, now }),
     reconcilable,
+    notReconcilable,
     reconcile,
     async start(options = {}) {
       await migrateLatest(db);
       await producer.connect();
-      for (const source of config.sources) {
-        const missing = missingApiAccess(source, config);
-        if (missing) logger.info({ source: source.name }, `not reconciled: ${missing}`);
-      }
-      if (reconcilable.length === 0) logger.warn("no source can be reconciled: set STRIPE_API_KEY for Stripe sources, GITHUB_TOKEN and githubHooks for GitHub sources");
+      for (const [source, reason] of notReconcilable) logger.info({ source }, `not reconciled: ${reason}`);
+      if (reconcilable.length === 0) logger.warn("no source can be reconciled: each source's reason is logged above");
       if ((options.schedule ?? true) && config.RECONCILIATION_INTERVAL_SECONDS > 0 && reconcilable.length > 0) schedule(0);
     },
     async stop() {

@@ -4,6 +4,7 @@ import { keepAuditHeaders } from "../audit-headers.ts";
 import { isJsonContentType } from "../json.ts";
 import type { ProviderModule } from "../provider.ts";
 import { freshNumber, freshUuid } from "../sample-ids.ts";
+import { githubReconciliation } from "./api-settings.ts";
 import { githubAuditRule } from "./audit.ts";
 import { githubDeliveryFacts, isFormContentType } from "./facts.ts";
 import { githubSamplePayload, githubSamples } from "./samples.ts";
@@ -17,6 +18,7 @@ export const githubProvider: ProviderModule = {
   createVerifier: createGithubVerifier,
   eventFacts: (delivery) => githubDeliveryFacts(delivery),
   auditHeaders: (headers) => keepAuditHeaders(headers, githubAuditRule),
+  reconciliation: githubReconciliation,
   sampleTypes: Object.keys(githubSamples),
   async sampleDelivery(type, { secret, now = new Date() }) {
     const { eventName, payload } = githubSamplePayload(type, now);

@@ -3,6 +3,7 @@ import Stripe from "stripe";
 import { keepAuditHeaders } from "../audit-headers.ts";
 import { isJsonContentType, parseJsonObject } from "../json.ts";
 import type { ProviderModule } from "../provider.ts";
+import { stripeReconciliation } from "./api-settings.ts";
 import { stripeAuditRule } from "./audit.ts";
 import { stripeEventFacts } from "./facts.ts";
 import { stripeSampleEvent, stripeSamples } from "./samples.ts";
@@ -15,6 +16,7 @@ export const stripeProvider: ProviderModule = {
   createVerifier: createStripeVerifier,
   eventFacts: (delivery) => stripeEventFacts(parseJsonObject(delivery.rawBody)),
   auditHeaders: (headers) => keepAuditHeaders(headers, stripeAuditRule),
+  reconciliation: stripeReconciliation,
   sampleTypes: Object.keys(stripeSamples),
   async sampleDelivery(type, { secret, now = new Date() }) {
     const payload = JSON.stringify(stripeSampleEvent(type, now));

@@ -1,6 +1,8 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { ProviderApiError, backoffMs, callWithRetries, describeGitHubError, describeStripeError, type RetryPolicy } from "../src/rate-limit.ts";
+import { ProviderApiError, backoffMs, callWithRetries, type RetryPolicy } from "../src/api/retry.ts";
+import { describeGitHubError } from "../src/github/api-errors.ts";
+import { describeStripeError } from "../src/stripe/api-errors.ts";
 
 const policy = (overrides: Partial<RetryPolicy> = {}): RetryPolicy & { waits: number[] } => {
   const waits: number[] = [];

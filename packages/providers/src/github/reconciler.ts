@@ -2,21 +2,17 @@
 // and recover each once: by asking GitHub to redeliver it (default), or by writing its payload to
 // the log ourselves (RECONCILIATION_GITHUB_MODE=fetch).
 import type { Logger } from "@hooklog/logging";
-import { eventFromGitHubDelivery } from "@hooklog/providers";
-import type { SourceConfig } from "@hooklog/sources";
-import type { Context } from "@hooklog/telemetry";
-import type { BackfillEvent, BackfillWriter } from "./backfill-writer.ts";
-import { deliverySucceeded, hookName, type Delivery, type GitHubApi, type GitHubHook } from "./github-api.ts";
-import { ProviderApiError } from "./rate-limit.ts";
-import { problemOf, warning, type RunTally } from "./run-result.ts";
-import type { RunWindow } from "./window.ts";
+import type { ReconcileRun, ReconciledSource, SourceReconciler } from "../api/reconciliation.ts";
+import { ProviderApiError } from "../api/retry.ts";
+import type { FetchedEvent } from "../provider.ts";
+import { deliverySucceeded, hookName, type Delivery, type GitHubApi, type GitHubHook } from "./api-client.ts";
+import { eventFromGitHubDelivery } from "./deliveries.ts";
 
 /** GitHub keeps a hook's deliveries for 3 days. https://docs.github.com/en/webhooks/testing-and-troubleshooting-webhooks/viewing-webhook-deliveries */
 export const GITHUB_RETENTION_MS = 3 * 86_400_000;
 
 export interface GitHubReconcilerDeps {
   api: GitHubApi;
-  writer: BackfillWriter;
   mode: "redeliver" | "fetch";
   logger: Logger;
   now: () => number;
@@ -43,7 +39,7 @@ function findGaps(deliveries: readonly Delivery[]): Gap[] {
   return gaps.sort((a, b) => a.first.deliveredAt - b.first.deliveredAt);
 }
 
-export class GitHubReconciler {
+export class GitHubReconciler implements SourceReconciler {
   readonly #deps: GitHubReconcilerDeps;
   /**
    * Redeliveries this instance asked for, by hook and guid, with the attempt ids GitHub listed then.
@@ -57,48 +53,47 @@ export class GitHubReconciler {
     this.#deps = deps;
   }
 
-  async reconcile(source: SourceConfig, window: RunWindow, tally: RunTally, runContext: Context): Promise<void> {
+  async reconcile(source: ReconciledSource, run: ReconcileRun): Promise<void> {
     const now = this.#deps.now();
-    if (window.start.getTime() < now - GITHUB_RETENTION_MS) {
-      tally.problems.push(
-        warning(
-          "github_retention_exceeded",
-          `the window starts ${window.start.toISOString()}, beyond the 3 days GitHub keeps deliveries: failures before ${new Date(now - GITHUB_RETENTION_MS).toISOString()} cannot be seen and are not recovered`,
-        ),
+    if (run.window.start.getTime() < now - GITHUB_RETENTION_MS) {
+      run.warn(
+        "github_retention_exceeded",
+        `the window starts ${run.window.start.toISOString()}, beyond the 3 days GitHub keeps deliveries: failures before ${new Date(now - GITHUB_RETENTION_MS).toISOString()} cannot be seen and are not recovered`,
       );
     }
     for (const [key, request] of this.#requested) if (request.at < now - GITHUB_RETENTION_MS) this.#requested.delete(key);
     // One hook failing (a missing permission, say) does not keep the others from being reconciled.
     for (const hook of source.githubHooks) {
       try {
-        await this.#reconcileHook(source, hook, window, tally, runContext);
+        await this.#reconcileHook(source, hook, run);
       } catch (error) {
-        tally.problems.push(problemOf(error, hookName(hook)));
+        run.problem(error, hookName(hook), "error");
       }
     }
   }
 
-  async #reconcileHook(source: SourceConfig, hook: GitHubHook, window: RunWindow, tally: RunTally, runContext: Context): Promise<void> {
-    const deliveries = await this.#deps.api.deliveriesSince(hook, window.start.getTime());
+  async #reconcileHook(source: ReconciledSource, hook: GitHubHook, run: ReconcileRun): Promise<void> {
+    const { tally } = run;
+    const deliveries = await this.#deps.api.deliveriesSince(hook, run.window.start.getTime());
     tally.eventsSeen += new Set(deliveries.map((delivery) => delivery.guid)).size;
     const failed = findGaps(deliveries);
     // A delivery GitHub saw fail may still have reached the log (ingest wrote it, then answered too
     // late): the shared ledger knows, keyed by the guid, which is ingest's provider event id.
-    const missing = await this.#deps.writer.missing(source.name, failed.map((gap) => gap.guid));
+    const missing = await run.missing(failed.map((gap) => gap.guid));
     const gaps = failed.filter((gap) => missing.has(gap.guid));
     tally.gapsFound += gaps.length;
     if (gaps.length === 0) return;
 
     if (this.#deps.mode === "fetch") {
-      const events: BackfillEvent[] = [];
+      const events: FetchedEvent[] = [];
       for (const gap of gaps) {
         const request = await this.#deps.api.deliveryRequest(hook, gap.latest.id);
         // The provider module reads the delivery as ingest reads it: the same facts, key and audit headers.
         const fetched = eventFromGitHubDelivery({ guid: gap.guid, event: gap.first.event, request });
         if (fetched) events.push(fetched);
-        else tally.problems.push(warning("github_payload_unavailable", `${hookName(hook)}: GitHub returned no payload for delivery ${gap.guid}; redeliver it from the hook's settings`));
+        else run.warn("github_payload_unavailable", `${hookName(hook)}: GitHub returned no payload for delivery ${gap.guid}; redeliver it from the hook's settings`);
       }
-      await this.#deps.writer.write(source, events, runContext, tally);
+      await run.write(events);
       return;
     }
 
@@ -114,7 +109,7 @@ export class GitHubReconciler {
       } catch (error) {
         // GitHub refusing one delivery (gone, say) is that delivery's: a warning, so the checkpoint still moves on.
         if (!(error instanceof ProviderApiError) || error.retryable) throw error;
-        tally.problems.push({ ...problemOf(error, `${hookName(hook)}: delivery ${gap.guid} cannot be redelivered; redeliver it by hand`), severity: "warning" });
+        run.problem(error, `${hookName(hook)}: delivery ${gap.guid} cannot be redelivered; redeliver it by hand`, "warning");
         continue;
       }
       this.#requested.set(key, { at: this.#deps.now(), attemptIds: gap.attemptIds });

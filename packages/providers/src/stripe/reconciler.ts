@@ -1,14 +1,12 @@
 // Stripe: list the events of the window through the Events API and write those the log lacks.
 // https://docs.stripe.com/api/events/list — newest first, 30 days of history, `types` up to 20.
 import Stripe from "stripe";
-import { eventFromStripeApi } from "@hooklog/providers";
-import type { Context } from "@hooklog/telemetry";
-import type { SourceConfig } from "@hooklog/sources";
-import type { BackfillEvent, BackfillWriter } from "./backfill-writer.ts";
-import type { StripeEndpoint } from "./config.ts";
-import { callWithRetries, describeStripeError, type RetryListener, type RetryPolicy } from "./rate-limit.ts";
-import { warning, type RunTally } from "./run-result.ts";
-import type { RunWindow } from "./window.ts";
+import type { ReconcileRun, ReconciledSource, SourceReconciler } from "../api/reconciliation.ts";
+import { callWithRetries, type RetryListener, type RetryPolicy } from "../api/retry.ts";
+import type { FetchedEvent } from "../provider.ts";
+import { eventFromStripeApi } from "./api-events.ts";
+import { describeStripeError } from "./api-errors.ts";
+import type { StripeEndpoint } from "./api-settings.ts";
 
 /** Stripe keeps events for 30 days; older ones cannot be listed. */
 export const STRIPE_RETENTION_MS = 30 * 86_400_000;
@@ -29,31 +27,29 @@ export function createStripeClient(apiKey: string, endpoint: StripeEndpoint | un
 
 export interface StripeReconcilerDeps {
   stripe: Stripe;
-  writer: BackfillWriter;
   retry: RetryPolicy;
   onRetry: RetryListener;
   now: () => number;
 }
 
-export class StripeReconciler {
+export class StripeReconciler implements SourceReconciler {
   readonly #deps: StripeReconcilerDeps;
 
   constructor(deps: StripeReconcilerDeps) {
     this.#deps = deps;
   }
 
-  async reconcile(source: SourceConfig, window: RunWindow, tally: RunTally, runContext: Context): Promise<void> {
+  async reconcile(source: ReconciledSource, run: ReconcileRun): Promise<void> {
+    const { window, tally } = run;
     if (window.start.getTime() < this.#deps.now() - STRIPE_RETENTION_MS) {
-      tally.problems.push(
-        warning(
-          "stripe_retention_exceeded",
-          `the window starts ${window.start.toISOString()}, beyond Stripe's 30 days of event history: events before ${new Date(this.#deps.now() - STRIPE_RETENTION_MS).toISOString()} cannot be fetched and are not reconciled`,
-        ),
+      run.warn(
+        "stripe_retention_exceeded",
+        `the window starts ${window.start.toISOString()}, beyond Stripe's 30 days of event history: events before ${new Date(this.#deps.now() - STRIPE_RETENTION_MS).toISOString()} cannot be fetched and are not reconciled`,
       );
     }
     const types = source.eventTypes;
     const filterByApi = types !== undefined && types.length <= MAX_TYPES_FILTER;
-    const gaps: BackfillEvent[] = [];
+    const gaps: FetchedEvent[] = [];
     let startingAfter: string | undefined;
     for (;;) {
       const params: Stripe.EventListParams = {
@@ -72,13 +68,13 @@ export class StripeReconciler {
       const listed = types === undefined ? page.data : page.data.filter((event) => types.includes(event.type));
       tally.eventsSeen += listed.length;
       // Only the missing events are kept, so a long window costs memory for its gaps, not its events.
-      const missing = await this.#deps.writer.missing(source.name, listed.map((event) => event.id));
+      const missing = await run.missing(listed.map((event) => event.id));
       for (const event of listed) {
         if (!missing.has(event.id)) continue;
-        // The provider module reads the event as ingest reads its webhook: the same facts, key and headers.
+        // Read as ingest reads the event's webhook: the same facts, key and audit headers.
         const fetched = eventFromStripeApi(event);
         if (fetched) gaps.push(fetched);
-        else tally.problems.push(warning("stripe_event_unreadable", `${source.name}: event ${event.id} from the Events API has no type; not backfilled`));
+        else run.warn("stripe_event_unreadable", `${source.name}: event ${event.id} from the Events API has no type; not backfilled`);
       }
       const last = page.data.at(-1);
       if (!page.has_more || !last) break;
@@ -87,6 +83,6 @@ export class StripeReconciler {
     tally.gapsFound += gaps.length;
     // Stripe lists newest first; the log gets them oldest first, as the webhooks would have come.
     gaps.reverse();
-    await this.#deps.writer.write(source, gaps, runContext, tally);
+    await run.write(gaps);
   }
 }

@@ -4,7 +4,8 @@
 // https://docs.github.com/en/rest/repos/webhooks#list-deliveries-for-a-repository-webhook
 import { Octokit } from "@octokit/rest";
 import type { Logger } from "@hooklog/logging";
-import { ProviderApiError, callWithRetries, describeGitHubError, githubWaitMs, type ApiFailure, type RetryListener, type RetryPolicy } from "./rate-limit.ts";
+import { ProviderApiError, callWithRetries, type ApiFailure, type RetryListener, type RetryPolicy } from "../api/retry.ts";
+import { describeGitHubError, githubWaitMs } from "./api-errors.ts";
 
 export interface GitHubHook {
   owner: string;
