@@ -34,9 +34,10 @@ interface Posted {
 /** Slack's cursor pages: newest first, `limit` at a time. */
 function historyPage(posted: readonly Posted[], query: URLSearchParams): unknown {
   const oldest = Number(query.get("oldest") ?? 0);
+  const latest = Number(query.get("latest") ?? Number.POSITIVE_INFINITY);
   const from = Number(query.get("cursor") || 0);
   const limit = Math.min(Number(query.get("limit") ?? 100), 1000);
-  const newestFirst = posted.filter((message) => Number(message.ts) >= oldest).reverse();
+  const newestFirst = posted.filter((message) => Number(message.ts) > oldest && Number(message.ts) < latest).reverse();
   const page = newestFirst.slice(from, from + limit);
   const more = from + page.length < newestFirst.length;
   const withMetadata = query.get("include_all_metadata") === "true";

@@ -9,6 +9,8 @@ export interface EarlierAttempt {
   attempts: number;
   /** When the first of them began: an outside effect of theirs is no older than this. */
   startedAt: Date;
+  /** When the last of them began: an outside effect of theirs is no newer than this and that call's timeout. */
+  lastStartedAt: Date;
 }
 
 /** Runs an outside call; `earlier` is set when an earlier attempt may have made it already. */
@@ -18,6 +20,7 @@ interface EffectCallRow {
   result: unknown;
   attempts: number;
   first_attempt_at: Date;
+  updated_at: Date;
   completed_at: Date | null;
 }
 
@@ -32,7 +35,8 @@ export function createOnce(db: Knex, consumer: string, idempotencyKey: string) {
     const where = { consumer, idempotency_key: idempotencyKey, effect };
     const row = (await db("effect_calls").where(where).first()) as EffectCallRow | undefined;
     if (row?.completed_at) return row.result as T;
-    const earlier = row && row.attempts > 0 ? { attempts: row.attempts, startedAt: row.first_attempt_at } : undefined;
+    // Each attempt's start sets updated_at; only a completed row (returned above) was updated after.
+    const earlier = row && row.attempts > 0 ? { attempts: row.attempts, startedAt: row.first_attempt_at, lastStartedAt: row.updated_at } : undefined;
     await db("effect_calls")
       .insert({ ...where, attempts: 1 })
       .onConflict(["consumer", "idempotency_key", "effect"])

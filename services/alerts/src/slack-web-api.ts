@@ -2,16 +2,17 @@
 // the effect key in the message's metadata (https://docs.slack.dev/messaging/message-metadata), and
 // conversations.history (https://docs.slack.dev/reference/methods/conversations.history) to find a
 // message an earlier attempt posted but never heard back about.
+import type { EarlierAttempt } from "@hooklog/consumer-kit";
 import type { Logger } from "@hooklog/logging";
 import { DeliveryError, requestJson } from "./http-delivery.ts";
 import type { SlackClient } from "./slack.ts";
 
 export const METADATA_EVENT_TYPE = "hooklog_alert";
 
-/** A message posted this long before the first attempt began is not ours: allows for clock skew. */
-const LOOKBACK_MARGIN_SECONDS = 60;
-/** Pages of history searched before posting anyway; at 200 a page, a busy channel's hour or so. */
-const MAX_HISTORY_PAGES = 10;
+/** Slack stamps a message with its own clock: the window searched is widened by this much each way. */
+const CLOCK_SKEW_MARGIN_MS = 10_000;
+/** Pages of history searched before posting anyway: 10 000 messages of the attempts' window. */
+const MAX_HISTORY_PAGES = 50;
 
 // Errors of https://docs.slack.dev/reference/methods/chat.postMessage#errors that a retry may get past.
 const TRANSIENT_ERRORS = new Set(["internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"]);
@@ -53,13 +54,15 @@ export function createSlackWebApi(options: SlackWebApiOptions): SlackClient {
     return answer;
   }
 
-  async function findPosted(effectKey: string, since: Date): Promise<string | undefined> {
-    const oldest = String(Math.floor(since.getTime() / 1000) - LOOKBACK_MARGIN_SECONDS);
+  /** The message an earlier attempt posted: only the window in which those attempts ran is searched. */
+  async function findPosted(effectKey: string, earlier: EarlierAttempt): Promise<string | undefined> {
+    const oldest = ((earlier.startedAt.getTime() - CLOCK_SKEW_MARGIN_MS) / 1000).toFixed(6);
+    const latest = ((earlier.lastStartedAt.getTime() + options.timeoutMs + CLOCK_SKEW_MARGIN_MS) / 1000).toFixed(6);
     let cursor = "";
     for (let page = 0; page < MAX_HISTORY_PAGES; page += 1) {
       const answer = await call("conversations.history", {
         method: "GET",
-        query: { channel: options.channel, oldest, include_all_metadata: "true", limit: "200", ...(cursor ? { cursor } : {}) },
+        query: { channel: options.channel, oldest, latest, include_all_metadata: "true", limit: "200", ...(cursor ? { cursor } : {}) },
       });
       const found = answer.messages?.find((message) => message.metadata?.event_type === METADATA_EVENT_TYPE && message.metadata.event_payload?.effect_key === effectKey);
       if (found?.ts) return found.ts;
@@ -73,7 +76,7 @@ export function createSlackWebApi(options: SlackWebApiOptions): SlackClient {
   return {
     async post(message, post) {
       if (post.earlier) {
-        const ts = await findPosted(post.effectKey, post.earlier.startedAt);
+        const ts = await findPosted(post.effectKey, post.earlier);
         if (ts) {
           options.logger.info({ effectKey: post.effectKey, ts }, "Slack message already posted by an earlier attempt");
           return { status: 200, ts, alreadyPosted: true };

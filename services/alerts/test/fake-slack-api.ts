@@ -53,13 +53,14 @@ export async function startFakeSlackApi(options: { token: string; channel: strin
   const recorded: SlackApiRequest[] = [];
   const messages: StoredMessage[] = [];
   const faults = new Map<string, SlackFault[]>();
-  let clock = Math.floor(Date.now() / 1000) * 1_000_000;
+  let sequence = 0;
 
   function postMessage(args: Record<string, unknown>): unknown {
     if (args.channel !== options.channel) return { ok: false, error: "channel_not_found" };
     if (typeof args.text !== "string" || args.text.length === 0) return { ok: false, error: "no_text" };
-    clock += 1;
-    const ts = `${Math.floor(clock / 1_000_000)}.${String(clock % 1_000_000).padStart(6, "0")}`;
+    // Slack's ts: the second it was posted, and a part that orders the messages of one second.
+    sequence += 1;
+    const ts = `${Math.floor(Date.now() / 1000)}.${String(sequence % 1_000_000).padStart(6, "0")}`;
     const metadata = args.metadata as StoredMessage["metadata"];
     messages.push({ ts, channel: options.channel, text: args.text, ...(metadata ? { metadata } : {}) });
     return { ok: true, channel: options.channel, ts, message: { type: "message", text: args.text, ts } };
@@ -68,9 +69,10 @@ export async function startFakeSlackApi(options: { token: string; channel: strin
   function history(args: Record<string, unknown>): unknown {
     if (args.channel !== options.channel) return { ok: false, error: "channel_not_found" };
     const oldest = Number(args.oldest ?? 0);
+    const latest = Number(args.latest ?? Number.POSITIVE_INFINITY);
     const withMetadata = args.include_all_metadata === "true" || args.include_all_metadata === true;
     // Newest first, as Slack returns them; the cursor is the index of the next message.
-    const matching = messages.filter((message) => Number(message.ts) >= oldest).reverse();
+    const matching = messages.filter((message) => Number(message.ts) > oldest && Number(message.ts) < latest).reverse();
     const from = Number(args.cursor ?? 0);
     const page = matching.slice(from, from + Math.min(Number(args.limit ?? 100), PAGE_SIZE));
     const hasMore = from + page.length < matching.length;

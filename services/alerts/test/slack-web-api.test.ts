@@ -62,7 +62,8 @@ describe("alerts posts each message to Slack once through the Web API, even when
     for (const lookup of lookups) {
       assert.equal(lookup.args.channel, slack.channel);
       assert.equal(lookup.args.include_all_metadata, "true");
-      assert.ok(Number(lookup.args.oldest) < Date.now() / 1000, "from before the first attempt");
+      const [oldest, latest] = [Number(lookup.args.oldest), Number(lookup.args.latest)];
+      assert.ok(oldest < latest && latest - oldest < 60, `only the earlier attempt's window, not the channel's history: ${oldest}..${latest}`);
     }
   });
 
