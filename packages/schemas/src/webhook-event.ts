@@ -4,7 +4,11 @@ import { latestSchema } from "./catalog.ts";
 
 export const WEBHOOK_EVENT = "hooklog.WebhookEvent";
 
-export type WebhookProvider = "stripe" | "github" | "standard-webhooks" | "hmac";
+/**
+ * The `provider:` of the event's source: a name in packages/providers' registry when it was written.
+ * A string, as in the Avro schema: an event outlives the provider modules of the code that reads it.
+ */
+export type WebhookProvider = string;
 export type EventOrigin = "webhook" | "reconciliation" | "replay";
 
 /** The envelope of schemas/hooklog.WebhookEvent.v1.avsc, as TypeScript sees it. */
