@@ -25,7 +25,7 @@ describe("migrations", () => {
 
   it("applies every migration once, from any number of processes", async () => {
     const [first, second] = await Promise.all([migrateLatest(db), migrateLatest(db)]);
-    assert.deepEqual([...(first ?? []), ...(second ?? [])].sort(), ["0001_accepted_events", "0002_consumer_kit", "0003_fulfillment_tasks", "0004_deployment_environments", "0005_reconciliation"]);
+    assert.deepEqual([...(first ?? []), ...(second ?? [])].sort(), ["0001_accepted_events", "0002_consumer_kit", "0003_fulfillment_tasks", "0004_deployment_environments", "0005_reconciliation", "0006_effect_call_attempts"]);
     assert.deepEqual(await migrateLatest(db), []);
     assert.ok(await db.schema.hasTable("accepted_events"));
   });
@@ -34,6 +34,6 @@ describe("migrations", () => {
     await migrateLatest(db);
     await rollbackAll(db);
     assert.equal(await db.schema.hasTable("accepted_events"), false);
-    assert.deepEqual(await migrateLatest(db), ["0001_accepted_events", "0002_consumer_kit", "0003_fulfillment_tasks", "0004_deployment_environments", "0005_reconciliation"]);
+    assert.deepEqual(await migrateLatest(db), ["0001_accepted_events", "0002_consumer_kit", "0003_fulfillment_tasks", "0004_deployment_environments", "0005_reconciliation", "0006_effect_call_attempts"]);
   });
 });
