@@ -1,4 +1,5 @@
 // npm run faults -- [options]: parsed strictly, so a mistyped option is an error, not a default.
+import { HooklogError } from "@hooklog/core";
 import { parseArgs } from "node:util";
 import { FAULT_NAMES, faultCatalogue, faultNames } from "./faults.ts";
 import type { BrokerCount } from "./own-stack.ts";
@@ -20,9 +21,10 @@ export interface FaultsOptions {
 
 export const DEFAULTS: Required<FaultsOptions> = { rate: 200, faultSeconds: 20, recoverySeconds: 20, only: FAULT_NAMES, keepState: false, brokers: 1 };
 
-export class UsageError extends Error {
-  readonly code = "USAGE";
-  readonly retryable = false;
+export class UsageError extends HooklogError<"USAGE"> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("USAGE", message, { retryable: false, ...options });
+  }
 }
 
 export function usage(): string {

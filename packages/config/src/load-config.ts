@@ -1,14 +1,12 @@
+import { HooklogError } from "@hooklog/core";
 import { z } from "zod";
 
 /** Thrown at start when the environment does not fit a service's settings; the message names every bad variable. */
-export class ConfigError extends Error {
-  readonly code = "CONFIG_INVALID";
-  readonly retryable = false;
+export class ConfigError extends HooklogError<"CONFIG_INVALID"> {
   readonly problems: readonly string[];
 
   constructor(service: string, problems: readonly string[]) {
-    super(`${service}: invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
-    this.name = "ConfigError";
+    super("CONFIG_INVALID", `${service}: invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`, { retryable: false });
     this.problems = problems;
   }
 }

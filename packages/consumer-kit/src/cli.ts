@@ -1,5 +1,6 @@
 // npm run redrive -- <consumer> [--event <event key>]
 // npm run replay -- <consumer> (--from-beginning | --since <2h | 30m | 2026-11-28T10:00:00Z>) [--topics a,b]
+import { parseSince } from "@hooklog/core";
 import { loadConfig } from "@hooklog/config";
 import { connectDatabase } from "@hooklog/db";
 import { createKafka } from "@hooklog/kafka";
@@ -11,18 +12,6 @@ const USAGE = "usage: redrive <consumer> [--event <key>] | replay <consumer> (--
 function option(args: string[], name: string): string | undefined {
   const index = args.indexOf(name);
   return index >= 0 ? args[index + 1] : undefined;
-}
-
-/** "2h", "30m", "45s", "3d" back from now, or an ISO timestamp. */
-export function parseSince(value: string, now: number = Date.now()): Date {
-  const relative = /^(\d+)([smhd])$/.exec(value);
-  if (relative?.[1] && relative[2]) {
-    const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2] as "s" | "m" | "h" | "d"];
-    return new Date(now - Number(relative[1]) * unit);
-  }
-  const absolute = new Date(value);
-  if (Number.isNaN(absolute.getTime())) throw new Error(`--since ${value}: expected 2h, 30m, 45s, 3d or an ISO time`);
-  return absolute;
 }
 
 async function subscribedTopics(brokers: readonly string[], consumer: string): Promise<string[]> {
@@ -55,8 +44,9 @@ async function main(args: string[]): Promise<void> {
   if (!since && !args.includes("--from-beginning")) throw new Error(USAGE);
   const topics = option(args, "--topics")?.split(",") ?? (await subscribedTopics(config.KAFKA_BROKERS, consumer));
   if (topics.length === 0) throw new Error(`${consumer} has committed no offsets yet: name its topics with --topics`);
-  await replay(consumer, { kafkaBrokers: config.KAFKA_BROKERS, topics, ...(since ? { since: parseSince(since) } : {}) });
-  console.log(`${consumer}: rewound ${topics.join(", ")} to ${since ? parseSince(since).toISOString() : "the beginning"}; start the service to replay`);
+  const from = since === undefined ? undefined : parseSince(since);
+  await replay(consumer, { kafkaBrokers: config.KAFKA_BROKERS, topics, ...(from ? { since: from } : {}) });
+  console.log(`${consumer}: rewound ${topics.join(", ")} to ${from ? from.toISOString() : "the beginning"}; start the service to replay`);
 }
 
 if (import.meta.main) {

@@ -1,3 +1,4 @@
+import { isRetryable } from "@hooklog/core";
 import type { KafkaMessage, LogProducer } from "@hooklog/kafka";
 import type { Logger } from "@hooklog/logging";
 import { RetryLaterError, type ConsumerDefinition } from "./definition.ts";
@@ -29,8 +30,8 @@ export function createRouter(deps: { definition: ConsumerDefinition; producer: L
       [HEADERS.originalOffset]: headers[HEADERS.originalOffset] ?? message.offset,
       [HEADERS.eventKey]: eventKey,
     };
-    // Errors say whether they can be retried (house style): `retryable: false` goes to the dead letters at once.
-    const notRetryable = error instanceof UndecodableMessageError || (error as { retryable?: unknown }).retryable === false;
+    // A HooklogError says whether it can be retried: `retryable: false` goes to the dead letters at once.
+    const notRetryable = error instanceof UndecodableMessageError || !isRetryable(error);
     const dead = notRetryable || attemptThatFailed >= maxAttempts(definition);
     const topic = dead ? deadLetterTopic(definition.name) : retryTopic(definition.name, Math.min(attemptThatFailed, levels));
     const outgoing = dead

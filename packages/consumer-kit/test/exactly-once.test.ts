@@ -1,3 +1,4 @@
+import { HooklogError } from "@hooklog/core";
 import { strict as assert } from "node:assert";
 import { after, before, describe, it } from "node:test";
 import { eventually, readTopic, uniqueName } from "@hooklog/testkit";
@@ -36,7 +37,7 @@ describe("the consumer kit applies each event's effects exactly once", () => {
                 throw new Error(`planned failure of ${event.key}`);
               }
               if (brokenKeys.has(event.key)) throw new Error(`${event.key} is broken`);
-              if (event.key.endsWith(":evt_invalid")) throw Object.assign(new Error("the payload can never be handled"), { retryable: false });
+              if (event.key.endsWith(":evt_invalid")) throw new HooklogError("INVALID_PAYLOAD", "the payload can never be handled", { retryable: false });
               await context.trx(harness.effects).insert({ event_key: event.key, attempt: context.attempt });
             },
           },

@@ -1,3 +1,4 @@
+import { HooklogError } from "@hooklog/core";
 export type EventLogErrorCode =
   /** More bytes are queued or in flight than the writer may hold: try again shortly. */
   | "overloaded"
@@ -9,14 +10,8 @@ export type EventLogErrorCode =
   | "ledger_unavailable";
 
 /** A write the log did not take, with a code and whether the same write may succeed later. */
-export class EventLogError extends Error {
-  readonly code: EventLogErrorCode;
-  readonly retryable: boolean;
-
+export class EventLogError extends HooklogError<EventLogErrorCode> {
   constructor(code: EventLogErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "EventLogError";
-    this.code = code;
-    this.retryable = code !== "record_too_large";
+    super(code, message, { retryable: code !== "record_too_large", ...options });
   }
 }

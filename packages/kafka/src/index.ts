@@ -8,6 +8,6 @@ export { SchemaRegistryClient, valueSubject } from "./schema-registry.ts";
 export type { CompatibilityVerdict } from "./schema-registry.ts";
 export { createRecordCodec, wireSchemaId } from "./avro-codec.ts";
 export type { RecordCodec } from "./avro-codec.ts";
-export { KafkaUnavailableError, isRecordTooLargeError, isRetriableKafkaError, isUnknownTopicError, kafkaErrorType } from "./errors.ts";
+export { KafkaUnavailableError, isRecordTooLargeError, isUnknownTopicError, kafkaErrorType } from "./errors.ts";
 export type { Kafka, Producer, Consumer, Admin, KafkaMessage, IHeaders } from "kafkajs";
 export { ENVELOPE_ALLOWANCE_BYTES, MAX_RECORD_BYTES, MAX_SOURCE_BODY_BYTES, sourceTopicMaxMessageBytes } from "./limits.ts";

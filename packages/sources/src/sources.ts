@@ -1,3 +1,4 @@
+import { HooklogError } from "@hooklog/core";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parse } from "yaml";
@@ -75,9 +76,10 @@ export interface SourceConfig {
   secrets: readonly string[];
 }
 
-export class SourcesConfigError extends Error {
-  readonly code = "SOURCES_CONFIG_INVALID";
-  readonly retryable = false;
+export class SourcesConfigError extends HooklogError<"SOURCES_CONFIG_INVALID"> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("SOURCES_CONFIG_INVALID", message, { retryable: false, ...options });
+  }
 }
 
 /** `stripe` → STRIPE_WEBHOOK_SECRET, `acme-eu` → ACME_EU_WEBHOOK_SECRET. */

@@ -1,29 +1,16 @@
 // POSTs JSON to a third-party API and turns its answer into the kit's retry semantics.
+import { HooklogError, retryAfterMs } from "@hooklog/core";
 import { RetryLaterError } from "@hooklog/consumer-kit";
 
 /** A call that did not succeed. Messages name the target, never its URL: a Slack webhook URL is a secret. */
-export class DeliveryError extends Error {
-  readonly code: string;
-  readonly retryable: boolean;
-
+export class DeliveryError extends HooklogError {
   constructor(code: string, message: string, retryable: boolean, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "DeliveryError";
-    this.code = code;
-    this.retryable = retryable;
+    super(code, message, { retryable, ...options });
   }
 }
 
 // A Retry-After far in the future would hold up the whole retry partition behind this event.
 const MAX_RETRY_AFTER_MS = 10 * 60 * 1000;
-
-/** Retry-After is delay-seconds or an HTTP date (RFC 9110 §10.2.3); undefined when absent or unreadable. */
-export function retryAfterMs(header: string | null, now: number = Date.now()): number | undefined {
-  if (!header) return undefined;
-  const trimmed = header.trim();
-  const milliseconds = /^\d+$/.test(trimmed) ? Number(trimmed) * 1000 : Date.parse(trimmed) - now;
-  return Number.isFinite(milliseconds) ? Math.min(Math.max(milliseconds, 0), MAX_RETRY_AFTER_MS) : undefined;
-}
 
 export interface Delivered {
   status: number;
@@ -60,7 +47,8 @@ export async function requestJson(target: string, url: string, request: JsonRequ
     throw new DeliveryError("UNREACHABLE", `${target} could not be reached (timeout ${timeoutMs} ms): ${(error as Error).message}`, true, { cause: error });
   }
   if (status >= 200 && status < 300) return { status, body };
-  const waitMs = status === 429 || status === 503 ? retryAfterMs(retryAfter) : undefined;
+  const asked = status === 429 || status === 503 ? retryAfterMs(retryAfter) : undefined;
+  const waitMs = asked === undefined ? undefined : Math.min(asked, MAX_RETRY_AFTER_MS);
   if (waitMs !== undefined) throw new RetryLaterError(`${target} answered ${status}; retrying after ${waitMs} ms`, waitMs);
   throw new DeliveryError(`HTTP_${status}`, `${target} answered ${status}: ${body.slice(0, 200)}`, status === 429 || status >= 500);
 }

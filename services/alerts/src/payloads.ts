@@ -1,12 +1,14 @@
+import { HooklogError } from "@hooklog/core";
 import { z } from "@hooklog/config";
 
 /**
- * An event without the fields an alert needs. Not retryable in itself, but the kit retries every
- * handler error and then dead-letters it, where it waits for a fix and a redrive.
+ * An event without the fields an alert needs: trying again cannot help, so the kit dead-letters it
+ * at once, where it waits for a fix and a redrive.
  */
-export class InvalidPayloadError extends Error {
-  readonly code = "INVALID_PAYLOAD";
-  readonly retryable = false;
+export class InvalidPayloadError extends HooklogError<"INVALID_PAYLOAD"> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("INVALID_PAYLOAD", message, { retryable: false, ...options });
+  }
 }
 
 /** Validates what an alert reads from an event, naming every missing or malformed field. */

@@ -1,18 +1,15 @@
+import { HooklogError, retryAfterMs } from "@hooklog/core";
 import { RetryLaterError } from "@hooklog/consumer-kit";
 
 /** A GitHub call that failed for a reason other than a rate limit or a Retry-After; the kit retries it with backoff. */
-export class GithubApiError extends Error {
-  readonly code = "GITHUB_API_FAILED";
+export class GithubApiError extends HooklogError<"GITHUB_API_FAILED"> {
   /** 0 when no answer came (timeout, connection refused). */
   readonly status: number;
-  /** Server errors and missing answers may pass; a 4xx will not fix itself (token, permissions, unknown repository). */
-  readonly retryable: boolean;
 
   constructor(message: string, status: number, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "GithubApiError";
+    // Server errors and missing answers may pass; a 4xx will not fix itself (token, permissions, unknown repository).
+    super("GITHUB_API_FAILED", message, { retryable: status === 0 || status === 408 || status >= 500, ...options });
     this.status = status;
-    this.retryable = status === 0 || status === 408 || status >= 500;
   }
 }
 
@@ -37,12 +34,8 @@ const MINIMUM_WAIT_MS = 1000;
  */
 export function githubWaitMs(status: number, headers: Record<string, string | number | undefined>, message: string, now: number = Date.now()): number | undefined {
   if (status !== 403 && status !== 429 && status !== 503) return undefined;
-  const retryAfter = headers["retry-after"];
-  if (retryAfter !== undefined) {
-    const seconds = Number(retryAfter);
-    const waitMs = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(String(retryAfter)) - now;
-    if (Number.isFinite(waitMs)) return Math.max(MINIMUM_WAIT_MS, waitMs);
-  }
+  const asked = retryAfterMs(headers["retry-after"], now);
+  if (asked !== undefined) return Math.max(MINIMUM_WAIT_MS, asked);
   const reset = Number(headers["x-ratelimit-reset"]);
   if (String(headers["x-ratelimit-remaining"]) === "0" && Number.isFinite(reset)) return Math.max(MINIMUM_WAIT_MS, reset * 1000 - now);
   if (status !== 503 && /secondary rate limit/i.test(message)) return SECONDARY_RATE_LIMIT_WAIT_MS;

@@ -1,4 +1,5 @@
 // Stripe payments into one pick/pack task per order; refunds cancel the task while it is unshipped.
+import { HooklogError } from "@hooklog/core";
 import { defineConsumer, type ConsumerDefinition, type HandlerContext, type WebhookInbound } from "@hooklog/consumer-kit";
 import { PAYMENT_EVENT_TYPES, REFUND_EVENT_TYPE, paidOrderOf, refundedOrderOf, type PaymentEventType } from "./stripe-payments.ts";
 import { cancelPendingTask, createTaskIfAbsent, taskIdFor } from "./tasks.ts";
@@ -18,9 +19,10 @@ export interface FulfillmentSettings {
  * A refund whose order has no task yet: the payment event may still be on its way (it is keyed by
  * another object, so it travels in another partition). The kit retries with backoff, then dead-letters.
  */
-export class TaskNotFoundError extends Error {
-  readonly code = "TASK_NOT_FOUND";
-  readonly retryable = true;
+export class TaskNotFoundError extends HooklogError<"TASK_NOT_FOUND"> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("TASK_NOT_FOUND", message, { retryable: true, ...options });
+  }
 }
 
 /** When the provider says the event happened; stable across redeliveries and replays of the envelope. */

@@ -1,5 +1,6 @@
 // What fulfillment reads from a Stripe event: the order (PaymentIntent) it is about, and the amount.
 // https://docs.stripe.com/api/events/object — `data.object` is the invoice, PaymentIntent, session or charge.
+import { HooklogError } from "@hooklog/core";
 import { z } from "@hooklog/config";
 
 export const PAYMENT_EVENT_TYPES = ["invoice.paid", "payment_intent.succeeded", "checkout.session.completed"] as const;
@@ -23,9 +24,10 @@ export interface RefundedOrder {
  * A Stripe event without the fields fulfillment needs. Retrying cannot help, so the kit dead-letters
  * it on the first attempt, where it waits for a fix and a redrive.
  */
-export class InvalidStripePayloadError extends Error {
-  readonly code = "INVALID_STRIPE_PAYLOAD";
-  readonly retryable = false;
+export class InvalidStripePayloadError extends HooklogError<"INVALID_STRIPE_PAYLOAD"> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("INVALID_STRIPE_PAYLOAD", message, { retryable: false, ...options });
+  }
 }
 
 const id = z.string().min(1);

@@ -6,7 +6,7 @@ import { z } from "@hooklog/config";
 import type { Logger } from "@hooklog/logging";
 import type { ReconciliationMetrics } from "./metrics.ts";
 import type { RunResult } from "./run-result.ts";
-import { SinceError, parseSince } from "./window.ts";
+import { HooklogError, parseSince } from "@hooklog/core";
 
 export interface AdminDeps {
   reconcile: (source: string, request: { since?: Date }) => Promise<RunResult>;
@@ -55,7 +55,7 @@ async function handleReconcile(request: IncomingMessage, response: ServerRespons
   try {
     since = parsed.data.since === undefined ? undefined : parseSince(parsed.data.since, deps.now());
   } catch (error) {
-    if (!(error instanceof SinceError)) throw error;
+    if (!(error instanceof HooklogError && error.code === "INVALID_SINCE")) throw error;
     sendError(response, 400, error.code.toLowerCase(), error.message);
     return;
   }

@@ -4,7 +4,7 @@ import { parseArgs } from "node:util";
 import { createLogger } from "@hooklog/logging";
 import { loadReconciliationConfig } from "./config.ts";
 import { createReconciliationService } from "./service.ts";
-import { SinceError, parseSince } from "./window.ts";
+import { HooklogError, parseSince } from "@hooklog/core";
 
 const USAGE = "usage: npm run reconcile -- [--source <name>] [--since 2h|30m|3d|<ISO time>]";
 
@@ -27,7 +27,7 @@ let since: Date | undefined;
 try {
   since = options.since === undefined ? undefined : parseSince(options.since, new Date());
 } catch (error) {
-  if (error instanceof SinceError) fail(error.message);
+  if (error instanceof HooklogError && error.code === "INVALID_SINCE") fail(error.message);
   throw error;
 }
 

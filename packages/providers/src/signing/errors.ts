@@ -1,3 +1,4 @@
+import { HooklogError } from "@hooklog/core";
 export type SignatureConfigErrorCode =
   | "no_secrets"
   | "empty_secret"
@@ -13,13 +14,8 @@ export type SignatureConfigErrorCode =
  * thrown at start-up rather than returned per request, and retrying cannot help.
  * Messages name the problem and the secret's position, never the secret itself.
  */
-export class SignatureConfigError extends Error {
-  readonly code: SignatureConfigErrorCode;
-  readonly retryable = false;
-
+export class SignatureConfigError extends HooklogError<SignatureConfigErrorCode> {
   constructor(code: SignatureConfigErrorCode, message: string) {
-    super(message);
-    this.name = "SignatureConfigError";
-    this.code = code;
+    super(code, message, { retryable: false });
   }
 }
