@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { ProviderApiError, backoffMs, callWithRetries, type RetryPolicy } from "../src/api/retry.ts";
+import { ProviderApiError, RetryBudget, backoffMs, type RetryPolicy } from "../src/api/retry.ts";
 import { describeGitHubError } from "../src/github/api-errors.ts";
 import { describeStripeError } from "../src/stripe/api-errors.ts";
 
@@ -9,6 +9,7 @@ const policy = (overrides: Partial<RetryPolicy> = {}): RetryPolicy & { waits: nu
   return { maxAttempts: 5, baseDelayMs: 100, maxWaitMs: 60_000, random: () => 0.5, sleep: async (ms) => void waits.push(ms), waits, ...overrides };
 };
 const githubError = (status: number, headers: Record<string, string>) => Object.assign(new Error("limited"), { status, response: { headers: { "x-github-request-id": "AB12:34", ...headers } } });
+const stripe429 = { type: "StripeRateLimitError", statusCode: 429, requestId: "req_1", message: "slow down" };
 
 describe("provider rate limits", () => {
   it("Stripe 429s back off exponentially with jitter, within bounds", () => {
@@ -18,47 +19,63 @@ describe("provider rate limits", () => {
     assert.equal(backoffMs({ baseDelayMs: 100, maxWaitMs: 300, random: () => 1 }, 10), 300);
   });
 
-  it("a Stripe 429 is retried; a 401 is not, and says which setting to check", () => {
-    assert.deepEqual(describeStripeError({ type: "StripeRateLimitError", statusCode: 429, requestId: "req_1", message: "slow down" }).retry, { kind: "backoff" });
+  it("a Stripe 429 may be retried; a 401 may not, and says which setting to check", () => {
+    assert.equal(describeStripeError(stripe429).reason, "rate_limited");
     const unauthorized = describeStripeError({ type: "StripeAuthenticationError", statusCode: 401, requestId: "req_2", message: "Invalid API Key provided: sk_test_****" });
-    assert.deepEqual(unauthorized.retry, { kind: "no" });
+    assert.equal(unauthorized.reason, "client_error");
     assert.match(unauthorized.message, /check STRIPE_API_KEY/);
   });
 
-  it("GitHub's Retry-After, x-ratelimit-reset and secondary limits set the wait; a 403 without them is a permission error", () => {
-    const now = 1_700_000_000_000;
-    assert.deepEqual(describeGitHubError(githubError(403, { "retry-after": "30" }), now).retry, { kind: "wait", ms: 30_000 });
-    assert.deepEqual(describeGitHubError(githubError(429, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(now / 1000 + 42) }), now).retry, { kind: "wait", ms: 42_000 });
-    assert.deepEqual(describeGitHubError(githubError(403, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(now / 1000 + 5) }), now).retry, { kind: "wait", ms: 5000 });
-    const forbidden = describeGitHubError(githubError(403, {}), now);
-    assert.deepEqual([forbidden.retry, forbidden.reason, forbidden.requestId], [{ kind: "no" }, "client_error", "AB12:34"]);
+  it("a GitHub 403 is a rate limit only with Retry-After or no requests remaining; otherwise a permission error", () => {
+    assert.equal(describeGitHubError(githubError(403, { "retry-after": "30" })).reason, "rate_limited");
+    assert.equal(describeGitHubError(githubError(403, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "1700000005" })).reason, "rate_limited");
+    assert.equal(describeGitHubError(githubError(429, {})).reason, "rate_limited");
+    const forbidden = describeGitHubError(githubError(403, {}));
+    assert.deepEqual([forbidden.reason, forbidden.requestId], ["client_error", "AB12:34"]);
+    assert.match(forbidden.message, /GITHUB_TOKEN needs admin:repo_hook/);
   });
 
-  it("retries up to maxAttempts, then fails with a typed error naming the call and the request id", async () => {
-    const retry = policy({ maxAttempts: 3 });
-    let calls = 0;
-    const failing = () => {
-      calls += 1;
-      return Promise.reject(githubError(403, { "retry-after": "2" }));
-    };
+  it("a GitHub request that got no answer (Octokit's 500 without a response) is a network failure", () => {
+    const refused = describeGitHubError(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { status: 500 }));
 
-    await assert.rejects(callWithRetries("GET deliveries", failing, (error) => describeGitHubError(error), retry, () => {}), (error: unknown) => {
+    assert.deepEqual([refused.reason, refused.status, refused.requestId], ["network", undefined, undefined]);
+  });
+});
+
+describe("RetryBudget", () => {
+  it("waits with backoff up to maxAttempts, then fails with a typed error naming the call and the request id", async () => {
+    const retry = policy({ maxAttempts: 3 });
+    const heard: number[] = [];
+    const budget = new RetryBudget(describeStripeError, retry, ({ attempt }) => heard.push(attempt));
+
+    await budget.failed("GET /v1/events", stripe429);
+    await budget.failed("GET /v1/events", stripe429);
+    await assert.rejects(budget.failed("GET /v1/events", stripe429), (error: unknown) => {
       assert.ok(error instanceof ProviderApiError);
-      assert.deepEqual([error.code, error.retryable, error.requestId], ["github_rate_limited", true, "AB12:34"]);
-      assert.match(error.message, /^GET deliveries: HTTP 403, request id AB12:34 after 3 attempt\(s\)/);
+      assert.deepEqual([error.code, error.retryable, error.requestId], ["stripe_rate_limited", true, "req_1"]);
+      assert.match(error.message, /^GET \/v1\/events: HTTP 429, request id req_1 after 3 attempt\(s\): slow down \(retries exhausted/);
       return true;
     });
-    assert.equal(calls, 3);
-    assert.deepEqual(retry.waits, [2000, 2000]);
+    assert.deepEqual(retry.waits, [75, 150]);
+    assert.deepEqual(heard, [1, 2]);
   });
 
-  it("does not wait out a limit that resets later than RECONCILIATION_MAX_WAIT_SECONDS: the next run resumes", async () => {
-    const retry = policy({ maxWaitMs: 10_000 });
+  it("starts a fresh count after a success, so each page has maxAttempts of its own", async () => {
+    const retry = policy({ maxAttempts: 2 });
+    const budget = new RetryBudget(describeStripeError, retry, () => {});
 
-    await assert.rejects(
-      callWithRetries("GET deliveries", () => Promise.reject(githubError(429, { "retry-after": "3600" })), (error) => describeGitHubError(error), retry, () => {}),
-      /asks to wait 3600 s, longer than RECONCILIATION_MAX_WAIT_SECONDS/,
-    );
+    await budget.failed("page 1", stripe429);
+    budget.succeeded();
+    await budget.failed("page 2", stripe429);
+
+    assert.deepEqual(retry.waits, [75, 75]);
+  });
+
+  it("does not retry a client error", async () => {
+    const retry = policy();
+    const budget = new RetryBudget(describeStripeError, retry, () => {});
+
+    await assert.rejects(budget.failed("GET /v1/events", { statusCode: 401, requestId: "req_3", message: "Invalid API Key provided" }), /after 1 attempt\(s\): Invalid API Key provided \(check STRIPE_API_KEY\)$/);
     assert.deepEqual(retry.waits, []);
   });
 });

@@ -1,9 +1,6 @@
-// Retrying provider API calls, for every provider's reconciler: each says how its failures may be
-// retried (its api-errors.ts), this loop does the waiting. The SDKs' own retries are off, so every
-// 429 passes through here: visible in logs and metrics, and testable.
-
-/** How a failed call may be retried: not at all, after our own backoff, or after the provider's stated wait. */
-export type RetryAdvice = { kind: "no" } | { kind: "backoff" } | { kind: "wait"; ms: number };
+// Retrying provider API calls where the provider's SDK leaves it to us. GitHub's calls are retried
+// by the Octokit plugins (github/api-client.ts), bounded by the same RetryPolicy; Stripe's SDK does
+// not retry a 429, so its listing retries through RetryBudget here, visible in logs and metrics.
 
 export interface ApiFailure {
   /** The provider module's name. */
@@ -12,8 +9,8 @@ export interface ApiFailure {
   requestId: string | undefined;
   /** The provider's message; the SDKs put no key or token in it. */
   message: string;
+  /** Every reason but client_error may be retried. */
   reason: "rate_limited" | "server_error" | "network" | "client_error";
-  retry: RetryAdvice;
 }
 
 /** A provider API call that failed for good; the message names the call, status and request id, never a credential. */
@@ -38,7 +35,9 @@ export class ProviderApiError extends Error {
   }
 }
 
+/** Bounds every provider's retries; sleep and random serve RetryBudget (the Octokit plugins keep time themselves). */
 export interface RetryPolicy {
+  /** Attempts per request, the first included. */
   maxAttempts: number;
   baseDelayMs: number;
   /** A longer wait than this is not waited out: the run fails and the next one resumes. */
@@ -58,9 +57,38 @@ export function backoffMs(policy: Pick<RetryPolicy, "baseDelayMs" | "maxWaitMs" 
   return Math.round(ceiling / 2 + (policy.random() * ceiling) / 2);
 }
 
-/**
- * Calls `call` until it succeeds, the failure is not retryable, or `maxAttempts` are spent.
- */
+/** One request's failures in a row: waits before each retry, and ends the request once it cannot be retried. */
+export class RetryBudget {
+  readonly #describe: (error: unknown) => ApiFailure;
+  readonly #policy: RetryPolicy;
+  readonly #onRetry: RetryListener;
+  #failures = 0;
+
+  constructor(describe: (error: unknown) => ApiFailure, policy: RetryPolicy, onRetry: RetryListener) {
+    this.#describe = describe;
+    this.#policy = policy;
+    this.#onRetry = onRetry;
+  }
+
+  /** A success: the next failure (of the next page, say) starts a count of its own. */
+  succeeded(): void {
+    this.#failures = 0;
+  }
+
+  /** Waits before the next attempt, or throws the ProviderApiError that ends the request. */
+  async failed(operation: string, error: unknown): Promise<void> {
+    const failure = this.#describe(error);
+    this.#failures += 1;
+    const attempt = this.#failures;
+    if (failure.reason === "client_error") throw new ProviderApiError(operation, failure, attempt);
+    if (attempt >= this.#policy.maxAttempts) throw new ProviderApiError(operation, failure, attempt, "retries exhausted; the next run resumes from the checkpoint");
+    const delayMs = backoffMs(this.#policy, attempt);
+    this.#onRetry({ operation, failure, delayMs, attempt });
+    await this.#policy.sleep(delayMs);
+  }
+}
+
+/** Calls `call` until it succeeds, the failure is not retryable, or `maxAttempts` are spent. */
 export async function callWithRetries<T>(
   operation: string,
   call: () => Promise<T>,
@@ -68,19 +96,12 @@ export async function callWithRetries<T>(
   policy: RetryPolicy,
   onRetry: RetryListener,
 ): Promise<T> {
-  for (let attempt = 1; ; attempt += 1) {
+  const budget = new RetryBudget(describe, policy, onRetry);
+  for (;;) {
     try {
       return await call();
     } catch (error) {
-      const failure = describe(error);
-      if (failure.retry.kind === "no") throw new ProviderApiError(operation, failure, attempt);
-      if (attempt >= policy.maxAttempts) throw new ProviderApiError(operation, failure, attempt, "retries exhausted; the next run resumes from the checkpoint");
-      const delayMs = failure.retry.kind === "wait" ? failure.retry.ms : backoffMs(policy, attempt);
-      if (delayMs > policy.maxWaitMs) {
-        throw new ProviderApiError(operation, failure, attempt, `the provider asks to wait ${Math.ceil(delayMs / 1000)} s, longer than RECONCILIATION_MAX_WAIT_SECONDS; the next run resumes`);
-      }
-      onRetry({ operation, failure, delayMs, attempt });
-      await policy.sleep(delayMs);
+      await budget.failed(operation, error);
     }
   }
 }

@@ -24,7 +24,7 @@ export const githubReconciliation: ApiReconciliation = {
         return source.githubHooks.length > 0 ? undefined : "list the source's webhooks under githubHooks: [{ owner, repo, hookId }] in hooklog.config.yaml";
       },
       createReconciler: ({ retry, onRetry, logger, now }) =>
-        token ? new GitHubReconciler({ api: new GitHubApi(createOctokit(token, baseUrl, logger), retry, onRetry, now), mode, logger, now }) : undefined,
+        token ? new GitHubReconciler({ api: new GitHubApi(createOctokit({ token, baseUrl, logger, retry, onRetry })), mode, logger, now }) : undefined,
     };
   },
 };

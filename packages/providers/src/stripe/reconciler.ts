@@ -1,8 +1,10 @@
 // Stripe: list the events of the window through the Events API and write those the log lacks.
 // https://docs.stripe.com/api/events/list — newest first, 30 days of history, `types` up to 20.
+// The SDK pages (https://docs.stripe.com/api/pagination/auto); a page that fails is asked again
+// through RetryBudget, after the last event read, since the SDK does not retry a 429.
 import Stripe from "stripe";
 import type { ReconcileRun, ReconciledSource, SourceReconciler } from "../api/reconciliation.ts";
-import { callWithRetries, type RetryListener, type RetryPolicy } from "../api/retry.ts";
+import { RetryBudget, type RetryListener, type RetryPolicy } from "../api/retry.ts";
 import type { FetchedEvent } from "../provider.ts";
 import { eventFromStripeApi } from "./api-events.ts";
 import { describeStripeError } from "./api-errors.ts";
@@ -16,7 +18,8 @@ const MAX_TYPES_FILTER = 20;
 
 export function createStripeClient(apiKey: string, endpoint: StripeEndpoint | undefined): Stripe {
   return new Stripe(apiKey, {
-    // Off: rate limits are retried by callWithRetries, where they are logged, counted and tested.
+    // Off (the SDK still retries a closed connection once): failures are retried through RetryBudget,
+    // where they are logged, counted and tested.
     maxNetworkRetries: 0,
     timeout: 30_000,
     telemetry: false,
@@ -49,25 +52,12 @@ export class StripeReconciler implements SourceReconciler {
     }
     const types = source.eventTypes;
     const filterByApi = types !== undefined && types.length <= MAX_TYPES_FILTER;
+    const params: Stripe.EventListParams = { created: { gte: Math.floor(window.start.getTime() / 1000) }, limit: PAGE_SIZE, ...(filterByApi ? { types: [...types] } : {}) };
     const gaps: FetchedEvent[] = [];
-    let startingAfter: string | undefined;
-    for (;;) {
-      const params: Stripe.EventListParams = {
-        created: { gte: Math.floor(window.start.getTime() / 1000) },
-        limit: PAGE_SIZE,
-        ...(filterByApi ? { types: [...types] } : {}),
-        ...(startingAfter ? { starting_after: startingAfter } : {}),
-      };
-      const page = await callWithRetries(
-        `GET /v1/events for ${source.name}${startingAfter ? ` after ${startingAfter}` : ""}`,
-        () => this.#deps.stripe.events.list(params),
-        describeStripeError,
-        this.#deps.retry,
-        this.#deps.onRetry,
-      );
-      const listed = types === undefined ? page.data : page.data.filter((event) => types.includes(event.type));
+    // Only the missing events are kept, so a long window costs memory for its gaps, not its events.
+    const keepMissing = async (listed: readonly Stripe.Event[]): Promise<void> => {
+      if (listed.length === 0) return;
       tally.eventsSeen += listed.length;
-      // Only the missing events are kept, so a long window costs memory for its gaps, not its events.
       const missing = await run.missing(listed.map((event) => event.id));
       for (const event of listed) {
         if (!missing.has(event.id)) continue;
@@ -76,13 +66,39 @@ export class StripeReconciler implements SourceReconciler {
         if (fetched) gaps.push(fetched);
         else run.warn("stripe_event_unreadable", `${source.name}: event ${event.id} from the Events API has no type; not backfilled`);
       }
-      const last = page.data.at(-1);
-      if (!page.has_more || !last) break;
-      startingAfter = last.id;
+    };
+    // The ledger is asked a page's worth at a time.
+    let batch: Stripe.Event[] = [];
+    for await (const event of this.#events(source.name, params)) {
+      if (types !== undefined && !types.includes(event.type)) continue;
+      batch.push(event);
+      if (batch.length < PAGE_SIZE) continue;
+      await keepMissing(batch);
+      batch = [];
     }
+    await keepMissing(batch);
     tally.gapsFound += gaps.length;
     // Stripe lists newest first; the log gets them oldest first, as the webhooks would have come.
     gaps.reverse();
     await run.write(gaps);
+  }
+
+  /** The events `params` lists, newest first; after a failed page the listing resumes after the last event read. */
+  async *#events(sourceName: string, params: Stripe.EventListParams): AsyncGenerator<Stripe.Event> {
+    const budget = new RetryBudget(describeStripeError, this.#deps.retry, this.#deps.onRetry);
+    let after: string | undefined;
+    for (;;) {
+      try {
+        for await (const event of this.#deps.stripe.events.list(after === undefined ? params : { ...params, starting_after: after })) {
+          budget.succeeded();
+          after = event.id;
+          yield event;
+        }
+        return;
+      } catch (error) {
+        // Only the SDK's errors land here: an error of the caller's loop closes this generator instead.
+        await budget.failed(`GET /v1/events for ${sourceName}${after === undefined ? "" : ` after ${after}`}`, error);
+      }
+    }
   }
 }
