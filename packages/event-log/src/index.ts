@@ -1,3 +1,5 @@
+export { EventAppender } from "./appender.ts";
+export type { AppendOptions, Appended, NewEvent } from "./appender.ts";
 export { GroupCommit } from "./group-commit.ts";
 export { EventLogWriter } from "./writer.ts";
 export type { BatchTiming, EventLogWriterOptions, LogEntry, WriteOutcome } from "./writer.ts";

@@ -1,10 +1,8 @@
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, injectTraceHeaders, trace, type Span } from "@hooklog/telemetry";
-import type { RecordCodec } from "@hooklog/kafka";
-import type { WebhookEvent } from "@hooklog/schemas";
+import { ROOT_CONTEXT, trace, type Span } from "@hooklog/telemetry";
 import type { SourceConfig } from "@hooklog/sources";
 import type { ProviderModule, VerificationFailureReason, Verifier } from "@hooklog/providers";
 import type { Logger } from "@hooklog/logging";
-import { EventLogError, newEventId, type EventLogWriter } from "@hooklog/event-log";
+import { EventLogError, type EventAppender, type EventLogWriter, type NewEvent } from "@hooklog/event-log";
 import { isUnknownTopicError } from "@hooklog/kafka";
 import type { IngestMetrics } from "./metrics.ts";
 import { rejected, type IngestOutcome } from "./outcome.ts";
@@ -15,11 +13,11 @@ export interface IngestSource {
   /** All ingest knows of the source's provider: its scheme, its facts, its audit headers. */
   provider: ProviderModule;
   verifier: Verifier;
-  /** Lazily registered with the registry (a promise until then); a failure is retried on the next request. */
-  codec: () => RecordCodec<WebhookEvent> | Promise<RecordCodec<WebhookEvent>>;
 }
 
 export interface IngestDeps {
+  /** Builds, encodes and traces the envelope, and hands it to the writer's group commit. */
+  appender: EventAppender;
   writer: EventLogWriter;
   metrics: IngestMetrics;
   logger: Logger;
@@ -46,8 +44,6 @@ const SIGNATURE_STATUS: Record<VerificationFailureReason, 400 | 401> = {
   timestamp_in_future: 400,
 };
 
-const tracer = trace.getTracer("hooklog-ingest");
-
 /** What `promise` settled to within `ms`: its value, `{ error }` if it rejected, or "timeout". */
 function within<T>(promise: Promise<T>, ms: number): Promise<T | "timeout" | { error: unknown }> {
   const timeout = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), ms).unref());
@@ -71,8 +67,6 @@ const LEDGER_UNAVAILABLE: IngestOutcome = {
 export const OVERLOADED: IngestOutcome = { kind: "unavailable", code: "overloaded", message: "Ingest holds as many events as it may while Kafka catches up; retry later.", retryAfterSeconds: 5 };
 const recordTooLarge = (topic: string): IngestOutcome =>
   rejected(413, "record_too_large", `The event is larger than topic ${topic} takes (its max.message.bytes); Kafka will never accept it. An operator must raise the topic's limit.`);
-// The record batch and record framing, and the Kafka headers, around the encoded envelope.
-const RECORD_OVERHEAD_BYTES = 512;
 const topicMissing = (topic: string): IngestOutcome => ({
   kind: "unavailable",
   code: "topic_missing",
@@ -92,94 +86,68 @@ export async function ingestWebhook(source: IngestSource, request: WebhookReques
 
   const facts = source.provider.eventFacts({ rawBody: request.rawBody, headers: request.headers, contentType: request.contentType }, source.config);
   if (!facts.ok) return rejected(400, "malformed_payload", facts.message);
-  const { providerEventId, type, providerTimestamp, partitionKey } = facts.facts;
+  const { providerEventId, type } = facts.facts;
   span?.setAttributes({ "hooklog.provider_event_id": providerEventId, "hooklog.event_type": type });
 
   if (source.config.eventTypes && !source.config.eventTypes.includes(type)) return { kind: "ignored", type };
   if (deps.topics.isMissing(source.config.topic)) return topicMissing(source.config.topic);
 
-  const codec = await registeredCodec(source, deps, request);
-  if (!codec) return REGISTRY_UNAVAILABLE;
+  if (!(await codecRegistered(source, deps, request))) return REGISTRY_UNAVAILABLE;
 
-  const receivedAt = deps.now?.().getTime() ?? Date.now();
-  const event: WebhookEvent = {
-    id: newEventId(receivedAt),
-    source: source.config.name,
-    provider: source.config.provider,
-    providerEventId,
-    type,
-    providerTimestamp,
-    receivedAt,
-    origin: "webhook",
-    verification: { scheme: verification.scheme, secretIndex: verification.secretIndex },
-    contentType: request.contentType,
-    headers: source.provider.auditHeaders(request.headers, source.config),
-    payload: request.rawBody,
-  };
-  const outcome = await write(source, event, partitionKey, codec, deps, request);
+  const outcome = await write(
+    {
+      source: source.config,
+      ...facts.facts,
+      origin: "webhook",
+      verification: { scheme: verification.scheme, secretIndex: verification.secretIndex },
+      contentType: request.contentType,
+      headers: source.provider.auditHeaders(request.headers, source.config),
+      payload: request.rawBody,
+      receivedAt: deps.now?.().getTime() ?? Date.now(),
+      // The producer span is a child of the request's.
+      parent: request.span ? trace.setSpan(ROOT_CONTEXT, request.span) : ROOT_CONTEXT,
+    },
+    deps,
+    request,
+  );
   if (outcome.kind === "accepted") span?.setAttribute("hooklog.event_id", outcome.eventId);
   return outcome;
 }
 
 /**
- * The source's codec: at once once registered; until then a registry that does not answer is waited
- * for no longer than Kafka would be. Undefined (and logged) when the registry cannot register it now.
+ * Whether the source's codec is registered: at once once it is; until then a registry that does not
+ * answer is waited for no longer than Kafka would be. False (and logged) when it cannot register now.
  */
-async function registeredCodec(source: IngestSource, deps: IngestDeps, request: WebhookRequest): Promise<RecordCodec<WebhookEvent> | undefined> {
-  const registered = source.codec();
-  if (!(registered instanceof Promise)) return registered;
+async function codecRegistered(source: IngestSource, deps: IngestDeps, request: WebhookRequest): Promise<boolean> {
+  const registered = deps.appender.codec(source.config.topic);
+  if (!(registered instanceof Promise)) return true;
   const settled = await within(registered, deps.produceTimeoutMs);
-  if (settled !== "timeout" && !("error" in settled)) return settled;
+  if (settled !== "timeout" && !("error" in settled)) return true;
   deps.logger.error(
     { err: settled === "timeout" ? undefined : settled.error, source: source.config.name, requestId: request.requestId },
     settled === "timeout" ? "schema registry did not answer in time" : "schema registry unavailable",
   );
-  return undefined;
+  return false;
 }
 
-async function write(
-  source: IngestSource,
-  event: WebhookEvent,
-  partitionKey: string,
-  codec: RecordCodec<WebhookEvent>,
-  deps: IngestDeps,
-  request: WebhookRequest,
-): Promise<IngestOutcome> {
-  const topic = source.config.topic;
-  const value = await codec.encode(event);
-  // A topic an operator set below the source's limit: refused before the event joins a batch.
-  const limit = deps.topics.maxMessageBytes(topic);
-  if (limit !== undefined && value.length + partitionKey.length + RECORD_OVERHEAD_BYTES > limit) return recordTooLarge(topic);
-
-  // One producer span per event, child of the request, carried in the event's own headers: the batch
-  // the event travels in is shared with other requests' events.
-  const requestContext = request.span ? trace.setSpan(ROOT_CONTEXT, request.span) : ROOT_CONTEXT;
-  const producerSpan = tracer.startSpan(
-    `publish ${topic}`,
-    { kind: SpanKind.PRODUCER, attributes: { "messaging.system": "kafka", "messaging.destination.name": topic, "hooklog.event_id": event.id } },
-    requestContext,
-  );
-  const headers = injectTraceHeaders({ "hooklog-event-id": event.id, "hooklog-event-type": event.type }, trace.setSpan(requestContext, producerSpan));
+async function write(newEvent: NewEvent, deps: IngestDeps, request: WebhookRequest): Promise<IngestOutcome> {
+  const { topic } = newEvent.source;
   const started = performance.now();
   // Answered 503 by the timeout below, an event still queued is withdrawn (it holds memory, and the
   // provider will send it again); one already sent may still be acknowledged, and a late
   // acknowledgement records it in the ledger, so the provider's retry is answered as a duplicate.
   const withdraw = new AbortController();
-  const written = deps.writer.write(
-    { source: event.source, providerEventId: event.providerEventId, eventId: event.id, origin: event.origin, topic, key: partitionKey, value, headers },
-    withdraw.signal,
-  );
-  void written.then(
+  // A topic an operator set below the source's limit: refused before the event joins a batch.
+  const appended = await deps.appender.append(newEvent, { signal: withdraw.signal, maxRecordBytes: deps.topics.maxMessageBytes(topic) });
+  if (appended.kind === "too_large") return recordTooLarge(topic);
+  const { event, written } = appended;
+  written.then(
     (outcome) => {
       if (outcome === "written") deps.metrics.produceLatency.observe((performance.now() - started) / 1000);
-      producerSpan.setAttribute("hooklog.duplicate", outcome === "duplicate");
-      producerSpan.end();
     },
     (error: unknown) => {
       // Also when the request was already answered (timeout): later requests are then answered at once.
       if (isUnknownTopicError(error)) void deps.topics.confirmMissing(topic);
-      producerSpan.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
-      producerSpan.end();
     },
   );
   const result = await within(written, deps.produceTimeoutMs);

@@ -1,35 +1,14 @@
 import type { Express } from "express";
 import { connectDatabase, migrateLatest } from "@hooklog/db";
-import { SchemaRegistryClient, createIdempotentProducer, createKafka, type RecordCodec } from "@hooklog/kafka";
+import { SchemaRegistryClient, createIdempotentProducer, createKafka } from "@hooklog/kafka";
 import type { Logger } from "@hooklog/logging";
-import { webhookEventCodec, type WebhookEvent } from "@hooklog/schemas";
 import { providerModule } from "@hooklog/providers";
-import { EventLogWriter } from "@hooklog/event-log";
+import { EventAppender, EventLogWriter } from "@hooklog/event-log";
 import { createApp } from "./app.ts";
 import type { IngestConfig } from "./config.ts";
 import type { IngestSource } from "./ingest.ts";
 import { createIngestMetrics, observePendingBytes } from "./metrics.ts";
 import { TopicWatch } from "./topic-watch.ts";
-
-/**
- * Registers with the registry on first use and keeps the codec, handed out as is from then on (no
- * promise to await on the hot path); a failed attempt is retried next time.
- */
-function lazyCodec(registry: SchemaRegistryClient, topic: string): IngestSource["codec"] {
-  let codec: RecordCodec<WebhookEvent> | undefined;
-  let registering: Promise<RecordCodec<WebhookEvent>> | undefined;
-  return () => {
-    if (codec) return codec;
-    registering ??= webhookEventCodec(registry, topic).then(
-      (registered) => (codec = registered),
-      (error: unknown) => {
-        registering = undefined;
-        throw error;
-      },
-    );
-    return registering;
-  };
-}
 
 export interface IngestService {
   app: Express;
@@ -76,15 +55,17 @@ export function createIngestService(config: IngestConfig, logger: Logger): Inges
   const sources = new Map<string, IngestSource>(
     config.sources.map((source) => {
       const provider = providerModule(source.provider);
-      return [source.name, { config: source, provider, verifier: provider.createVerifier(source), codec: lazyCodec(registry, source.topic) }];
+      return [source.name, { config: source, provider, verifier: provider.createVerifier(source) }];
     }),
   );
   const admin = kafka.admin();
   const topics = new TopicWatch(admin, config.sources, logger);
   let purgeTimer: NodeJS.Timeout | undefined;
 
+  const appender = new EventAppender({ writer, registry });
   const app = createApp({
     sources,
+    appender,
     writer,
     metrics,
     logger,
@@ -111,7 +92,7 @@ export function createIngestService(config: IngestConfig, logger: Logger): Inges
       await topics.refresh();
       await topics.refreshLimits();
       // Warm the codecs so the first request does not pay for registration; failures retry lazily.
-      await Promise.allSettled([...sources.values()].map(async (source) => source.codec()));
+      await Promise.allSettled([...sources.values()].map(async (source) => appender.codec(source.config.topic)));
       purgeTimer = setInterval(() => {
         writer.purge().catch((error: unknown) => logger.warn({ err: error }, "purging old deduplication ids failed; will retry"));
       }, 60 * 60 * 1000).unref();

@@ -1,7 +1,5 @@
-import { SpanKind, SpanStatusCode, injectTraceHeaders, trace, type Context, type Span } from "@hooklog/telemetry";
-import { newEventId, type EventLogWriter, type WriteOutcome } from "@hooklog/event-log";
-import type { RecordCodec } from "@hooklog/kafka";
-import type { WebhookEvent } from "@hooklog/schemas";
+import type { Context } from "@hooklog/telemetry";
+import { EventLogError, type EventAppender, type EventLogWriter, type WriteOutcome } from "@hooklog/event-log";
 import type { FetchedEvent } from "@hooklog/providers";
 import type { SourceConfig } from "@hooklog/sources";
 import type { RunTally } from "./run-result.ts";
@@ -11,14 +9,13 @@ export type BackfillEvent = FetchedEvent;
 
 export interface BackfillWriterDeps {
   log: EventLogWriter;
-  codec: (topic: string) => Promise<RecordCodec<WebhookEvent>>;
+  /** Builds, encodes and traces the envelope, and hands it to the log's group commit. */
+  appender: EventAppender;
   now?: () => number;
 }
 
 /** Events go to Kafka in chunks awaited one after the other, so a failure never lets a newer event overtake an older one. */
 const CHUNK = 500;
-
-const tracer = trace.getTracer("hooklog-reconciliation");
 
 /**
  * Writes what the webhooks missed through the same log and the same deduplication as ingest: an id
@@ -48,60 +45,29 @@ export class BackfillWriter {
     const stillMissing = await this.missing(source.name, events.map((event) => event.providerEventId));
     const pending = events.filter((event) => stillMissing.has(event.providerEventId));
     if (pending.length === 0) return;
-    const codec = await this.#deps.codec(source.topic);
+    // Registered once before the first chunk: a registry that cannot is one error, not one per event.
+    await this.#deps.appender.codec(source.topic);
     for (let offset = 0; offset < pending.length; offset += CHUNK) {
       const chunk = pending.slice(offset, offset + CHUNK);
-      const results = await Promise.allSettled(chunk.map((event) => this.#publish(source, event, codec, runContext)));
+      const results = await Promise.allSettled(chunk.map((event) => this.#publish(source, event, runContext)));
       tally.backfilled += results.filter((result) => result.status === "fulfilled" && result.value === "written").length;
       const refused = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
       if (refused) throw refused.reason;
     }
   }
 
-  async #publish(source: SourceConfig, fetched: BackfillEvent, codec: RecordCodec<WebhookEvent>, runContext: Context): Promise<WriteOutcome> {
-    const receivedAt = this.#deps.now?.() ?? Date.now();
-    const event: WebhookEvent = {
-      id: newEventId(receivedAt),
-      source: source.name,
-      provider: source.provider,
-      providerEventId: fetched.providerEventId,
-      type: fetched.type,
-      providerTimestamp: fetched.providerTimestamp,
-      receivedAt,
+  async #publish(source: SourceConfig, fetched: BackfillEvent, runContext: Context): Promise<WriteOutcome> {
+    const appended = await this.#deps.appender.append({
+      source,
+      ...fetched,
       origin: "reconciliation",
       verification: { scheme: "api", secretIndex: null },
-      contentType: fetched.contentType,
-      headers: fetched.headers,
-      payload: fetched.payload,
-    };
-    const span: Span = tracer.startSpan(
-      `publish ${source.topic}`,
-      {
-        kind: SpanKind.PRODUCER,
-        attributes: { "messaging.system": "kafka", "messaging.destination.name": source.topic, "hooklog.event_id": event.id, "hooklog.provider_event_id": event.providerEventId },
-      },
-      runContext,
-    );
-    const headers = injectTraceHeaders({ "hooklog-event-id": event.id, "hooklog-event-type": event.type }, trace.setSpan(runContext, span));
-    try {
-      // Recorded in the ledger only once Kafka holds it: from then on ingest answers its webhook as a duplicate.
-      const outcome = await this.#deps.log.write({
-        source: source.name,
-        providerEventId: event.providerEventId,
-        eventId: event.id,
-        origin: event.origin,
-        topic: source.topic,
-        key: fetched.partitionKey,
-        value: await codec.encode(event),
-        headers,
-      });
-      span.setAttribute("hooklog.duplicate", outcome === "duplicate");
-      return outcome;
-    } catch (error) {
-      span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
-      throw error;
-    } finally {
-      span.end();
-    }
+      receivedAt: this.#deps.now?.() ?? Date.now(),
+      parent: runContext,
+    });
+    // No size limit is given here (Kafka itself refuses a record over it, as record_too_large).
+    if (appended.kind === "too_large") throw new EventLogError("record_too_large", `event ${fetched.providerEventId} is larger than topic ${source.topic} takes`);
+    // Recorded in the ledger only once Kafka holds it: from then on ingest answers its webhook as a duplicate.
+    return appended.written;
   }
 }

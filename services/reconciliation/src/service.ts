@@ -1,9 +1,8 @@
 import type { Server } from "node:http";
 import { connectDatabase, migrateLatest } from "@hooklog/db";
-import { EventLogWriter } from "@hooklog/event-log";
-import { SchemaRegistryClient, createIdempotentProducer, createKafka, type RecordCodec } from "@hooklog/kafka";
+import { EventAppender, EventLogWriter } from "@hooklog/event-log";
+import { SchemaRegistryClient, createIdempotentProducer, createKafka } from "@hooklog/kafka";
 import type { Logger } from "@hooklog/logging";
-import { webhookEventCodec, type WebhookEvent } from "@hooklog/schemas";
 import { sleep, type ProviderName, type RetryListener, type RetryPolicy, type SourceReconciler } from "@hooklog/providers";
 import type { SourceConfig } from "@hooklog/sources";
 import { createAdminServer } from "./app.ts";
@@ -35,22 +34,6 @@ export interface ServiceOverrides {
   random?: () => number;
 }
 
-/** Registers with the registry on first use and keeps the codec; a failed attempt is retried next time. */
-function codecCache(registry: SchemaRegistryClient): (topic: string) => Promise<RecordCodec<WebhookEvent>> {
-  const codecs = new Map<string, Promise<RecordCodec<WebhookEvent>>>();
-  return (topic) => {
-    let codec = codecs.get(topic);
-    if (!codec) {
-      codec = webhookEventCodec(registry, topic).catch((error: unknown) => {
-        codecs.delete(topic);
-        throw error;
-      });
-      codecs.set(topic, codec);
-    }
-    return codec;
-  };
-}
-
 /** Wires reconciliation from its config: the admin server and the reconcilers, nothing running yet. */
 export function createReconciliationService(config: ReconciliationConfig, logger: Logger, overrides: ServiceOverrides = {}): ReconciliationService {
   const now = overrides.now ?? (() => new Date());
@@ -67,7 +50,7 @@ export function createReconciliationService(config: ReconciliationConfig, logger
     onLedgerError: (error, entries) =>
       logger.error({ err: error, events: entries.length }, "backfilled events are in Kafka but the dedup ledger write failed; their webhooks may be written twice"),
   });
-  const writer = new BackfillWriter({ log, codec: codecCache(registry), now: () => now().getTime() });
+  const writer = new BackfillWriter({ log, appender: new EventAppender({ writer: log, registry }), now: () => now().getTime() });
   const runLog = new RunLog(db);
 
   const retry: RetryPolicy = {
