@@ -6,9 +6,9 @@ export type { SignatureConfigErrorCode } from "./signing/errors.ts";
 export type { SignedRequest, VerificationFailureReason, VerificationResult, Verifier } from "./signing/types.ts";
 export type { HmacSchemeOptions } from "./hmac/options.ts";
 export { signHmac } from "./hmac/signature.ts";
-// Reconciliation: what a provider with an API offers it, and the one retry loop for API calls.
+// Reconciliation: what a provider with an API offers it, and how its API failures are told and bounded.
 export type { ApiAccess, ApiReconciliation, ReconcileRun, ReconciledSource, ReconcilerDeps, SourceReconciler } from "./api/reconciliation.ts";
-export { ProviderApiError, callWithRetries, sleep } from "./api/retry.ts";
+export { ProviderApiError, sleep } from "./api/retry.ts";
 export type { ApiFailure, RetryListener, RetryPolicy } from "./api/retry.ts";
 // A provider's API mapping, which its reconciler uses (and the paths-agree test).
 export { eventFromStripeApi } from "./stripe/api-events.ts";

@@ -1,7 +1,8 @@
 // Reading providers' JSON: once, with the few narrowings every module needs.
+import { isObject } from "@hooklog/core";
+
 export type Json = Record<string, unknown>;
 
-export const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
 export const text = (value: unknown): string | undefined => (typeof value === "string" && value.length > 0 ? value : undefined);
 export const integer = (value: unknown): number | undefined => (typeof value === "number" && Number.isInteger(value) ? value : undefined);
 

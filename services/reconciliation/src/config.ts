@@ -24,7 +24,10 @@ function loadReconciliationSettings(env: NodeJS.ProcessEnv) {
       RECONCILIATION_DEDUP_RETENTION_HOURS: z.coerce.number().int().min(72).default(168),
       /** Attempts per API request when the provider rate-limits or fails transiently (1 = no retry). */
       RECONCILIATION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
-      /** First backoff delay for 429s and 5xx that name no wait of their own; doubles per attempt, with jitter. */
+      /**
+       * First backoff delay for 429s and 5xx that name no wait of their own. Stripe: doubles per
+       * attempt, with jitter. GitHub: the Octokit retry plugin's base × attempt², without jitter.
+       */
       RECONCILIATION_BACKOFF_BASE_MS: z.coerce.number().int().min(1).default(500),
       /** A provider asking us to wait longer than this (a primary rate limit resetting in 40 minutes) fails the run; the next run resumes. */
       RECONCILIATION_MAX_WAIT_SECONDS: z.coerce.number().int().min(1).default(120),

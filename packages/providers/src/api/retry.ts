@@ -1,6 +1,7 @@
 // Retrying provider API calls where the provider's SDK leaves it to us. GitHub's calls are retried
 // by the Octokit plugins (github/api-client.ts), bounded by the same RetryPolicy; Stripe's SDK does
 // not retry a 429, so its listing retries through RetryBudget here, visible in logs and metrics.
+import { HooklogError } from "@hooklog/core";
 
 export interface ApiFailure {
   /** The provider module's name. */
@@ -14,9 +15,7 @@ export interface ApiFailure {
 }
 
 /** A provider API call that failed for good; the message names the call, status and request id, never a credential. */
-export class ProviderApiError extends Error {
-  readonly code: string;
-  readonly retryable: boolean;
+export class ProviderApiError extends HooklogError {
   readonly provider: string;
   readonly status: number | undefined;
   readonly requestId: string | undefined;
@@ -25,10 +24,9 @@ export class ProviderApiError extends Error {
     const status = failure.status === undefined ? "no response" : `HTTP ${failure.status}`;
     const request = failure.requestId ? `, request id ${failure.requestId}` : "";
     const tried = attempts === 0 ? "not sent" : `after ${attempts} attempt(s)`;
-    super(`${operation}: ${status}${request} ${tried}: ${failure.message}${hint ? ` (${hint})` : ""}`);
-    this.name = "ProviderApiError";
-    this.code = `${failure.provider}_${failure.reason}`;
-    this.retryable = failure.reason !== "client_error";
+    super(`${failure.provider}_${failure.reason}`, `${operation}: ${status}${request} ${tried}: ${failure.message}${hint ? ` (${hint})` : ""}`, {
+      retryable: failure.reason !== "client_error",
+    });
     this.provider = failure.provider;
     this.status = failure.status;
     this.requestId = failure.requestId;
@@ -85,23 +83,5 @@ export class RetryBudget {
     const delayMs = backoffMs(this.#policy, attempt);
     this.#onRetry({ operation, failure, delayMs, attempt });
     await this.#policy.sleep(delayMs);
-  }
-}
-
-/** Calls `call` until it succeeds, the failure is not retryable, or `maxAttempts` are spent. */
-export async function callWithRetries<T>(
-  operation: string,
-  call: () => Promise<T>,
-  describe: (error: unknown) => ApiFailure,
-  policy: RetryPolicy,
-  onRetry: RetryListener,
-): Promise<T> {
-  const budget = new RetryBudget(describe, policy, onRetry);
-  for (;;) {
-    try {
-      return await call();
-    } catch (error) {
-      await budget.failed(operation, error);
-    }
   }
 }

@@ -1,7 +1,7 @@
 // Reconciliation's fetch mode writes a failed delivery's payload itself, from the delivery record:
 // https://docs.github.com/en/rest/repos/webhooks#get-a-delivery-for-a-repository-webhook
 import { keepAuditHeaders } from "../audit-headers.ts";
-import { isObject } from "../json.ts";
+import { isObject } from "@hooklog/core";
 import type { FetchedEvent } from "../provider.ts";
 import { githubAuditRule } from "./audit.ts";
 import { githubFacts } from "./facts.ts";

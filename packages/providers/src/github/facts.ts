@@ -1,6 +1,7 @@
 // GitHub's facts, read the same way from a delivery ingest receives and from a delivery record
 // reconciliation fetches: https://docs.github.com/en/webhooks/webhook-events-and-payloads#delivery-headers
-import { integer, isObject, parseJsonObject, text, type Json } from "../json.ts";
+import { isObject } from "@hooklog/core";
+import { integer, parseJsonObject, text, type Json } from "../json.ts";
 import type { Delivery, FactsResult } from "../provider.ts";
 
 export interface GitHubDeliveryParts {

@@ -1,5 +1,6 @@
 // https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md#webhook-metadata
-import { isObject, parseJsonObject, secondsHeaderMs, text } from "../json.ts";
+import { isObject } from "@hooklog/core";
+import { parseJsonObject, secondsHeaderMs, text } from "../json.ts";
 import type { Delivery, FactsResult } from "../provider.ts";
 
 /** Id and timestamp from the signed webhook-id / webhook-timestamp (or svix-) headers; type and entity from the body. */

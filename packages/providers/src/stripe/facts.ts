@@ -1,6 +1,7 @@
 // A Stripe event is the same object in a webhook body and in the Events API, so both paths read
 // its facts here: https://docs.stripe.com/api/events/object
-import { integer, isObject, text } from "../json.ts";
+import { isObject } from "@hooklog/core";
+import { integer, text } from "../json.ts";
 import type { FactsResult } from "../provider.ts";
 
 /** Id and type of the event; `created` as the provider timestamp; the object it is about as the partition key. */
