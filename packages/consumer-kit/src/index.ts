@@ -20,6 +20,5 @@ export { createConsumerMetrics } from "./metrics.ts";
 export type { ConsumerMetrics } from "./metrics.ts";
 export { deadLetterTopic, domainTopic, groupId, retryTopic, HEADERS } from "./topology.ts";
 export { UndecodableMessageError } from "./decode.ts";
-export { serveOperations } from "./operations.ts";
 export { runConsumerService } from "./service.ts";
 export type { ConsumerServiceOptions } from "./service.ts";

@@ -18,12 +18,3 @@ export function operationsServer(registry: Registry): Server {
     response.writeHead(404, { "content-type": "application/json" }).end('{"error":{"code":"not_found","message":"GET /healthz or /metrics"}}');
   });
 }
-
-/** The operations server, listening (on every interface, so a scraper in another container reaches it). */
-export function serveOperations(registry: Registry, port: number): Promise<Server> {
-  const server = operationsServer(registry);
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, () => resolve(server));
-  });
-}

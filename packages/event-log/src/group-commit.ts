@@ -26,8 +26,6 @@ export interface GroupCommitOptions<Item, Result> {
   maxPendingWeight?: number;
   /** Default: every item weighs 1. */
   weigh?: (item: Item) => number;
-  maxInFlight?: number;
-  onCommit?: (size: number, seconds: number) => void;
 }
 
 export class GroupCommit<Item, Result> {
@@ -36,8 +34,6 @@ export class GroupCommit<Item, Result> {
   readonly #maxBatchWeight: number;
   readonly #maxPendingWeight: number;
   readonly #weigh: (item: Item) => number;
-  readonly #maxInFlight: number;
-  readonly #onCommit: ((size: number, seconds: number) => void) | undefined;
   #queue: Array<Pending<Item, Result>> = [];
   #inFlight = 0;
   #pendingWeight = 0;
@@ -49,8 +45,6 @@ export class GroupCommit<Item, Result> {
     this.#maxBatchWeight = options.maxBatchWeight ?? Number.POSITIVE_INFINITY;
     this.#maxPendingWeight = options.maxPendingWeight ?? Number.POSITIVE_INFINITY;
     this.#weigh = options.weigh ?? (() => 1);
-    this.#maxInFlight = options.maxInFlight ?? 1;
-    this.#onCommit = options.onCommit;
   }
 
   /** The weight queued or in flight now. */
@@ -106,7 +100,8 @@ export class GroupCommit<Item, Result> {
   }
 
   #pump(): void {
-    while (this.#inFlight < this.#maxInFlight && this.#queue.length > 0) {
+    // One batch at a time: a later batch never overtakes an earlier one on the way to Kafka.
+    while (this.#inFlight === 0 && this.#queue.length > 0) {
       const batch = this.#takeBatch();
       this.#inFlight += 1;
       void this.#run(batch);
@@ -115,10 +110,8 @@ export class GroupCommit<Item, Result> {
   }
 
   async #run(batch: Array<Pending<Item, Result>>): Promise<void> {
-    const started = performance.now();
     try {
       const results = await this.#commit(batch.map((entry) => entry.item));
-      this.#onCommit?.(batch.length, (performance.now() - started) / 1000);
       batch.forEach((entry, index) => entry.resolve(results[index] as Result));
     } catch (error) {
       for (const entry of batch) entry.reject(error);
