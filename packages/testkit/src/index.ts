@@ -2,6 +2,7 @@ export { uniqueName } from "./names.ts";
 export { testStack } from "./stack.ts";
 export type { TestStack } from "./stack.ts";
 export { readTopic } from "./read-topic.ts";
+export { consumerCaughtUp } from "./consumer-group.ts";
 export type { ReadMessage } from "./read-topic.ts";
 export { startServiceProcess, freePort } from "./service-process.ts";
 export type { ServiceProcess } from "./service-process.ts";

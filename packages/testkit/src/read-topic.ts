@@ -11,16 +11,20 @@ export interface ReadMessage {
 
 /**
  * Reads a topic from the beginning through a fresh consumer group until `count` messages have come
- * (or, with `settleMs`, until no more arrive for that long), failing after `timeoutMs`.
- * Tests use it to assert what reached the log, and that nothing more did.
+ * (or, with `settleMs`, until no more arrive for that long; or, with `toEnd`, until every message the
+ * topic held when the read began has come), failing after `timeoutMs`.
+ * Tests use it to assert what reached the log, and (with `toEnd`, once whatever writes to the topic
+ * is known to be done) that nothing more did.
  */
 export async function readTopic(
   brokers: string,
   topic: string,
-  options: { count?: number; settleMs?: number; timeoutMs?: number; groupId?: string } = {},
+  options: { count?: number; settleMs?: number; toEnd?: boolean; timeoutMs?: number; groupId?: string } = {},
 ): Promise<ReadMessage[]> {
   const { count, settleMs = 0, timeoutMs = 30_000 } = options;
   const kafka = new Kafka({ clientId: "hooklog-test-reader", brokers: brokers.split(","), logLevel: logLevel.NOTHING });
+  // With toEnd: the last offset still to read on each partition, as the topic stands now.
+  const unread = options.toEnd ? await lastOffsetsOf(kafka, topic) : new Map<number, bigint>();
   // A short fetch wait: disconnect() waits for the fetch in hand, kafkajs' default would add 5 s per read.
   // Fetch sizes fit the largest record Hooklog writes (@hooklog/kafka's MAX_RECORD_BYTES, 32 MiB).
   const consumer = kafka.consumer({
@@ -39,14 +43,14 @@ export async function readTopic(
       let lastArrival = Date.now();
       const deadline = Date.now() + timeoutMs;
       const timer = setInterval(() => {
-        const enough = count !== undefined && messages.length >= count;
+        const enough = (count !== undefined && messages.length >= count) || (options.toEnd === true && unread.size === 0);
         const settled = settleMs > 0 && Date.now() - lastArrival >= settleMs && (count === undefined || enough);
         if ((enough && settleMs === 0) || settled) {
           clearInterval(timer);
           resolve();
         } else if (Date.now() > deadline) {
           clearInterval(timer);
-          reject(new Error(`readTopic(${topic}): ${messages.length} message(s) after ${timeoutMs} ms, expected ${count ?? "to settle"}`));
+          reject(new Error(`readTopic(${topic}): ${messages.length} message(s) after ${timeoutMs} ms, expected ${count ?? (options.toEnd ? "the end" : "to settle")}`));
         }
       }, 50);
       consumer
@@ -54,6 +58,8 @@ export async function readTopic(
           eachMessage: async ({ partition, message }) => {
             lastArrival = Date.now();
             messages.push({ partition, offset: message.offset, key: message.key, value: message.value, headers: message.headers ?? {} });
+            const last = unread.get(partition);
+            if (last !== undefined && BigInt(message.offset) >= last) unread.delete(partition);
           },
         })
         .catch(reject);
@@ -62,4 +68,16 @@ export async function readTopic(
     await consumer.disconnect();
   }
   return messages;
+}
+
+/** Each partition's last offset, for the partitions that hold any message. */
+async function lastOffsetsOf(kafka: Kafka, topic: string): Promise<Map<number, bigint>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    return new Map(ends.filter((end) => BigInt(end.high) > BigInt(end.low)).map((end) => [end.partition, BigInt(end.high) - 1n]));
+  } finally {
+    await admin.disconnect();
+  }
 }

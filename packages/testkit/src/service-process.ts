@@ -29,13 +29,13 @@ export function freePort(): Promise<number> {
 }
 
 /**
- * Starts services/<name> exactly as production does (its main.ts under the telemetry hook) in a
- * process of its own, and waits until GET /healthz answers on `portVariable`. Services are tested as
- * black boxes this way: no test imports another service's code.
+ * Starts services/<name> (or the service in `directory`) exactly as production does (its main.ts
+ * under the telemetry hook) in a process of its own, and waits until GET /healthz answers on
+ * `portVariable`. Services are tested as black boxes this way: no test imports another service's code.
  */
-export async function startServiceProcess(name: string, env: Record<string, string>, portVariable: string): Promise<ServiceProcess> {
+export async function startServiceProcess(name: string, env: Record<string, string>, portVariable: string, options: { directory?: string } = {}): Promise<ServiceProcess> {
   const port = await freePort();
-  const cwd = join(repoRoot, "services", name);
+  const cwd = options.directory ?? join(repoRoot, "services", name);
   const child = spawn(process.execPath, ["--disable-warning=TimeoutNegativeWarning", "--import", "@hooklog/telemetry/register", "src/main.ts"], {
     cwd,
     env: { ...process.env, LOG_LEVEL: "warn", ...env, [portVariable]: String(port) },
