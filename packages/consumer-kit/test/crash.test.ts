@@ -2,8 +2,9 @@ import { strict as assert } from "node:assert";
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { eventually, testStack, uniqueName } from "@hooklog/testkit";
-import { kitHarness, settle, type KitHarness } from "./harness.ts";
+import { consumerCaughtUp, eventually, testStack, uniqueName } from "@hooklog/testkit";
+import { groupId } from "../src/index.ts";
+import { kitHarness, type KitHarness } from "./harness.ts";
 
 describe("a consumer killed in the middle of a batch", () => {
   let harness: KitHarness;
@@ -40,7 +41,8 @@ describe("a consumer killed in the middle of a batch", () => {
 
     start();
     await eventually("every effect after the restart", async () => (await count()) >= total, { timeoutMs: 90_000 });
-    await settle(3000);
+    // Every message of the topic handled and committed: any doubled effect is in the table by now.
+    await eventually("the restarted consumer to have committed the whole topic", () => consumerCaughtUp(harness.brokers.join(","), groupId(name)), { timeoutMs: 60_000 });
     const rows = await harness.effectRows();
     assert.equal(rows.length, total, "no effect doubled");
     assert.equal(new Set(rows.map((row) => row.event_key)).size, total, "no effect lost");

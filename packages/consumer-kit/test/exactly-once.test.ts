@@ -1,9 +1,9 @@
 import { HooklogError } from "@hooklog/core";
 import { strict as assert } from "node:assert";
 import { after, before, describe, it } from "node:test";
-import { eventually, readTopic, uniqueName } from "@hooklog/testkit";
-import { HEADERS, deadLetterTopic, defineConsumer, redrive, startConsumer, type RunningConsumer } from "../src/index.ts";
-import { kitHarness, settle, type KitHarness } from "./harness.ts";
+import { consumerCaughtUp, eventually, readTopic, uniqueName } from "@hooklog/testkit";
+import { HEADERS, deadLetterTopic, defineConsumer, groupId, redrive, startConsumer, type RunningConsumer } from "../src/index.ts";
+import { kitHarness, type KitHarness } from "./harness.ts";
 
 describe("the consumer kit applies each event's effects exactly once", () => {
   let harness: KitHarness;
@@ -45,6 +45,8 @@ describe("the consumer kit applies each event's effects exactly once", () => {
       ],
     });
     const key = (id: string): string => `${harness.source}:${id}`;
+    // Every message of the topic and of the retry topics handled and committed: nothing is still on its way.
+    const caughtUp = (): Promise<boolean> => consumerCaughtUp(harness.brokers.join(","), groupId(name));
     failuresLeft.set(key("evt_flaky"), 2);
     brokenKeys = new Set([key("evt_broken")]);
 
@@ -62,8 +64,8 @@ describe("the consumer kit applies each event's effects exactly once", () => {
     ]);
 
     await eventually("four effects", async () => (await harness.effectRows()).length >= 4);
-    const deadLetters = await readTopic(harness.brokers.join(","), deadLetterTopic(name), { count: 2, timeoutMs: 30_000 });
-    await settle();
+    await eventually("the consumer to have committed every message and retry", caughtUp);
+    const deadLetters = await readTopic(harness.brokers.join(","), deadLetterTopic(name), { toEnd: true });
     const rows = await harness.effectRows();
     assert.deepEqual(rows.map((row) => row.event_key), [key("evt_a"), key("evt_b"), key("evt_c"), key("evt_flaky")]);
     assert.equal(rows.find((row) => row.event_key === key("evt_flaky"))?.attempt, 3, "the flaky event succeeded on its third attempt");
@@ -86,7 +88,7 @@ describe("the consumer kit applies each event's effects exactly once", () => {
     await eventually("the redriven effect", async () => (await harness.effectRows()).length === 5);
     const again = await redrive(name, { kafkaBrokers: harness.brokers, db: harness.db, eventKey: key("evt_broken") });
     assert.deepEqual(again, { inDeadLetters: 2, redriven: 0, alreadyProcessed: 1 });
-    await settle();
+    await eventually("the consumer to have committed the redriven retry", caughtUp);
     assert.equal((await harness.effectRows()).filter((row) => row.event_key === key("evt_broken")).length, 1);
   });
 });

@@ -2,9 +2,9 @@
 // heartbeats while it works, the broker drops the member and the consumer's commit is refused.
 import { strict as assert } from "node:assert";
 import { after, before, describe, it } from "node:test";
-import { eventually, uniqueName } from "@hooklog/testkit";
-import { defineConsumer, startConsumer, type RunningConsumer } from "../src/index.ts";
-import { kitHarness, settle, type KitHarness } from "./harness.ts";
+import { consumerCaughtUp, eventually, uniqueName } from "@hooklog/testkit";
+import { defineConsumer, groupId, startConsumer, type RunningConsumer } from "../src/index.ts";
+import { kitHarness, type KitHarness } from "./harness.ts";
 
 const SESSION_TIMEOUT_MS = 6000; // the broker's group.min.session.timeout.ms
 const HANDLER_MS = 5000;
@@ -55,10 +55,11 @@ describe("a batch that takes longer than the session timeout", () => {
     // One send with one key: one batch of 2 × 5 s, well past the 6 s session.
     await harness.publish([{ providerEventId: "evt_slow_1" }, { providerEventId: "evt_slow_2" }], { key: "one-batch" });
     await eventually("both slow effects", async () => (await harness.effectRows()).length >= 2, { timeoutMs: 60_000 });
+    // The marker: an event after the batch on the same partition. Had the member been dropped, the
+    // slow batch's commit would have been refused and the batch redelivered before this event.
     await harness.publish([{ providerEventId: "evt_after" }], { key: "one-batch" });
-    await eventually("the event published after the long batch", async () => (await harness.effectRows()).length >= 3, { timeoutMs: 30_000 });
-    // Long enough for a rebalance and a redelivered batch to show, had the member been dropped.
-    await settle(SESSION_TIMEOUT_MS);
+    await eventually("the event published after the long batch", async () => (await harness.effectRows()).some((row) => row.event_key === key("evt_after")), { timeoutMs: 30_000 });
+    await eventually("the consumer to have committed every message", () => consumerCaughtUp(harness.brokers.join(","), groupId(name)));
 
     assert.deepEqual(await harness.effectRows(), [
       { event_key: key("evt_after"), attempt: 1 },

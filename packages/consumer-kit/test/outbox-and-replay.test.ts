@@ -1,20 +1,22 @@
 import { strict as assert } from "node:assert";
-import { after, before, describe, it } from "node:test";
+import { afterEach, beforeEach, describe, it } from "node:test";
 import { SchemaRegistryClient, createIdempotentProducer, createKafka } from "@hooklog/kafka";
-import { eventually, readTopic, uniqueName } from "@hooklog/testkit";
-import { deadLetterTopic, defineConsumer, replay, startConsumer, type ConsumerDefinition, type RunningConsumer } from "../src/index.ts";
-import { kitHarness, settle, type KitHarness } from "./harness.ts";
+import { consumerCaughtUp, eventually, readTopic, uniqueName } from "@hooklog/testkit";
+import { deadLetterTopic, defineConsumer, groupId, replay, startConsumer, type ConsumerDefinition, type RunningConsumer } from "../src/index.ts";
+import { kitHarness, type KitHarness } from "./harness.ts";
 
+// Each test has its own topic and effects table: what one test publishes is no other test's input.
 describe("domain events, effects outside Postgres, undecodable messages and replay", () => {
   let harness: KitHarness;
   let running: RunningConsumer | undefined;
 
-  before(async () => {
+  beforeEach(async () => {
     harness = await kitHarness();
   });
 
-  after(async () => {
+  afterEach(async () => {
     await running?.stop();
+    running = undefined;
     await harness?.close();
   });
 
@@ -64,9 +66,14 @@ describe("domain events, effects outside Postgres, undecodable messages and repl
     await producer.send({ topic: harness.topic, acks: -1, messages: [{ key: "garbage", value: Buffer.from("not avro at all") }] });
     await producer.disconnect();
 
-    const [task] = await readTopic(harness.brokers.join(","), tasksTopic, { count: 1, timeoutMs: 30_000 });
-    const dead = await readTopic(harness.brokers.join(","), deadLetterTopic(name), { count: 1, timeoutMs: 30_000 });
-    await settle();
+    // Everything handled and committed, and the outbox relayed: every call, task and dead letter is there.
+    await eventually("the consumer to have committed every message and retry", () => consumerCaughtUp(harness.brokers.join(","), groupId(name)));
+    const unsent = async (): Promise<number> => Number((await harness.db("outbox").where({ topic: tasksTopic }).whereNull("sent_at").count<Array<{ count: string }>>("* as count"))[0]?.count);
+    await eventually("the outbox relayed", async () => (await unsent()) === 0);
+    const tasks = await readTopic(harness.brokers.join(","), tasksTopic, { toEnd: true });
+    const dead = await readTopic(harness.brokers.join(","), deadLetterTopic(name), { toEnd: true });
+    assert.equal(tasks.length, 1, "one domain event for the one event handled");
+    const [task] = tasks;
     assert.ok(task?.value);
     const decoded = (await new SchemaRegistryClient(harness.registryUrl).decode(task.value)) as { eventId: string; orderId: string };
     assert.equal(decoded.eventId, `task-created:${harness.source}:evt_order`);
@@ -75,8 +82,6 @@ describe("domain events, effects outside Postgres, undecodable messages and repl
     assert.equal(dead.length, 1);
     assert.equal(dead[0]?.value?.toString(), "not avro at all");
     assert.equal(dead[0]?.headers["hooklog-attempt"]?.toString(), "1", "an undecodable message is dead-lettered without retries");
-    const unsent = await harness.db("outbox").where({ topic: tasksTopic }).whereNull("sent_at").count<Array<{ count: string }>>("* as count");
-    assert.equal(Number(unsent[0]?.count), 0);
   });
 
   it("replays from the beginning without repeating an effect, and rebuilds a dropped projection to the same rows", async () => {
@@ -97,27 +102,27 @@ describe("domain events, effects outside Postgres, undecodable messages and repl
     const options = { kafkaBrokers: harness.brokers, schemaRegistryUrl: harness.registryUrl, db: harness.db, logger: harness.logger };
     await harness.publish([{ providerEventId: "evt_r1" }, { providerEventId: "evt_r2" }, { providerEventId: "evt_r1" }]);
     const mine = async (): Promise<string[]> => (await harness.effectRows()).map((row) => row.event_key).filter((key) => key.startsWith(`${name}:`));
+    // After a replay the group's offsets are back at the beginning: caught up again means the whole topic was read again.
+    const caughtUp = (): Promise<boolean> => consumerCaughtUp(harness.brokers.join(","), groupId(name));
 
-    let consumer = await startConsumer(definition, options);
-    await eventually("first pass", async () => (await mine()).length >= 3);
-    await settle();
+    running = await startConsumer(definition, options);
+    await eventually("first pass", caughtUp);
     const firstPass = await mine();
-    await consumer.stop();
+    assert.deepEqual(firstPass, [`${name}:${harness.source}:evt_r1`, `${name}:${harness.source}:evt_r2`], "the redelivered evt_r1 applied once");
+    await running.stop();
 
     await replay(name, { kafkaBrokers: harness.brokers, topics: [harness.topic] });
-    consumer = await startConsumer(definition, options);
-    await settle(6000);
+    running = await startConsumer(definition, options);
+    await eventually("the replay", caughtUp);
     assert.deepEqual(await mine(), firstPass, "a replay repeats no effect");
-    await consumer.stop();
+    await running.stop();
 
     // Rebuild: drop the projection and the consumer's processed marks, replay from the beginning.
     await harness.db(harness.effects).where("event_key", "like", `${name}:%`).delete();
     await harness.db("processed_events").where({ consumer: name }).delete();
     await replay(name, { kafkaBrokers: harness.brokers, topics: [harness.topic] });
-    consumer = await startConsumer(definition, options);
-    await eventually("rebuild", async () => (await mine()).length >= firstPass.length);
-    await settle();
+    running = await startConsumer(definition, options);
+    await eventually("the rebuild", caughtUp);
     assert.deepEqual(await mine(), firstPass, "the rebuilt projection has the same rows");
-    await consumer.stop();
   });
 });

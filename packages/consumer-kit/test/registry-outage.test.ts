@@ -1,12 +1,12 @@
 // The registry the consumer decodes with is down as it starts (so its schema cache is empty): it is
 // reached through a relay that the test switches from refusing, to answering 503, to forwarding.
 import { strict as assert } from "node:assert";
-import { after, before, describe, it } from "node:test";
+import { afterEach, beforeEach, describe, it } from "node:test";
 import { SchemaRegistryClient, createIdempotentProducer, createKafka } from "@hooklog/kafka";
 import { webhookEventCodec } from "@hooklog/schemas";
-import { eventually, readTopic, uniqueName } from "@hooklog/testkit";
-import { HEADERS, deadLetterTopic, defineConsumer, startConsumer, type RunningConsumer } from "../src/index.ts";
-import { kitHarness, settle, type KitHarness } from "./harness.ts";
+import { consumerCaughtUp, eventually, readTopic, uniqueName } from "@hooklog/testkit";
+import { HEADERS, deadLetterTopic, defineConsumer, groupId, startConsumer, type RunningConsumer } from "../src/index.ts";
+import { kitHarness, type KitHarness } from "./harness.ts";
 import { recordedLogs } from "./recorded-logs.ts";
 import { RegistryRelay } from "./registry-relay.ts";
 
@@ -21,18 +21,19 @@ async function messagesIn(brokers: readonly string[], topic: string): Promise<nu
   }
 }
 
+// Each test has its own topic and effects table: what one test publishes is no other test's input.
 describe("decoding while the schema registry is unavailable", () => {
   let harness: KitHarness;
   let relay: RegistryRelay;
   const running: RunningConsumer[] = [];
 
-  before(async () => {
+  beforeEach(async () => {
     harness = await kitHarness();
     relay = await RegistryRelay.start(harness.registryUrl);
   });
 
-  after(async () => {
-    for (const consumer of running) await consumer.stop();
+  afterEach(async () => {
+    for (const consumer of running.splice(0)) await consumer.stop();
     await relay?.close();
     await harness?.close();
   });
@@ -58,19 +59,21 @@ describe("decoding while the schema registry is unavailable", () => {
     await consumer.joined;
     await harness.publish([{ providerEventId: "evt_outage" }]);
 
-    await settle(4000);
+    // The consumer has read the event and, its lookup refused, chosen to wait (it warns as the outage begins).
+    await eventually("the consumer to meet the refusing registry", () => lines.some((line) => line.msg.startsWith("schema registry unavailable")));
     assert.equal(await messagesIn(harness.brokers, deadLetterTopic(name)), 0, "refused connections dead-letter nothing");
     assert.deepEqual(await harness.effectRows(), [], "nothing applied while the registry refuses");
 
     await relay.answer503();
-    await settle(3000);
-    assert.ok(relay.answered503 > 0, "the consumer asked the registry, which answered 503");
+    // The client tries each request 4 times (SchemaRegistryClient's 3 retries): a fifth 503 means the
+    // consumer came back for the event after a lookup answered 503, instead of dead-lettering it.
+    await eventually("a second lookup answered 503", () => relay.answered503 > 4, { timeoutMs: 60_000 });
     assert.equal(await messagesIn(harness.brokers, deadLetterTopic(name)), 0, "503 answers dead-letter nothing");
     assert.deepEqual(await harness.effectRows(), [], "nothing applied while the registry answers 503");
 
     await relay.forward();
     await eventually("the event applied once the registry is back", async () => (await harness.effectRows()).length > 0, { timeoutMs: 30_000 });
-    await settle();
+    await eventually("the consumer to have committed every message", () => consumerCaughtUp(harness.brokers.join(","), groupId(name)));
     assert.deepEqual(await harness.effectRows(), [{ event_key: `${harness.source}:evt_outage`, attempt: 1 }], "applied exactly once, as its first attempt");
     assert.equal(await messagesIn(harness.brokers, deadLetterTopic(name)), 0, "still nothing dead-lettered");
     const warnings = lines.filter((line) => line.msg.startsWith("schema registry unavailable"));
@@ -111,8 +114,8 @@ describe("decoding while the schema registry is unavailable", () => {
     await producer.send({ topic: harness.topic, acks: -1, messages: Object.entries(garbage).map(([key, value]) => ({ key, value })) });
     await producer.disconnect();
 
-    const dead = await readTopic(harness.brokers.join(","), deadLetterTopic(name), { count: 3, timeoutMs: 30_000 });
-    await settle();
+    await eventually("the consumer to have committed every message", () => consumerCaughtUp(harness.brokers.join(","), groupId(name)));
+    const dead = await readTopic(harness.brokers.join(","), deadLetterTopic(name), { toEnd: true });
     assert.deepEqual(dead.map((message) => message.key?.toString()).sort(), Object.keys(garbage).sort());
     for (const message of dead) {
       assert.deepEqual(message.value, garbage[message.key?.toString() as keyof typeof garbage], "dead-lettered byte for byte");

@@ -2,9 +2,9 @@
 // command fails, and COMMIT silently becomes ROLLBACK. The kit must fail that one event, not the batch.
 import { strict as assert } from "node:assert";
 import { after, before, describe, it } from "node:test";
-import { eventually, uniqueName } from "@hooklog/testkit";
-import { defineConsumer, startConsumer, type RunningConsumer } from "../src/index.ts";
-import { kitHarness, settle, type KitHarness } from "./harness.ts";
+import { consumerCaughtUp, eventually, uniqueName } from "@hooklog/testkit";
+import { defineConsumer, groupId, startConsumer, type RunningConsumer } from "../src/index.ts";
+import { kitHarness, type KitHarness } from "./harness.ts";
 
 describe("a handler that swallows a failed query", () => {
   let harness: KitHarness;
@@ -50,7 +50,7 @@ describe("a handler that swallows a failed query", () => {
     await harness.publish([{ providerEventId: "evt_good_1" }, { providerEventId: "evt_swallows" }, { providerEventId: "evt_good_2" }], { key: "one-batch" });
 
     await eventually("the swallowing event applied on its retry", async () => (await harness.effectRows()).some((row) => row.event_key === key("evt_swallows")));
-    await settle();
+    await eventually("the consumer to have committed every message and retry", () => consumerCaughtUp(harness.brokers.join(","), groupId(name)));
     assert.deepEqual(await harness.effectRows(), [
       { event_key: key("evt_good_1"), attempt: 1 },
       { event_key: key("evt_good_2"), attempt: 1 },
