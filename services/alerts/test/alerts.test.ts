@@ -1,6 +1,8 @@
 import { strict as assert } from "node:assert";
 import { after, before, describe, it } from "node:test";
-import { PAGERDUTY_PATH, ROUTING_KEY, SLACK_PATH, failedInvoice, githubDelivery, settle, startAlerts, stripeEvent, token, type AlertsHarness } from "./harness.ts";
+import { connectDatabase, type Knex } from "@hooklog/db";
+import { testStack } from "@hooklog/testkit";
+import { PAGERDUTY_PATH, ROUTING_KEY, SLACK_PATH, failedInvoice, githubDelivery, startAlerts, stripeEvent, token, type AlertsHarness } from "./harness.ts";
 import type { RecordedRequest, RecordingServer } from "./recording-server.ts";
 
 /** Does the request's JSON body mention `needle` anywhere? */
@@ -29,20 +31,44 @@ function checkRun(conclusion: string) {
 // Tests run one after another: they share one ingest, fulfillment and alerts, and the Slack and PagerDuty servers.
 describe("alerts tells Slack and PagerDuty once per event", () => {
   let hub: AlertsHarness;
+  let db: Knex;
 
   before(async () => {
     hub = await startAlerts();
+    db = connectDatabase((await testStack()).databaseUrl, { applicationName: "alerts-test" });
   });
 
   after(async () => {
+    await db?.destroy();
     await hub?.stop();
   });
 
-  /** Waits for the first request matching `needle`, lets `settleMs` pass, and returns every one there is. */
-  async function settledRequests(server: RecordingServer, needle: string, settleMs = 3000): Promise<RecordedRequest[]> {
+  /** Waits for the first request matching `needle` that the server accepted, and returns every one there is. */
+  async function deliveredRequests(server: RecordingServer, needle: string): Promise<RecordedRequest[]> {
     await hub.eventually(`a delivered request about ${needle}`, () => server.requestsMatching(mentions(needle)).some((request) => request.status < 300));
-    await settle(settleMs);
     return server.requestsMatching(mentions(needle));
+  }
+
+  /**
+   * The marker for "nothing more about `key` comes": a copy of its Stripe messages, sent after them
+   * through the same partition and skipped as a duplicate. Once alerts has skipped it, it has handled
+   * everything before it there.
+   */
+  async function handledEverythingAbout(key: string): Promise<void> {
+    const skippedBefore = await hub.metric("hooklog_consumer_duplicates_skipped_total");
+    const copies = await hub.duplicateStripeMessages(key);
+    await hub.eventually(`${copies} copies about ${key} skipped`, async () => (await hub.metric("hooklog_consumer_duplicates_skipped_total")) >= skippedBefore + copies);
+  }
+
+  /**
+   * Alerts has processed the one TaskCreated of `taskId` and fulfillment has nothing left to send about
+   * it (the event id, and so the outbox key, is the task's): no other message about the task can come.
+   */
+  async function taskAnnounced(taskId: string): Promise<void> {
+    const eventId = `task-created:${taskId}`;
+    await hub.eventually(`alerts to process ${eventId}`, async () => Boolean(await db("processed_events").where({ event_key: `fulfillment.TaskCreated:${eventId}` }).first()));
+    const unsent = await db("outbox").where({ message_key: eventId }).whereNull("sent_at").count<Array<{ count: string }>>("* as count");
+    assert.equal(Number(unsent[0]?.count), 0, "fulfillment has relayed every TaskCreated of the task");
   }
 
   it("posts one Slack message about the task fulfillment creates for a paid invoice", async () => {
@@ -51,7 +77,8 @@ describe("alerts tells Slack and PagerDuty once per event", () => {
     const paid = stripeEvent("invoice.paid", { id: `in_${suffix}`, object: "invoice", payment_intent: orderId, amount_paid: 4200, currency: "eur" });
 
     assert.equal(await hub.deliverStripe(paid), 202);
-    const messages = await settledRequests(hub.slack, orderId);
+    await taskAnnounced(`task_${orderId}`);
+    const messages = await deliveredRequests(hub.slack, orderId);
 
     assert.equal(messages.length, 1, `expected one Slack message, got ${messages.length}`);
     assertJsonPost(messages[0], SLACK_PATH);
@@ -72,7 +99,8 @@ describe("alerts tells Slack and PagerDuty once per event", () => {
       `${copies} copies skipped as duplicates`,
       async () => (await hub.metric("hooklog_consumer_duplicates_skipped_total")) >= duplicatesBefore + copies,
     );
-    const messages = await settledRequests(hub.slack, invoiceId);
+    // The skipped copy is the marker: everything before it on the partition has been handled.
+    const messages = await deliveredRequests(hub.slack, invoiceId);
 
     assert.deepEqual(statuses, [202, 200, 200, 200]);
     assert.equal(copies, 1);
@@ -96,7 +124,9 @@ describe("alerts tells Slack and PagerDuty once per event", () => {
     });
 
     assert.equal(await hub.deliverStripe(event), 202);
-    const messages = await settledRequests(hub.slack, disputeId);
+    await hub.processed("stripe", event.id);
+    await handledEverythingAbout(disputeId);
+    const messages = await deliveredRequests(hub.slack, disputeId);
 
     assert.equal(messages.length, 1, `expected one Slack message, got ${messages.length}`);
     assertJsonPost(messages[0], SLACK_PATH);
@@ -110,7 +140,9 @@ describe("alerts tells Slack and PagerDuty once per event", () => {
     assert.equal(await hub.deliverGithub(passed.delivery), 202);
     assert.equal(await hub.deliverGithub(failed.delivery), 202);
     await hub.processed("github", passed.delivery.id);
-    const pages = await settledRequests(hub.pagerDuty, failed.repository);
+    // Its processed mark commits after its page: once it is there, the event has done all it does.
+    await hub.processed("github", failed.delivery.id);
+    const pages = await deliveredRequests(hub.pagerDuty, failed.repository);
 
     assert.deepEqual(hub.pagerDuty.requestsMatching(mentions(passed.repository)), []);
     assert.equal(pages.length, 1, `expected one page, got ${pages.length}`);
@@ -144,7 +176,8 @@ describe("alerts tells Slack and PagerDuty once per event", () => {
     });
 
     assert.equal(await hub.deliverGithub(delivery), 202);
-    const pages = await settledRequests(hub.pagerDuty, repository);
+    await hub.processed("github", delivery.id);
+    const pages = await deliveredRequests(hub.pagerDuty, repository);
 
     assert.equal(pages.length, 1, `expected one page, got ${pages.length}`);
     const page = pages[0]?.json as { dedup_key: string; payload: { summary: string; component: string } };
@@ -158,8 +191,12 @@ describe("alerts tells Slack and PagerDuty once per event", () => {
     const unavailable = { status: 503, headers: { "retry-after": "1", "content-type": "text/plain" }, body: "service_unavailable" };
     hub.slack.script(mentions(invoiceId), [unavailable, unavailable]);
 
-    assert.equal(await hub.deliverStripe(failedInvoice(invoiceId)), 202);
-    const attempts = await settledRequests(hub.slack, invoiceId);
+    const event = failedInvoice(invoiceId);
+    assert.equal(await hub.deliverStripe(event), 202);
+    // Processed only once an attempt has posted: the retries before it are all in.
+    await hub.processed("stripe", event.id);
+    await handledEverythingAbout(invoiceId);
+    const attempts = await deliveredRequests(hub.slack, invoiceId);
 
     assert.deepEqual(
       attempts.map((attempt) => attempt.status),
