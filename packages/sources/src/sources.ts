@@ -96,8 +96,7 @@ export function parseSources(text: string, env: NodeJS.ProcessEnv, origin = "hoo
   }
   const result = fileSchema.safeParse(document);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => `  - ${issue.path.join(".") || "(file)"}: ${issue.message}`);
-    throw new SourcesConfigError(`${origin} is invalid:\n${problems.join("\n")}`);
+    throw new SourcesConfigError(`${origin} is invalid:\n${z.prettifyError(result.error)}`);
   }
   return Object.entries(result.data.sources).map(([name, source]) => {
     const variable = secretEnvVar(name);

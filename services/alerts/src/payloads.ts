@@ -15,8 +15,7 @@ export class InvalidPayloadError extends HooklogError<"INVALID_PAYLOAD"> {
 export function parsePayload<T extends z.ZodType>(what: string, schema: T, payload: unknown): z.infer<T> {
   const result = schema.safeParse(payload);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join(".") || "(payload)"}: ${issue.message}`).join("; ");
-    throw new InvalidPayloadError(`${what} is missing what alerts needs (${problems})`);
+    throw new InvalidPayloadError(`${what} is missing what alerts needs:\n${z.prettifyError(result.error)}`);
   }
   return result.data;
 }

@@ -39,8 +39,7 @@ const payloadSchema = z.object({
 export function parsePullRequestEvent(payload: unknown): PullRequestEvent {
   const result = payloadSchema.safeParse(payload);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
-    throw new UndecodableMessageError(`not a usable pull_request payload: ${problems}`);
+    throw new UndecodableMessageError(`not a usable pull_request payload:\n${z.prettifyError(result.error)}`);
   }
   const { action, repository, pull_request: pullRequest } = result.data;
   const merged = pullRequest.merged === true;

@@ -44,16 +44,12 @@ const paymentObjects = {
 // A charge refunded outside a PaymentIntent (the legacy Charges API) belongs to no order we track.
 const refundedCharge = z.object({ id, payment_intent: id });
 
-const eventData = z.object({ data: z.object({ object: z.unknown() }) });
-
 function stripeObject<T extends z.ZodType>(payload: unknown, type: string, schema: T): z.infer<T> {
-  const envelope = eventData.safeParse(payload);
-  const result = schema.safeParse(envelope.success ? envelope.data.data.object : undefined);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => `data.object.${issue.path.join(".")}: ${issue.message}`).join("; ");
-    throw new InvalidStripePayloadError(`${type} event is missing what fulfillment needs (${problems})`);
-  }
-  return result.data;
+  // Parsed whole, so zod names each field by its full path (data.object.amount_paid).
+  const result = z.object({ data: z.object({ object: schema }) }).safeParse(payload);
+  if (!result.success) throw new InvalidStripePayloadError(`${type} event is missing what fulfillment needs:\n${z.prettifyError(result.error)}`);
+  // zod's generic output type loses the nesting for a generic T; the schema has just checked it.
+  return (result.data as { data: { object: z.infer<T> } }).data.object;
 }
 
 export function paidOrderOf(type: PaymentEventType, payload: unknown): PaidOrder {

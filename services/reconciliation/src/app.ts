@@ -48,7 +48,7 @@ async function handleReconcile(request: IncomingMessage, response: ServerRespons
   }
   const parsed = reconcileRequest.safeParse(body);
   if (!parsed.success) {
-    sendError(response, 400, "invalid_request", `Expected {"source": string, "since"?: "30m" | "2h" | "3d" | ISO time}: ${parsed.error.issues.map((issue) => `${issue.path.join(".") || "(body)"}: ${issue.message}`).join("; ")}`);
+    sendError(response, 400, "invalid_request", `Expected {"source": string, "since"?: "30m" | "2h" | "3d" | ISO time}: ${z.prettifyError(parsed.error)}`);
     return;
   }
   let since: Date | undefined;
