@@ -1,9 +1,13 @@
-// npm run new:consumer -- <name>: a working consumer service under services/<name> that passes its own test.
+// npm run new:consumer -- <name> [--into <folder>]: a working consumer service under services/<name>
+// (or <folder>/<name>) that passes its own test.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
 
 const repoRoot = resolve(import.meta.dirname, "..", "..", "..");
+/** Where new consumers go unless told otherwise: the workspace's services/ folder. */
+export const SERVICES_FOLDER = join(repoRoot, "services");
 
 export function scaffoldFiles(name: string): Record<string, string> {
   const upper = name.toUpperCase().replaceAll("-", "_");
@@ -80,10 +84,11 @@ await runConsumerService(
 `,
     [`test/${name}.test.ts`]: `import { strict as assert } from "node:assert";
 import { randomUUID } from "node:crypto";
+import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { SchemaRegistryClient, createIdempotentProducer, createKafka, ensureTopics } from "@hooklog/kafka";
 import { webhookEventCodec } from "@hooklog/schemas";
-import { startServiceProcess, testStack, uniqueName, type ServiceProcess } from "@hooklog/testkit";
+import { eventually, startServiceProcess, testStack, uniqueName, type ServiceProcess } from "@hooklog/testkit";
 
 describe("${name}", () => {
   let service: ServiceProcess | undefined;
@@ -104,7 +109,7 @@ describe("${name}", () => {
       DATABASE_URL: stack.databaseUrl,
       ${upper}_CONSUMER_NAME: consumerName,
       ${upper}_TOPIC: topic,
-    }, "${upper}_PORT");
+    }, "${upper}_PORT", { directory: join(import.meta.dirname, "..") });
 
     const codec = await webhookEventCodec(new SchemaRegistryClient(stack.schemaRegistryUrl), topic);
     const event = {
@@ -120,12 +125,11 @@ describe("${name}", () => {
 
     const processed = new RegExp(\`hooklog_consumer_processed_total\\\\{consumer="\${consumerName}"\\\\} 1\`);
     const skipped = new RegExp(\`hooklog_consumer_duplicates_skipped_total\\\\{consumer="\${consumerName}"\\\\} 1\`);
-    const deadline = Date.now() + 60_000;
-    let metrics = "";
-    while (Date.now() < deadline && !(processed.test(metrics) && skipped.test(metrics))) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      metrics = await (await fetch(\`\${service.url}/metrics\`)).text();
-    }
+    const url = service.url;
+    const metrics = await eventually("the event handled and its copy skipped", async () => {
+      const text = await (await fetch(\`\${url}/metrics\`)).text();
+      return processed.test(text) && skipped.test(text) && text;
+    }, { timeoutMs: 60_000 });
     assert.match(metrics, processed);
     assert.match(metrics, skipped);
   });
@@ -134,21 +138,36 @@ describe("${name}", () => {
   };
 }
 
-function main(name: string | undefined): void {
-  if (!name || !/^[a-z][a-z0-9-]{1,40}$/.test(name)) {
-    console.error("usage: npm run new:consumer -- <name>   (lower-case letters, digits and '-')");
-    process.exitCode = 2;
-    return;
-  }
-  const folder = join(repoRoot, "services", name);
-  if (existsSync(folder)) {
-    console.error(`services/${name} exists already: choose another name`);
-    process.exitCode = 1;
-    return;
-  }
+/** Writes consumer `name`'s files into `<servicesFolder>/<name>` and returns that folder. */
+export function writeScaffold(name: string, servicesFolder: string = SERVICES_FOLDER): string {
+  const folder = join(servicesFolder, name);
   for (const [path, content] of Object.entries(scaffoldFiles(name))) {
     mkdirSync(join(folder, path, ".."), { recursive: true });
     writeFileSync(join(folder, path), content);
+  }
+  return folder;
+}
+
+function main(args: string[]): void {
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { into: { type: "string" } } });
+  const [name] = positionals;
+  if (!name || positionals.length > 1 || !/^[a-z][a-z0-9-]{1,40}$/.test(name)) {
+    console.error("usage: npm run new:consumer -- <name> [--into <folder>]   (name: lower-case letters, digits and '-'; folder: services/ by default)");
+    process.exitCode = 2;
+    return;
+  }
+  const servicesFolder = values.into === undefined ? SERVICES_FOLDER : resolve(values.into);
+  const folder = join(servicesFolder, name);
+  if (existsSync(folder)) {
+    console.error(`${folder} exists already: choose another name`);
+    process.exitCode = 1;
+    return;
+  }
+  writeScaffold(name, servicesFolder);
+  if (servicesFolder !== SERVICES_FOLDER) {
+    // Outside the workspace npm install would not link it: its folder's parent needs the workspace's tsconfig.json and node_modules.
+    console.log(`created ${folder}; it expects ../../tsconfig.json and a node_modules with the @hooklog packages above it`);
+    return;
   }
   console.log(`created services/${name}; linking the workspace (npm install)...`);
   const installed = spawnSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: repoRoot, stdio: "inherit" });
@@ -156,4 +175,4 @@ function main(name: string | undefined): void {
   console.log(`next: edit services/${name}/src/handler.ts, add the service to docker-compose.yml, and run npm test -w @hooklog/${name} with the stack up`);
 }
 
-if (import.meta.main) main(process.argv[2]);
+if (import.meta.main) main(process.argv.slice(2));
