@@ -5,6 +5,7 @@ import * as fulfillmentTasks from "./migrations/0003_fulfillment_tasks.ts";
 import * as deploymentEnvironments from "./migrations/0004_deployment_environments.ts";
 import * as reconciliation from "./migrations/0005_reconciliation.ts";
 import * as effectCallAttempts from "./migrations/0006_effect_call_attempts.ts";
+import { withSessionLock } from "./session-lock.ts";
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -28,23 +29,17 @@ const source: Knex.MigrationSource<readonly [string, Migration]> = {
 };
 
 /** Any fixed number: the key of the session lock every migrating process queues on. */
-const MIGRATION_LOCK_KEY = 7_432_001;
+const MIGRATION_LOCK_KEY = 7_432_001n;
 
 /**
  * Brings the schema up to date. Services migrate as they start, often together: knex's own lock
  * table is created without a lock, so the whole run is serialised on a Postgres advisory lock.
  */
 export async function migrateLatest(knex: Knex): Promise<string[]> {
-  const connection: unknown = await knex.client.acquireConnection();
-  const lockQuery = (sql: string): Promise<unknown> => knex.raw(sql, [MIGRATION_LOCK_KEY]).connection(connection);
-  try {
-    await lockQuery("select pg_advisory_lock(?)");
+  return withSessionLock(knex, MIGRATION_LOCK_KEY, async () => {
     const [, applied] = (await knex.migrate.latest({ migrationSource: source })) as [number, string[]];
     return applied;
-  } finally {
-    await lockQuery("select pg_advisory_unlock(?)");
-    await knex.client.releaseConnection(connection);
-  }
+  });
 }
 
 export async function rollbackAll(knex: Knex): Promise<void> {

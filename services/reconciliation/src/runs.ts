@@ -2,21 +2,16 @@
 // that keeps one reconciliation per source running across every instance.
 // Tables: packages/db/src/migrations/0005_reconciliation.ts.
 import { createHash } from "node:crypto";
-import type { Knex } from "@hooklog/db";
+import { trySessionLock, type Knex, type SessionLock } from "@hooklog/db";
 import type { RunTally } from "./run-result.ts";
 import type { RunWindow } from "./window.ts";
-
-/** Held for the length of a run; release() frees it (closing its connection frees it too). */
-export interface SourceLock {
-  release(): Promise<void>;
-}
 
 /**
  * The advisory-lock key of a source: 64 bits of a hash of a prefixed name, so it collides neither with
  * another source nor (in practice) with another user of advisory locks in the same database.
  */
-export function lockKey(source: string): string {
-  return createHash("sha256").update(`hooklog-reconciliation:${source}`).digest().readBigInt64BE(0).toString();
+export function lockKey(source: string): bigint {
+  return createHash("sha256").update(`hooklog-reconciliation:${source}`).digest().readBigInt64BE(0);
 }
 
 export class RunLog {
@@ -65,34 +60,10 @@ export class RunLog {
   }
 
   /**
-   * pg_try_advisory_lock on a connection of its own, held until release(): a session lock lives
-   * as long as its connection, so the connection stays out of the pool for the run.
-   * Undefined when another session (another instance, or another run here) holds it.
+   * The source's session lock (pg_try_advisory_lock on a connection of its own), held until
+   * release(). Undefined when another session (another instance, or another run here) holds it.
    */
-  async tryLock(source: string): Promise<SourceLock | undefined> {
-    const key = lockKey(source);
-    // knex's Client is untyped here: acquireConnection/releaseConnection hand out a raw pg connection.
-    const client = this.#db.client as { acquireConnection(): Promise<unknown>; releaseConnection(connection: unknown): Promise<void> };
-    const connection = await client.acquireConnection();
-    let locked = false;
-    try {
-      const result = (await this.#db.raw("select pg_try_advisory_lock(?::bigint) as locked", [key]).connection(connection)) as { rows: Array<{ locked: boolean }> };
-      locked = result.rows[0]?.locked === true;
-    } finally {
-      if (!locked) await client.releaseConnection(connection);
-    }
-    if (!locked) return undefined;
-    let released = false;
-    return {
-      release: async () => {
-        if (released) return;
-        released = true;
-        try {
-          await this.#db.raw("select pg_advisory_unlock(?::bigint)", [key]).connection(connection);
-        } finally {
-          await client.releaseConnection(connection);
-        }
-      },
-    };
+  tryLock(source: string): Promise<SessionLock | undefined> {
+    return trySessionLock(this.#db, lockKey(source));
   }
 }
