@@ -1,4 +1,3 @@
-import { connectDatabase, migrateLatest } from "@hooklog/db";
 import { SchemaRegistryClient, createKafka, ensureTopics, webhookTopicSpec, type Replication } from "@hooklog/kafka";
 import { checkSchemas, schemaBindings } from "@hooklog/schemas";
 import { loadSources } from "@hooklog/sources";
@@ -18,16 +17,11 @@ export function topicReplication(env: NodeJS.ProcessEnv): Replication {
   return { replicationFactor: read("HOOKLOG_TOPIC_REPLICATION_FACTOR"), minInSyncReplicas: read("HOOKLOG_TOPIC_MIN_INSYNC_REPLICAS") };
 }
 
-/** What every start needs before a service runs: the projections migrated, the topics and schemas in place. */
+/**
+ * What every start needs before a service runs: the topics and schemas in place. Postgres is not
+ * touched here: each service migrates the tables it owns as it starts.
+ */
 export async function prepareHub(endpoints: StackEndpoints): Promise<void> {
-  const db = connectDatabase(endpoints.databaseUrl, { applicationName: "hooklog-prepare" });
-  try {
-    const applied = await migrateLatest(db);
-    step(applied.length > 0 ? `migrated Postgres: ${applied.join(", ")}` : "Postgres schema is up to date");
-  } finally {
-    await db.destroy();
-  }
-
   const sources = loadSources();
   const kafka = createKafka({ clientId: "hooklog-prepare", brokers: endpoints.kafkaBrokers.split(",") });
   const { created } = await ensureTopics(

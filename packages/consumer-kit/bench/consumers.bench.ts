@@ -14,6 +14,7 @@ import { webhookEventCodec, type WebhookEvent } from "@hooklog/schemas";
 import { startServiceProcess } from "@hooklog/testkit";
 import { startTelemetry } from "@hooklog/telemetry";
 import { defineConsumer, startConsumer } from "../src/index.ts";
+import { consumerKitMigrations } from "../src/migrations/index.ts";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 5000);
 const E2E_SECONDS = Number(process.env.BENCH_E2E_SECONDS ?? 10);
@@ -24,7 +25,7 @@ startTelemetry({ serviceName: "bench-consumers", serviceVersion: "0", otlpEndpoi
 const { endpoints } = await up();
 const brokers = endpoints.kafkaBrokers.split(",");
 const db = connectDatabase(endpoints.databaseUrl, { poolMax: 10 });
-await migrateLatest(db);
+await migrateLatest(db, [consumerKitMigrations]);
 const kafka = createKafka({ clientId: "bench-consumers", brokers });
 const source = `bench-${runId}`;
 const topic = `bench.webhooks.${runId}`;

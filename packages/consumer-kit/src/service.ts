@@ -1,8 +1,9 @@
 import type { CommonSettings } from "@hooklog/config";
-import { connectDatabase, migrateLatest } from "@hooklog/db";
+import { connectDatabase, migrateLatest, type MigrationSet } from "@hooklog/db";
 import { createLogger, type Logger } from "@hooklog/logging";
 import { closeServer, listenOrExit, stopOnSignals } from "@hooklog/lifecycle";
 import type { ConsumerDefinition } from "./definition.ts";
+import { consumerKitMigrations } from "./migrations/index.ts";
 import { operationsServer } from "./operations.ts";
 import { startConsumer } from "./runner.ts";
 
@@ -13,6 +14,8 @@ export interface ConsumerServiceOptions {
   /** Where Kafka, the registry and Postgres are, and how much to log: the service's loaded config. */
   settings: Pick<CommonSettings, "KAFKA_BROKERS" | "SCHEMA_REGISTRY_URL" | "DATABASE_URL" | "LOG_LEVEL">;
   shutdownGraceMs?: number;
+  /** The service's own tables, migrated after the kit's at start; none when it keeps no state of its own. */
+  migrations?: MigrationSet;
 }
 
 /**
@@ -24,7 +27,7 @@ export async function runConsumerService(options: ConsumerServiceOptions, build:
   const { settings } = options;
   const logger = createLogger({ service: options.service, level: settings.LOG_LEVEL });
   const db = connectDatabase(settings.DATABASE_URL, { applicationName: `hooklog-${options.service}` });
-  await migrateLatest(db);
+  await migrateLatest(db, options.migrations ? [consumerKitMigrations, options.migrations] : [consumerKitMigrations]);
   const definition = build({ logger });
   const consumer = await startConsumer(definition, { kafkaBrokers: settings.KAFKA_BROKERS, schemaRegistryUrl: settings.SCHEMA_REGISTRY_URL, db, logger });
   const server = operationsServer(consumer.metrics.registry);

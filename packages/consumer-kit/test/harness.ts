@@ -13,6 +13,7 @@ import { createLogger } from "@hooklog/logging";
 import { webhookEventCodec, type WebhookEvent } from "@hooklog/schemas";
 import { startTelemetry } from "@hooklog/telemetry";
 import { testStack, uniqueName } from "@hooklog/testkit";
+import { consumerKitMigrations } from "../src/migrations/index.ts";
 
 export interface KitHarness {
   brokers: string[];
@@ -38,7 +39,7 @@ export async function kitHarness(): Promise<KitHarness> {
   const stack = await testStack();
   const brokers = stack.kafkaBrokers.split(",");
   const db = connectDatabase(stack.databaseUrl);
-  await migrateLatest(db);
+  await migrateLatest(db, [consumerKitMigrations]);
   const topic = uniqueName("webhooks.kit");
   const source = uniqueName("kit-source");
   const effects = uniqueName("kit_effects").replaceAll("-", "_");

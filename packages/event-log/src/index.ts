@@ -4,5 +4,6 @@ export { GroupCommit } from "./group-commit.ts";
 export { EventLogWriter } from "./writer.ts";
 export type { BatchTiming, EventLogWriterOptions, LogEntry, WriteOutcome } from "./writer.ts";
 export { newEventId } from "./event-id.ts";
+export { eventLogMigrations } from "./migrations/index.ts";
 export { EventLogError } from "./errors.ts";
 export type { EventLogErrorCode } from "./errors.ts";

@@ -5,7 +5,7 @@ import { SchemaRegistryClient, createIdempotentProducer, createKafka, ensureTopi
 import { webhookEventCodec } from "@hooklog/schemas";
 import { ROOT_CONTEXT, trace } from "@hooklog/telemetry";
 import { TcpRelay, readTopic, testStack, uniqueName } from "@hooklog/testkit";
-import { EventAppender, EventLogWriter, type NewEvent } from "../src/index.ts";
+import { EventAppender, EventLogWriter, eventLogMigrations, type NewEvent } from "../src/index.ts";
 
 describe("EventAppender, the one way an event enters the log", () => {
   let brokers: string;
@@ -19,7 +19,7 @@ describe("EventAppender, the one way an event enters the log", () => {
     const stack = await testStack();
     ({ kafkaBrokers: brokers, schemaRegistryUrl: registryUrl } = stack);
     db = connectDatabase(stack.databaseUrl);
-    await migrateLatest(db);
+    await migrateLatest(db, [eventLogMigrations]);
     kafka = createKafka({ clientId: "event-appender-test", brokers: brokers.split(",") });
     producer = createIdempotentProducer(kafka);
     await producer.connect();

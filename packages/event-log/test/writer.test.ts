@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { connectDatabase, migrateLatest, type Knex } from "@hooklog/db";
 import { createIdempotentProducer, createKafka, ensureTopics, type IHeaders, type Kafka, type LogProducer } from "@hooklog/kafka";
 import { TcpRelay, readTopic, testStack, uniqueName, type ReadMessage } from "@hooklog/testkit";
-import { EventLogError, EventLogWriter, newEventId, type LogEntry, type WriteOutcome } from "../src/index.ts";
+import { EventLogError, EventLogWriter, eventLogMigrations, newEventId, type LogEntry, type WriteOutcome } from "../src/index.ts";
 
 const RETENTION_HOURS = 24;
 
@@ -60,7 +60,7 @@ describe("EventLogWriter", () => {
   before(async () => {
     ({ kafkaBrokers: brokers, databaseUrl } = await testStack());
     db = connectDatabase(databaseUrl);
-    await migrateLatest(db);
+    await migrateLatest(db, [eventLogMigrations]);
     kafka = createKafka({ clientId: "event-log-test", brokers: brokers.split(",") });
     producer = createIdempotentProducer(kafka);
     await producer.connect();
@@ -309,7 +309,7 @@ describe("EventLogWriter", () => {
       const url = new URL(databaseUrl);
       url.pathname = `/${database}`;
       brokenLedger = connectDatabase(url.toString());
-      await migrateLatest(brokenLedger);
+      await migrateLatest(brokenLedger, [eventLogMigrations]);
       await brokenLedger.raw(`
         create function refuse_accepted_event() returns trigger language plpgsql as $$
         begin raise exception 'ledger refused %', new.provider_event_id; end $$`);

@@ -1,6 +1,6 @@
 import type { Knex } from "@hooklog/db";
 
-/** One row of the deployment_environments projection (migration 0004). */
+/** One row of the deployment_environments projection (src/migrations/0004_deployment_environments.ts). */
 export interface DeploymentEnvironment {
   repository: string;
   environment: string;

@@ -4,6 +4,7 @@ import { runConsumerService } from "@hooklog/consumer-kit";
 import { loadDeploymentsConfig } from "./config.ts";
 import { createDeploymentsConsumer } from "./deployments-consumer.ts";
 import { createGithubDeployments } from "./github-deployments.ts";
+import { deploymentsMigrations } from "./migrations/index.ts";
 
 const config = loadDeploymentsConfig();
 await runConsumerService(
@@ -11,6 +12,7 @@ await runConsumerService(
     service: "deployments",
     port: config.DEPLOYMENTS_PORT,
     settings: config,
+    migrations: deploymentsMigrations,
   },
   ({ logger }) =>
     createDeploymentsConsumer({

@@ -3,6 +3,7 @@
 import { runConsumerService } from "@hooklog/consumer-kit";
 import { loadFulfillmentConfig } from "./config.ts";
 import { fulfillmentConsumer } from "./handlers.ts";
+import { fulfillmentMigrations } from "./migrations/index.ts";
 
 const config = loadFulfillmentConfig();
 await runConsumerService(
@@ -10,6 +11,7 @@ await runConsumerService(
     service: "fulfillment",
     port: config.FULFILLMENT_PORT,
     settings: config,
+    migrations: fulfillmentMigrations,
   },
   () =>
     fulfillmentConsumer({

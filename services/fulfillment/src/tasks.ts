@@ -1,4 +1,4 @@
-// The fulfillment_tasks projection (packages/db migration 0003): one pick/pack task per order.
+// The fulfillment_tasks projection (migration src/migrations/0003_fulfillment_tasks.ts): one pick/pack task per order.
 import type { Knex } from "@hooklog/db";
 
 export type TaskStatus = "pending" | "cancelled" | "shipped";

@@ -3,7 +3,7 @@ import { connectDatabase, migrateLatest } from "@hooklog/db";
 import { SchemaRegistryClient, createIdempotentProducer, createKafka } from "@hooklog/kafka";
 import type { Logger } from "@hooklog/logging";
 import { providerModule } from "@hooklog/providers";
-import { EventAppender, EventLogWriter } from "@hooklog/event-log";
+import { EventAppender, EventLogWriter, eventLogMigrations } from "@hooklog/event-log";
 import { createApp } from "./app.ts";
 import type { IngestConfig } from "./config.ts";
 import type { IngestSource } from "./ingest.ts";
@@ -85,7 +85,7 @@ export function createIngestService(config: IngestConfig, logger: Logger): Inges
   return {
     app,
     async start() {
-      await migrateLatest(db);
+      await migrateLatest(db, [eventLogMigrations]);
       await producer.connect();
       await admin.connect();
       // A source whose topic is missing is logged and answered 503; the other sources start regardless.

@@ -1,6 +1,6 @@
 // Reconciliation's state in Postgres: each source's checkpoint, the run log, and the advisory lock
 // that keeps one reconciliation per source running across every instance.
-// Tables: packages/db/src/migrations/0005_reconciliation.ts.
+// Tables: src/migrations/0005_reconciliation.ts.
 import { createHash } from "node:crypto";
 import { trySessionLock, type Knex, type SessionLock } from "@hooklog/db";
 import type { RunTally } from "./run-result.ts";

@@ -1,6 +1,6 @@
 import type { Server } from "node:http";
 import { connectDatabase, migrateLatest } from "@hooklog/db";
-import { EventAppender, EventLogWriter } from "@hooklog/event-log";
+import { EventAppender, EventLogWriter, eventLogMigrations } from "@hooklog/event-log";
 import { SchemaRegistryClient, createIdempotentProducer, createKafka } from "@hooklog/kafka";
 import type { Logger } from "@hooklog/logging";
 import { sleep, type ProviderName, type RetryListener, type RetryPolicy, type SourceReconciler } from "@hooklog/providers";
@@ -9,6 +9,7 @@ import { createAdminServer } from "./app.ts";
 import { BackfillWriter } from "./backfill-writer.ts";
 import { missingApiAccess, type ReconciliationConfig } from "./config.ts";
 import { createReconciliationMetrics } from "./metrics.ts";
+import { reconciliationMigrations } from "./migrations/index.ts";
 import { reconcileSource } from "./reconcile-source.ts";
 import type { RunResult } from "./run-result.ts";
 import { RunLog } from "./runs.ts";
@@ -120,7 +121,8 @@ export function createReconciliationService(config: ReconciliationConfig, logger
     notReconcilable,
     reconcile,
     async start(options = {}) {
-      await migrateLatest(db);
+      // The dedup ledger it shares with ingest, then its own checkpoints and run log.
+      await migrateLatest(db, [eventLogMigrations, reconciliationMigrations]);
       await producer.connect();
       for (const [source, reason] of notReconcilable) logger.info({ source }, `not reconciled: ${reason}`);
       if (reconcilable.length === 0) logger.warn("no source can be reconciled: each source's reason is logged above");

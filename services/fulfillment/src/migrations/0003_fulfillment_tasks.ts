@@ -1,4 +1,4 @@
-import type { Knex } from "knex";
+import type { Knex } from "@hooklog/db";
 
 /** The fulfillment projection: one pick/pack task per order (the Stripe PaymentIntent paid). */
 export async function up(knex: Knex): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Knex } from "knex";
+import type { Knex } from "@hooklog/db";
 
 /** Reconciliation's checkpoint per source and its run log (what each run looked at and did). */
 export async function up(knex: Knex): Promise<void> {

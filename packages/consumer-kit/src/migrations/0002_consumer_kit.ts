@@ -1,4 +1,4 @@
-import type { Knex } from "knex";
+import type { Knex } from "@hooklog/db";
 
 /**
  * The consumer kit's bookkeeping. `processed_events` marks an event handled by a consumer, in the

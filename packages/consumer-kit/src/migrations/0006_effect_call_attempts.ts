@@ -1,4 +1,4 @@
-import type { Knex } from "knex";
+import type { Knex } from "@hooklog/db";
 
 /**
  * When the first attempt of an outside call began: a later attempt that finds no recorded outcome

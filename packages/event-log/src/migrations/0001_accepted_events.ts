@@ -1,4 +1,4 @@
-import type { Knex } from "knex";
+import type { Knex } from "@hooklog/db";
 
 /**
  * Ingest's deduplication ledger: one row per (source, provider event id) once Kafka has acknowledged

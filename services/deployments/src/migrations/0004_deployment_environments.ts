@@ -1,4 +1,4 @@
-import type { Knex } from "knex";
+import type { Knex } from "@hooklog/db";
 
 /** The deployments projection: the state of each pull request's environments (preview/pr-N, staging). */
 export async function up(knex: Knex): Promise<void> {

@@ -1,0 +1,15 @@
+import type { MigrationSet } from "@hooklog/db";
+import * as consumerKit from "./0002_consumer_kit.ts";
+import * as effectCallAttempts from "./0006_effect_call_attempts.ts";
+
+/**
+ * The kit's bookkeeping tables, run by every consumer service as it starts (runConsumerService).
+ * Names are never changed: a database migrated before issue 12 is matched by them.
+ */
+export const consumerKitMigrations: MigrationSet = {
+  owner: "consumer_kit",
+  migrations: [
+    ["0002_consumer_kit", consumerKit],
+    ["0006_effect_call_attempts", effectCallAttempts],
+  ],
+};
