@@ -4,7 +4,8 @@ import { strict as assert } from "node:assert";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { eventually, startServiceProcess, uniqueName, type ServiceProcess } from "@hooklog/testkit";
+import { SchemaRegistryClient } from "@hooklog/kafka";
+import { consumerCaughtUp, eventually, readTopic, startServiceProcess, testStack, uniqueName, type ServiceProcess } from "@hooklog/testkit";
 import { postStripeWebhook, startIngestProcess, startReconciliation, type ReconciliationHarness } from "./harness.ts";
 import { startMockStripe, stripeEvents, webhookBody, type MockStripe, type StripeEventObject } from "./mock-stripe.ts";
 
@@ -19,6 +20,17 @@ describe("reconciliation and fulfillment", { skip }, () => {
   let invoicePaid: StripeEventObject;
   let others: StripeEventObject[];
   const orderId = `pi_${uniqueName("order").replaceAll("-", "")}`;
+  const fulfillmentName = uniqueName("fulfillment");
+  const tasksTopic = `${uniqueName("reconciliation-e2e")}.fulfillment.TaskCreated`;
+
+  /** The TaskCreated events about the order in fulfillment's topic, decoded, as far as the topic goes now. */
+  async function tasksCreatedFor(): Promise<Array<Record<string, unknown>>> {
+    const stack = await testStack();
+    const registry = new SchemaRegistryClient(stack.schemaRegistryUrl);
+    const messages = await readTopic(stack.kafkaBrokers, tasksTopic, { toEnd: true });
+    const events = await Promise.all(messages.map(async (message) => ({ ...((await registry.decode(message.value as Buffer)) as Record<string, unknown>) })));
+    return events.filter((event) => event.orderId === orderId);
+  }
 
   before(async () => {
     const now = Math.floor(Date.now() / 1000);
@@ -35,9 +47,9 @@ describe("reconciliation and fulfillment", { skip }, () => {
         "fulfillment",
         {
           ...harness.env,
-          FULFILLMENT_CONSUMER_NAME: uniqueName("fulfillment"),
+          FULFILLMENT_CONSUMER_NAME: fulfillmentName,
           FULFILLMENT_STRIPE_TOPIC: harness.sources.stripe.topic,
-          FULFILLMENT_TASKS_TOPIC_PREFIX: `${uniqueName("reconciliation-e2e")}.`,
+          FULFILLMENT_TASKS_TOPIC_PREFIX: tasksTopic.slice(0, -"fulfillment.TaskCreated".length),
           FULFILLMENT_RETRY_BASE_DELAY_MS: "200",
         },
         "FULFILLMENT_PORT",
@@ -60,13 +72,16 @@ describe("reconciliation and fulfillment", { skip }, () => {
     // Then the event reaches the log's door twice more: the late webhook, and another run over the same window.
     const late = await postStripeWebhook(ingest.url, harness.sources.stripe, webhookBody(invoicePaid));
     const again = await harness.service.reconcile(harness.sources.stripe.name, { since: new Date(Date.now() - 3_600_000) });
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    const tasks = (await harness.db("fulfillment_tasks").where({ order_id: orderId })) as Array<{ created_by_event: string; amount: string; status: string }>;
+    // Fulfillment (its group is hooklog.<consumer name>) has handled all the log holds and relayed its outbox: whatever it emits is in the topic.
+    const { kafkaBrokers } = await testStack();
+    await eventually("fulfillment to have committed every message and retry", () => consumerCaughtUp(kafkaBrokers, `hooklog.${fulfillmentName}`));
+    await eventually("fulfillment's outbox relayed", async () => (await harness.db("outbox").where({ topic: tasksTopic }).whereNull("sent_at").first()) === undefined);
+    const created = await tasksCreatedFor();
 
     assert.ok(run.status === "completed" && run.backfilled === 1 && run.gapsFound === 1);
     assert.deepEqual(late, { status: 200, json: { status: "duplicate" } });
     assert.ok(again.status === "completed" && again.backfilled === 0);
-    assert.equal(tasks.length, 1);
-    assert.deepEqual([tasks[0]?.created_by_event, String(tasks[0]?.amount), tasks[0]?.status], [`${harness.sources.stripe.name}:${invoicePaid.id}`, "4200", "pending"]);
+    assert.equal(created.length, 1, `expected one TaskCreated for the order, found ${created.length}`);
+    assert.deepEqual([created[0]?.causationEventKey, created[0]?.amount], [`${harness.sources.stripe.name}:${invoicePaid.id}`, 4200]);
   });
 });
