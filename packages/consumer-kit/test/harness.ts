@@ -101,5 +101,3 @@ export async function kitHarness(): Promise<KitHarness> {
     },
   };
 }
-
-export const settle = (ms = 2500): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -14,7 +14,6 @@ import type { FakeSlackApi } from "./fake-slack-api.ts";
 import { startRecordingServer, type RecordingServer } from "./recording-server.ts";
 
 export const token = (): string => randomBytes(8).toString("hex");
-export const settle = (ms = 3000): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export const SLACK_PATH = "/services/T0HOOKLOG/B0ALERTS/x9TestWebhookToken";
 export const PAGERDUTY_PATH = "/v2/enqueue";

@@ -171,6 +171,3 @@ function harness(parts: {
     stop: () => stopAll(parts.started, parts.directory),
   };
 }
-
-/** Long enough for a duplicate, redelivery or retry to have done whatever it would do. */
-export const settle = (ms = 3000): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -75,8 +75,6 @@ export interface FulfillmentHarness {
 /** Short retries, so a test sees an event through all its attempts in seconds. */
 export const RETRY_BASE_DELAY_MS = 200;
 
-export const settle = (ms = 3000): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 export async function startFulfillment(): Promise<FulfillmentHarness> {
   const stack = await testStack();
   const source = `stripe-${token()}`;
