@@ -7,7 +7,7 @@ const say = (line: string): void => {
   process.stdout.write(`faults: ${line}\n`);
 };
 
-let options;
+let options: ReturnType<typeof parseOptions>;
 try {
   options = parseOptions(process.argv.slice(2));
 } catch (error) {
@@ -20,7 +20,7 @@ if (options === "help") {
   process.exit(0);
 }
 
-let run;
+let run: Awaited<ReturnType<typeof runFaults>>;
 try {
   run = await runFaults(options, say);
 } catch (error) {

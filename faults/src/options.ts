@@ -69,22 +69,23 @@ function positive(name: string, value: string | undefined, fallback: number): nu
 
 /** The options, or "help"; throws UsageError for an unknown option or a bad value. */
 export function parseOptions(argv: readonly string[]): FaultsOptions | "help" {
-  let parsed;
+  const config = {
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      rate: { type: "string" },
+      "fault-seconds": { type: "string" },
+      "recovery-seconds": { type: "string" },
+      brokers: { type: "string" },
+      only: { type: "string" },
+      "keep-state": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  } as const;
+  let parsed: ReturnType<typeof parseArgs<typeof config>>;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        rate: { type: "string" },
-        "fault-seconds": { type: "string" },
-        "recovery-seconds": { type: "string" },
-        brokers: { type: "string" },
-        only: { type: "string" },
-        "keep-state": { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
+    parsed = parseArgs(config);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }

@@ -17,8 +17,8 @@ interface Tally {
 }
 
 /** Asynchronous on purpose: a blocked event loop would leave the stack's daemons, our children, unreaped when a test stops them. */
-function turbo(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const child = spawn(join(repoRoot, "node_modules", ".bin", "turbo"), args, { cwd: repoRoot, stdio: "inherit", env });
+function run(tool: "turbo" | "biome", args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const child = spawn(join(repoRoot, "node_modules", ".bin", tool), args, { cwd: repoRoot, stdio: "inherit", env });
   return new Promise((resolve) => child.once("exit", (code) => resolve(code ?? 1)));
 }
 
@@ -72,18 +72,21 @@ async function main(): Promise<number> {
       TURBO_TELEMETRY_DISABLED: "1",
     };
 
+    step("checking format and lint (biome ci; 'npm run lint:fix' fixes what it can)");
+    const lint = await run("biome", ["ci", "--reporter=summary", "."], env);
     step("type-checking every workspace");
-    const typecheck = await turbo(["run", "typecheck", "--output-logs=errors-only", "--concurrency=2"], env);
+    const typecheck = await run("turbo", ["run", "typecheck", "--output-logs=errors-only", "--concurrency=2"], env);
     step("running every workspace's tests against the real stack");
     // One workspace at a time: the machine has two cores, and one test restarts Kafka and the registry.
-    await turbo(["run", "test", "--concurrency=1", "--continue", "--output-logs=full"], env);
+    await run("turbo", ["run", "test", "--concurrency=1", "--continue", "--output-logs=full"], env);
 
     const tally = tallyResults(results);
     if (typecheck !== 0) tally.failures.unshift("type check failed (see the errors above)");
+    if (lint !== 0) tally.failures.unshift("format or lint check failed (see biome's report above; 'npm run lint:fix')");
     for (const failure of tally.failures) step(`FAILED ${failure}`);
     step(`finished in ${((performance.now() - started) / 1000).toFixed(0)} s`);
     console.log(`hooklog: ${tally.passed} passed, ${tally.failed} failed, ${tally.skipped} skipped`);
-    return typecheck === 0 && tally.failed === 0 ? 0 : 1;
+    return lint === 0 && typecheck === 0 && tally.failed === 0 ? 0 : 1;
   } finally {
     if (!keep && stack.started.length > 0) {
       const stopped = await down(stack.started);

@@ -68,7 +68,13 @@ describe("the group member watchdog", () => {
       stalledAfterMs: 10,
       checkEveryMs: 5000,
       now: () => 1_000_000,
-      replace: () => new Promise<void>((resolve) => (finish = () => (order.push("replaced"), resolve()))),
+      replace: () =>
+        new Promise<void>((resolve) => {
+          finish = () => {
+            order.push("replaced");
+            resolve();
+          };
+        }),
       onStall: () => {},
       onReplaceFailed: () => {},
     });

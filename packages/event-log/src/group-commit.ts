@@ -112,7 +112,7 @@ export class GroupCommit<Item, Result> {
   async #run(batch: Array<Pending<Item, Result>>): Promise<void> {
     try {
       const results = await this.#commit(batch.map((entry) => entry.item));
-      batch.forEach((entry, index) => entry.resolve(results[index] as Result));
+      for (const [index, entry] of batch.entries()) entry.resolve(results[index] as Result);
     } catch (error) {
       for (const entry of batch) entry.reject(error);
     } finally {

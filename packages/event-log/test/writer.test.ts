@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { connectDatabase, migrateLatest, type Knex } from "@hooklog/db";
 import { createIdempotentProducer, createKafka, ensureTopics, type IHeaders, type Kafka, type LogProducer } from "@hooklog/kafka";
 import { TcpRelay, readTopic, testStack, uniqueName, type ReadMessage } from "@hooklog/testkit";
-import { EventLogError, EventLogWriter, eventLogMigrations, newEventId, type LogEntry, type WriteOutcome } from "../src/index.ts";
+import { type EventLogError, EventLogWriter, eventLogMigrations, newEventId, type LogEntry, type WriteOutcome } from "../src/index.ts";
 
 const RETENTION_HOURS = 24;
 

@@ -48,6 +48,7 @@ describe("hmac verifier", () => {
     }
   }
 
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the test's name quotes the signed string's shape.
   it("signs `${timestamp}.${body}` and reports the timestamp when a timestampHeader is configured", () => {
     const request = signed(timestamped, currentSecret, EVENT_BODY, NOW_SECONDS);
 

@@ -1,4 +1,4 @@
-import { SchemaRegistryClient, valueSubject } from "@hooklog/kafka";
+import { type SchemaRegistryClient, valueSubject } from "@hooklog/kafka";
 import type { SourceConfig } from "@hooklog/sources";
 import { loadSchemaCatalog, type SchemaFile } from "./catalog.ts";
 import { WEBHOOK_EVENT } from "./webhook-event.ts";

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { ConfigError } from "@hooklog/config";
+import type { ConfigError } from "@hooklog/config";
 import { loadAlertsConfig, slackTarget } from "../src/config.ts";
 
 const base = { PAGERDUTY_ROUTING_KEY: "R0123456789abcdef0123456789abcde" };
