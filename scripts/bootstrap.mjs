@@ -9,7 +9,13 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const commands = { start: "infra/src/hub.ts", test: "infra/src/test-run.ts", "bench-ingest": "services/ingest/bench/ingest.bench.ts", "bench-consumers": "packages/consumer-kit/bench/consumers.bench.ts", faults: "faults/src/main.ts" };
+const commands = {
+  start: "infra/src/hub.ts",
+  test: "infra/src/test-run.ts",
+  "bench-ingest": "services/ingest/bench/ingest.bench.ts",
+  "bench-consumers": "packages/consumer-kit/bench/consumers.bench.ts",
+  faults: "faults/src/main.ts",
+};
 const command = process.argv[2];
 if (!(command in commands)) {
   console.error(`usage: node scripts/bootstrap.mjs ${Object.keys(commands).join("|")}`);

@@ -72,7 +72,14 @@ export class ClusterView {
       const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
       const found = metadata.topics[0]?.partitions.find((each) => each.partitionId === partition);
       if (!found || found.leader < 0) throw new Error(`${topic} partition ${partition} has no leader`);
-      return { topic, partition, leader: found.leader, followers: found.replicas.filter((id) => id !== found.leader), growth: busiest.growth, messages: busiest.high };
+      return {
+        topic,
+        partition,
+        leader: found.leader,
+        followers: found.replicas.filter((id) => id !== found.leader),
+        growth: busiest.growth,
+        messages: busiest.high,
+      };
     });
   }
 
@@ -98,7 +105,13 @@ export class ClusterView {
    * then the other brokers' metadata still shows the killed one in sync.
    */
   async #serving(node: KafkaNodeAddress): Promise<boolean> {
-    const admin = createKafka({ clientId: "hooklog-faults-cluster", brokers: [node.address], connectionTimeoutMs: 1000, requestTimeoutMs: 2000, retries: 0 }).admin();
+    const admin = createKafka({
+      clientId: "hooklog-faults-cluster",
+      brokers: [node.address],
+      connectionTimeoutMs: 1000,
+      requestTimeoutMs: 2000,
+      retries: 0,
+    }).admin();
     try {
       await admin.connect();
       return (await admin.describeCluster()).brokers.some((broker) => broker.nodeId === node.id);
@@ -128,7 +141,8 @@ export class ClusterView {
     for (;;) {
       const out = await this.outOfSync(ids);
       if (out.length === 0) return `serving again after ${serving} s, back in every ISR after ${seconds()} s`;
-      if (performance.now() - started > timeoutMs) return `NOT back in the ISR after ${seconds()} s: ${out.slice(0, 5).join(", ")}${out.length > 5 ? ` and ${out.length - 5} more` : ""}`;
+      if (performance.now() - started > timeoutMs)
+        return `NOT back in the ISR after ${seconds()} s: ${out.slice(0, 5).join(", ")}${out.length > 5 ? ` and ${out.length - 5} more` : ""}`;
       await sleep(500);
     }
   }

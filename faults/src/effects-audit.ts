@@ -15,7 +15,10 @@ export async function appliedEffects(standIns: StandIns, databaseUrl: string): P
   const applied = new Map([...times].map(([key, at]) => [key, at.length]));
   const db = connectDatabase(databaseUrl, { applicationName: "hooklog-faults", poolMax: 1 });
   try {
-    const rows = (await db("fulfillment_tasks").select("order_id").count({ rows: "*" }).groupBy("order_id")) as Array<{ order_id: string; rows: string | number }>;
+    const rows = (await db("fulfillment_tasks").select("order_id").count({ rows: "*" }).groupBy("order_id")) as Array<{
+      order_id: string;
+      rows: string | number;
+    }>;
     for (const row of rows) applied.set(effectKey.task(row.order_id), Number(row.rows));
   } finally {
     await db.destroy();

@@ -32,10 +32,26 @@ export interface Secrets {
 
 /** One cycle of the mix: 12 Stripe events and 8 GitHub deliveries in every 20. */
 const CYCLE: readonly EventKind[] = [
-  "invoice.paid", "pull_request.opened", "invoice.payment_failed", "check_run.completed", "invoice.paid",
-  "charge.dispute.created", "invoice.paid", "pull_request.opened", "invoice.payment_failed", "check_run.completed",
-  "invoice.paid", "invoice.paid", "pull_request.opened", "invoice.payment_failed", "check_run.completed",
-  "invoice.paid", "charge.dispute.created", "pull_request.opened", "invoice.paid", "check_run.completed",
+  "invoice.paid",
+  "pull_request.opened",
+  "invoice.payment_failed",
+  "check_run.completed",
+  "invoice.paid",
+  "charge.dispute.created",
+  "invoice.paid",
+  "pull_request.opened",
+  "invoice.payment_failed",
+  "check_run.completed",
+  "invoice.paid",
+  "invoice.paid",
+  "pull_request.opened",
+  "invoice.payment_failed",
+  "check_run.completed",
+  "invoice.paid",
+  "charge.dispute.created",
+  "pull_request.opened",
+  "invoice.paid",
+  "check_run.completed",
 ];
 
 const PREVIEW = (number: number): string => `preview/pr-${number}`;

@@ -48,7 +48,14 @@ export function checkRunFailed(): GithubDelivery & { dedupKey: string } {
   const id = nextRunId++;
   const payload = {
     action: "completed",
-    check_run: { id, name: "ci / test", status: "completed", conclusion: "failure", head_sha: sha(), html_url: `https://github.com/${REPOSITORY.full_name}/runs/${id}` },
+    check_run: {
+      id,
+      name: "ci / test",
+      status: "completed",
+      conclusion: "failure",
+      head_sha: sha(),
+      html_url: `https://github.com/${REPOSITORY.full_name}/runs/${id}`,
+    },
     repository: REPOSITORY,
     sender: SENDER,
   };

@@ -41,7 +41,11 @@ export function startGithubStandIn(tally: EffectTally, token: string): Promise<S
       const found = [...deployments.values()].filter(
         (each) => each.repository === repository && (!sha || each.sha === sha) && (!environment || each.environment === environment),
       );
-      sendJson(response, 200, found.map(({ repository: _repository, statuses: _statuses, ...visible }) => visible));
+      sendJson(
+        response,
+        200,
+        found.map(({ repository: _repository, statuses: _statuses, ...visible }) => visible),
+      );
       return;
     }
     if (listed && request.method === "POST") {
@@ -50,7 +54,15 @@ export function startGithubStandIn(tally: EffectTally, token: string): Promise<S
         sendJson(response, 422, { message: "Validation Failed", errors: [{ field: "ref", code: "missing_field" }] });
         return;
       }
-      const deployment: Deployment = { id: nextId++, repository: `${listed[1]}/${listed[2]}`, sha: body.ref, ref: body.ref, environment: body.environment, payload: body.payload ?? {}, statuses: [] };
+      const deployment: Deployment = {
+        id: nextId++,
+        repository: `${listed[1]}/${listed[2]}`,
+        sha: body.ref,
+        ref: body.ref,
+        environment: body.environment,
+        payload: body.payload ?? {},
+        statuses: [],
+      };
       deployments.set(deployment.id, deployment);
       tally.record(effectKey.deployment(deployment.repository, deployment.environment, deployment.sha));
       const { repository: _repository, statuses: _statuses, ...visible } = deployment;

@@ -31,7 +31,9 @@ export async function startHub(stateDir: string, brokers: BrokerCount, say: (lin
   mkdirSync(logDir, { recursive: true });
   const started = performance.now();
   const stack = await startOwnStack(stateDir, brokers, teardown);
-  say(`own stack up in ${((performance.now() - started) / 1000).toFixed(1)} s: kafka ${stack.kafkaBrokers}, registry ${stack.registryUrl}, postgres ${stack.databaseUrl.replace(/:[^:@/]+@/, ":***@")}`);
+  say(
+    `own stack up in ${((performance.now() - started) / 1000).toFixed(1)} s: kafka ${stack.kafkaBrokers}, registry ${stack.registryUrl}, postgres ${stack.databaseUrl.replace(/:[^:@/]+@/, ":***@")}`,
+  );
 
   // The sources file ingest reads too (hooklog.config.yaml unless HOOKLOG_CONFIG says); the load posts to its stripe and github sources.
   const sources = loadSources(process.env);
@@ -39,7 +41,10 @@ export async function startHub(stateDir: string, brokers: BrokerCount, say: (lin
   const github = sources.find((source) => source.name === "github");
   if (!stripe || !github) throw new Error("hooklog.config.yaml must declare the sources stripe and github");
   // Replicated as the project's topic spec says for the cluster: one copy on one broker; three, two in sync, on three.
-  await ensureTopics(createKafka({ clientId: "hooklog-faults", brokers: stack.kafkaBrokers.split(",") }), sources.map((source) => webhookTopicSpec(source)));
+  await ensureTopics(
+    createKafka({ clientId: "hooklog-faults", brokers: stack.kafkaBrokers.split(",") }),
+    sources.map((source) => webhookTopicSpec(source)),
+  );
   const secretBySource = new Map(sources.map((source) => [source, newWebhookSecret(source.provider)]));
 
   const registry = new URL(stack.registryUrl);
@@ -70,7 +75,9 @@ export async function startHub(stateDir: string, brokers: BrokerCount, say: (lin
   };
   const servicesStarted = performance.now();
   const services = await startHubServices(env, logDir, say, teardown);
-  say(`services up in ${((performance.now() - servicesStarted) / 1000).toFixed(1)} s: ingest ${services.ingestUrl()}; Slack, PagerDuty and GitHub stand-ins at ${Object.values(standIns.urls).join(", ")}`);
+  say(
+    `services up in ${((performance.now() - servicesStarted) / 1000).toFixed(1)} s: ingest ${services.ingestUrl()}; Slack, PagerDuty and GitHub stand-ins at ${Object.values(standIns.urls).join(", ")}`,
+  );
 
   return {
     stack,

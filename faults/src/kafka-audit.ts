@@ -57,12 +57,20 @@ export async function eventsInKafka(
   const copies = new Map<string, KafkaCopy[]>();
   if (remaining.size === 0) return copies;
   // Fetch sizes fit the largest record Hooklog writes (32 MiB).
-  const consumer = kafka.consumer({ groupId: uniqueName("faults-audit"), maxWaitTimeInMs: 250, maxBytesPerPartition: 32 * 1024 * 1024, maxBytes: 64 * 1024 * 1024 });
+  const consumer = kafka.consumer({
+    groupId: uniqueName("faults-audit"),
+    maxWaitTimeInMs: 250,
+    maxBytesPerPartition: 32 * 1024 * 1024,
+    maxBytes: 64 * 1024 * 1024,
+  });
   await consumer.connect();
   try {
     await consumer.subscribe({ topics: [...topics], fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`reading ${topics.join(", ")}: ${remaining.size} partition(s) not read to their end after ${timeoutMs / 1000} s`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`reading ${topics.join(", ")}: ${remaining.size} partition(s) not read to their end after ${timeoutMs / 1000} s`)),
+        timeoutMs,
+      );
       consumer
         .run({
           partitionsConsumedConcurrently: 3,

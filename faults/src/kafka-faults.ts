@@ -87,7 +87,11 @@ export function kafkaFaults(brokers: BrokerCount): { kill: Fault[]; blackhole: F
     kill: [
       wholeKafkaKill(3),
       brokersKill("leader-kill", "SIGKILL of the leader of the busiest source partition under load, then a restart, until it is back in the ISR", 1),
-      brokersKill("two-brokers-kill", "SIGKILL of two brokers at once (one copy left, below min ISR 2: ingest must answer 503, never 2xx), then both restarted", 2),
+      brokersKill(
+        "two-brokers-kill",
+        "SIGKILL of two brokers at once (one copy left, below min ISR 2: ingest must answer 503, never 2xx), then both restarted",
+        2,
+      ),
     ],
     blackhole: wholeKafkaBlackhole(3),
   };

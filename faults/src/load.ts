@@ -49,10 +49,13 @@ export class Load {
   /** Large deliveries of these sizes, spread evenly over the next `withinMs`, on top of the steady rate. */
   sendLarge(sizes: readonly number[], withinMs: number): void {
     sizes.forEach((bytes, index) => {
-      const timer = setTimeout(() => {
-        this.#largeTimers.delete(timer);
-        this.#launch(this.#options.mix.large(this.#options.phase(), bytes));
-      }, ((index + 0.5) * withinMs) / sizes.length);
+      const timer = setTimeout(
+        () => {
+          this.#largeTimers.delete(timer);
+          this.#launch(this.#options.mix.large(this.#options.phase(), bytes));
+        },
+        ((index + 0.5) * withinMs) / sizes.length,
+      );
       this.#largeTimers.add(timer);
     });
   }
@@ -94,7 +97,8 @@ export class Load {
       this.#options.log.post({ eventKey: event.key, phase, sentAt, answeredAt: Date.now(), status: answer.status, outcome: answer.outcome, redelivery });
       if (is2xx(answer.status)) {
         // A copy of an event ingest has taken is a duplicate, or accepted if its first copy's ledger row is not there yet.
-        if (!["accepted", "duplicate"].includes(answer.outcome)) record.problems.push(`${redelivery ? "redelivery" : "delivery"} answered ${answer.status} ${answer.outcome}`);
+        if (!["accepted", "duplicate"].includes(answer.outcome))
+          record.problems.push(`${redelivery ? "redelivery" : "delivery"} answered ${answer.status} ${answer.outcome}`);
         return;
       }
       if (answer.status !== 0 && answer.status !== 503 && answer.status !== 429) {

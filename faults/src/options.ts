@@ -93,12 +93,21 @@ export function parseOptions(argv: readonly string[]): FaultsOptions | "help" {
   if (values.help) return "help";
   const brokers = brokerCount(values.brokers);
   const catalogue = faultNames(brokers);
-  const only = values.only === undefined ? catalogue : values.only.split(",").map((name) => name.trim()).filter(Boolean);
+  const only =
+    values.only === undefined
+      ? catalogue
+      : values.only
+          .split(",")
+          .map((name) => name.trim())
+          .filter(Boolean);
   const unknown = only.filter((name) => !catalogue.includes(name));
   if (unknown.length > 0 || only.length === 0) {
     const elsewhere = unknown.filter((name) => faultNames(brokers === 1 ? 3 : 1).includes(name));
-    const hint = elsewhere.length > 0 ? ` (${elsewhere.join(", ")} ${elsewhere.length === 1 ? "is a fault" : "are faults"} of --brokers ${brokers === 1 ? 3 : 1})` : "";
-    throw new UsageError(`--only takes fault names out of ${catalogue.join(", ")} with --brokers ${brokers}; unknown: ${unknown.join(", ") || "(none given)"}${hint}`);
+    const hint =
+      elsewhere.length > 0 ? ` (${elsewhere.join(", ")} ${elsewhere.length === 1 ? "is a fault" : "are faults"} of --brokers ${brokers === 1 ? 3 : 1})` : "";
+    throw new UsageError(
+      `--only takes fault names out of ${catalogue.join(", ")} with --brokers ${brokers}; unknown: ${unknown.join(", ") || "(none given)"}${hint}`,
+    );
   }
   return {
     rate: positive("rate", values.rate, DEFAULTS.rate),

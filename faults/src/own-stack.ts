@@ -71,7 +71,10 @@ async function untilReady(component: "kafka" | "registry", timeoutMs: number): P
 async function kafkaPorts(brokers: BrokerCount): Promise<{ variables: Record<string, string>; taken: number[] }> {
   if (brokers === 1) {
     const [port, controllerPort] = await distinctFreePorts(2, []);
-    return { variables: { HOOKLOG_KAFKA_PORT: String(port), HOOKLOG_KAFKA_CONTROLLER_PORT: String(controllerPort) }, taken: [port as number, controllerPort as number] };
+    return {
+      variables: { HOOKLOG_KAFKA_PORT: String(port), HOOKLOG_KAFKA_CONTROLLER_PORT: String(controllerPort) },
+      taken: [port as number, controllerPort as number],
+    };
   }
   const base = await freePortRun(6);
   return { variables: { HOOKLOG_KAFKA_PORT: String(base) }, taken: Array.from({ length: 6 }, (_, offset) => base + offset) };

@@ -11,7 +11,11 @@ export function startPagerDutyStandIn(tally: EffectTally, routingKey: string): P
     const dedupKey = typeof event?.dedup_key === "string" ? event.dedup_key : undefined;
     const payload = event?.payload as { summary?: unknown } | undefined;
     if (!event || event.routing_key !== routingKey || event.event_action !== "trigger" || !dedupKey || typeof payload?.summary !== "string") {
-      sendJson(response, 400, { status: "invalid event", message: "Event object is invalid", errors: ["routing_key, event_action, dedup_key or payload.summary"] });
+      sendJson(response, 400, {
+        status: "invalid event",
+        message: "Event object is invalid",
+        errors: ["routing_key, event_action, dedup_key or payload.summary"],
+      });
       return;
     }
     tally.record(effectKey.page(dedupKey));

@@ -23,7 +23,8 @@ export async function unpackEmptyRegistryFolders(stateDir: string): Promise<bool
       child.once("error", reject);
       child.once("close", resolve);
     });
-    if (code !== 0 || !hasLauncher(join(dist, version))) throw new Error(`mvn could not unpack Apicurio Registry ${version} into ${join(dist, version)} (exit ${code})`);
+    if (code !== 0 || !hasLauncher(join(dist, version)))
+      throw new Error(`mvn could not unpack Apicurio Registry ${version} into ${join(dist, version)} (exit ${code})`);
   }
   return empty.length > 0;
 }

@@ -42,7 +42,12 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
 async function untilIngestReady(url: () => string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await fetch(`${url()}/readyz`, { signal: AbortSignal.timeout(2000) }).then((response) => response.ok, () => false))) {
+  while (
+    !(await fetch(`${url()}/readyz`, { signal: AbortSignal.timeout(2000) }).then(
+      (response) => response.ok,
+      () => false,
+    ))
+  ) {
     if (Date.now() > deadline) throw new Error(`ingest did not answer /readyz 200 within ${timeoutMs / 1000} s`);
     await sleep(250);
   }
@@ -66,7 +71,9 @@ export async function runFaults(options: FaultsOptions, say: (line: string) => v
   // A folder of its own under the state directory: never the shared stack's pid files or data.
   const stateDir = join(process.env.HOOKLOG_STATE_DIR ?? join(repoRoot, ".hooklog"), "faults", uniqueName("run"));
   const brokers = options.brokers ?? 1;
-  say(`run state in ${stateDir}; ${brokers === 1 ? "one broker" : `${brokers} brokers`}; rate ${options.rate}/s, faults ${options.only.join(", ")}, ${options.faultSeconds} s each, ${options.recoverySeconds} s recovery`);
+  say(
+    `run state in ${stateDir}; ${brokers === 1 ? "one broker" : `${brokers} brokers`}; rate ${options.rate}/s, faults ${options.only.join(", ")}, ${options.faultSeconds} s each, ${options.recoverySeconds} s recovery`,
+  );
   const teardown = new Teardown();
   let failed = true;
   const interrupted = (signal: NodeJS.Signals): void => {
@@ -105,17 +112,28 @@ export async function runFaults(options: FaultsOptions, say: (line: string) => v
       redeliverAfterMs: { min: 1000, max: Math.max(2000, (options.recoverySeconds * 1000) / 2) },
       maxAttempts: 10,
     });
-    memory = new PeakMemory(() => services.pid("ingest"), () => phase);
+    memory = new PeakMemory(
+      () => services.pid("ingest"),
+      () => phase,
+    );
     const windows: PhaseWindow[] = [];
     const context = { stack, relay: hub.relay, services, cluster };
     const report = (window: PhaseWindow, detail: string): void => {
       const posts = log.posts.filter((post) => post.phase === window.name);
       const recovery = recoverySeconds(window, log.posts);
-      const again = recovery === undefined ? "" : recovery === null ? "; NOT answered 2xx again within the phase" : `; answered 2xx again ${recovery.toFixed(1)} s after the fault's end`;
+      const again =
+        recovery === undefined
+          ? ""
+          : recovery === null
+            ? "; NOT answered 2xx again within the phase"
+            : `; answered 2xx again ${recovery.toFixed(1)} s after the fault's end`;
       const refusals = new Map<string, number>();
-      for (const post of posts) if (!is2xx(post.status)) refusals.set(`${post.status || "none"} ${post.outcome}`, (refusals.get(`${post.status || "none"} ${post.outcome}`) ?? 0) + 1);
+      for (const post of posts)
+        if (!is2xx(post.status)) refusals.set(`${post.status || "none"} ${post.outcome}`, (refusals.get(`${post.status || "none"} ${post.outcome}`) ?? 0) + 1);
       const why = refusals.size === 0 ? "" : ` (${[...refusals].map(([answer, count]) => `${answer} x${count}`).join(", ")})`;
-      say(`${window.name}: ${detail}${posts.length} sent, ${posts.filter((post) => is2xx(post.status)).length} 2xx, ${posts.filter((post) => post.status === 503).length} 503, ${posts.filter((post) => post.status === 0).length} unanswered${why}${again}`);
+      say(
+        `${window.name}: ${detail}${posts.length} sent, ${posts.filter((post) => is2xx(post.status)).length} 2xx, ${posts.filter((post) => post.status === 503).length} 503, ${posts.filter((post) => post.status === 0).length} unanswered${why}${again}`,
+      );
     };
 
     load.start();
@@ -157,7 +175,10 @@ export async function runFaults(options: FaultsOptions, say: (line: string) => v
     const open = await load.drained(catchUpMs);
     await services.settled();
     catchUp.endedAt = Date.now();
-    report(catchUp, `load stopped; redeliveries and retries done in ${seconds(catchUp.endedAt - catchUp.startedAt)}${open > 0 ? ` (${open} still open)` : ""}; `);
+    report(
+      catchUp,
+      `load stopped; redeliveries and retries done in ${seconds(catchUp.endedAt - catchUp.startedAt)}${open > 0 ? ` (${open} still open)` : ""}; `,
+    );
 
     const registryFailures: string[] = [];
     const kafka = await eventsInKafka(stack.kafkaBrokers, stack.registryUrl, hub.topics, 120_000, (error) => registryFailures.push(error.message));
@@ -179,31 +200,68 @@ export async function runFaults(options: FaultsOptions, say: (line: string) => v
       missing = now;
       if (performance.now() - lastReportAt >= 30_000) {
         lastReportAt = performance.now();
-        say(`effects: ${expected.length - missing} of ${expected.length} applied ${seconds(performance.now() - effectsSince)} after the load stopped; the consumers are still catching up`);
+        say(
+          `effects: ${expected.length - missing} of ${expected.length} applied ${seconds(performance.now() - effectsSince)} after the load stopped; the consumers are still catching up`,
+        );
       }
     }
     // A little longer, for a late second copy of an effect (a retry that was already on its way).
     await sleep(5000);
     applied = await appliedEffects(standIns, stack.databaseUrl);
     missing = missingOf(applied);
-    say(`effects: ${expected.length - missing} of ${expected.length} applied ${seconds(performance.now() - effectsSince)} after the load stopped${missing > 0 ? `; ${missing} MISSING` : ""}`);
+    say(
+      `effects: ${expected.length - missing} of ${expected.length} applied ${seconds(performance.now() - effectsSince)} after the load stopped${missing > 0 ? `; ${missing} MISSING` : ""}`,
+    );
 
-    const verdict = judge(log, windows, kafka, applied.counts, (key) => applied.times.get(key) ?? [], (name) => memory?.peak(name));
+    const verdict = judge(
+      log,
+      windows,
+      kafka,
+      applied.counts,
+      (key) => applied.times.get(key) ?? [],
+      (name) => memory?.peak(name),
+    );
     const replicatedAtEnd = (await replication()).map((problem) => `at the end of the run: ${problem}`);
-    const failures = [...verdict.lost, ...verdict.belowMinIsr, ...verdict.doubled, ...verdict.missing, ...verdict.problems, ...verdict.unexpected, ...replicatedAtEnd];
+    const failures = [
+      ...verdict.lost,
+      ...verdict.belowMinIsr,
+      ...verdict.doubled,
+      ...verdict.missing,
+      ...verdict.problems,
+      ...verdict.unexpected,
+      ...replicatedAtEnd,
+    ];
     const notes = [
       ...services.incidents().map((incident) => `incident: ${incident}`),
-      ...(registryFailures.length > 0 ? [`the registry failed ${registryFailures.length} time(s) when the audit asked it for the envelope schema, first: ${registryFailures[0]}`] : []),
+      ...(registryFailures.length > 0
+        ? [`the registry failed ${registryFailures.length} time(s) when the audit asked it for the envelope schema, first: ${registryFailures[0]}`]
+        : []),
       ...(verdict.copiedInKafka > 0 ? [`${verdict.copiedInKafka} event(s) are in Kafka more than once (consumers absorb them)`] : []),
       ...(verdict.gaveUp > 0 ? [`${verdict.gaveUp} delivery(ies) were given up after 10 attempts without a 2xx`] : []),
-      ...(verdict.doubled.length > 0 ? ["DOUBLED counts an effect in the phase under way when its first copy was applied (the call whose completion the consumer lost); the event itself may be older"] : []),
+      ...(verdict.doubled.length > 0
+        ? [
+            "DOUBLED counts an effect in the phase under way when its first copy was applied (the call whose completion the consumer lost); the event itself may be older",
+          ]
+        : []),
       `this run's own process (load, signing, stand-ins, audit) used ${(process.cpuUsage(cpuAtStart).user / 1e6 + process.cpuUsage(cpuAtStart).system / 1e6).toFixed(0)} s of CPU in ${((performance.now() - started) / 1000).toFixed(0)} s`,
-      ...stalls.over(1000).map(([name, ms]) => `${name}: the load generator's event loop stalled for up to ${(ms / 1000).toFixed(1)} s (the stand-ins answer from a thread of their own)`),
+      ...stalls
+        .over(1000)
+        .map(
+          ([name, ms]) =>
+            `${name}: the load generator's event loop stalled for up to ${(ms / 1000).toFixed(1)} s (the stand-ins answer from a thread of their own)`,
+        ),
       ...verdict.acknowledgedAfterRestart,
       ...verdict.repeatedPages.map((line) => `PagerDuty folds a repeated trigger into its open incident: ${line}`),
     ];
     failed = failures.length > 0;
-    return { verdict, table: formatTable(verdict.rows, { belowMinIsr: brokers === 3 }), failures, notes, stateDir, seconds: (performance.now() - started) / 1000 };
+    return {
+      verdict,
+      table: formatTable(verdict.rows, { belowMinIsr: brokers === 3 }),
+      failures,
+      notes,
+      stateDir,
+      seconds: (performance.now() - started) / 1000,
+    };
   } finally {
     process.off("SIGINT", interrupted);
     process.off("SIGTERM", interrupted);

@@ -32,7 +32,15 @@ function event(type: string, object: Record<string, unknown>): StripeEvent {
 /** An invoice paid through a PaymentIntent: fulfillment makes a task for the order `pi_...`. */
 export function invoicePaid(): StripeEvent & { orderId: string } {
   const orderId = `pi_${token()}`;
-  const paid = event("invoice.paid", { id: `in_${token()}`, object: "invoice", payment_intent: orderId, amount_paid: 4200, currency: "eur", customer: `cus_${token()}`, status: "paid" });
+  const paid = event("invoice.paid", {
+    id: `in_${token()}`,
+    object: "invoice",
+    payment_intent: orderId,
+    amount_paid: 4200,
+    currency: "eur",
+    customer: `cus_${token()}`,
+    status: "paid",
+  });
   return { ...paid, orderId };
 }
 
@@ -53,7 +61,15 @@ export function invoicePaymentFailed(): StripeEvent & { invoiceId: string } {
 
 export function disputeCreated(): StripeEvent & { disputeId: string } {
   const disputeId = `dp_${token()}`;
-  const created = event("charge.dispute.created", { id: disputeId, object: "dispute", amount: 5000, currency: "gbp", reason: "fraudulent", charge: `ch_${token()}`, status: "needs_response" });
+  const created = event("charge.dispute.created", {
+    id: disputeId,
+    object: "dispute",
+    amount: 5000,
+    currency: "gbp",
+    reason: "fraudulent",
+    charge: `ch_${token()}`,
+    status: "needs_response",
+  });
   return { ...created, disputeId };
 }
 

@@ -12,7 +12,21 @@ function recovery(seconds: number | null | undefined): string {
 /** `belowMinIsr`: a column of the 2xx answers Kafka cannot have given (three brokers: sent and answered while fewer than two ran). */
 export function formatTable(rows: readonly PhaseRow[], { belowMinIsr = false }: { belowMinIsr?: boolean } = {}): string {
   const optional = <T>(shown: boolean, cell: T): T[] => (shown ? [cell] : []);
-  const header = ["fault", "sent", "2xx", "503", "no answer", "events", "in Kafka", "LOST", ...optional(belowMinIsr, "2xx BELOW MIN ISR"), ...CONSUMERS.map((consumer) => `${consumer} exp/applied`), "DOUBLED", "recover s", "ingest peak RSS MiB"];
+  const header = [
+    "fault",
+    "sent",
+    "2xx",
+    "503",
+    "no answer",
+    "events",
+    "in Kafka",
+    "LOST",
+    ...optional(belowMinIsr, "2xx BELOW MIN ISR"),
+    ...CONSUMERS.map((consumer) => `${consumer} exp/applied`),
+    "DOUBLED",
+    "recover s",
+    "ingest peak RSS MiB",
+  ];
   const cells = rows.map((row) => [
     row.phase,
     String(row.posts),

@@ -115,7 +115,19 @@ export function judge(
   appliedAt: (key: string) => readonly number[],
   ingestPeak: (phase: string) => number | undefined,
 ): Verdict {
-  const verdict: Verdict = { rows: [], lost: [], doubled: [], missing: [], problems: [], unexpected: [], belowMinIsr: [], acknowledgedAfterRestart: [], repeatedPages: [], copiedInKafka: 0, gaveUp: 0 };
+  const verdict: Verdict = {
+    rows: [],
+    lost: [],
+    doubled: [],
+    missing: [],
+    problems: [],
+    unexpected: [],
+    belowMinIsr: [],
+    acknowledgedAfterRestart: [],
+    repeatedPages: [],
+    copiedInKafka: 0,
+    gaveUp: 0,
+  };
   /** Extra applications, by the phase under way when the first copy was applied. */
   const doubledIn = new Map<string, number>();
   const owners = new Map<string, PlannedEvent>();
@@ -145,11 +157,15 @@ export function judge(
       const { during, afterRestart } = answeredBelowMinIsr(window, log.posts);
       row.answered2xxBelowMinIsr = during.length;
       for (const post of during) {
-        verdict.belowMinIsr.push(`${window.name}: ${post.eventKey} sent ${((post.sentAt - from) / 1000).toFixed(3)} s after fewer than two brokers ran, answered ${post.status} ${post.outcome} ${((until - post.answeredAt) / 1000).toFixed(3)} s before the restart began`);
+        verdict.belowMinIsr.push(
+          `${window.name}: ${post.eventKey} sent ${((post.sentAt - from) / 1000).toFixed(3)} s after fewer than two brokers ran, answered ${post.status} ${post.outcome} ${((until - post.answeredAt) / 1000).toFixed(3)} s before the restart began`,
+        );
       }
       if (afterRestart.length > 0) {
         const first = Math.min(...afterRestart.map((post) => post.answeredAt)) - until;
-        verdict.acknowledgedAfterRestart.push(`${window.name}: ${afterRestart.length} request(s) sent while fewer than two brokers ran were answered 2xx after the restart began (the first ${(first / 1000).toFixed(1)} s after it), once a restarted broker was back in the ISR`);
+        verdict.acknowledgedAfterRestart.push(
+          `${window.name}: ${afterRestart.length} request(s) sent while fewer than two brokers ran were answered 2xx after the restart began (the first ${(first / 1000).toFixed(1)} s after it), once a restarted broker was back in the ISR`,
+        );
       }
     }
     for (const record of events) {

@@ -9,7 +9,14 @@ import { judge, type PhaseWindow } from "../src/verdict.ts";
 
 const KILLED_AT = 10_000;
 const RESTART_AT = 20_000;
-const window: PhaseWindow = { name: "two-brokers-kill", startedAt: 0, injectedAt: KILLED_AT - 5, faultEndedAt: RESTART_AT, endedAt: 40_000, belowMinIsr: { from: KILLED_AT, until: RESTART_AT } };
+const window: PhaseWindow = {
+  name: "two-brokers-kill",
+  startedAt: 0,
+  injectedAt: KILLED_AT - 5,
+  faultEndedAt: RESTART_AT,
+  endedAt: 40_000,
+  belowMinIsr: { from: KILLED_AT, until: RESTART_AT },
+};
 
 /** One event of the phase, posted once: sent and answered at these times with this status. */
 function logOf(posts: ReadonlyArray<{ sentAt: number; answeredAt: number; status: number; outcome?: string }>): DeliveryLog {
@@ -17,14 +24,29 @@ function logOf(posts: ReadonlyArray<{ sentAt: number; answeredAt: number; status
   posts.forEach(({ sentAt, answeredAt, status, outcome }, index) => {
     const event: PlannedEvent = { key: `stripe:evt_${index}`, source: "stripe", kind: "invoice.paid", phase: window.name, bytes: 100, effects: [] };
     log.add(event);
-    log.post({ eventKey: event.key, phase: window.name, sentAt, answeredAt, status, outcome: outcome ?? (status === 202 ? "accepted" : "kafka_unavailable"), redelivery: false });
+    log.post({
+      eventKey: event.key,
+      phase: window.name,
+      sentAt,
+      answeredAt,
+      status,
+      outcome: outcome ?? (status === 202 ? "accepted" : "kafka_unavailable"),
+      redelivery: false,
+    });
   });
   return log;
 }
 
 const verdictOf = (log: DeliveryLog) => {
   const inKafka = new Map([...log.events.keys()].map((key) => [key, [{ partition: 0, offset: "0", eventId: key, receivedAt: 0 }]]));
-  return judge(log, [window], inKafka, new Map(), () => [], () => undefined);
+  return judge(
+    log,
+    [window],
+    inKafka,
+    new Map(),
+    () => [],
+    () => undefined,
+  );
 };
 
 describe("2xx while fewer brokers than min.insync.replicas ran", () => {
@@ -62,7 +84,14 @@ describe("2xx while fewer brokers than min.insync.replicas ran", () => {
 
   it("leaves the column empty for a phase that kept enough brokers", () => {
     const log = logOf([{ sentAt: KILLED_AT + 1000, answeredAt: KILLED_AT + 1200, status: 202 }]);
-    const verdict = judge(log, [{ ...window, belowMinIsr: undefined }], new Map(), new Map(), () => [], () => undefined);
+    const verdict = judge(
+      log,
+      [{ ...window, belowMinIsr: undefined }],
+      new Map(),
+      new Map(),
+      () => [],
+      () => undefined,
+    );
     assert.equal(verdict.rows[0]?.answered2xxBelowMinIsr, undefined);
   });
 });

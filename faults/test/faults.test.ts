@@ -10,13 +10,16 @@ describe("Hooklog under every fault of the catalogue", () => {
   let run: Awaited<ReturnType<typeof runFaults>>;
   let report: string;
 
-  before(async () => {
-    run = await runFaults({ rate: 50, faultSeconds: 2, recoverySeconds: 3, only: FAULT_NAMES, keepState: false }, (line) => {
-      process.stdout.write(`faults: ${line}\n`);
-    });
-    process.stdout.write(`\n${run.table}\n\n`);
-    report = `\n${run.table}\n${[...run.failures.slice(0, 30), ...run.notes].join("\n")}`;
-  }, { timeout: 330_000 });
+  before(
+    async () => {
+      run = await runFaults({ rate: 50, faultSeconds: 2, recoverySeconds: 3, only: FAULT_NAMES, keepState: false }, (line) => {
+        process.stdout.write(`faults: ${line}\n`);
+      });
+      process.stdout.write(`\n${run.table}\n\n`);
+      report = `\n${run.table}\n${[...run.failures.slice(0, 30), ...run.notes].join("\n")}`;
+    },
+    { timeout: 330_000 },
+  );
 
   it("answers 2xx only for what is in Kafka, and applies every expected effect", () => {
     const row = (phase: string) => run.verdict.rows.find((each) => each.phase === phase);

@@ -30,7 +30,10 @@ describe("npm run faults options", () => {
 
   for (const value of ["2", "0", "4", "three", ""]) {
     it(`refuses --brokers ${JSON.stringify(value)}, saying it takes 1 or 3`, () => {
-      assert.throws(() => parseOptions(["--brokers", value]), (error: unknown) => error instanceof UsageError && /--brokers takes 1 or 3/.test(error.message));
+      assert.throws(
+        () => parseOptions(["--brokers", value]),
+        (error: unknown) => error instanceof UsageError && /--brokers takes 1 or 3/.test(error.message),
+      );
     });
   }
 

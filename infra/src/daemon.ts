@@ -121,11 +121,7 @@ export function tailOf(file: string, lines = 15): string {
  * Polls `ready` until it holds, the daemon dies, or `timeoutMs` passes; the last two are errors
  * that name the log file and quote its tail.
  */
-export async function awaitReady(
-  spec: Pick<DaemonSpec, "name" | "marker" | "logFile">,
-  ready: () => Promise<boolean>,
-  timeoutMs: number,
-): Promise<void> {
+export async function awaitReady(spec: Pick<DaemonSpec, "name" | "marker" | "logFile">, ready: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await ready()) return;

@@ -42,7 +42,8 @@ async function main(): Promise<void> {
   // Credentials the services need that this machine does not have go to a local stand-in.
   const sink = await startDevSink(Number(process.env.HOOKLOG_DEV_SINK_PORT ?? 3199));
   const standIns = Object.fromEntries(Object.entries(sink.env).filter(([name]) => !process.env[name]));
-  if (Object.keys(standIns).length > 0) step(`no ${Object.keys(standIns).join(", ")} set: Slack, PagerDuty and GitHub calls go to a local stand-in that prints them`);
+  if (Object.keys(standIns).length > 0)
+    step(`no ${Object.keys(standIns).join(", ")} set: Slack, PagerDuty and GitHub calls go to a local stand-in that prints them`);
   const env: NodeJS.ProcessEnv = {
     ...standIns,
     ...process.env,

@@ -24,9 +24,18 @@ export function kafkaSettings(env: NodeJS.ProcessEnv = process.env): KafkaSettin
   const port = Number(env.HOOKLOG_KAFKA_PORT ?? 9092);
   const brokers = env.HOOKLOG_KAFKA_BROKERS ?? "1";
   if (brokers !== "1" && brokers !== "3") {
-    throw new InfraError("KAFKA_BROKERS_INVALID", `HOOKLOG_KAFKA_BROKERS=${brokers}: infra runs one broker or a cluster of three.`, "Set HOOKLOG_KAFKA_BROKERS to 1 or 3 (or unset it).");
+    throw new InfraError(
+      "KAFKA_BROKERS_INVALID",
+      `HOOKLOG_KAFKA_BROKERS=${brokers}: infra runs one broker or a cluster of three.`,
+      "Set HOOKLOG_KAFKA_BROKERS to 1 or 3 (or unset it).",
+    );
   }
-  return { port, controllerPort: Number(env.HOOKLOG_KAFKA_CONTROLLER_PORT ?? port + 1), heap: env.HOOKLOG_KAFKA_HEAP ?? "512m", brokers: brokers === "3" ? 3 : 1 };
+  return {
+    port,
+    controllerPort: Number(env.HOOKLOG_KAFKA_CONTROLLER_PORT ?? port + 1),
+    heap: env.HOOKLOG_KAFKA_HEAP ?? "512m",
+    brokers: brokers === "3" ? 3 : 1,
+  };
 }
 
 /** One Kafka process: broker and controller combined (KRaft), with its own ports, state and log. */
@@ -174,13 +183,23 @@ async function formatStorageOnce(java: string, libs: string, node: KafkaNode, no
   const quorum = nodes.length === 1 ? ["--standalone"] : [];
   const result = spawnSync(java, ["-cp", `${libs}/*`, "kafka.tools.StorageTool", "format", "-t", id, "-c", node.configFile, ...quorum], { encoding: "utf8" });
   if (result.status !== 0) {
-    throw new InfraError("KAFKA_FORMAT_FAILED", `Formatting Kafka storage failed: ${result.stderr.trim().split("\n").at(-1) ?? ""}`, `Delete ${node.dataDir} and run again.`);
+    throw new InfraError(
+      "KAFKA_FORMAT_FAILED",
+      `Formatting Kafka storage failed: ${result.stderr.trim().split("\n").at(-1) ?? ""}`,
+      `Delete ${node.dataDir} and run again.`,
+    );
   }
 }
 
 /** Ready: the cluster answers metadata with a controller and all `expectedBrokers` brokers. */
 export async function kafkaReady(brokers: string, expectedBrokers = 1): Promise<boolean> {
-  const admin = new Kafka({ clientId: "hooklog-infra", brokers: brokers.split(","), logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 1000 }).admin();
+  const admin = new Kafka({
+    clientId: "hooklog-infra",
+    brokers: brokers.split(","),
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+    connectionTimeout: 1000,
+  }).admin();
   try {
     await admin.connect();
     const cluster = await admin.describeCluster();
@@ -227,7 +246,8 @@ export async function startKafka(settings: KafkaSettings = kafkaSettings()): Pro
   const id = clusterId(nodes);
   for (const node of stopped) await formatStorageOnce(java.executable, libs, node, nodes, id);
 
-  const what = nodes.length === 1 ? `Kafka ${kafkaVersion()} (KRaft) on ${brokers}` : `a ${nodes.length}-broker Kafka ${kafkaVersion()} cluster (KRaft) on ${brokers}`;
+  const what =
+    nodes.length === 1 ? `Kafka ${kafkaVersion()} (KRaft) on ${brokers}` : `a ${nodes.length}-broker Kafka ${kafkaVersion()} cluster (KRaft) on ${brokers}`;
   await timed(`starting ${what}`, async () => {
     const specs = stopped.map((node) => daemonSpec(libs, node, settings, java.executable));
     for (const spec of specs) startDaemon(spec);

@@ -17,7 +17,10 @@ export async function runMavenFetch(pomFolder: string, properties: Record<string
 
   const child = spawn("mvn", args, { stdio: ["ignore", output, output] });
   const started = Date.now();
-  const ticker = setInterval(() => step(`  still fetching ${pomFolder} from Maven Central (${Math.round((Date.now() - started) / 1000)} s, log: ${log})`), 15_000);
+  const ticker = setInterval(
+    () => step(`  still fetching ${pomFolder} from Maven Central (${Math.round((Date.now() - started) / 1000)} s, log: ${log})`),
+    15_000,
+  );
 
   try {
     const exitCode = await new Promise<number | null>((resolve, reject) => {

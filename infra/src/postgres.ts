@@ -28,7 +28,11 @@ function endpointFromUrl(kind: PostgresKind, url: string): PostgresEndpoint {
   const parsed = new URL(url);
   const database = parsed.pathname.replace(/^\//, "") || APP_DATABASE;
   if (!parsed.protocol.startsWith("postgres")) {
-    throw new InfraError("DATABASE_URL_INVALID", `DATABASE_URL must be a postgres:// URL (got protocol ${parsed.protocol}).`, "Set DATABASE_URL=postgres://user:password@host:5432/hooklog.");
+    throw new InfraError(
+      "DATABASE_URL_INVALID",
+      `DATABASE_URL must be a postgres:// URL (got protocol ${parsed.protocol}).`,
+      "Set DATABASE_URL=postgres://user:password@host:5432/hooklog.",
+    );
   }
   return {
     kind,
@@ -116,7 +120,11 @@ export async function startPostgres(env: NodeJS.ProcessEnv = process.env): Promi
   if (env.DATABASE_URL) {
     endpoint = endpointFromUrl("external", env.DATABASE_URL);
     if (!(await answers(withDatabase(endpoint, "postgres"))) && !(await answers(endpoint.url))) {
-      throw new InfraError("POSTGRES_UNREACHABLE", `DATABASE_URL (${endpoint.host}:${endpoint.port}) does not answer.`, "Start that PostgreSQL or unset DATABASE_URL to use a local or embedded one.");
+      throw new InfraError(
+        "POSTGRES_UNREACHABLE",
+        `DATABASE_URL (${endpoint.host}:${endpoint.port}) does not answer.`,
+        "Start that PostgreSQL or unset DATABASE_URL to use a local or embedded one.",
+      );
     }
   } else {
     const local = endpointFromUrl("local", `postgres://postgres@127.0.0.1:5432/${APP_DATABASE}`);

@@ -11,7 +11,12 @@ export function topicReplication(env: NodeJS.ProcessEnv): Replication {
     const value = env[name];
     if (value === undefined || value === "") return undefined;
     const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < 1) throw new InfraError("TOPIC_REPLICATION_INVALID", `${name}=${value} is not a whole number of at least 1.`, `Set ${name} to 1, 2 or 3, or unset it to let the cluster decide.`);
+    if (!Number.isInteger(parsed) || parsed < 1)
+      throw new InfraError(
+        "TOPIC_REPLICATION_INVALID",
+        `${name}=${value} is not a whole number of at least 1.`,
+        `Set ${name} to 1, 2 or 3, or unset it to let the cluster decide.`,
+      );
     return parsed;
   };
   return { replicationFactor: read("HOOKLOG_TOPIC_REPLICATION_FACTOR"), minInSyncReplicas: read("HOOKLOG_TOPIC_MIN_INSYNC_REPLICAS") };

@@ -25,11 +25,11 @@ export function discoverServices(): string[] {
 /** Starts a service the way production does (its main.ts under the telemetry hook), its output prefixed with its name. */
 export function startService(name: string, env: NodeJS.ProcessEnv): RunningService {
   const cwd = join(repoRoot, "services", name);
-  const child = spawn(
-    process.execPath,
-    ["--disable-warning=TimeoutNegativeWarning", "--import", "@hooklog/telemetry/register", "src/main.ts"],
-    { cwd, env: { ...env, OTEL_SERVICE_NAME: env.OTEL_SERVICE_NAME ?? `hooklog-${name}` }, stdio: ["ignore", "pipe", "pipe"] },
-  );
+  const child = spawn(process.execPath, ["--disable-warning=TimeoutNegativeWarning", "--import", "@hooklog/telemetry/register", "src/main.ts"], {
+    cwd,
+    env: { ...env, OTEL_SERVICE_NAME: env.OTEL_SERVICE_NAME ?? `hooklog-${name}` },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   for (const stream of [child.stdout, child.stderr]) {
     if (stream) createInterface({ input: stream }).on("line", (line) => process.stdout.write(`[${name}] ${line}\n`));
   }

@@ -83,7 +83,13 @@ export async function status(env: NodeJS.ProcessEnv = process.env): Promise<Comp
   const brokers = env.KAFKA_BROKERS ?? bootstrapServers(kafkaNodes(settings));
   const registry = env.SCHEMA_REGISTRY_URL ?? registryUrl(registrySettings(env).port);
   return [
-    { name: settings.brokers === 1 ? "kafka" : "kafka (3 brokers)", pid: kafkaPid(settings), ready: await kafkaReady(brokers, settings.brokers), endpoint: brokers, log: logFile(kafkaNodes(settings)[0]?.name ?? "kafka") },
+    {
+      name: settings.brokers === 1 ? "kafka" : "kafka (3 brokers)",
+      pid: kafkaPid(settings),
+      ready: await kafkaReady(brokers, settings.brokers),
+      endpoint: brokers,
+      log: logFile(kafkaNodes(settings)[0]?.name ?? "kafka"),
+    },
     { name: "registry", pid: registryPid(), ready: await registryReady(registry), endpoint: registry, log: logFile("registry") },
     {
       name: `postgres (${readStackFile()?.postgres ?? "not started"})`,

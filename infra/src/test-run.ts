@@ -23,10 +23,14 @@ function run(tool: "turbo" | "biome", args: string[], env: NodeJS.ProcessEnv): P
 }
 
 function workspacesWithTests(): string[] {
-  const folders = ["infra", "faults", ...["packages", "services"].flatMap((parent) => {
-    const path = join(repoRoot, parent);
-    return existsSync(path) ? readdirSync(path).map((name) => join(parent, name)) : [];
-  })];
+  const folders = [
+    "infra",
+    "faults",
+    ...["packages", "services"].flatMap((parent) => {
+      const path = join(repoRoot, parent);
+      return existsSync(path) ? readdirSync(path).map((name) => join(parent, name)) : [];
+    }),
+  ];
   return folders
     .map((folder) => join(repoRoot, folder, "package.json"))
     .filter((file) => existsSync(file))

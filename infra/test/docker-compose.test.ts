@@ -100,7 +100,11 @@ describe("docker-compose.yml", () => {
   it("runs Kafka in KRaft mode, as broker and controller, with no ZooKeeper", () => {
     const services = composeServices();
 
-    const roles = environmentOf(services, "kafka").get("KAFKA_PROCESS_ROLES")?.split(",").map((role) => role.trim()) ?? [];
+    const roles =
+      environmentOf(services, "kafka")
+        .get("KAFKA_PROCESS_ROLES")
+        ?.split(",")
+        .map((role) => role.trim()) ?? [];
     const zookeepers = Object.entries(services).filter(([name, service]) => /zookeeper/i.test(`${name} ${service.image ?? ""}`));
 
     assert.deepEqual(roles.sort(), ["broker", "controller"]);

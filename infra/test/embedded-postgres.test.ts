@@ -33,7 +33,10 @@ describe("the embedded PostgreSQL fallback", () => {
     await client.query("insert into kept values ('across restarts')");
     const databases = await client.query<{ datname: string }>("select datname from pg_database where datname like 'hooklog%' order by datname");
     await client.end();
-    assert.deepEqual(databases.rows.map((row) => row.datname), ["hooklog", "hooklog_registry"]);
+    assert.deepEqual(
+      databases.rows.map((row) => row.datname),
+      ["hooklog", "hooklog_registry"],
+    );
 
     assert.equal(await stopEmbeddedPostgres(), true);
     const second = await startPostgres(env);

@@ -13,7 +13,12 @@ export class ConfigError extends HooklogError<"CONFIG_INVALID"> {
 
 const brokerList = z
   .string()
-  .transform((value) => value.split(",").map((broker) => broker.trim()).filter(Boolean))
+  .transform((value) =>
+    value
+      .split(",")
+      .map((broker) => broker.trim())
+      .filter(Boolean),
+  )
   .refine((brokers) => brokers.length > 0 && brokers.every((broker) => /^[^\s:]+:\d+$/.test(broker)), {
     message: "expected host:port[,host:port...]",
   });

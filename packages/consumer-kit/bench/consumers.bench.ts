@@ -46,8 +46,17 @@ for (let start = 0; start < EVENTS; start += 1000) {
     Array.from({ length: Math.min(1000, EVENTS - start) }, async (_, index) => {
       const providerEventId = `evt_${runId}_${start + index}`;
       const event: WebhookEvent = {
-        id: randomUUID(), source, provider: "stripe", providerEventId, type: "invoice.paid", providerTimestamp: null, receivedAt: Date.now(),
-        origin: "webhook", verification: { scheme: "stripe-v1", secretIndex: 0 }, contentType: "application/json", headers: {},
+        id: randomUUID(),
+        source,
+        provider: "stripe",
+        providerEventId,
+        type: "invoice.paid",
+        providerTimestamp: null,
+        receivedAt: Date.now(),
+        origin: "webhook",
+        verification: { scheme: "stripe-v1", secretIndex: 0 },
+        contentType: "application/json",
+        headers: {},
         payload: Buffer.from(JSON.stringify({ id: providerEventId, type: "invoice.paid", data: { object: { id: `in_${index}` } } })),
       };
       return { key: providerEventId, value: await codec.encode(event) };
@@ -111,7 +120,11 @@ void naive.run({
     const event = (await registry.decode(message.value as Buffer)) as WebhookEvent;
     const key = `${event.source}:${event.providerEventId}`;
     await db.transaction(async (trx) => {
-      const marked = await trx("processed_events").insert({ consumer: naiveName, event_key: key, event_id: event.id }).onConflict(["consumer", "event_key"]).ignore().returning("event_key");
+      const marked = await trx("processed_events")
+        .insert({ consumer: naiveName, event_key: key, event_id: event.id })
+        .onConflict(["consumer", "event_key"])
+        .ignore()
+        .returning("event_key");
       if (marked.length > 0) await trx(naiveTable).insert({ event_key: key, type: event.type });
     });
     await naive.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
@@ -177,7 +190,13 @@ while (Date.now() - started < E2E_SECONDS * 1000) {
   const t = Math.floor(Date.now() / 1000);
   const signature = createHmac("sha256", secret).update(`${t}.${body}`).digest("hex");
   posted.set(`${e2eSource}:${providerEventId}`, Date.now());
-  inFlight.push(fetch(`${ingest.url}/webhooks/${e2eSource}`, { method: "POST", headers: { "content-type": "application/json", "stripe-signature": `t=${t},v1=${signature}` }, body }));
+  inFlight.push(
+    fetch(`${ingest.url}/webhooks/${e2eSource}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "stripe-signature": `t=${t},v1=${signature}` },
+      body,
+    }),
+  );
   sent += 1;
 }
 await Promise.all(inFlight);
@@ -185,7 +204,9 @@ while ((await appliedCount(db, e2eTable)) < sent) await new Promise((resolve) =>
 const rows = (await db(e2eTable).select("event_key", "applied_at")) as Array<{ event_key: string; applied_at: Date }>;
 const latencies = rows.map((row) => row.applied_at.getTime() - (posted.get(row.event_key) ?? 0)).sort((a, b) => a - b);
 const percentile = (p: number): number => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? Number.NaN;
-console.log(`(3) end to end at ${rate} events/s for ${E2E_SECONDS} s: POST → committed effect p50 ${percentile(50)} ms, p99 ${percentile(99)} ms (${latencies.length} events)`);
+console.log(
+  `(3) end to end at ${rate} events/s for ${E2E_SECONDS} s: POST → committed effect p50 ${percentile(50)} ms, p99 ${percentile(99)} ms (${latencies.length} events)`,
+);
 
 await e2e.stop();
 await ingest.stop();

@@ -6,7 +6,8 @@ const REBALANCING = new Set(["REBALANCE_IN_PROGRESS", "NOT_COORDINATOR_FOR_GROUP
 
 function originalCause(error: unknown): unknown {
   let current = error;
-  while (typeof current === "object" && current !== null && (current as { cause?: unknown }).cause !== undefined) current = (current as { cause?: unknown }).cause;
+  while (typeof current === "object" && current !== null && (current as { cause?: unknown }).cause !== undefined)
+    current = (current as { cause?: unknown }).cause;
   return current;
 }
 

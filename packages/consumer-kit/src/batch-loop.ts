@@ -85,38 +85,54 @@ export function createBatchLoop(deps: BatchLoopDeps): { eachBatchOf(member: Cons
   function eachBatchOf(member: Consumer): EachBatchHandler {
     // Handlers may call slow outside services: heartbeats go on through the batch, so a long batch does not cost the group a rebalance.
     return ({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }) =>
-      restartingOnFailure(() => heartbeatWhile(heartbeat, { intervalMs: deps.heartbeatIntervalMs / 2, logger, consumer: definition.name }, async () => {
-        const { topic, partition } = batch;
-        const { taken, undecodable, waitFrom } = await readBatch(batch, isRunning, isStale);
+      restartingOnFailure(
+        () =>
+          heartbeatWhile(heartbeat, { intervalMs: deps.heartbeatIntervalMs / 2, logger, consumer: definition.name }, async () => {
+            const { topic, partition } = batch;
+            const { taken, undecodable, waitFrom } = await readBatch(batch, isRunning, isStale);
 
-        const pendings = taken.flatMap((entry) => (entry.pending ? [{ message: entry.message, pending: entry.pending }] : []));
-        const results = pendings.length > 0 ? await processBatch(db, definition, pendings.map((entry) => entry.pending), { logger, metrics, emitter }) : [];
-        if (emitsAny && results.some((result) => result.status === "processed")) relay.poke();
+            const pendings = taken.flatMap((entry) => (entry.pending ? [{ message: entry.message, pending: entry.pending }] : []));
+            const results =
+              pendings.length > 0
+                ? await processBatch(
+                    db,
+                    definition,
+                    pendings.map((entry) => entry.pending),
+                    { logger, metrics, emitter },
+                  )
+                : [];
+            if (emitsAny && results.some((result) => result.status === "processed")) relay.poke();
 
-        for (const { message, error } of undecodable) await route(message, topic, partition, 1, error, "undecodable");
-        for (const [index, result] of results.entries()) {
-          const entry = pendings[index];
-          if (entry && result.status === "failed") await route(entry.message, topic, partition, entry.pending.attempt, result.error, entry.pending.inbound.key);
-        }
+            for (const { message, error } of undecodable) await route(message, topic, partition, 1, error, "undecodable");
+            for (const [index, result] of results.entries()) {
+              const entry = pendings[index];
+              if (entry && result.status === "failed")
+                await route(entry.message, topic, partition, entry.pending.attempt, result.error, entry.pending.inbound.key);
+            }
 
-        const last = taken.at(-1);
-        if (last) {
-          resolveOffset(last.message.offset);
-          await member.commitOffsets([{ topic, partition, offset: nextOffset(last.message.offset) }]);
-        }
-        await heartbeat();
+            const last = taken.at(-1);
+            if (last) {
+              resolveOffset(last.message.offset);
+              await member.commitOffsets([{ topic, partition, offset: nextOffset(last.message.offset) }]);
+            }
+            await heartbeat();
 
-        if (waitFrom) {
-          // A message that must wait holds up no other partition: only this one waits.
-          const resume = pause();
-          member.seek({ topic, partition, offset: waitFrom.offset });
-          const timer = setTimeout(() => {
-            resumeTimers.delete(timer);
-            resume();
-          }, Math.max(0, waitFrom.resumeAt - Date.now()));
-          resumeTimers.add(timer);
-        }
-      }), { logger, consumer: definition.name });
+            if (waitFrom) {
+              // A message that must wait holds up no other partition: only this one waits.
+              const resume = pause();
+              member.seek({ topic, partition, offset: waitFrom.offset });
+              const timer = setTimeout(
+                () => {
+                  resumeTimers.delete(timer);
+                  resume();
+                },
+                Math.max(0, waitFrom.resumeAt - Date.now()),
+              );
+              resumeTimers.add(timer);
+            }
+          }),
+        { logger, consumer: definition.name },
+      );
   }
 
   return {

@@ -14,10 +14,7 @@ export interface RedriveResult {
  * topic, with fresh attempts. Reads the whole dead-letter topic each time and skips events the
  * consumer has processed since, so running it twice never doubles an effect.
  */
-export async function redrive(
-  consumer: string,
-  options: { kafkaBrokers: readonly string[]; db: Knex; eventKey?: string },
-): Promise<RedriveResult> {
+export async function redrive(consumer: string, options: { kafkaBrokers: readonly string[]; db: Knex; eventKey?: string }): Promise<RedriveResult> {
   const kafka = createKafka({ clientId: `hooklog-${consumer}-redrive`, brokers: options.kafkaBrokers });
   const topic = deadLetterTopic(consumer);
   const admin = kafka.admin();
@@ -30,7 +27,11 @@ export async function redrive(
 
   const producer = createIdempotentProducer(kafka);
   await producer.connect();
-  const reader = kafka.consumer({ groupId: `${groupId(consumer)}.redrive.${Date.now()}`, maxBytesPerPartition: MAX_RECORD_BYTES, maxBytes: 2 * MAX_RECORD_BYTES });
+  const reader = kafka.consumer({
+    groupId: `${groupId(consumer)}.redrive.${Date.now()}`,
+    maxBytesPerPartition: MAX_RECORD_BYTES,
+    maxBytes: 2 * MAX_RECORD_BYTES,
+  });
   await reader.connect();
   await reader.subscribe({ topics: [topic], fromBeginning: true });
   await new Promise<void>((resolve, reject) => {
@@ -74,10 +75,7 @@ export async function redrive(
  * `since`. Effects are idempotent, so a replay repeats none; after a projection is dropped, a replay
  * rebuilds it. Kafka refuses while the consumer group has running members: stop the service first.
  */
-export async function replay(
-  consumer: string,
-  options: { kafkaBrokers: readonly string[]; topics: readonly string[]; since?: Date },
-): Promise<void> {
+export async function replay(consumer: string, options: { kafkaBrokers: readonly string[]; topics: readonly string[]; since?: Date }): Promise<void> {
   const kafka = createKafka({ clientId: `hooklog-${consumer}-replay`, brokers: options.kafkaBrokers });
   const admin = kafka.admin();
   await admin.connect();

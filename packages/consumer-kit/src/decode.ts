@@ -19,7 +19,10 @@ const REGISTRY_TIMEOUT_MS = 10_000;
 async function withinRegistryTimeout<T>(decoding: Promise<T>, topic: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RegistryUnavailableError(`the schema registry did not answer within ${REGISTRY_TIMEOUT_MS} ms for a message on ${topic}`)), REGISTRY_TIMEOUT_MS);
+    timer = setTimeout(
+      () => reject(new RegistryUnavailableError(`the schema registry did not answer within ${REGISTRY_TIMEOUT_MS} ms for a message on ${topic}`)),
+      REGISTRY_TIMEOUT_MS,
+    );
   });
   try {
     return await Promise.race([decoding, timedOut]);
@@ -57,7 +60,9 @@ export function createDecoder(registry: SchemaRegistryClient, subscriptions: Rea
     } catch (error) {
       if (error instanceof RegistryUnavailableError) throw error;
       if (isRegistryUnavailable(error)) {
-        throw new RegistryUnavailableError(`the schema registry could not resolve the schema of a message on ${topic}: ${(error as Error).message}`, { cause: error });
+        throw new RegistryUnavailableError(`the schema registry could not resolve the schema of a message on ${topic}: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
       throw new UndecodableMessageError(`cannot decode a message on ${topic} as ${record}: ${(error as Error).message}`, { cause: error });
     }

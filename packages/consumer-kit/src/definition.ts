@@ -94,7 +94,8 @@ export function defineConsumer(definition: ConsumerDefinition): ConsumerDefiniti
   const twice = topics.find((topic, index) => topics.indexOf(topic) !== index);
   if (twice !== undefined) throw new Error(`consumer ${definition.name}: topic ${twice} is subscribed to twice; give one subscription all its handlers`);
   for (const subscription of definition.subscriptions) {
-    if (subscription.record === undefined && Object.keys(subscription.on).length === 0) throw new Error(`consumer ${definition.name}: topic ${subscription.topic} has no handler for any event type`);
+    if (subscription.record === undefined && Object.keys(subscription.on).length === 0)
+      throw new Error(`consumer ${definition.name}: topic ${subscription.topic} has no handler for any event type`);
   }
   return definition;
 }

@@ -53,7 +53,10 @@ export async function startGroupMember(options: GroupMemberOptions): Promise<Gro
     stalledAfterMs: options.stalledAfterMs ?? sessionTimeout + REBALANCE_TIMEOUT_MS,
     checkEveryMs: 5000,
     onStall: (silentMs) =>
-      logger.error({ consumer: definition.name, silentMs: Number.isFinite(silentMs) ? silentMs : null }, "consumer is out of its group (kafkajs crashed or went silent): starting a new member"),
+      logger.error(
+        { consumer: definition.name, silentMs: Number.isFinite(silentMs) ? silentMs : null },
+        "consumer is out of its group (kafkajs crashed or went silent): starting a new member",
+      ),
     onReplaceFailed: (error) => logger.error({ consumer: definition.name, err: error }, "a new group member could not start; trying again shortly"),
     replace: async () => {
       if (stopping) return;

@@ -79,7 +79,12 @@ export class OutboxRelay {
           messages: batch.map((row) => ({ key: row.message_key, value: row.value, headers: row.headers })),
         })),
       });
-      await trx("outbox").whereIn("id", rows.map((row) => row.id)).update({ sent_at: trx.fn.now() });
+      await trx("outbox")
+        .whereIn(
+          "id",
+          rows.map((row) => row.id),
+        )
+        .update({ sent_at: trx.fn.now() });
       return rows.length;
     });
   }

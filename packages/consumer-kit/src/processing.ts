@@ -57,7 +57,15 @@ async function processOne(
   const parent = extractTraceContext(pending.headers);
   const span = tracer.startSpan(
     `process ${definition.name} ${inbound.type}`,
-    { kind: SpanKind.CONSUMER, attributes: { "hooklog.consumer": definition.name, "hooklog.event_key": inbound.key, "hooklog.event_type": inbound.type, "hooklog.attempt": pending.attempt } },
+    {
+      kind: SpanKind.CONSUMER,
+      attributes: {
+        "hooklog.consumer": definition.name,
+        "hooklog.event_key": inbound.key,
+        "hooklog.event_type": inbound.type,
+        "hooklog.attempt": pending.attempt,
+      },
+    },
     parent,
   );
   const started = performance.now();

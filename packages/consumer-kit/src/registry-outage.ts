@@ -46,7 +46,10 @@ export class RegistryOutage {
   failed(partition: string, error: Error): number {
     if (this.#waiting.size === 0) {
       this.#since = Date.now();
-      this.#logger.warn({ consumer: this.#consumer, partition, err: error }, "schema registry unavailable: partitions that need a schema from it wait and retry, nothing is dead-lettered");
+      this.#logger.warn(
+        { consumer: this.#consumer, partition, err: error },
+        "schema registry unavailable: partitions that need a schema from it wait and retry, nothing is dead-lettered",
+      );
     }
     const failures = (this.#waiting.get(partition) ?? 0) + 1;
     this.#waiting.set(partition, failures);

@@ -36,9 +36,16 @@ export function createRouter(deps: { definition: ConsumerDefinition; producer: L
     const topic = dead ? deadLetterTopic(definition.name) : retryTopic(definition.name, Math.min(attemptThatFailed, levels));
     const outgoing = dead
       ? { ...common, [HEADERS.attempt]: String(attemptThatFailed) }
-      : { ...common, [HEADERS.dueAt]: String(now + Math.max(retryDelayMs(definition, attemptThatFailed), error instanceof RetryLaterError ? error.retryAfterMs : 0)) };
+      : {
+          ...common,
+          [HEADERS.dueAt]: String(now + Math.max(retryDelayMs(definition, attemptThatFailed), error instanceof RetryLaterError ? error.retryAfterMs : 0)),
+        };
     await producer.send({ topic, acks: -1, messages: [{ key: message.key, value: message.value, headers: outgoing }] });
-    if (dead) metrics.deadLetters.inc({ consumer: definition.name, reason: error instanceof UndecodableMessageError ? "undecodable" : notRetryable ? "not_retryable" : "attempts_exhausted" });
+    if (dead)
+      metrics.deadLetters.inc({
+        consumer: definition.name,
+        reason: error instanceof UndecodableMessageError ? "undecodable" : notRetryable ? "not_retryable" : "attempts_exhausted",
+      });
     else metrics.retries.inc({ consumer: definition.name });
     logger.warn({ consumer: definition.name, eventKey, attempt: attemptThatFailed, to: topic }, dead ? "event dead-lettered" : "event scheduled for retry");
   };

@@ -32,7 +32,10 @@ export async function runConsumerService(options: ConsumerServiceOptions, build:
   const consumer = await startConsumer(definition, { kafkaBrokers: settings.KAFKA_BROKERS, schemaRegistryUrl: settings.SCHEMA_REGISTRY_URL, db, logger });
   const server = operationsServer(consumer.metrics.registry);
   await listenOrExit(server, options.port, { logger, service: options.service, portVariable: `${options.service.toUpperCase()}_PORT` });
-  logger.info({ port: options.port, consumer: definition.name, topics: definition.subscriptions.map((subscription) => subscription.topic) }, `${options.service} consuming`);
+  logger.info(
+    { port: options.port, consumer: definition.name, topics: definition.subscriptions.map((subscription) => subscription.topic) },
+    `${options.service} consuming`,
+  );
 
   stopOnSignals({
     logger,

@@ -51,7 +51,9 @@ export async function declareTopics(kafka: Kafka, definition: ConsumerDefinition
   await admin.disconnect();
   const missing = definition.subscriptions.filter((subscription) => !existing.has(subscription.topic) && !domainSubscriptions.includes(subscription));
   if (missing.length > 0) {
-    throw new Error(`consumer ${definition.name}: topic(s) ${missing.map((subscription) => subscription.topic).join(", ")} do not exist. Declare the source in hooklog.config.yaml and run npm start (or create the topic).`);
+    throw new Error(
+      `consumer ${definition.name}: topic(s) ${missing.map((subscription) => subscription.topic).join(", ")} do not exist. Declare the source in hooklog.config.yaml and run npm start (or create the topic).`,
+    );
   }
   await ensureTopics(kafka, [
     ...domainSubscriptions.map((subscription) => ({ name: subscription.topic, partitions: 6, configs: KEEP_FOREVER })),

@@ -101,7 +101,9 @@ describe("a consumer whose batch fails with an error kafkajs does not retry", ()
     // MESSAGE_TOO_LARGE, which kafkajs marks not retriable.
     await harness.alterTopic(`${name}.retry.1`, { "max.message.bytes": "200" });
     await harness.publish([{ providerEventId: "evt_fails_once" }], { key: "entity-a" });
-    await eventually("the batch failed on the refused retry", () => lines.some((line) => /larger than the max message size/.test(JSON.stringify(line))), { timeoutMs: 30_000 });
+    await eventually("the batch failed on the refused retry", () => lines.some((line) => /larger than the max message size/.test(JSON.stringify(line))), {
+      timeoutMs: 30_000,
+    });
     await harness.alterTopic(`${name}.retry.1`, { "max.message.bytes": String(32 * 1024 * 1024) });
     await harness.publish([{ providerEventId: "evt_after" }], { key: "entity-b" });
 

@@ -22,9 +22,20 @@ describe("a consumer killed in the middle of a batch", () => {
   it("loses no effect and doubles none after SIGKILL and a restart", async () => {
     const { databaseUrl } = await testStack();
     const name = uniqueName("kit-crash");
-    const env = { ...process.env, KIT_BROKERS: harness.brokers.join(","), KIT_REGISTRY: harness.registryUrl, KIT_DATABASE: databaseUrl, KIT_TOPIC: harness.topic, KIT_TABLE: harness.effects, KIT_NAME: name };
+    const env = {
+      ...process.env,
+      KIT_BROKERS: harness.brokers.join(","),
+      KIT_REGISTRY: harness.registryUrl,
+      KIT_DATABASE: databaseUrl,
+      KIT_TOPIC: harness.topic,
+      KIT_TABLE: harness.effects,
+      KIT_NAME: name,
+    };
     const start = (): ChildProcess => {
-      const child = spawn(process.execPath, ["--disable-warning=TimeoutNegativeWarning", join(import.meta.dirname, "fixtures", "slow-consumer.ts")], { env, stdio: "ignore" });
+      const child = spawn(process.execPath, ["--disable-warning=TimeoutNegativeWarning", join(import.meta.dirname, "fixtures", "slow-consumer.ts")], {
+        env,
+        stdio: "ignore",
+      });
       children.push(child);
       return child;
     };
@@ -42,7 +53,9 @@ describe("a consumer killed in the middle of a batch", () => {
     start();
     await eventually("every effect after the restart", async () => (await count()) >= total, { timeoutMs: 90_000 });
     // Every message of the topic handled and committed: any doubled effect is in the table by now.
-    await eventually("the restarted consumer to have committed the whole topic", () => consumerCaughtUp(harness.brokers.join(","), groupId(name)), { timeoutMs: 60_000 });
+    await eventually("the restarted consumer to have committed the whole topic", () => consumerCaughtUp(harness.brokers.join(","), groupId(name)), {
+      timeoutMs: 60_000,
+    });
     const rows = await harness.effectRows();
     assert.equal(rows.length, total, "no effect doubled");
     assert.equal(new Set(rows.map((row) => row.event_key)).size, total, "no effect lost");

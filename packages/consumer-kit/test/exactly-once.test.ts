@@ -50,7 +50,12 @@ describe("the consumer kit applies each event's effects exactly once", () => {
     failuresLeft.set(key("evt_flaky"), 2);
     brokenKeys = new Set([key("evt_broken")]);
 
-    running = await startConsumer(definition, { kafkaBrokers: harness.brokers, schemaRegistryUrl: harness.registryUrl, db: harness.db, logger: harness.logger });
+    running = await startConsumer(definition, {
+      kafkaBrokers: harness.brokers,
+      schemaRegistryUrl: harness.registryUrl,
+      db: harness.db,
+      logger: harness.logger,
+    });
     // Each id twice (a provider redelivery gets a new hub id), plus a flaky and a broken one.
     await harness.publish([
       { providerEventId: "evt_a" },
@@ -67,7 +72,10 @@ describe("the consumer kit applies each event's effects exactly once", () => {
     await eventually("the consumer to have committed every message and retry", caughtUp);
     const deadLetters = await readTopic(harness.brokers.join(","), deadLetterTopic(name), { toEnd: true });
     const rows = await harness.effectRows();
-    assert.deepEqual(rows.map((row) => row.event_key), [key("evt_a"), key("evt_b"), key("evt_c"), key("evt_flaky")]);
+    assert.deepEqual(
+      rows.map((row) => row.event_key),
+      [key("evt_a"), key("evt_b"), key("evt_c"), key("evt_flaky")],
+    );
     assert.equal(rows.find((row) => row.event_key === key("evt_flaky"))?.attempt, 3, "the flaky event succeeded on its third attempt");
 
     const invalid = deadLetters.find((message) => message.headers[HEADERS.eventKey]?.toString() === key("evt_invalid"));

@@ -42,7 +42,13 @@ describe("handlers registered by event type", () => {
 
   it("runs a domain subscription's handler for its record, and for no other", async () => {
     ran.length = 0;
-    const task: InboundEvent = { kind: "domain", topic: "fulfillment.TaskCreated", type: "fulfillment.TaskCreated", key: "fulfillment.TaskCreated:t1", event: { eventId: "t1" } };
+    const task: InboundEvent = {
+      kind: "domain",
+      topic: "fulfillment.TaskCreated",
+      type: "fulfillment.TaskCreated",
+      key: "fulfillment.TaskCreated:t1",
+      event: { eventId: "t1" },
+    };
     await handlerFor(tasks, task)?.(context);
     assert.deepEqual(ran, ["task fulfillment.TaskCreated:t1"]);
     assert.equal(handlerFor(tasks, { ...task, type: "fulfillment.TaskCancelled" }), undefined);
@@ -53,7 +59,14 @@ describe("handlers registered by event type", () => {
   it("refuses a topic subscribed to twice, and a webhook subscription without handlers", () => {
     const handler = async (): Promise<void> => {};
     assert.throws(
-      () => defineConsumer({ name: "twice", subscriptions: [{ topic: "t", on: { a: handler } }, { topic: "t", on: { b: handler } }] }),
+      () =>
+        defineConsumer({
+          name: "twice",
+          subscriptions: [
+            { topic: "t", on: { a: handler } },
+            { topic: "t", on: { b: handler } },
+          ],
+        }),
       /topic t is subscribed to twice/,
     );
     assert.throws(() => defineConsumer({ name: "none", subscriptions: [{ topic: "t", on: {} }] }), /topic t has no handler/);

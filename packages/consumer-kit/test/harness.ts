@@ -89,7 +89,10 @@ export async function kitHarness(): Promise<KitHarness> {
       const admin = kafka.admin();
       await admin.connect();
       try {
-        await admin.alterConfigs({ validateOnly: false, resources: [{ type: 2 /* TOPIC */, name, configEntries: Object.entries(configs).map(([configName, value]) => ({ name: configName, value })) }] });
+        await admin.alterConfigs({
+          validateOnly: false,
+          resources: [{ type: 2 /* TOPIC */, name, configEntries: Object.entries(configs).map(([configName, value]) => ({ name: configName, value })) }],
+        });
       } finally {
         await admin.disconnect();
       }

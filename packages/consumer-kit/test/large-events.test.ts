@@ -39,11 +39,19 @@ describe("an event as large as a source may accept", () => {
         },
       ],
     });
-    running = await startConsumer(definition, { kafkaBrokers: harness.brokers, schemaRegistryUrl: harness.registryUrl, db: harness.db, logger: harness.logger });
+    running = await startConsumer(definition, {
+      kafkaBrokers: harness.brokers,
+      schemaRegistryUrl: harness.registryUrl,
+      db: harness.db,
+      logger: harness.logger,
+    });
     await harness.publish([{ providerEventId: "evt_large_push", provider: "github", type: "push", payload }]);
 
     await eventually("the large event applied on its second attempt", async () => (await harness.effectRows()).length === 1, { timeoutMs: 60_000 });
-    assert.deepEqual(seen.map((entry) => entry.attempt), [1, 2]);
+    assert.deepEqual(
+      seen.map((entry) => entry.attempt),
+      [1, 2],
+    );
     for (const entry of seen) assert.ok(entry.payload.equals(payload), `attempt ${entry.attempt} saw ${entry.payload.length} of ${payload.length} bytes`);
   });
 });

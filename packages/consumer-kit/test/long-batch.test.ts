@@ -58,7 +58,9 @@ describe("a batch that takes longer than the session timeout", () => {
     // The marker: an event after the batch on the same partition. Had the member been dropped, the
     // slow batch's commit would have been refused and the batch redelivered before this event.
     await harness.publish([{ providerEventId: "evt_after" }], { key: "one-batch" });
-    await eventually("the event published after the long batch", async () => (await harness.effectRows()).some((row) => row.event_key === key("evt_after")), { timeoutMs: 30_000 });
+    await eventually("the event published after the long batch", async () => (await harness.effectRows()).some((row) => row.event_key === key("evt_after")), {
+      timeoutMs: 30_000,
+    });
     await eventually("the consumer to have committed every message", () => consumerCaughtUp(harness.brokers.join(","), groupId(name)));
 
     assert.deepEqual(await harness.effectRows(), [

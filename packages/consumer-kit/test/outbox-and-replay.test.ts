@@ -58,7 +58,12 @@ describe("domain events, effects outside Postgres, undecodable messages and repl
         },
       ],
     });
-    running = await startConsumer(definition, { kafkaBrokers: harness.brokers, schemaRegistryUrl: harness.registryUrl, db: harness.db, logger: harness.logger });
+    running = await startConsumer(definition, {
+      kafkaBrokers: harness.brokers,
+      schemaRegistryUrl: harness.registryUrl,
+      db: harness.db,
+      logger: harness.logger,
+    });
 
     await harness.publish([{ providerEventId: "evt_order" }]);
     const producer = createIdempotentProducer(createKafka({ clientId: "kit-test-garbage", brokers: harness.brokers }));
@@ -68,7 +73,8 @@ describe("domain events, effects outside Postgres, undecodable messages and repl
 
     // Everything handled and committed, and the outbox relayed: every call, task and dead letter is there.
     await eventually("the consumer to have committed every message and retry", () => consumerCaughtUp(harness.brokers.join(","), groupId(name)));
-    const unsent = async (): Promise<number> => Number((await harness.db("outbox").where({ topic: tasksTopic }).whereNull("sent_at").count<Array<{ count: string }>>("* as count"))[0]?.count);
+    const unsent = async (): Promise<number> =>
+      Number((await harness.db("outbox").where({ topic: tasksTopic }).whereNull("sent_at").count<Array<{ count: string }>>("* as count"))[0]?.count);
     await eventually("the outbox relayed", async () => (await unsent()) === 0);
     const tasks = await readTopic(harness.brokers.join(","), tasksTopic, { toEnd: true });
     const dead = await readTopic(harness.brokers.join(","), deadLetterTopic(name), { toEnd: true });

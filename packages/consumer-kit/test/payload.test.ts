@@ -10,7 +10,12 @@ import { createDecoder } from "../src/decode.ts";
 import { defineConsumer, startConsumer, type InboundEvent, type RunningConsumer } from "../src/index.ts";
 import { kitHarness, type KitHarness } from "./harness.ts";
 
-const pullRequest = { action: "opened", number: 7, pull_request: { number: 7, title: "Ünïcode & spaces + plus", merged: false }, repository: { full_name: "acme/api" } };
+const pullRequest = {
+  action: "opened",
+  number: 7,
+  pull_request: { number: 7, title: "Ünïcode & spaces + plus", merged: false },
+  repository: { full_name: "acme/api" },
+};
 const formBody = (json: string): Buffer => Buffer.from(new URLSearchParams({ payload: json }).toString());
 
 describe("a webhook event's payload()", () => {
@@ -25,8 +30,18 @@ describe("a webhook event's payload()", () => {
     const decode = createDecoder(registry, [{ topic: harness.topic }]);
     decodeAs = async (contentType, body) => {
       const event: WebhookEvent = {
-        id: randomUUID(), source: harness.source, provider: "github", providerEventId: randomUUID(), type: "pull_request.opened", providerTimestamp: null,
-        receivedAt: Date.now(), origin: "webhook", verification: { scheme: "github-sha256", secretIndex: 0 }, contentType, headers: {}, payload: body,
+        id: randomUUID(),
+        source: harness.source,
+        provider: "github",
+        providerEventId: randomUUID(),
+        type: "pull_request.opened",
+        providerTimestamp: null,
+        receivedAt: Date.now(),
+        origin: "webhook",
+        verification: { scheme: "github-sha256", secretIndex: 0 },
+        contentType,
+        headers: {},
+        payload: body,
       };
       return decode(harness.topic, await codec.encode(event));
     };
@@ -63,12 +78,15 @@ describe("a webhook event's payload()", () => {
   for (const [what, contentType, body] of unparseable) {
     it(`rejects ${what} with a non-retryable UNPARSEABLE_PAYLOAD error`, async () => {
       const inbound = await decodeAs(contentType, body);
-      assert.throws(() => payloadOf(inbound), (error: Error & { code?: unknown; retryable?: unknown }) => {
-        assert.equal(error.code, "UNPARSEABLE_PAYLOAD");
-        assert.equal(error.retryable, false);
-        assert.match(error.message, new RegExp(contentType.replace("/", "\\/")));
-        return true;
-      });
+      assert.throws(
+        () => payloadOf(inbound),
+        (error: Error & { code?: unknown; retryable?: unknown }) => {
+          assert.equal(error.code, "UNPARSEABLE_PAYLOAD");
+          assert.equal(error.retryable, false);
+          assert.match(error.message, new RegExp(contentType.replace("/", "\\/")));
+          return true;
+        },
+      );
     });
   }
 
@@ -89,7 +107,12 @@ describe("a webhook event's payload()", () => {
         },
       ],
     });
-    const consumer = await startConsumer(definition, { kafkaBrokers: harness.brokers, schemaRegistryUrl: harness.registryUrl, db: harness.db, logger: harness.logger });
+    const consumer = await startConsumer(definition, {
+      kafkaBrokers: harness.brokers,
+      schemaRegistryUrl: harness.registryUrl,
+      db: harness.db,
+      logger: harness.logger,
+    });
     running.push(consumer);
     await harness.publish([
       {

@@ -107,7 +107,12 @@ describe("decoding while the schema registry is unavailable", () => {
       "unknown-schema": wire(2_000_000_000, Buffer.from("whatever")),
       "bad-avro": wire(schemaId, Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])),
     };
-    const consumer = await startConsumer(definition, { kafkaBrokers: harness.brokers, schemaRegistryUrl: harness.registryUrl, db: harness.db, logger: harness.logger });
+    const consumer = await startConsumer(definition, {
+      kafkaBrokers: harness.brokers,
+      schemaRegistryUrl: harness.registryUrl,
+      db: harness.db,
+      logger: harness.logger,
+    });
     running.push(consumer);
     const producer = createIdempotentProducer(createKafka({ clientId: "kit-test-garbage", brokers: harness.brokers }));
     await producer.connect();

@@ -37,7 +37,9 @@ describe("npm run new:consumer", () => {
     const name = "scaffold-probe";
     const folder = join(root, "services", name);
 
-    const scaffold = await run(process.execPath, [join(repoRoot, "packages", "consumer-kit", "src", "scaffold.ts"), name, "--into", join(root, "services")], { cwd: root });
+    const scaffold = await run(process.execPath, [join(repoRoot, "packages", "consumer-kit", "src", "scaffold.ts"), name, "--into", join(root, "services")], {
+      cwd: root,
+    });
     assert.equal(scaffold.code, 0, scaffold.output);
     assert.equal(existsSync(join(repoRoot, "services", name)), false, "nothing written into the workspace's services/");
 
@@ -45,7 +47,13 @@ describe("npm run new:consumer", () => {
     const { NODE_TEST_CONTEXT: _nested, ...environment } = process.env;
     const tests = await run(bin("hooklog-test"), [], {
       cwd: folder,
-      env: { ...environment, KAFKA_BROKERS: stack.kafkaBrokers, SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl, DATABASE_URL: stack.databaseUrl, HOOKLOG_TEST_RESULTS: "" },
+      env: {
+        ...environment,
+        KAFKA_BROKERS: stack.kafkaBrokers,
+        SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
+        DATABASE_URL: stack.databaseUrl,
+        HOOKLOG_TEST_RESULTS: "",
+      },
     });
     assert.equal(tests.code, 0, tests.output);
     assert.match(tests.output, /ℹ pass 1/);

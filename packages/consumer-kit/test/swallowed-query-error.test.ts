@@ -43,13 +43,20 @@ describe("a handler that swallows a failed query", () => {
         },
       ],
     });
-    running = await startConsumer(definition, { kafkaBrokers: harness.brokers, schemaRegistryUrl: harness.registryUrl, db: harness.db, logger: harness.logger });
+    running = await startConsumer(definition, {
+      kafkaBrokers: harness.brokers,
+      schemaRegistryUrl: harness.registryUrl,
+      db: harness.db,
+      logger: harness.logger,
+    });
     await running.joined;
 
     // One send with one key: one partition, one batch, in this order.
     await harness.publish([{ providerEventId: "evt_good_1" }, { providerEventId: "evt_swallows" }, { providerEventId: "evt_good_2" }], { key: "one-batch" });
 
-    await eventually("the swallowing event applied on its retry", async () => (await harness.effectRows()).some((row) => row.event_key === key("evt_swallows")));
+    await eventually("the swallowing event applied on its retry", async () =>
+      (await harness.effectRows()).some((row) => row.event_key === key("evt_swallows")),
+    );
     await eventually("the consumer to have committed every message and retry", () => consumerCaughtUp(harness.brokers.join(","), groupId(name)));
     assert.deepEqual(await harness.effectRows(), [
       { event_key: key("evt_good_1"), attempt: 1 },

@@ -60,7 +60,10 @@ describe("once() tells a call that an earlier attempt of it never recorded an ou
     assert.equal(first.earlier, undefined, "a first call has no earlier attempt");
     assert.equal(second.earlier?.attempts, 1);
     const startedAt = second.earlier?.startedAt.getTime() ?? 0;
-    assert.ok(startedAt >= beforePublish - 1000 && startedAt <= first.at, `the earlier attempt began at ${new Date(startedAt).toISOString()}, before the first call`);
+    assert.ok(
+      startedAt >= beforePublish - 1000 && startedAt <= first.at,
+      `the earlier attempt began at ${new Date(startedAt).toISOString()}, before the first call`,
+    );
     assert.equal(second.earlier?.lastStartedAt.getTime(), startedAt, "one earlier attempt: it is both the first and the last");
     assert.deepEqual(await harness.effectRows(), [{ event_key: `${harness.source}:evt_unknown_outcome`, attempt: 3 }]);
   });

@@ -20,5 +20,7 @@ export function parseSince(text: string, now: Date = new Date()): Date {
       return at;
     }
   }
-  throw new HooklogError("INVALID_SINCE", `since must be a duration such as 30m, 2h or 3d, or an ISO time such as 2025-01-31T12:00:00Z (got "${text}")`, { retryable: false });
+  throw new HooklogError("INVALID_SINCE", `since must be a duration such as 30m, 2h or 3d, or an ISO time such as 2025-01-31T12:00:00Z (got "${text}")`, {
+    retryable: false,
+  });
 }

@@ -52,7 +52,10 @@ describe("parseSince", () => {
 
   it("refuses anything else, and times in the future, saying what it takes", () => {
     for (const text of ["2 hours", "yesterday", "-2h", "", "2025-13-45"]) {
-      assert.throws(() => parseSince(text, now), (error: unknown) => error instanceof HooklogError && error.code === "INVALID_SINCE" && !error.retryable && /30m, 2h or 3d/.test(error.message));
+      assert.throws(
+        () => parseSince(text, now),
+        (error: unknown) => error instanceof HooklogError && error.code === "INVALID_SINCE" && !error.retryable && /30m, 2h or 3d/.test(error.message),
+      );
     }
     assert.throws(() => parseSince("2025-03-11T00:00:00Z", now), /in the future/);
   });

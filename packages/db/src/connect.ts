@@ -3,10 +3,7 @@ import knexFactory, { type Knex } from "knex";
 export type { Knex };
 
 /** The one way a service opens Postgres. */
-export function connectDatabase(
-  url: string,
-  options: { poolMax?: number; applicationName?: string; synchronousCommit?: boolean } = {},
-): Knex {
+export function connectDatabase(url: string, options: { poolMax?: number; applicationName?: string; synchronousCommit?: boolean } = {}): Knex {
   return knexFactory({
     client: "pg",
     connection: {

@@ -41,7 +41,11 @@ export async function migrateLatest(knex: Knex, sets: readonly MigrationSet[]): 
   return withSessionLock(knex, MIGRATION_LOCK_KEY, async () => {
     const applied: string[] = [];
     for (const set of sets) {
-      await carryOverLegacyHistory(knex, historyTable(set), set.migrations.map(([name]) => name));
+      await carryOverLegacyHistory(
+        knex,
+        historyTable(set),
+        set.migrations.map(([name]) => name),
+      );
       const [, names] = (await knex.migrate.latest(migratorConfig(set))) as [number, string[]];
       applied.push(...names.map((name) => `${set.owner}/${name}`));
     }

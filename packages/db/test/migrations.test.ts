@@ -21,7 +21,14 @@ const consumerKit = set("consumer_kit", ["0002_consumer_kit", "0006_effect_call_
 const fulfillment = set("fulfillment", ["0003_fulfillment_tasks"]);
 const deployments = set("deployments", ["0004_deployment_environments"]);
 const reconciliation = set("reconciliation", ["0005_reconciliation"]);
-const LEGACY_ORDER = ["0001_accepted_events", "0002_consumer_kit", "0003_fulfillment_tasks", "0004_deployment_environments", "0005_reconciliation", "0006_effect_call_attempts"];
+const LEGACY_ORDER = [
+  "0001_accepted_events",
+  "0002_consumer_kit",
+  "0003_fulfillment_tasks",
+  "0004_deployment_environments",
+  "0005_reconciliation",
+  "0006_effect_call_attempts",
+];
 
 describe("migrations", () => {
   const cleanups: Array<() => Promise<void>> = [];
@@ -62,10 +69,12 @@ describe("migrations", () => {
   it("applies each owner's migrations once when services sharing an owner start together", async () => {
     const db = await freshDatabase();
     const [first, second] = await Promise.all([migrateLatest(db, [consumerKit, fulfillment]), migrateLatest(db, [consumerKit, deployments])]);
-    assert.deepEqual(
-      [...first, ...second].sort(),
-      ["consumer_kit/0002_consumer_kit", "consumer_kit/0006_effect_call_attempts", "deployments/0004_deployment_environments", "fulfillment/0003_fulfillment_tasks"],
-    );
+    assert.deepEqual([...first, ...second].sort(), [
+      "consumer_kit/0002_consumer_kit",
+      "consumer_kit/0006_effect_call_attempts",
+      "deployments/0004_deployment_environments",
+      "fulfillment/0003_fulfillment_tasks",
+    ]);
     assert.deepEqual(await migrateLatest(db, [consumerKit, fulfillment, deployments]), []);
   });
 
@@ -89,14 +98,19 @@ describe("migrations", () => {
     await rollbackAll(db, [eventLog, consumerKit]);
     assert.equal(await db.schema.hasTable("t_0001_accepted_events"), false);
     assert.equal(await db.schema.hasTable("t_0006_effect_call_attempts"), false);
-    assert.deepEqual(await migrateLatest(db, [eventLog, consumerKit]), ["event_log/0001_accepted_events", "consumer_kit/0002_consumer_kit", "consumer_kit/0006_effect_call_attempts"]);
+    assert.deepEqual(await migrateLatest(db, [eventLog, consumerKit]), [
+      "event_log/0001_accepted_events",
+      "consumer_kit/0002_consumer_kit",
+      "consumer_kit/0006_effect_call_attempts",
+    ]);
   });
 
   describe("on a database migrated before issue 12 (all six recorded in knex_migrations)", () => {
     it("runs none of them again when each owner migrates with only its own set", async () => {
       const db = await freshDatabase();
       await migrateTheOldWay(db);
-      for (const owner of [eventLog, consumerKit, fulfillment, deployments, reconciliation]) assert.deepEqual(await migrateLatest(db, [owner]), [], owner.owner);
+      for (const owner of [eventLog, consumerKit, fulfillment, deployments, reconciliation])
+        assert.deepEqual(await migrateLatest(db, [owner]), [], owner.owner);
       assert.deepEqual(await db("knex_migrations_consumer_kit").orderBy("id").pluck("name"), ["0002_consumer_kit", "0006_effect_call_attempts"]);
     });
 

@@ -44,12 +44,18 @@ describe("session locks", () => {
       order.push(`${name} out`);
     };
     await Promise.all([withSessionLock(one, key, work("a")), withSessionLock(other, key, work("b"))]);
-    assert.deepEqual(order.map((entry) => entry.split(" ")[1]), ["in", "out", "in", "out"]);
+    assert.deepEqual(
+      order.map((entry) => entry.split(" ")[1]),
+      ["in", "out", "in", "out"],
+    );
   });
 
   it("withSessionLock frees the lock when the work throws", async () => {
     const key = uniqueKey();
-    await assert.rejects(withSessionLock(one, key, () => Promise.reject(new Error("work failed"))), /work failed/);
+    await assert.rejects(
+      withSessionLock(one, key, () => Promise.reject(new Error("work failed"))),
+      /work failed/,
+    );
     const lock = await trySessionLock(other, key);
     assert.ok(lock);
     await lock.release();
@@ -59,7 +65,9 @@ describe("session locks", () => {
     const key = uniqueKey();
     const lock = await trySessionLock(one, key);
     assert.ok(lock);
-    await other.raw("select pg_terminate_backend(pid) from pg_locks where locktype = 'advisory' and classid = 0 and objid = ? and objsubid = 1", [key.toString()]);
+    await other.raw("select pg_terminate_backend(pid) from pg_locks where locktype = 'advisory' and classid = 0 and objid = ? and objsubid = 1", [
+      key.toString(),
+    ]);
     await assert.rejects(lock.release());
     assert.deepEqual(await runPrepared(one, { name: "db_test_answer", text: "select 1 as answer" }, []), [{ answer: 1 }]);
   });

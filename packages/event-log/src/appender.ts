@@ -120,7 +120,16 @@ export class EventAppender {
       input.parent,
     );
     const headers = injectTraceHeaders({ "hooklog-event-id": event.id, "hooklog-event-type": event.type }, trace.setSpan(input.parent, span));
-    const entry = { source: event.source, providerEventId: event.providerEventId, eventId: event.id, origin: event.origin, topic: source.topic, key: input.partitionKey, value, headers };
+    const entry = {
+      source: event.source,
+      providerEventId: event.providerEventId,
+      eventId: event.id,
+      origin: event.origin,
+      topic: source.topic,
+      key: input.partitionKey,
+      value,
+      headers,
+    };
     const written = this.#writer.write(entry, options.signal);
     written.then(
       (outcome) => {

@@ -61,7 +61,9 @@ export class GroupCommit<Item, Result> {
   submit(item: Item, signal?: AbortSignal): Promise<Result> {
     const weight = this.#weigh(item);
     if (this.wouldOverload(weight)) {
-      return Promise.reject(new EventLogError("overloaded", `the writer holds ${this.#pendingWeight} bytes, its bound is ${this.#maxPendingWeight}; retry shortly`));
+      return Promise.reject(
+        new EventLogError("overloaded", `the writer holds ${this.#pendingWeight} bytes, its bound is ${this.#maxPendingWeight}; retry shortly`),
+      );
     }
     return new Promise((resolve, reject) => {
       const entry: Pending<Item, Result> = { item, weight, resolve, reject };

@@ -154,7 +154,9 @@ export class EventLogWriter {
 
   /** Forgets ids older than the retention window; run periodically. */
   async purge(): Promise<number> {
-    return this.#db("accepted_events").where("accepted_at", "<", this.#db.raw(`now() - make_interval(hours => ?)`, [this.#retentionHours])).delete();
+    return this.#db("accepted_events")
+      .where("accepted_at", "<", this.#db.raw(`now() - make_interval(hours => ?)`, [this.#retentionHours]))
+      .delete();
   }
 
   /** Resolves once everything submitted so far is written (or failed) and its ledger record settled. */
@@ -222,7 +224,9 @@ export class EventLogWriter {
       const ownFault = isRecordTooLargeError(error) || isUnknownTopicError(error);
       if (entries.length === 1 && isRecordTooLargeError(error)) {
         const [entry] = entries as [LogEntry];
-        return new Map([[entry, new EventLogError("record_too_large", `Kafka refuses a record of ${entryBytes(entry)} bytes for topic ${entry.topic}`, { cause: error })]]);
+        return new Map([
+          [entry, new EventLogError("record_too_large", `Kafka refuses a record of ${entryBytes(entry)} bytes for topic ${entry.topic}`, { cause: error })],
+        ]);
       }
       if (!ownFault || entries.length === 1) return new Map(entries.map((entry) => [entry, error]));
       const half = Math.ceil(entries.length / 2);
@@ -261,14 +265,16 @@ export class EventLogWriter {
       fresh.map((entry) => entry.topic),
       fresh.map((entry) => entry.origin),
       this.#retentionHours,
-    ]).then(
-      () => this.#onBatch?.({ ...timing, recordSeconds: (performance.now() - started) / 1000 }),
-      // The events are in Kafka: a failed record costs at most a duplicate later, so they stay written.
-      (error: unknown) => this.#onLedgerError(error, fresh),
-    ).finally(() => {
-      for (const key of keys) this.#recording.delete(key);
-      this.#records.delete(record);
-    });
+    ])
+      .then(
+        () => this.#onBatch?.({ ...timing, recordSeconds: (performance.now() - started) / 1000 }),
+        // The events are in Kafka: a failed record costs at most a duplicate later, so they stay written.
+        (error: unknown) => this.#onLedgerError(error, fresh),
+      )
+      .finally(() => {
+        for (const key of keys) this.#recording.delete(key);
+        this.#records.delete(record);
+      });
     this.#records.add(record);
   }
 }

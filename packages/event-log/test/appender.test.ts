@@ -55,7 +55,12 @@ describe("EventAppender, the one way an event enters the log", () => {
   it("writes the envelope its schema decodes to, keyed by the entity, with the event id, type and trace context in headers", async () => {
     const appender = new EventAppender({ writer, registry: new SchemaRegistryClient(registryUrl) });
     // A parent from another process (the POST's traceparent): the record carries its trace on.
-    const parent = trace.setSpanContext(ROOT_CONTEXT, { traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7", traceFlags: 1, isRemote: true });
+    const parent = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+      spanId: "00f067aa0ba902b7",
+      traceFlags: 1,
+      isRemote: true,
+    });
     const input = await newEvent({ parent });
 
     const appended = await appender.append(input);
@@ -66,20 +71,23 @@ describe("EventAppender, the one way an event enters the log", () => {
     assert.ok(message?.value);
     const envelope = await (await webhookEventCodec(new SchemaRegistryClient(registryUrl), input.source.topic)).decode(message.value);
     // avsc decodes records into instances of generated classes: compared as plain objects.
-    assert.deepEqual({ ...envelope, verification: { ...envelope.verification } }, {
-      id: appended.event.id,
-      source: input.source.name,
-      provider: "stripe",
-      providerEventId: input.providerEventId,
-      type: "invoice.paid",
-      providerTimestamp: 1_700_000_000_000,
-      receivedAt: 1_700_000_001_000,
-      origin: "webhook",
-      verification: { scheme: "stripe-v1", secretIndex: 1 },
-      contentType: "application/json",
-      headers: { "stripe-signature": "t=1,v1=abc" },
-      payload: Buffer.from('{"id":"evt_1"}'),
-    });
+    assert.deepEqual(
+      { ...envelope, verification: { ...envelope.verification } },
+      {
+        id: appended.event.id,
+        source: input.source.name,
+        provider: "stripe",
+        providerEventId: input.providerEventId,
+        type: "invoice.paid",
+        providerTimestamp: 1_700_000_000_000,
+        receivedAt: 1_700_000_001_000,
+        origin: "webhook",
+        verification: { scheme: "stripe-v1", secretIndex: 1 },
+        contentType: "application/json",
+        headers: { "stripe-signature": "t=1,v1=abc" },
+        payload: Buffer.from('{"id":"evt_1"}'),
+      },
+    );
     assert.equal(message.key?.toString(), "in_123");
     assert.equal(message.headers["hooklog-event-id"]?.toString(), appended.event.id);
     assert.equal(message.headers["hooklog-event-type"]?.toString(), "invoice.paid");
@@ -95,7 +103,10 @@ describe("EventAppender, the one way an event enters the log", () => {
     const marker = await appender.append({ ...big, providerEventId: uniqueName("evt"), payload: Buffer.from("{}") }, { maxRecordBytes: 2048 });
     assert.equal(await (marker.kind === "sent" ? marker.written : undefined), "written");
     const messages = await readTopic(brokers, big.source.topic, { count: 1, settleMs: 1000, timeoutMs: 30_000 });
-    assert.deepEqual(messages.map((message) => message.headers["hooklog-event-id"]?.toString()), [marker.event.id]);
+    assert.deepEqual(
+      messages.map((message) => message.headers["hooklog-event-id"]?.toString()),
+      [marker.event.id],
+    );
   });
 
   it("keeps a registered codec, and tries a failed registration again on the next call", async () => {

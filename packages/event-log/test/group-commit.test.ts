@@ -36,7 +36,10 @@ describe("GroupCommit", () => {
     const results = await Promise.allSettled([1, 2, 3, 4, 5].map((item) => group.submit(item)));
     // [1] goes alone; [2, 3] fail together; [4, 5] succeed.
     assert.deepEqual(sizes, [1, 2, 2]);
-    assert.deepEqual(results.map((result) => result.status), ["fulfilled", "rejected", "rejected", "fulfilled", "fulfilled"]);
+    assert.deepEqual(
+      results.map((result) => result.status),
+      ["fulfilled", "rejected", "rejected", "fulfilled", "fulfilled"],
+    );
     await group.drain();
   });
 });

@@ -132,7 +132,10 @@ describe("EventLogWriter", () => {
 
     await writer.drain();
     assert.deepEqual((await readExactly(topic, 1)).map(received), [sent(first)]);
-    assert.deepEqual((await ledgerRows(source)).map((row) => row.event_id), [first.eventId]);
+    assert.deepEqual(
+      (await ledgerRows(source)).map((row) => row.event_id),
+      [first.eventId],
+    );
   });
 
   it("writes each event once when copies of it are submitted together", async () => {
@@ -158,8 +161,14 @@ describe("EventLogWriter", () => {
 
     await writer.drain();
     const messages = await readExactly(topic, allIds.length);
-    assert.deepEqual(messages.map((message) => message.key?.toString("utf8")).sort(), allIds.map((id) => `customer-${id}`));
-    assert.deepEqual((await ledgerRows(source)).map((row) => row.provider_event_id), allIds);
+    assert.deepEqual(
+      messages.map((message) => message.key?.toString("utf8")).sort(),
+      allIds.map((id) => `customer-${id}`),
+    );
+    assert.deepEqual(
+      (await ledgerRows(source)).map((row) => row.provider_event_id),
+      allIds,
+    );
   });
 
   it("treats the same provider event id under two sources as two events", async () => {
@@ -174,8 +183,14 @@ describe("EventLogWriter", () => {
 
     const messages = await readExactly(topic, 2);
     assert.deepEqual(messages.map((message) => received(message).headers["hooklog-source"]).sort(), [sourceA, sourceB].sort());
-    assert.deepEqual((await ledgerRows(sourceA)).map((row) => row.event_id), [fromA.eventId]);
-    assert.deepEqual((await ledgerRows(sourceB)).map((row) => row.event_id), [fromB.eventId]);
+    assert.deepEqual(
+      (await ledgerRows(sourceA)).map((row) => row.event_id),
+      [fromA.eventId],
+    );
+    assert.deepEqual(
+      (await ledgerRows(sourceB)).map((row) => row.event_id),
+      [fromB.eventId],
+    );
   });
 
   it("finds the accepted ids of one source only, within the retention window", async () => {
@@ -217,7 +232,10 @@ describe("EventLogWriter", () => {
 
     assert.equal(await writer.write(logEntry(source, topic, "evt_1")), "duplicate");
     await writer.drain();
-    assert.deepEqual((await ledgerRows(source)).map((row) => row.event_id), [rewritten.eventId]);
+    assert.deepEqual(
+      (await ledgerRows(source)).map((row) => row.event_id),
+      [rewritten.eventId],
+    );
   });
 
   it("answers written at Kafka's acknowledgement, and duplicate for a redelivery while the ledger record is still under way", async () => {
@@ -241,7 +259,10 @@ describe("EventLogWriter", () => {
     await writer.drain();
 
     assert.deepEqual((await readExactly(topic, 1)).map(received), [sent(entry)]);
-    assert.deepEqual((await ledgerRows(source)).map((row) => row.event_id), [entry.eventId]);
+    assert.deepEqual(
+      (await ledgerRows(source)).map((row) => row.event_id),
+      [entry.eventId],
+    );
     assert.deepEqual(ledgerErrors, []);
   });
 
@@ -256,7 +277,10 @@ describe("EventLogWriter", () => {
     const purged = await writer.purge();
 
     assert.ok(purged >= 1, `purge() returned ${purged}`);
-    assert.deepEqual((await ledgerRows(source)).map((row) => row.provider_event_id), ["evt_recent"]);
+    assert.deepEqual(
+      (await ledgerRows(source)).map((row) => row.provider_event_id),
+      ["evt_recent"],
+    );
   });
 
   it("rejects a write Kafka refuses and records nothing, so a later copy is written", async () => {
@@ -286,7 +310,10 @@ describe("EventLogWriter", () => {
       const topic = await newTopic();
       const entry = logEntry(source, topic, "evt_1");
 
-      await assert.rejects(writer.write(entry), (error: EventLogError) => error.code === "ledger_unavailable" && error.retryable && /deduplication ledger/.test(error.message));
+      await assert.rejects(
+        writer.write(entry),
+        (error: EventLogError) => error.code === "ledger_unavailable" && error.retryable && /deduplication ledger/.test(error.message),
+      );
       assert.deepEqual(await readTopic(brokers, topic, { settleMs: 1500, timeoutMs: 5000 }), [], "nothing sent without the ledger's word");
 
       await relay.set("forward");
@@ -383,8 +410,15 @@ describe("EventLogWriter", () => {
       const messages = await readExactly(topic, written.length);
       assert.deepEqual(messages.map(received).sort(byEventId), written.map(sent).sort(byEventId));
       const rows = await ledgerRows(source);
-      assert.deepEqual(rows.map((row) => row.provider_event_id), ids.toSorted());
-      for (const row of rows) assert.ok(written.some((entry) => entry.eventId === row.event_id), `${row.provider_event_id} is recorded as a copy that was not written`);
+      assert.deepEqual(
+        rows.map((row) => row.provider_event_id),
+        ids.toSorted(),
+      );
+      for (const row of rows)
+        assert.ok(
+          written.some((entry) => entry.eventId === row.event_id),
+          `${row.provider_event_id} is recorded as a copy that was not written`,
+        );
       assert.deepEqual([...firstErrors, ...secondErrors], []);
     });
 
@@ -422,7 +456,10 @@ describe("EventLogWriter", () => {
 
     assert.equal(settled.length, ids.length);
     assert.deepEqual(settled.toSorted(), ["duplicate", "duplicate", "written", "written", "written", "written"]);
-    assert.deepEqual((await ledgerRows(source)).map((row) => row.provider_event_id), ["evt_1", "evt_2", "evt_3", "evt_4"]);
+    assert.deepEqual(
+      (await ledgerRows(source)).map((row) => row.provider_event_id),
+      ["evt_1", "evt_2", "evt_3", "evt_4"],
+    );
     await Promise.all(writes);
   });
 });

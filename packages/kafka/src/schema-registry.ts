@@ -45,14 +45,20 @@ export class SchemaRegistryClient {
 
   async setCompatibility(subject: string, level: keyof typeof COMPATIBILITY): Promise<void> {
     const { status, json } = await this.call("PUT", `/config/${encodeURIComponent(subject)}`, { compatibility: level });
-    if (status !== 200) throw new KafkaUnavailableError("REGISTRY_CONFIG_REFUSED", `Registry refused compatibility ${level} for ${subject}: ${status} ${JSON.stringify(json)}`, false);
+    if (status !== 200)
+      throw new KafkaUnavailableError(
+        "REGISTRY_CONFIG_REFUSED",
+        `Registry refused compatibility ${level} for ${subject}: ${status} ${JSON.stringify(json)}`,
+        false,
+      );
   }
 
   /** Tests `schema` against the subject's latest version; a subject with no versions accepts anything. */
   async checkCompatibility(subject: string, schema: string): Promise<CompatibilityVerdict> {
     const { status, json } = await this.call("POST", `/compatibility/subjects/${encodeURIComponent(subject)}/versions/latest?verbose=true`, { schema });
     if (status === 404) return { compatible: true, messages: [] };
-    if (status !== 200) throw new KafkaUnavailableError("REGISTRY_CHECK_FAILED", `Registry could not test ${subject}: ${status} ${JSON.stringify(json)}`, status >= 500);
+    if (status !== 200)
+      throw new KafkaUnavailableError("REGISTRY_CHECK_FAILED", `Registry could not test ${subject}: ${status} ${JSON.stringify(json)}`, status >= 500);
     const verdict = json as { is_compatible?: boolean; messages?: string[] };
     return { compatible: verdict.is_compatible === true, messages: verdict.messages ?? [] };
   }
@@ -66,9 +72,16 @@ export class SchemaRegistryClient {
     } catch (error) {
       const status = (error as { status?: number }).status;
       if (status === 409) {
-        throw new KafkaUnavailableError("SCHEMA_INCOMPATIBLE", `Schema is not BACKWARD compatible with ${subject}: ${(error as Error).message}`, false, { cause: error });
+        throw new KafkaUnavailableError("SCHEMA_INCOMPATIBLE", `Schema is not BACKWARD compatible with ${subject}: ${(error as Error).message}`, false, {
+          cause: error,
+        });
       }
-      throw new KafkaUnavailableError("REGISTRY_REGISTER_FAILED", `Registering a schema under ${subject} failed: ${(error as Error).message}`, status === undefined || status >= 500, { cause: error });
+      throw new KafkaUnavailableError(
+        "REGISTRY_REGISTER_FAILED",
+        `Registering a schema under ${subject} failed: ${(error as Error).message}`,
+        status === undefined || status >= 500,
+        { cause: error },
+      );
     }
   }
 

@@ -26,10 +26,7 @@ export type Replication = Pick<TopicSpec, "replicationFactor" | "minInSyncReplic
  * (`max.message.bytes`) so every event the source accepts fits, and replicated as the source says,
  * else as `defaults` (the operator's setting for all topics) say, else as the cluster allows.
  */
-export function webhookTopicSpec(
-  source: { topic: string; partitions: number; maxBodyBytes: number } & Replication,
-  defaults: Replication = {},
-): TopicSpec {
+export function webhookTopicSpec(source: { topic: string; partitions: number; maxBodyBytes: number } & Replication, defaults: Replication = {}): TopicSpec {
   return {
     name: source.topic,
     partitions: source.partitions,
@@ -46,7 +43,8 @@ export function webhookTopicSpec(
  */
 export function replicationFor(spec: Replication, brokers: number): { replicationFactor: number; minInSyncReplicas: number } {
   const replicationFactor = spec.replicationFactor ?? Math.min(3, brokers);
-  if (replicationFactor > brokers) throw new Error(`replication factor ${replicationFactor} needs at least ${replicationFactor} brokers; the cluster has ${brokers}`);
+  if (replicationFactor > brokers)
+    throw new Error(`replication factor ${replicationFactor} needs at least ${replicationFactor} brokers; the cluster has ${brokers}`);
   const minInSyncReplicas = spec.minInSyncReplicas ?? Math.max(1, replicationFactor - 1);
   if (minInSyncReplicas < 1 || minInSyncReplicas > replicationFactor) {
     throw new Error(`min.insync.replicas ${minInSyncReplicas} must be between 1 and the replication factor ${replicationFactor}`);
@@ -102,7 +100,9 @@ export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[]): P
       for (const topic of metadata.topics) {
         const declared = specs.find((spec) => spec.name === topic.name);
         if (declared && topic.partitions.length < declared.partitions) {
-          throw new Error(`Topic ${topic.name} has ${topic.partitions.length} partitions but ${declared.partitions} are declared; add them with kafka-topics --alter after checking key ordering.`);
+          throw new Error(
+            `Topic ${topic.name} has ${topic.partitions.length} partitions but ${declared.partitions} are declared; add them with kafka-topics --alter after checking key ordering.`,
+          );
         }
       }
     }

@@ -44,7 +44,10 @@ describe("kafkajs against the real broker", () => {
     await admin.connect();
     const brokerCount = (await admin.describeCluster()).brokers.length;
     const metadata = await admin.fetchTopicMetadata({ topics: [name] });
-    const configs = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name, configNames: ["max.message.bytes", "min.insync.replicas", "retention.ms"] }] });
+    const configs = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: 2, name, configNames: ["max.message.bytes", "min.insync.replicas", "retention.ms"] }],
+    });
     await admin.disconnect();
     const value = (config: string) => configs.resources[0]?.configEntries.find((entry) => entry.configName === config)?.configValue;
     const expected = replicationFor({}, brokerCount);
@@ -102,7 +105,10 @@ describe("kafkajs against the real broker", () => {
     await producer.disconnect();
 
     const received = await readTopic(brokers, topic, { count: 1, settleMs: 1500 });
-    assert.deepEqual(received.map((message) => message.value?.toString()), ["committed"]);
+    assert.deepEqual(
+      received.map((message) => message.value?.toString()),
+      ["committed"],
+    );
   });
 
   after(() => undefined);

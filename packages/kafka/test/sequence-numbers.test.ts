@@ -39,15 +39,28 @@ describe("the idempotent producer after a failed send", () => {
       );
       // Same partition, same message count as the refused request's share of it.
       await producer.send({ topic: healthy, acks: -1, messages: [{ key: "a", value: "second" }] });
-      await producer.send({ topic: healthy, acks: -1, messages: [{ key: "a", value: "third" }, { key: "a", value: "fourth" }] });
+      await producer.send({
+        topic: healthy,
+        acks: -1,
+        messages: [
+          { key: "a", value: "third" },
+          { key: "a", value: "fourth" },
+        ],
+      });
       await producer.send({ topic: strict, acks: -1, messages: [{ key: "b", value: "small" }] });
     } finally {
       await producer.disconnect();
     }
 
     const onHealthy = await readTopic(brokers, healthy, { settleMs: 1500 });
-    assert.deepEqual(onHealthy.map((message) => message.value?.toString()), ["first", "second", "third", "fourth"]);
+    assert.deepEqual(
+      onHealthy.map((message) => message.value?.toString()),
+      ["first", "second", "third", "fourth"],
+    );
     const onStrict = await readTopic(brokers, strict, { settleMs: 1500 });
-    assert.deepEqual(onStrict.map((message) => message.value?.toString()), ["small"]);
+    assert.deepEqual(
+      onStrict.map((message) => message.value?.toString()),
+      ["small"],
+    );
   });
 });

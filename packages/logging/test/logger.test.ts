@@ -32,7 +32,7 @@ describe("createLogger", () => {
         source: "stripe",
         secret: "whsec_top",
         config: { secrets: ["a", "b"], apiKey: "sk_live_x" },
-        req: { headers: { "stripe-signature": "t=1,v1=abc", "content-type": "application/json" }, body: "{\"card\":1}" },
+        req: { headers: { "stripe-signature": "t=1,v1=abc", "content-type": "application/json" }, body: '{"card":1}' },
       },
       "rejected",
     );

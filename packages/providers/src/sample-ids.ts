@@ -11,6 +11,6 @@ export function freshId(prefix: string, length = 24): string {
 export const freshUuid = (): string => randomUUID();
 
 /** A positive integer id as GitHub's are (database ids); random, so samples do not collide. */
-export const freshNumber = (): number => 1_000_000 + randomBytes(4).readUInt32BE() % 900_000_000;
+export const freshNumber = (): number => 1_000_000 + (randomBytes(4).readUInt32BE() % 900_000_000);
 
 export const unixSeconds = (date: Date): number => Math.floor(date.getTime() / 1000);

@@ -8,20 +8,29 @@ const policy = (overrides: Partial<RetryPolicy> = {}): RetryPolicy & { waits: nu
   const waits: number[] = [];
   return { maxAttempts: 5, baseDelayMs: 100, maxWaitMs: 60_000, random: () => 0.5, sleep: async (ms) => void waits.push(ms), waits, ...overrides };
 };
-const githubError = (status: number, headers: Record<string, string>) => Object.assign(new Error("limited"), { status, response: { headers: { "x-github-request-id": "AB12:34", ...headers } } });
+const githubError = (status: number, headers: Record<string, string>) =>
+  Object.assign(new Error("limited"), { status, response: { headers: { "x-github-request-id": "AB12:34", ...headers } } });
 const stripe429 = { type: "StripeRateLimitError", statusCode: 429, requestId: "req_1", message: "slow down" };
 
 describe("provider rate limits", () => {
   it("Stripe 429s back off exponentially with jitter, within bounds", () => {
     const delays = [1, 2, 3, 4].map((attempt) => backoffMs({ baseDelayMs: 100, maxWaitMs: 60_000, random: () => 1 }, attempt));
     assert.deepEqual(delays, [100, 200, 400, 800]);
-    assert.deepEqual([1, 2, 3].map((attempt) => backoffMs({ baseDelayMs: 100, maxWaitMs: 60_000, random: () => 0 }, attempt)), [50, 100, 200]);
+    assert.deepEqual(
+      [1, 2, 3].map((attempt) => backoffMs({ baseDelayMs: 100, maxWaitMs: 60_000, random: () => 0 }, attempt)),
+      [50, 100, 200],
+    );
     assert.equal(backoffMs({ baseDelayMs: 100, maxWaitMs: 300, random: () => 1 }, 10), 300);
   });
 
   it("a Stripe 429 may be retried; a 401 may not, and says which setting to check", () => {
     assert.equal(describeStripeError(stripe429).reason, "rate_limited");
-    const unauthorized = describeStripeError({ type: "StripeAuthenticationError", statusCode: 401, requestId: "req_2", message: "Invalid API Key provided: sk_test_****" });
+    const unauthorized = describeStripeError({
+      type: "StripeAuthenticationError",
+      statusCode: 401,
+      requestId: "req_2",
+      message: "Invalid API Key provided: sk_test_****",
+    });
     assert.equal(unauthorized.reason, "client_error");
     assert.match(unauthorized.message, /check STRIPE_API_KEY/);
   });
@@ -75,7 +84,10 @@ describe("RetryBudget", () => {
     const retry = policy();
     const budget = new RetryBudget(describeStripeError, retry, () => {});
 
-    await assert.rejects(budget.failed("GET /v1/events", { statusCode: 401, requestId: "req_3", message: "Invalid API Key provided" }), /after 1 attempt\(s\): Invalid API Key provided \(check STRIPE_API_KEY\)$/);
+    await assert.rejects(
+      budget.failed("GET /v1/events", { statusCode: 401, requestId: "req_3", message: "Invalid API Key provided" }),
+      /after 1 attempt\(s\): Invalid API Key provided \(check STRIPE_API_KEY\)$/,
+    );
     assert.deepEqual(retry.waits, []);
   });
 });

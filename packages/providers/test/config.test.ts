@@ -35,12 +35,24 @@ describe("createVerifier", () => {
     { name: "an empty secret list", spec: { provider: "github", secrets: [] }, code: "no_secrets" },
     { name: "an empty secret", spec: { provider: "stripe", secrets: ["whsec_a", ""], toleranceSeconds: 300 }, code: "empty_secret" },
     { name: "a secret with a trailing newline", spec: { provider: "hmac", secrets: ["secret\n"], toleranceSeconds: 300, hmac }, code: "secret_whitespace" },
-    { name: "a whsec_ secret that is not base64", spec: { provider: "standard-webhooks", secrets: ["whsec_???"], toleranceSeconds: 300 }, code: "invalid_secret_encoding" },
-    { name: "a whsec_ secret with nothing after the prefix", spec: { provider: "standard-webhooks", secrets: ["whsec_"], toleranceSeconds: 300 }, code: "invalid_secret_encoding" },
+    {
+      name: "a whsec_ secret that is not base64",
+      spec: { provider: "standard-webhooks", secrets: ["whsec_???"], toleranceSeconds: 300 },
+      code: "invalid_secret_encoding",
+    },
+    {
+      name: "a whsec_ secret with nothing after the prefix",
+      spec: { provider: "standard-webhooks", secrets: ["whsec_"], toleranceSeconds: 300 },
+      code: "invalid_secret_encoding",
+    },
     { name: "a negative tolerance", spec: { provider: "stripe", secrets: ["whsec_a"], toleranceSeconds: -1 }, code: "invalid_tolerance" },
     { name: "an infinite tolerance", spec: { provider: "standard-webhooks", secrets: ["whsec_YWJj"], toleranceSeconds: Infinity }, code: "invalid_tolerance" },
     { name: "a NaN tolerance", spec: { provider: "hmac", secrets: ["a"], toleranceSeconds: Number.NaN, hmac }, code: "invalid_tolerance" },
-    { name: "an empty hmac header name", spec: { provider: "hmac", secrets: ["a"], toleranceSeconds: 300, hmac: { ...hmac, header: "" } }, code: "invalid_hmac_options" },
+    {
+      name: "an empty hmac header name",
+      spec: { provider: "hmac", secrets: ["a"], toleranceSeconds: 300, hmac: { ...hmac, header: "" } },
+      code: "invalid_hmac_options",
+    },
     {
       name: "an hmac algorithm outside sha256/sha512",
       spec: { provider: "hmac", secrets: ["a"], toleranceSeconds: 300, hmac: { ...hmac, algorithm: "md5" as unknown as HmacSchemeOptions["algorithm"] } },
@@ -50,7 +62,10 @@ describe("createVerifier", () => {
   ];
   for (const { name, spec, code } of unusable) {
     it(`throws ${code} for ${name}`, () => {
-      assert.equal(configErrorCode(() => createVerifier(spec)), code);
+      assert.equal(
+        configErrorCode(() => createVerifier(spec)),
+        code,
+      );
     });
   }
 });
@@ -59,10 +74,16 @@ describe("signHmac", () => {
   it("throws invalid_timestamp for a timestamp that is not whole unix seconds", () => {
     const timestamped: HmacSchemeOptions = { ...hmac, timestampHeader: "x-timestamp" };
 
-    assert.equal(configErrorCode(() => signHmac(timestamped, "a", Buffer.from("{}"), 1.5)), "invalid_timestamp");
+    assert.equal(
+      configErrorCode(() => signHmac(timestamped, "a", Buffer.from("{}"), 1.5)),
+      "invalid_timestamp",
+    );
   });
 
   it("throws empty_secret rather than signing with an empty key", () => {
-    assert.equal(configErrorCode(() => signHmac(hmac, "", Buffer.from("{}"))), "empty_secret");
+    assert.equal(
+      configErrorCode(() => signHmac(hmac, "", Buffer.from("{}"))),
+      "empty_secret",
+    );
   });
 });

@@ -24,8 +24,22 @@ interface Asked {
   authorization: string | undefined;
 }
 
-const secondaryLimit = (retryAfter: string): Answer => ({ status: 403, body: { message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again." }, headers: { "retry-after": retryAfter } });
-const deliveryItem = (id: number, at: number) => ({ id, guid: `guid-${id}`, delivered_at: new Date(at).toISOString(), redelivery: false, duration: 0.2, status: "OK", status_code: 200, event: "push", action: null });
+const secondaryLimit = (retryAfter: string): Answer => ({
+  status: 403,
+  body: { message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again." },
+  headers: { "retry-after": retryAfter },
+});
+const deliveryItem = (id: number, at: number) => ({
+  id,
+  guid: `guid-${id}`,
+  delivered_at: new Date(at).toISOString(),
+  redelivery: false,
+  duration: 0.2,
+  status: "OK",
+  status_code: 200,
+  event: "push",
+  action: null,
+});
 
 describe("GitHub API calls through Octokit's plugins", () => {
   let url: string;
@@ -36,8 +50,23 @@ describe("GitHub API calls through Octokit's plugins", () => {
   let requestIds = 0;
 
   const api = (overrides: Partial<RetryPolicy> = {}): GitHubApi => {
-    const retry: RetryPolicy = { maxAttempts: 3, baseDelayMs: 10, maxWaitMs: 10_000, sleep: () => Promise.reject(new Error("the plugins keep time")), random: Math.random, ...overrides };
-    return new GitHubApi(createOctokit({ token: TOKEN, baseUrl: url, logger: createLogger({ service: "providers-test", level: "silent" }), retry, onRetry: (each) => retries.push(each) }));
+    const retry: RetryPolicy = {
+      maxAttempts: 3,
+      baseDelayMs: 10,
+      maxWaitMs: 10_000,
+      sleep: () => Promise.reject(new Error("the plugins keep time")),
+      random: Math.random,
+      ...overrides,
+    };
+    return new GitHubApi(
+      createOctokit({
+        token: TOKEN,
+        baseUrl: url,
+        logger: createLogger({ service: "providers-test", level: "silent" }),
+        retry,
+        onRetry: (each) => retries.push(each),
+      }),
+    );
   };
 
   before(async () => {
@@ -47,7 +76,9 @@ describe("GitHub API calls through Octokit's plugins", () => {
       asked.push(each);
       const { status, body, headers } = answer(each, target);
       requestIds += 1;
-      response.writeHead(status, { "content-type": "application/json; charset=utf-8", "x-github-request-id": `BEEF:${requestIds}`, ...headers }).end(body === undefined ? "" : JSON.stringify(body));
+      response
+        .writeHead(status, { "content-type": "application/json; charset=utf-8", "x-github-request-id": `BEEF:${requestIds}`, ...headers })
+        .end(body === undefined ? "" : JSON.stringify(body));
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -74,7 +105,13 @@ describe("GitHub API calls through Octokit's plugins", () => {
     const deliveries = await api().deliveriesSince(HOOK, now - 150 * 60_000);
 
     assert.equal(deliveries.length, 151);
-    assert.deepEqual(asked.map((each) => [each.path, each.query.get("per_page"), each.query.get("cursor")]), [[DELIVERIES, "100", null], [DELIVERIES, "100", "100"]]);
+    assert.deepEqual(
+      asked.map((each) => [each.path, each.query.get("per_page"), each.query.get("cursor")]),
+      [
+        [DELIVERIES, "100", null],
+        [DELIVERIES, "100", "100"],
+      ],
+    );
     for (const each of asked) assert.equal(each.authorization, `token ${TOKEN}`);
   });
 
@@ -83,7 +120,10 @@ describe("GitHub API calls through Octokit's plugins", () => {
 
     await api().redeliver(HOOK, 42);
 
-    assert.deepEqual(asked.map((each) => `${each.method} ${each.path}`), [`POST ${DELIVERIES}/42/attempts`, `POST ${DELIVERIES}/42/attempts`]);
+    assert.deepEqual(
+      asked.map((each) => `${each.method} ${each.path}`),
+      [`POST ${DELIVERIES}/42/attempts`, `POST ${DELIVERIES}/42/attempts`],
+    );
     assert.equal(retries.length, 1);
     const [retry] = retries;
     assert.deepEqual([retry?.failure.status, retry?.failure.reason, retry?.failure.requestId, retry?.attempt], [403, "rate_limited", "BEEF:1", 1]);
@@ -106,9 +146,16 @@ describe("GitHub API calls through Octokit's plugins", () => {
 
   it("does not wait out a primary limit that resets later than maxWaitMs: one request, and the next run resumes", async () => {
     const reset = String(Math.ceil(Date.now() / 1000) + 3600);
-    arrange(() => ({ status: 429, body: { message: "API rate limit exceeded for user ID 1." }, headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": reset } }));
+    arrange(() => ({
+      status: 429,
+      body: { message: "API rate limit exceeded for user ID 1." },
+      headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": reset },
+    }));
 
-    await assert.rejects(api({ maxWaitMs: 10_000 }).deliveriesSince(HOOK, 0), /HTTP 429, request id BEEF:\d+ after 1 attempt\(s\).*GitHub asks to wait 36\d\d s, longer than RECONCILIATION_MAX_WAIT_SECONDS/);
+    await assert.rejects(
+      api({ maxWaitMs: 10_000 }).deliveriesSince(HOOK, 0),
+      /HTTP 429, request id BEEF:\d+ after 1 attempt\(s\).*GitHub asks to wait 36\d\d s, longer than RECONCILIATION_MAX_WAIT_SECONDS/,
+    );
     assert.equal(asked.length, 1);
     assert.deepEqual(retries, []);
   });
@@ -123,7 +170,14 @@ describe("GitHub API calls through Octokit's plugins", () => {
       return true;
     });
     assert.equal(asked.length, 4);
-    assert.deepEqual(retries.map((each) => [each.attempt, each.failure.status]), [[1, 502], [2, 502], [3, 502]]);
+    assert.deepEqual(
+      retries.map((each) => [each.attempt, each.failure.status]),
+      [
+        [1, 502],
+        [2, 502],
+        [3, 502],
+      ],
+    );
   });
 
   it("does not retry a 404, and says which permission the token needs", async () => {

@@ -31,8 +31,7 @@ describe("hmac verifier", () => {
 
     assert.deepEqual(sha256, { "x-signature": "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843" });
     assert.deepEqual(sha512, {
-      "x-signature":
-        "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea2505549758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737",
+      "x-signature": "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea2505549758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737",
     });
   });
 
@@ -98,7 +97,11 @@ describe("hmac verifier", () => {
 
     itRejects(hmacVerifier(base64Options), [
       { name: "a value that is not base64", request: withHeader(request, "x-signature", "not base64!"), reason: "malformed_signature" },
-      { name: "a signature of sha512 where sha256 is configured", request: signed({ ...base64Options, algorithm: "sha512" }, currentSecret), reason: "signature_mismatch" },
+      {
+        name: "a signature of sha512 where sha256 is configured",
+        request: signed({ ...base64Options, algorithm: "sha512" }, currentSecret),
+        reason: "signature_mismatch",
+      },
     ]);
   });
 });

@@ -27,7 +27,9 @@ for (const name of providerNames) {
     it("gives each sample the type it was asked for, and a fresh event id every time", async () => {
       for (const type of provider.sampleTypes) {
         const [first, second] = await Promise.all([1, 2].map(() => provider.sampleDelivery(type, { secret, now: NOW, hmac })));
-        const facts = [first, second].map((delivery) => delivery && provider.eventFacts({ ...delivery, contentType: delivery.headers["content-type"] ?? "" }, settings));
+        const facts = [first, second].map(
+          (delivery) => delivery && provider.eventFacts({ ...delivery, contentType: delivery.headers["content-type"] ?? "" }, settings),
+        );
 
         const [a, b] = facts.map((result) => (result?.ok ? result.facts : assert.fail(`${type}: no facts`)));
         assert.equal(a?.type, type);
@@ -41,7 +43,10 @@ for (const name of providerNames) {
 
         const kept = Object.keys(provider.auditHeaders(delivery.headers, settings));
 
-        assert.deepEqual(kept.filter((header) => /signature/.test(header)), []);
+        assert.deepEqual(
+          kept.filter((header) => /signature/.test(header)),
+          [],
+        );
       }
     });
   });

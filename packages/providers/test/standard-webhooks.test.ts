@@ -78,7 +78,11 @@ describe("standard-webhooks verifier", () => {
       { name: "only signatures of other versions", request: withHeader(signed, "webhook-signature", `v2,${base64}`), reason: "malformed_signature" },
       { name: "a v1 value that is not base64", request: withHeader(signed, "webhook-signature", `v1,${base64.slice(1)}!`), reason: "malformed_signature" },
       { name: "a v1 value in base64url", request: withHeader(signed, "webhook-signature", "v1,-_-_"), reason: "malformed_signature" },
-      { name: "a signature of the wrong length", request: withHeader(signed, "webhook-signature", "v1,AAAAAAAAAAAAAAAAAAAAAA=="), reason: "signature_mismatch" },
+      {
+        name: "a signature of the wrong length",
+        request: withHeader(signed, "webhook-signature", "v1,AAAAAAAAAAAAAAAAAAAAAA=="),
+        reason: "signature_mismatch",
+      },
       { name: "a signature by another secret", request: standardWebhookRequest(EVENT_BODY, "whsec_b3RoZXItc2VjcmV0"), reason: "signature_mismatch" },
       { name: "a webhook-id changed after signing", request: withHeader(signed, "webhook-id", "msg_other"), reason: "signature_mismatch" },
     ];

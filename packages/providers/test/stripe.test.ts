@@ -69,11 +69,31 @@ describe("stripe verifier", () => {
       { name: "an empty stripe-signature header", request: withHeader(signed, "stripe-signature", ""), reason: "missing_signature" },
       { name: "a header without t=", request: withHeader(signed, "stripe-signature", `v1=${validV1}`), reason: "malformed_signature" },
       { name: "a non-numeric t", request: withHeader(signed, "stripe-signature", `t=12abc,v1=${validV1}`), reason: "malformed_signature" },
-      { name: "two t= elements", request: withHeader(signed, "stripe-signature", `t=${NOW_SECONDS},t=${NOW_SECONDS},v1=${validV1}`), reason: "malformed_signature" },
-      { name: "a header with only a v0 signature", request: withHeader(signed, "stripe-signature", `t=${NOW_SECONDS},v0=${validV1}`), reason: "malformed_signature" },
-      { name: "a v1 that is not hex", request: withHeader(signed, "stripe-signature", `t=${NOW_SECONDS},v1=zz${validV1.slice(2)}`), reason: "malformed_signature" },
-      { name: "a v1 in upper-case hex", request: withHeader(signed, "stripe-signature", `t=${NOW_SECONDS},v1=${validV1.toUpperCase()}`), reason: "malformed_signature" },
-      { name: "a v1 of the wrong length", request: withHeader(signed, "stripe-signature", `t=${NOW_SECONDS},v1=${validV1.slice(0, 62)}`), reason: "signature_mismatch" },
+      {
+        name: "two t= elements",
+        request: withHeader(signed, "stripe-signature", `t=${NOW_SECONDS},t=${NOW_SECONDS},v1=${validV1}`),
+        reason: "malformed_signature",
+      },
+      {
+        name: "a header with only a v0 signature",
+        request: withHeader(signed, "stripe-signature", `t=${NOW_SECONDS},v0=${validV1}`),
+        reason: "malformed_signature",
+      },
+      {
+        name: "a v1 that is not hex",
+        request: withHeader(signed, "stripe-signature", `t=${NOW_SECONDS},v1=zz${validV1.slice(2)}`),
+        reason: "malformed_signature",
+      },
+      {
+        name: "a v1 in upper-case hex",
+        request: withHeader(signed, "stripe-signature", `t=${NOW_SECONDS},v1=${validV1.toUpperCase()}`),
+        reason: "malformed_signature",
+      },
+      {
+        name: "a v1 of the wrong length",
+        request: withHeader(signed, "stripe-signature", `t=${NOW_SECONDS},v1=${validV1.slice(0, 62)}`),
+        reason: "signature_mismatch",
+      },
       { name: "a v1 made with another secret", request: stripeRequest(EVENT_BODY, "whsec_someoneElse"), reason: "signature_mismatch" },
     ];
     itRejects(verifier, cases);

@@ -28,11 +28,7 @@ function flipHeaderByte(request: SignedRequest, part: HeaderSpan, position: numb
   return withHeader(request, part.header, value.slice(0, index) + flipped + value.slice(index + 1));
 }
 
-async function verifyTampered(
-  scheme: SchemeFixture,
-  payload: string,
-  tamper: (request: SignedRequest) => SignedRequest,
-): Promise<void> {
+async function verifyTampered(scheme: SchemeFixture, payload: string, tamper: (request: SignedRequest) => SignedRequest): Promise<void> {
   const request = await scheme.sign(payload, scheme.secrets[1] ?? "", NOW_SECONDS);
   assert.equal(scheme.verifier.verify(request, NOW).ok, true, "the untouched request verifies");
 

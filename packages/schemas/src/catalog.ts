@@ -21,7 +21,9 @@ const FILE_NAME = /^(?<record>[A-Za-z_][\w.]*)\.v(?<version>\d+)\.avsc$/;
  */
 export function loadSchemaCatalog(folder: string = schemasDir): SchemaFile[] {
   const files: SchemaFile[] = [];
-  for (const file of readdirSync(folder).filter((name) => name.endsWith(".avsc")).sort()) {
+  for (const file of readdirSync(folder)
+    .filter((name) => name.endsWith(".avsc"))
+    .sort()) {
     const match = FILE_NAME.exec(file);
     if (!match?.groups?.record || !match.groups.version) throw new Error(`schemas/${file}: name it <namespace>.<Name>.v<N>.avsc`);
     const parsed = JSON.parse(readFileSync(join(folder, file), "utf8")) as { name?: string; namespace?: string };

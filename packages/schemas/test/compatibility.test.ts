@@ -47,7 +47,10 @@ describe("schema evolution through the registry", () => {
   it("registers the schemas under <topic>-value subjects", async () => {
     const topic = uniqueName("webhooks.check");
     const results = await checkSchemas(client, new Map([[WEBHOOK_EVENT, [topic]]]));
-    assert.deepEqual(results.map((result) => [result.subject, result.problem]), [[`${topic}-value`, undefined]]);
+    assert.deepEqual(
+      results.map((result) => [result.subject, result.problem]),
+      [[`${topic}-value`, undefined]],
+    );
     assert.deepEqual(await client.subjectVersions(`${topic}-value`), [1]);
   });
 

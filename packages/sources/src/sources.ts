@@ -10,11 +10,18 @@ export const defaultConfigPath = resolve(import.meta.dirname, "..", "..", "..", 
 const MIB = 1024 * 1024;
 
 const hmacOptions = z.strictObject({
-  header: z.string().min(1).transform((name) => name.toLowerCase()),
+  header: z
+    .string()
+    .min(1)
+    .transform((name) => name.toLowerCase()),
   algorithm: z.enum(["sha256", "sha512"]).default("sha256"),
   encoding: z.enum(["hex", "base64"]).default("hex"),
   prefix: z.string().optional(),
-  timestampHeader: z.string().min(1).transform((name) => name.toLowerCase()).optional(),
+  timestampHeader: z
+    .string()
+    .min(1)
+    .transform((name) => name.toLowerCase())
+    .optional(),
 });
 
 const rateLimit = z.strictObject({
@@ -29,10 +36,18 @@ const sourceSchema = z
     // The providers package's registry is the list: a provider added there is accepted here.
     provider: z.enum(providerNames),
     toleranceSeconds: z.number().int().min(0).default(300),
-    topic: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, "a Kafka topic name: letters, digits, '.', '_' and '-'").optional(),
+    topic: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,249}$/, "a Kafka topic name: letters, digits, '.', '_' and '-'")
+      .optional(),
     partitions: z.number().int().min(1).max(1000).default(6),
     // GitHub caps payloads at 25 MB; a source may raise the 1 MiB default that far, no further.
-    maxBodyBytes: z.number().int().min(1).max(25 * MIB).default(MIB),
+    maxBodyBytes: z
+      .number()
+      .int()
+      .min(1)
+      .max(25 * MIB)
+      .default(MIB),
     // Of the topic, when npm start creates it; defaults: min(3, brokers) copies, all but one in sync.
     replicationFactor: z.number().int().min(1).max(32).optional(),
     minInSyncReplicas: z.number().int().min(1).max(32).optional(),
@@ -42,11 +57,13 @@ const sourceSchema = z
     githubHooks: z.array(githubHook).optional(),
   })
   .superRefine((source, context) => {
-    if (source.provider === "hmac" && !source.hmac) context.addIssue({ code: "custom", path: ["hmac"], message: "provider hmac needs an hmac: { header, algorithm, encoding } block" });
+    if (source.provider === "hmac" && !source.hmac)
+      context.addIssue({ code: "custom", path: ["hmac"], message: "provider hmac needs an hmac: { header, algorithm, encoding } block" });
     if (source.replicationFactor !== undefined && source.minInSyncReplicas !== undefined && source.minInSyncReplicas > source.replicationFactor) {
       context.addIssue({ code: "custom", path: ["minInSyncReplicas"], message: `at most the replicationFactor (${source.replicationFactor})` });
     }
-    if (source.provider !== "hmac" && source.hmac) context.addIssue({ code: "custom", path: ["hmac"], message: `only provider hmac takes an hmac block (this source is ${source.provider})` });
+    if (source.provider !== "hmac" && source.hmac)
+      context.addIssue({ code: "custom", path: ["hmac"], message: `only provider hmac takes an hmac block (this source is ${source.provider})` });
   });
 
 const fileSchema = z.strictObject({
@@ -114,7 +131,10 @@ export function parseSources(text: string, env: NodeJS.ProcessEnv, origin = "hoo
       hmac: source.hmac,
       githubHooks: source.githubHooks ?? [],
       secretEnvVar: variable,
-      secrets: (env[variable] ?? "").split(",").map((secret) => secret.trim()).filter(Boolean),
+      secrets: (env[variable] ?? "")
+        .split(",")
+        .map((secret) => secret.trim())
+        .filter(Boolean),
     };
   });
 }

@@ -32,7 +32,8 @@ describe("sources", () => {
       () => parseSources(text, {}),
       (error: unknown) => {
         assert.ok(error instanceof SourcesConfigError);
-        for (const field of ["Bad_Name", "shop.provider", "signer.hmac", "big.maxBodyBytes"]) assert.match(error.message, new RegExp(field.replace(".", "\\.")));
+        for (const field of ["Bad_Name", "shop.provider", "signer.hmac", "big.maxBodyBytes"])
+          assert.match(error.message, new RegExp(field.replace(".", "\\.")));
         return true;
       },
     );

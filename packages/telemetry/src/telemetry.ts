@@ -54,12 +54,16 @@ export function selectInstrumentations(env: NodeJS.ProcessEnv, packageDefault: r
   const list = (variable: string): InstrumentationName[] | undefined => {
     const value = env[variable];
     if (value === undefined || value.trim() === "") return undefined;
-    return check(variable, value.split(",").map((name) => name.trim()).filter((name) => name.length > 0));
+    return check(
+      variable,
+      value
+        .split(",")
+        .map((name) => name.trim())
+        .filter((name) => name.length > 0),
+    );
   };
-  const enabled =
-    list("OTEL_NODE_ENABLED_INSTRUMENTATIONS") ??
-    (packageDefault ? check("hooklog.instrumentations in package.json", packageDefault) : undefined) ??
-    [...INSTRUMENTATION_NAMES];
+  const enabled = list("OTEL_NODE_ENABLED_INSTRUMENTATIONS") ??
+    (packageDefault ? check("hooklog.instrumentations in package.json", packageDefault) : undefined) ?? [...INSTRUMENTATION_NAMES];
   const disabled = list("OTEL_NODE_DISABLED_INSTRUMENTATIONS") ?? [];
   return enabled.filter((name) => !disabled.includes(name));
 }

@@ -27,16 +27,17 @@ describe("selectInstrumentations", () => {
   it("removes the names in OTEL_NODE_DISABLED_INSTRUMENTATIONS from whichever list applies", () => {
     assert.deepEqual(selectInstrumentations({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: "express,knex" }, undefined), ["http", "kafkajs", "pg"]);
     assert.deepEqual(selectInstrumentations({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: "pg" }, ["http", "pg"]), ["http"]);
-    assert.deepEqual(
-      selectInstrumentations({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: "http,kafkajs", OTEL_NODE_DISABLED_INSTRUMENTATIONS: "http" }, undefined),
-      ["kafkajs"],
-    );
+    assert.deepEqual(selectInstrumentations({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: "http,kafkajs", OTEL_NODE_DISABLED_INSTRUMENTATIONS: "http" }, undefined), [
+      "kafkajs",
+    ]);
   });
 
   it("tolerates whitespace and empty items in the lists", () => {
     const env = { OTEL_NODE_ENABLED_INSTRUMENTATIONS: " http , ,kafkajs,, pg ,", OTEL_NODE_DISABLED_INSTRUMENTATIONS: "  kafkajs ,  " };
     assert.deepEqual(selectInstrumentations(env, undefined), ["http", "pg"]);
-    assert.deepEqual(selectInstrumentations({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: "   ", OTEL_NODE_DISABLED_INSTRUMENTATIONS: " " }, undefined), [...INSTRUMENTATION_NAMES]);
+    assert.deepEqual(selectInstrumentations({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: "   ", OTEL_NODE_DISABLED_INSTRUMENTATIONS: " " }, undefined), [
+      ...INSTRUMENTATION_NAMES,
+    ]);
   });
 
   it("rejects an unknown name, naming the variable, the name and the known names", () => {
@@ -86,11 +87,17 @@ describe("packageIdentity", () => {
   it("refuses a package.json that is not JSON, naming the file, rather than running under a wrong name", () => {
     const folder = folderWith(undefined);
     writeFileSync(join(folder, "package.json"), "{ not json");
-    assert.throws(() => packageIdentity(folder), (error: Error) => error.message.includes(join(folder, "package.json")) && /not valid JSON/.test(error.message));
+    assert.throws(
+      () => packageIdentity(folder),
+      (error: Error) => error.message.includes(join(folder, "package.json")) && /not valid JSON/.test(error.message),
+    );
   });
 
   it("refuses hooklog.instrumentations that is not an array of names, and trims the names it reads", () => {
-    assert.throws(() => packageIdentity(folderWith({ name: "x", hooklog: { instrumentations: "http,pg" } })), /hooklog\.instrumentations must be an array of names/);
+    assert.throws(
+      () => packageIdentity(folderWith({ name: "x", hooklog: { instrumentations: "http,pg" } })),
+      /hooklog\.instrumentations must be an array of names/,
+    );
     assert.deepEqual(packageIdentity(folderWith({ name: "x", version: "1.0.0", hooklog: { instrumentations: [" http"] } })).instrumentations, ["http"]);
   });
 });

@@ -14,7 +14,11 @@ const fixture = (name: string): string => join(import.meta.dirname, "fixtures", 
 
 function spans(file: string): SpanRecord[] {
   if (!existsSync(file)) return [];
-  return readFileSync(file, "utf8").trim().split("\n").filter(Boolean).map((line) => JSON.parse(line) as SpanRecord);
+  return readFileSync(file, "utf8")
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as SpanRecord);
 }
 
 async function runTraced(script: string, args: string[], traceFile: string, service: string): Promise<void> {
@@ -42,7 +46,10 @@ describe("trace context through Kafka", () => {
     const send = produced.find((span) => span.kind === SpanKind.PRODUCER);
     const process_ = consumed.find((span) => span.kind === SpanKind.CONSUMER);
     const handle = consumed.find((span) => span.name === "fixture.handle");
-    assert.ok(publish && send && process_ && handle, `spans missing: producer ${JSON.stringify(produced.map((s) => s.name))}, consumer ${JSON.stringify(consumed.map((s) => s.name))}`);
+    assert.ok(
+      publish && send && process_ && handle,
+      `spans missing: producer ${JSON.stringify(produced.map((s) => s.name))}, consumer ${JSON.stringify(consumed.map((s) => s.name))}`,
+    );
 
     assert.equal(send.parentSpanId, publish.spanId, "the kafkajs send span is a child of the application's span");
     assert.equal(process_.traceId, publish.traceId, "the consumer continues the producer's trace");

@@ -21,10 +21,7 @@ const args = [
 ];
 if (resultsDir) {
   const safeName = workspace.replace(/[^a-zA-Z0-9_-]+/g, "_");
-  args.push(
-    "--test-reporter=@hooklog/testkit/summary-reporter",
-    `--test-reporter-destination=${join(resultsDir, `${safeName}.json`)}`,
-  );
+  args.push("--test-reporter=@hooklog/testkit/summary-reporter", `--test-reporter-destination=${join(resultsDir, `${safeName}.json`)}`);
 }
 args.push(...(patterns.length > 0 ? patterns : ["test/**/*.test.ts"]));
 

@@ -50,7 +50,11 @@ export async function readTopic(
           resolve();
         } else if (Date.now() > deadline) {
           clearInterval(timer);
-          reject(new Error(`readTopic(${topic}): ${messages.length} message(s) after ${timeoutMs} ms, expected ${count ?? (options.toEnd ? "the end" : "to settle")}`));
+          reject(
+            new Error(
+              `readTopic(${topic}): ${messages.length} message(s) after ${timeoutMs} ms, expected ${count ?? (options.toEnd ? "the end" : "to settle")}`,
+            ),
+          );
         }
       }, 50);
       consumer

@@ -33,7 +33,12 @@ export function freePort(): Promise<number> {
  * under the telemetry hook) in a process of its own, and waits until GET /healthz answers on
  * `portVariable`. Services are tested as black boxes this way: no test imports another service's code.
  */
-export async function startServiceProcess(name: string, env: Record<string, string>, portVariable: string, options: { directory?: string } = {}): Promise<ServiceProcess> {
+export async function startServiceProcess(
+  name: string,
+  env: Record<string, string>,
+  portVariable: string,
+  options: { directory?: string } = {},
+): Promise<ServiceProcess> {
   const port = await freePort();
   const cwd = options.directory ?? join(repoRoot, "services", name);
   const child = spawn(process.execPath, ["--disable-warning=TimeoutNegativeWarning", "--import", "@hooklog/telemetry/register", "src/main.ts"], {
@@ -51,7 +56,10 @@ export async function startServiceProcess(name: string, env: Record<string, stri
   const deadline = Date.now() + 120_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}) while starting:\n${output}`);
-    const healthy = await fetch(`${url}/healthz`).then((response) => response.ok, () => false);
+    const healthy = await fetch(`${url}/healthz`).then(
+      (response) => response.ok,
+      () => false,
+    );
     if (healthy) break;
     if (Date.now() > deadline) {
       child.kill("SIGKILL");

@@ -33,7 +33,10 @@ function fromEnvironment(): Promise<TestStack> | undefined {
 async function fromInfra(): Promise<TestStack> {
   const cli = join(repoRoot, "infra", "src", "cli.ts");
   try {
-    const { stdout } = await promisify(execFile)(process.execPath, ["--disable-warning=TimeoutNegativeWarning", cli, "up", "--json"], { cwd: repoRoot, maxBuffer: 1024 * 1024 });
+    const { stdout } = await promisify(execFile)(process.execPath, ["--disable-warning=TimeoutNegativeWarning", cli, "up", "--json"], {
+      cwd: repoRoot,
+      maxBuffer: 1024 * 1024,
+    });
     const last = stdout.trim().split("\n").at(-1) ?? "";
     const { kafkaBrokers, schemaRegistryUrl, databaseUrl } = JSON.parse(last) as TestStack;
     return { kafkaBrokers, schemaRegistryUrl, databaseUrl };

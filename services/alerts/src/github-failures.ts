@@ -22,7 +22,14 @@ const payloads = {
   }),
   workflow_run: z.object({
     repository,
-    workflow_run: z.object({ id: runId, name: z.string().nullish(), conclusion, head_sha: z.string(), head_branch: z.string().nullish(), html_url: z.string().nullish() }),
+    workflow_run: z.object({
+      id: runId,
+      name: z.string().nullish(),
+      conclusion,
+      head_sha: z.string(),
+      head_branch: z.string().nullish(),
+      html_url: z.string().nullish(),
+    }),
   }),
 } as const;
 
@@ -41,15 +48,42 @@ function runOf(type: GithubRunType, payload: unknown): Run {
   switch (type) {
     case "check_run.completed": {
       const { repository, check_run: run } = parsePayload(type, payloads.check_run, payload);
-      return { kind: "check_run", repository: repository.full_name, id: run.id, name: run.name, conclusion: run.conclusion, headSha: run.head_sha, headBranch: undefined, url: run.html_url ?? undefined };
+      return {
+        kind: "check_run",
+        repository: repository.full_name,
+        id: run.id,
+        name: run.name,
+        conclusion: run.conclusion,
+        headSha: run.head_sha,
+        headBranch: undefined,
+        url: run.html_url ?? undefined,
+      };
     }
     case "check_suite.completed": {
       const { repository, check_suite: suite } = parsePayload(type, payloads.check_suite, payload);
-      return { kind: "check_suite", repository: repository.full_name, id: suite.id, name: suite.app?.name, conclusion: suite.conclusion, headSha: suite.head_sha, headBranch: suite.head_branch ?? undefined, url: undefined };
+      return {
+        kind: "check_suite",
+        repository: repository.full_name,
+        id: suite.id,
+        name: suite.app?.name,
+        conclusion: suite.conclusion,
+        headSha: suite.head_sha,
+        headBranch: suite.head_branch ?? undefined,
+        url: undefined,
+      };
     }
     case "workflow_run.completed": {
       const { repository, workflow_run: run } = parsePayload(type, payloads.workflow_run, payload);
-      return { kind: "workflow_run", repository: repository.full_name, id: run.id, name: run.name ?? undefined, conclusion: run.conclusion, headSha: run.head_sha, headBranch: run.head_branch ?? undefined, url: run.html_url ?? undefined };
+      return {
+        kind: "workflow_run",
+        repository: repository.full_name,
+        id: run.id,
+        name: run.name ?? undefined,
+        conclusion: run.conclusion,
+        headSha: run.head_sha,
+        headBranch: run.head_branch ?? undefined,
+        url: run.html_url ?? undefined,
+      };
     }
     default: {
       const unknown: never = type;

@@ -26,16 +26,24 @@ export function alertsConsumer(settings: AlertsSettings, deps: AlertsDeps): Cons
   const postToSlack = async (ctx: HandlerContext, message: SlackMessage): Promise<void> => {
     await ctx.once("slack", (effectKey, earlier) => deps.slack.post(message, { effectKey, earlier }));
   };
-  const announce = (messageOf: (payload: unknown) => SlackMessage): WebhookHandler => (inbound, ctx) => postToSlack(ctx, messageOf(inbound.payload()));
-  const page = (type: GithubRunType): WebhookHandler => async (inbound, ctx) => {
-    const alert = failedRunAlert(type, inbound.payload());
-    if (alert) await ctx.once("pagerduty", () => deps.pagerDuty.trigger(alert));
-  };
+  const announce =
+    (messageOf: (payload: unknown) => SlackMessage): WebhookHandler =>
+    (inbound, ctx) =>
+      postToSlack(ctx, messageOf(inbound.payload()));
+  const page =
+    (type: GithubRunType): WebhookHandler =>
+    async (inbound, ctx) => {
+      const alert = failedRunAlert(type, inbound.payload());
+      if (alert) await ctx.once("pagerduty", () => deps.pagerDuty.trigger(alert));
+    };
 
   return defineConsumer({
     name: settings.consumerName,
     subscriptions: [
-      { topic: settings.stripeTopic, on: { "invoice.payment_failed": announce(paymentFailedMessage), "charge.dispute.created": announce(disputeCreatedMessage) } },
+      {
+        topic: settings.stripeTopic,
+        on: { "invoice.payment_failed": announce(paymentFailedMessage), "charge.dispute.created": announce(disputeCreatedMessage) },
+      },
       { topic: settings.tasksTopic, record: TASK_CREATED, on: (inbound, ctx) => postToSlack(ctx, taskCreatedMessage(inbound.event)) },
       { topic: settings.githubTopic, on: Object.fromEntries(GITHUB_RUN_TYPES.map((type) => [type, page(type)])) },
     ],

@@ -25,7 +25,11 @@ await runConsumerService(
       },
       {
         slack: createSlackClient(slack, { timeoutMs: config.ALERTS_HTTP_TIMEOUT_MS, logger }),
-        pagerDuty: createPagerDutyClient({ eventsUrl: config.PAGERDUTY_EVENTS_URL, routingKey: config.PAGERDUTY_ROUTING_KEY, timeoutMs: config.ALERTS_HTTP_TIMEOUT_MS }),
+        pagerDuty: createPagerDutyClient({
+          eventsUrl: config.PAGERDUTY_EVENTS_URL,
+          routingKey: config.PAGERDUTY_ROUTING_KEY,
+          timeoutMs: config.ALERTS_HTTP_TIMEOUT_MS,
+        }),
       },
     ),
 );

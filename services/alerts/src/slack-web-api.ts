@@ -40,7 +40,12 @@ export function createSlackWebApi(options: SlackWebApiOptions): SlackClient {
   async function call(method: string, request: { method: "GET"; query: Record<string, string> } | { method: "POST"; body: unknown }): Promise<SlackAnswer> {
     const url = new URL(`${options.apiUrl.replace(/\/$/, "")}/${method}`);
     if (request.method === "GET") for (const [name, value] of Object.entries(request.query)) url.searchParams.set(name, value);
-    const delivered = await requestJson(`Slack ${method}`, url.toString(), request.method === "GET" ? { method: "GET", headers } : { method: "POST", body: request.body, headers }, options.timeoutMs);
+    const delivered = await requestJson(
+      `Slack ${method}`,
+      url.toString(),
+      request.method === "GET" ? { method: "GET", headers } : { method: "POST", body: request.body, headers },
+      options.timeoutMs,
+    );
     let answer: SlackAnswer;
     try {
       answer = JSON.parse(delivered.body) as SlackAnswer;
@@ -64,7 +69,9 @@ export function createSlackWebApi(options: SlackWebApiOptions): SlackClient {
         method: "GET",
         query: { channel: options.channel, oldest, latest, include_all_metadata: "true", limit: "200", ...(cursor ? { cursor } : {}) },
       });
-      const found = answer.messages?.find((message) => message.metadata?.event_type === METADATA_EVENT_TYPE && message.metadata.event_payload?.effect_key === effectKey);
+      const found = answer.messages?.find(
+        (message) => message.metadata?.event_type === METADATA_EVENT_TYPE && message.metadata.event_payload?.effect_key === effectKey,
+      );
       if (found?.ts) return found.ts;
       cursor = answer.response_metadata?.next_cursor ?? "";
       if (!cursor) return undefined;

@@ -21,9 +21,7 @@ export interface SlackClient {
   post(message: SlackMessage, post: SlackPost): Promise<{ status: number; ts?: string; alreadyPosted?: boolean }>;
 }
 
-export type SlackTarget =
-  | { kind: "incoming-webhook"; webhookUrl: string }
-  | { kind: "web-api"; apiUrl: string; token: string; channel: string };
+export type SlackTarget = { kind: "incoming-webhook"; webhookUrl: string } | { kind: "web-api"; apiUrl: string; token: string; channel: string };
 
 export function createSlackClient(target: SlackTarget, options: { timeoutMs: number; logger: Logger }): SlackClient {
   if (target.kind === "web-api") return createSlackWebApi({ ...target, ...options });

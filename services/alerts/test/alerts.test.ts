@@ -57,7 +57,10 @@ describe("alerts tells Slack and PagerDuty once per event", () => {
   async function handledEverythingAbout(key: string): Promise<void> {
     const skippedBefore = await hub.metric("hooklog_consumer_duplicates_skipped_total");
     const copies = await hub.duplicateStripeMessages(key);
-    await hub.eventually(`${copies} copies about ${key} skipped`, async () => (await hub.metric("hooklog_consumer_duplicates_skipped_total")) >= skippedBefore + copies);
+    await hub.eventually(
+      `${copies} copies about ${key} skipped`,
+      async () => (await hub.metric("hooklog_consumer_duplicates_skipped_total")) >= skippedBefore + copies,
+    );
   }
 
   /**
@@ -66,7 +69,13 @@ describe("alerts tells Slack and PagerDuty once per event", () => {
    */
   async function taskAnnounced(taskId: string): Promise<void> {
     const eventId = `task-created:${taskId}`;
-    await hub.eventually(`alerts to process ${eventId}`, async () => Boolean(await db("processed_events").where({ event_key: `fulfillment.TaskCreated:${eventId}` }).first()));
+    await hub.eventually(`alerts to process ${eventId}`, async () =>
+      Boolean(
+        await db("processed_events")
+          .where({ event_key: `fulfillment.TaskCreated:${eventId}` })
+          .first(),
+      ),
+    );
     const unsent = await db("outbox").where({ message_key: eventId }).whereNull("sent_at").count<Array<{ count: string }>>("* as count");
     assert.equal(Number(unsent[0]?.count), 0, "fulfillment has relayed every TaskCreated of the task");
   }
@@ -171,7 +180,14 @@ describe("alerts tells Slack and PagerDuty once per event", () => {
     const repository = `octo-org/shop-${token()}`;
     const delivery = githubDelivery("workflow_run", {
       action: "completed",
-      workflow_run: { id: 30433642, name: "CI", head_branch: "main", head_sha: "acb5820ced9479c074f688cc328bf03f341a511d", conclusion: "failure", run_attempt: 1 },
+      workflow_run: {
+        id: 30433642,
+        name: "CI",
+        head_branch: "main",
+        head_sha: "acb5820ced9479c074f688cc328bf03f341a511d",
+        conclusion: "failure",
+        run_attempt: 1,
+      },
       repository: { full_name: repository },
     });
 

@@ -94,7 +94,8 @@ export async function startFakeSlackApi(options: { token: string; channel: strin
       if (incoming.headers.authorization !== `Bearer ${options.token}`) return send(response, 200, { ok: false, error: "invalid_auth" });
       const fault = faults.get(method)?.shift();
       if (fault && "status" in fault) return send(response, fault.status, { ok: false, error: "service_unavailable" }, fault.headers);
-      const answer = method === "chat.postMessage" ? postMessage(args) : method === "conversations.history" ? history(args) : { ok: false, error: "unknown_method" };
+      const answer =
+        method === "chat.postMessage" ? postMessage(args) : method === "conversations.history" ? history(args) : { ok: false, error: "unknown_method" };
       setTimeout(() => send(response, 200, answer), fault?.delayMs ?? 0);
     })().catch((error: unknown) => send(response, 500, { ok: false, error: String(error) }));
   });

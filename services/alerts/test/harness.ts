@@ -126,7 +126,12 @@ export async function startAlerts(options: AlertsOptions = {}): Promise<AlertsHa
     processes.push(
       await startServiceProcess(
         "fulfillment",
-        { ...common, FULFILLMENT_CONSUMER_NAME: uniqueName("fulfillment"), FULFILLMENT_STRIPE_TOPIC: topics.stripe, FULFILLMENT_TASKS_TOPIC_PREFIX: tasksTopicPrefix },
+        {
+          ...common,
+          FULFILLMENT_CONSUMER_NAME: uniqueName("fulfillment"),
+          FULFILLMENT_STRIPE_TOPIC: topics.stripe,
+          FULFILLMENT_TASKS_TOPIC_PREFIX: tasksTopicPrefix,
+        },
         "FULFILLMENT_PORT",
       ),
     );
@@ -169,7 +174,10 @@ export async function startAlerts(options: AlertsOptions = {}): Promise<AlertsHa
     deliverStripe: (event) =>
       post(
         sources.stripe,
-        { "content-type": "application/json; charset=utf-8", "stripe-signature": Stripe.webhooks.generateTestHeaderString({ payload: event.body, secret: secrets.stripe }) },
+        {
+          "content-type": "application/json; charset=utf-8",
+          "stripe-signature": Stripe.webhooks.generateTestHeaderString({ payload: event.body, secret: secrets.stripe }),
+        },
         event.body,
       ),
     deliverGithub: async (delivery) =>
@@ -201,7 +209,9 @@ export async function startAlerts(options: AlertsOptions = {}): Promise<AlertsHa
     },
     async processed(source, providerEventId) {
       const eventKey = `${sources[source]}:${providerEventId}`;
-      await eventuallyWithOutput(`processing of ${eventKey}`, async () => Boolean(await db("processed_events").where({ consumer, event_key: eventKey }).first()));
+      await eventuallyWithOutput(`processing of ${eventKey}`, async () =>
+        Boolean(await db("processed_events").where({ consumer, event_key: eventKey }).first()),
+      );
     },
     eventually: eventuallyWithOutput,
     async stop() {

@@ -33,7 +33,10 @@ describe("alerts posts each message to Slack once through the Web API, even when
   async function handledEverythingAbout(invoiceId: string): Promise<void> {
     const skippedBefore = await hub.metric("hooklog_consumer_duplicates_skipped_total");
     const copies = await hub.duplicateStripeMessages(invoiceId);
-    await hub.eventually(`${copies} copies about ${invoiceId} skipped`, async () => (await hub.metric("hooklog_consumer_duplicates_skipped_total")) >= skippedBefore + copies);
+    await hub.eventually(
+      `${copies} copies about ${invoiceId} skipped`,
+      async () => (await hub.metric("hooklog_consumer_duplicates_skipped_total")) >= skippedBefore + copies,
+    );
   }
 
   it("posts with the bot token to the channel, the effect key in the message's metadata, and looks nothing up first", async () => {

@@ -19,7 +19,10 @@ export function loadDeploymentsConfig(env: NodeJS.ProcessEnv = process.env) {
         .regex(/^[A-Za-z0-9._-]{1,249}$/, "a Kafka topic name: letters, digits, '.', '_' and '-'")
         .default("webhooks.github"),
       // Octokit joins base and path as strings: a trailing slash would make every path start with "//".
-      GITHUB_API_BASE: z.url().default("https://api.github.com").transform((url) => url.replace(/\/+$/, "")),
+      GITHUB_API_BASE: z
+        .url()
+        .default("https://api.github.com")
+        .transform((url) => url.replace(/\/+$/, "")),
       GITHUB_TOKEN: z.string().min(1, "a GitHub token allowed to create deployments (repo_deployment or deployments: write)"),
       /** Each GitHub call is abandoned after this long and the event retried. */
       DEPLOYMENTS_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),

@@ -24,7 +24,11 @@ export interface DeploymentsConsumerOptions {
 export function createDeploymentsConsumer(options: DeploymentsConsumerOptions): ConsumerDefinition {
   const { github } = options;
 
-  async function deploy(context: HandlerContext, event: PullRequestEvent, target: { environment: string; sha: string; transient: boolean; description: string }): Promise<void> {
+  async function deploy(
+    context: HandlerContext,
+    event: PullRequestEvent,
+    target: { environment: string; sha: string; transient: boolean; description: string },
+  ): Promise<void> {
     const { repository } = event;
     const deployment = await context.once(`create-deployment:${target.environment}:${target.sha}`, (effectKey, earlier) =>
       github.ensureDeployment(repository, { ...target, effectKey }, earlier !== undefined),
@@ -40,7 +44,10 @@ export function createDeploymentsConsumer(options: DeploymentsConsumerOptions): 
       deploymentId: deployment.id,
       sha: target.sha,
     });
-    context.logger.info({ repository: repository.fullName, environment: target.environment, deploymentId: deployment.id, sha: target.sha }, "deployment requested");
+    context.logger.info(
+      { repository: repository.fullName, environment: target.environment, deploymentId: deployment.id, sha: target.sha },
+      "deployment requested",
+    );
   }
 
   async function retirePreview(context: HandlerContext, event: PullRequestEvent): Promise<void> {

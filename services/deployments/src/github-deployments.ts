@@ -100,7 +100,10 @@ export function createGithubDeployments(options: GithubDeploymentsOptions): Gith
     async ensureDeployment(repository, request, lookFirst) {
       const existing = lookFirst ? await findDeployment(repository, request) : undefined;
       if (existing) {
-        logger.info({ repository: repository.fullName, environment: request.environment, deploymentId: existing.id }, "deployment already created by an earlier attempt");
+        logger.info(
+          { repository: repository.fullName, environment: request.environment, deploymentId: existing.id },
+          "deployment already created by an earlier attempt",
+        );
         return existing;
       }
       const what = `create deployment of ${repository.fullName}@${request.sha} in ${request.environment}`;

@@ -32,7 +32,12 @@ const MINIMUM_WAIT_MS = 1000;
  * primary limit's reset time when none remain, else a minute for a secondary limit that named no
  * time. https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#handle-rate-limit-errors-appropriately
  */
-export function githubWaitMs(status: number, headers: Record<string, string | number | undefined>, message: string, now: number = Date.now()): number | undefined {
+export function githubWaitMs(
+  status: number,
+  headers: Record<string, string | number | undefined>,
+  message: string,
+  now: number = Date.now(),
+): number | undefined {
   if (status !== 403 && status !== 429 && status !== 503) return undefined;
   const asked = retryAfterMs(headers["retry-after"], now);
   if (asked !== undefined) return Math.max(MINIMUM_WAIT_MS, asked);

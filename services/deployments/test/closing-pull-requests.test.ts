@@ -90,7 +90,10 @@ describe("deployments retires a closed pull request's preview and deploys a merg
     );
     assert.equal(inactive[0]?.authorization, `token ${GITHUB_TOKEN}`);
     assert.equal(harness.github.calls(pr.repository, "create-deployment").length, 1);
-    assert.equal(requests.some((request) => request.body?.environment === "staging" || request.query.get("environment") === "staging"), false);
+    assert.equal(
+      requests.some((request) => request.body?.environment === "staging" || request.query.get("environment") === "staging"),
+      false,
+    );
     assert.equal(await harness.environment(pr.repository, "staging"), undefined);
   });
 

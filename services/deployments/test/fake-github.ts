@@ -81,8 +81,13 @@ export async function startFakeGithub(): Promise<FakeGithub> {
     if (call === "list-deployments") {
       const sha = request.query.get("sha");
       const environment = request.query.get("environment");
-      const found = deployments.filter((each) => each.repository === request.repository && (!sha || each.sha === sha) && (!environment || each.environment === environment));
-      answer(200, found.map(({ repository: _repository, ...deployment }) => deployment));
+      const found = deployments.filter(
+        (each) => each.repository === request.repository && (!sha || each.sha === sha) && (!environment || each.environment === environment),
+      );
+      answer(
+        200,
+        found.map(({ repository: _repository, ...deployment }) => deployment),
+      );
       return;
     }
     if (call === "create-deployment") {
@@ -97,17 +102,30 @@ export async function startFakeGithub(): Promise<FakeGithub> {
       };
       deployments.push(deployment);
       const { repository: _repository, ...visible } = deployment;
-      answer(201, { ...visible, task: "deploy", description: body.description, transient_environment: body.transient_environment, production_environment: body.production_environment });
+      answer(201, {
+        ...visible,
+        task: "deploy",
+        description: body.description,
+        transient_environment: body.transient_environment,
+        production_environment: body.production_environment,
+      });
       return;
     }
     const deploymentStatuses = statuses.get(Number(match[3])) ?? [];
     statuses.set(Number(match[3]), deploymentStatuses);
     if (call === "list-statuses") {
       // GitHub lists a deployment's statuses newest first.
-      answer(200, [...deploymentStatuses].reverse().map((status) => ({ ...status, deployment_url: `/repos/${request.repository}/deployments/${match[3]}` })));
+      answer(
+        200,
+        [...deploymentStatuses].reverse().map((status) => ({ ...status, deployment_url: `/repos/${request.repository}/deployments/${match[3]}` })),
+      );
       return;
     }
-    const status: DeploymentStatus = { id: nextId++, state: String(request.body?.state), description: typeof request.body?.description === "string" ? request.body.description : null };
+    const status: DeploymentStatus = {
+      id: nextId++,
+      state: String(request.body?.state),
+      description: typeof request.body?.description === "string" ? request.body.description : null,
+    };
     deploymentStatuses.push(status);
     answer(201, { ...status, deployment_url: `/repos/${request.repository}/deployments/${match[3]}` });
   }

@@ -39,7 +39,10 @@ describe("deployments rides out GitHub failures without creating a deployment tw
     const attempts = harness.github.calls(pr.repository, "create-deployment");
     assert.equal(attempts.length, 2, "the refused call and the one after Retry-After");
     const [refused, accepted] = attempts;
-    assert.ok(refused && accepted && accepted.at - refused.at >= 1000, `the retry came ${accepted && refused ? accepted.at - refused.at : "?"} ms later, before Retry-After`);
+    assert.ok(
+      refused && accepted && accepted.at - refused.at >= 1000,
+      `the retry came ${accepted && refused ? accepted.at - refused.at : "?"} ms later, before Retry-After`,
+    );
     assert.equal((await listedDeployments(pr.repository, headSha)).length, 1);
     assert.equal(harness.github.calls(pr.repository, "create-status").length, 1);
     assert.equal(row.state, "requested");
@@ -92,8 +95,15 @@ describe("deployments rides out GitHub failures without creating a deployment tw
     const calls = harness.github.requests(pr.repository).map((request) => `${request.method} ${request.path.split("/").slice(4).join("/")}`);
     const deployments = await listedDeployments(pr.repository, headSha);
 
-    assert.deepEqual(calls, ["POST deployments", "GET deployments", `POST deployments/${row.deployment_id}/statuses`], "the retry looks first and finds the deployment");
-    assert.deepEqual(deployments.map((deployment) => String(deployment.id)), [row.deployment_id]);
+    assert.deepEqual(
+      calls,
+      ["POST deployments", "GET deployments", `POST deployments/${row.deployment_id}/statuses`],
+      "the retry looks first and finds the deployment",
+    );
+    assert.deepEqual(
+      deployments.map((deployment) => String(deployment.id)),
+      [row.deployment_id],
+    );
   });
 
   it("does not set a deployment status again when GitHub set it but its answer came too late", async () => {
@@ -108,7 +118,10 @@ describe("deployments rides out GitHub failures without creating a deployment tw
     const calls = harness.github.requests(pr.repository).map((request) => `${request.method} ${request.path.split("/").slice(4).join("/")}`);
     const statuses = `deployments/${row.deployment_id}/statuses`;
     assert.deepEqual(calls, ["POST deployments", `POST ${statuses}`, `GET ${statuses}`], "the retry looks, finds the queued status, and sets none");
-    assert.deepEqual(harness.github.statuses(row.deployment_id ?? "").map((status) => status.state), ["queued"]);
+    assert.deepEqual(
+      harness.github.statuses(row.deployment_id ?? "").map((status) => status.state),
+      ["queued"],
+    );
   });
 
   it("logs a failed GitHub call without the token, and retries it", async () => {

@@ -87,7 +87,21 @@ export async function startDeployments(): Promise<DeploymentsHarness> {
     });
     const db = connectDatabase(stack.databaseUrl, { poolMax: 2, applicationName: "deployments-test" });
     started.push({ stop: () => db.destroy() });
-    return harness({ github, ingest, deployments, db, kafka, source, topic, secret, consumerName, schemaRegistryUrl: stack.schemaRegistryUrl, brokers: stack.kafkaBrokers, directory, started });
+    return harness({
+      github,
+      ingest,
+      deployments,
+      db,
+      kafka,
+      source,
+      topic,
+      secret,
+      consumerName,
+      schemaRegistryUrl: stack.schemaRegistryUrl,
+      brokers: stack.kafkaBrokers,
+      directory,
+      started,
+    });
   } catch (error) {
     await stopAll(started, directory);
     throw error;

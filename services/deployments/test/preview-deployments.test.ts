@@ -55,10 +55,7 @@ describe("deployments gives each head commit of an open pull request one preview
     );
     assert.match(String(deployment?.body?.description), /#7/);
     assert.equal(status?.body?.state, "queued");
-    assert.deepEqual(
-      { pull_request: row.pull_request, sha: row.sha, state: row.state },
-      { pull_request: 7, sha: headSha, state: "requested" },
-    );
+    assert.deepEqual({ pull_request: row.pull_request, sha: row.sha, state: row.state }, { pull_request: 7, sha: headSha, state: "requested" });
   });
 
   it("keeps one deployment when GitHub redelivers a delivery three times and a replay writes its event again", async () => {
@@ -94,8 +91,14 @@ describe("deployments gives each head commit of an open pull request one preview
     await caughtUp();
 
     const deployments = harness.github.calls(pr.repository, "create-deployment");
-    assert.deepEqual(deployments.map((request) => request.body?.ref), [firstSha, secondSha]);
-    assert.deepEqual(deployments.map((request) => request.body?.environment), ["preview/pr-21", "preview/pr-21"]);
+    assert.deepEqual(
+      deployments.map((request) => request.body?.ref),
+      [firstSha, secondSha],
+    );
+    assert.deepEqual(
+      deployments.map((request) => request.body?.environment),
+      ["preview/pr-21", "preview/pr-21"],
+    );
     assert.equal(harness.github.calls(pr.repository, "create-status").length, 2);
     assert.equal(harness.github.calls(pr.repository, "create-status")[1]?.path, `/repos/${pr.repository}/deployments/${row.deployment_id}/statuses`);
     assert.equal(row.state, "requested");

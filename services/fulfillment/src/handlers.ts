@@ -75,7 +75,9 @@ export async function cancelTaskForRefund(inbound: WebhookInbound, ctx: HandlerC
 }
 
 export function fulfillmentConsumer(settings: FulfillmentSettings): ConsumerDefinition {
-  const payments = PAYMENT_EVENT_TYPES.map((type) => [type, (inbound: WebhookInbound, ctx: HandlerContext) => createTaskForPayment(inbound, type, ctx)] as const);
+  const payments = PAYMENT_EVENT_TYPES.map(
+    (type) => [type, (inbound: WebhookInbound, ctx: HandlerContext) => createTaskForPayment(inbound, type, ctx)] as const,
+  );
   return defineConsumer({
     name: settings.consumerName,
     subscriptions: [{ topic: settings.stripeTopic, on: { ...Object.fromEntries(payments), [REFUND_EVENT_TYPE]: cancelTaskForRefund } }],

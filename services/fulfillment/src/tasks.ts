@@ -44,6 +44,8 @@ export async function cancelPendingTask(trx: Knex.Transaction, orderId: string, 
     .returning("task_id")) as Array<{ task_id: string }>;
   const first = cancelled[0];
   if (first) return { kind: "cancelled", taskId: first.task_id };
-  const existing = (await trx("fulfillment_tasks").where({ order_id: orderId }).first("task_id", "status")) as { task_id: string; status: TaskStatus } | undefined;
+  const existing = (await trx("fulfillment_tasks").where({ order_id: orderId }).first("task_id", "status")) as
+    | { task_id: string; status: TaskStatus }
+    | undefined;
   return existing ? { kind: "not-pending", taskId: existing.task_id, status: existing.status } : { kind: "no-task" };
 }

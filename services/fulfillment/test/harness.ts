@@ -159,7 +159,9 @@ export async function startFulfillment(): Promise<FulfillmentHarness> {
     },
     async processed(providerEventId) {
       const eventKey = `${source}:${providerEventId}`;
-      await eventuallyWithOutput(`processing of ${eventKey}`, async () => Boolean(await db("processed_events").where({ consumer, event_key: eventKey }).first()));
+      await eventuallyWithOutput(`processing of ${eventKey}`, async () =>
+        Boolean(await db("processed_events").where({ consumer, event_key: eventKey }).first()),
+      );
     },
     eventually: eventuallyWithOutput,
     async restartFulfillment(whileStopped) {

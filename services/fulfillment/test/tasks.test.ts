@@ -9,13 +9,34 @@ const TASK_CREATED = "fulfillment.TaskCreated";
 const TASK_CANCELLED = "fulfillment.TaskCancelled";
 
 const invoicePaid = (order: ReturnType<typeof newOrder>) =>
-  stripeEvent("invoice.paid", { id: order.invoiceId, object: "invoice", payment_intent: order.orderId, amount_paid: 4200, currency: "eur", customer: "cus_NffrFeUfNV2Hib" });
+  stripeEvent("invoice.paid", {
+    id: order.invoiceId,
+    object: "invoice",
+    payment_intent: order.orderId,
+    amount_paid: 4200,
+    currency: "eur",
+    customer: "cus_NffrFeUfNV2Hib",
+  });
 const paymentIntentSucceeded = (order: ReturnType<typeof newOrder>) =>
   stripeEvent("payment_intent.succeeded", { id: order.orderId, object: "payment_intent", amount: 4200, amount_received: 4200, currency: "eur" });
 const checkoutCompleted = (order: ReturnType<typeof newOrder>) =>
-  stripeEvent("checkout.session.completed", { id: order.sessionId, object: "checkout.session", payment_intent: order.orderId, amount_total: 4200, currency: "eur" });
+  stripeEvent("checkout.session.completed", {
+    id: order.sessionId,
+    object: "checkout.session",
+    payment_intent: order.orderId,
+    amount_total: 4200,
+    currency: "eur",
+  });
 const chargeRefunded = (order: ReturnType<typeof newOrder>) =>
-  stripeEvent("charge.refunded", { id: order.chargeId, object: "charge", payment_intent: order.orderId, amount: 4200, amount_refunded: 4200, refunded: true, currency: "eur" });
+  stripeEvent("charge.refunded", {
+    id: order.chargeId,
+    object: "charge",
+    payment_intent: order.orderId,
+    amount: 4200,
+    amount_refunded: 4200,
+    refunded: true,
+    currency: "eur",
+  });
 
 // Tests run one after another: they share one ingest and one fulfillment, and some count what the service did.
 describe("fulfillment turns Stripe payments into one pick/pack task per order", () => {
@@ -185,8 +206,17 @@ describe("fulfillment turns Stripe payments into one pick/pack task per order", 
     const letters = (await hub.deadLetters()).filter((message) => message.headers["hooklog-event-key"]?.toString() === `${hub.source}:${event.id}`);
     assert.equal(letters.length, 1);
     assert.equal(letters[0]?.headers["hooklog-attempt"]?.toString(), "1", "an invalid payload is not retried");
-    assert.match(letters[0]?.headers["hooklog-error"]?.toString() ?? "", /invoice\.paid event is missing what fulfillment needs:\n✖ .+\n {2}→ at data\.object\.id/);
-    assert.equal(await hub.db("processed_events").where({ consumer: hub.consumer, event_key: `${hub.source}:${event.id}` }).first(), undefined);
+    assert.match(
+      letters[0]?.headers["hooklog-error"]?.toString() ?? "",
+      /invoice\.paid event is missing what fulfillment needs:\n✖ .+\n {2}→ at data\.object\.id/,
+    );
+    assert.equal(
+      await hub
+        .db("processed_events")
+        .where({ consumer: hub.consumer, event_key: `${hub.source}:${event.id}` })
+        .first(),
+      undefined,
+    );
   });
 
   it("rebuilds the same task rows from the log after the projection is dropped and the consumer replayed", async () => {
@@ -200,7 +230,13 @@ describe("fulfillment turns Stripe payments into one pick/pack task per order", 
     const before = await rows();
 
     await hub.restartFulfillment(async (topic) => {
-      await hub.db("fulfillment_tasks").whereIn("order_id", orders.map((order) => order.orderId)).delete();
+      await hub
+        .db("fulfillment_tasks")
+        .whereIn(
+          "order_id",
+          orders.map((order) => order.orderId),
+        )
+        .delete();
       await hub.db("processed_events").where({ consumer: hub.consumer }).delete();
       await replay(hub.consumer, { kafkaBrokers: (await testStack()).kafkaBrokers.split(","), topics: [topic] });
     });

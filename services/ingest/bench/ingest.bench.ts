@@ -58,7 +58,11 @@ async function measureCpu<T>(label: string, run: () => Promise<T>): Promise<T> {
     postgres: postgresPids,
   });
   const result = await run();
-  cpuLines.push(`${label}: ${Object.entries(cpu()).map(([name, percent]) => `${name} ${percent.toFixed(0)}%`).join(", ")}`);
+  cpuLines.push(
+    `${label}: ${Object.entries(cpu())
+      .map(([name, percent]) => `${name} ${percent.toFixed(0)}%`)
+      .join(", ")}`,
+  );
   return result;
 }
 
@@ -93,7 +97,11 @@ async function load(url: string, overallRate?: number): Promise<Measured> {
 }
 
 function start(script: string, env: NodeJS.ProcessEnv, execArgv: string[] = []): Promise<ChildProcess> {
-  const child = fork(script, [], { env: { ...process.env, ...env }, execArgv: ["--disable-warning=TimeoutNegativeWarning", ...execArgv], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = fork(script, [], {
+    env: { ...process.env, ...env },
+    execArgv: ["--disable-warning=TimeoutNegativeWarning", ...execArgv],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
   serverPid = child.pid ?? 0;
   return new Promise((resolve, reject) => {
     child.once("message", () => resolve(child));
@@ -103,7 +111,10 @@ function start(script: string, env: NodeJS.ProcessEnv, execArgv: string[] = []):
 
 async function waitReady(url: string): Promise<void> {
   for (let attempt = 0; attempt < 120; attempt += 1) {
-    const ok = await fetch(`${url}/readyz`).then((response) => response.ok, () => false);
+    const ok = await fetch(`${url}/readyz`).then(
+      (response) => response.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
@@ -136,7 +147,9 @@ const row = (name: string, m: Measured): string =>
   `${name.padEnd(34)} ${m.rps.toFixed(0).padStart(8)} req/s   p50 ${String(m.p50).padStart(4)} ms   p99 ${String(m.p99).padStart(4)} ms   non-2xx ${m.non2xx}   errors ${m.errors}`;
 
 const pacedRow = (name: string, m: PacedResult): string => {
-  const codes = Object.entries(m.errorCodes).map(([code, count]) => `${code} ${count}`).join(", ");
+  const codes = Object.entries(m.errorCodes)
+    .map(([code, count]) => `${code} ${count}`)
+    .join(", ");
   return `${row(name, m)}${codes ? ` (${codes})` : ""}   after a 1 s warm-up (its p99 ${m.warmup.p99} ms, max ${m.warmup.max} ms); generator lag p99 ${m.generatorLagP99.toFixed(1)} ms`;
 };
 
@@ -152,7 +165,9 @@ const folder = mkdtempSync(join(tmpdir(), "hooklog-bench-"));
 const configFile = join(folder, "hooklog.config.yaml");
 writeFileSync(configFile, `sources:\n  stripe:\n    provider: stripe\n    topic: ${ingestTopic}\n`);
 
-console.log(`bench:ingest — ${DURATION_S} s per run after ${WARMUP_S} s of warm-up, ${CONNECTIONS} connections, 1 KiB Stripe-signed events, Kafka ${endpoints.kafkaVersion}`);
+console.log(
+  `bench:ingest — ${DURATION_S} s per run after ${WARMUP_S} s of warm-up, ${CONNECTIONS} connections, 1 KiB Stripe-signed events, Kafka ${endpoints.kafkaVersion}`,
+);
 
 // BENCH_ONLY=ingest skips the baselines (for profiling ingest alone; no ratios are printed then).
 const onlyIngest = process.env.BENCH_ONLY === "ingest";
@@ -206,7 +221,14 @@ console.log(row(`(c) autocannon overallRate ${halfRate}`, burstyHalf));
 const beforeHalf = await scrape("http://127.0.0.1:3903/metrics");
 let halfSequence = 0;
 const half = await measureCpu("http://127.0.0.1:3903 paced", () =>
-  pacedLoad({ url: "http://127.0.0.1:3903", path: "/webhooks/stripe", rate: halfRate, durationS: DURATION_S, maxSockets: CONNECTIONS, next: () => signedStripeRequest(1_000_000 + halfSequence++) }),
+  pacedLoad({
+    url: "http://127.0.0.1:3903",
+    path: "/webhooks/stripe",
+    rate: halfRate,
+    durationS: DURATION_S,
+    maxSockets: CONNECTIONS,
+    next: () => signedStripeRequest(1_000_000 + halfSequence++),
+  }),
 );
 console.log(pacedRow(`(c) at half its max, steady (${halfRate} req/s)`, half));
 const rss = ingest.pid ? peakRssMiB(ingest.pid) : Number.NaN;
@@ -217,7 +239,14 @@ await stop(ingest);
 const bareAgain = await start(join(here, "bare-server.ts"), { PORT: "3901" });
 let floorSequence = 0;
 const floor = await measureCpu("http://127.0.0.1:3901 paced", () =>
-  pacedLoad({ url: "http://127.0.0.1:3901", path: "/webhooks/stripe", rate: halfRate, durationS: DURATION_S, maxSockets: CONNECTIONS, next: () => signedStripeRequest(2_000_000 + floorSequence++) }),
+  pacedLoad({
+    url: "http://127.0.0.1:3901",
+    path: "/webhooks/stripe",
+    rate: halfRate,
+    durationS: DURATION_S,
+    maxSockets: CONNECTIONS,
+    next: () => signedStripeRequest(2_000_000 + floorSequence++),
+  }),
 );
 await stop(bareAgain);
 console.log(pacedRow(`(a) bare node:http, steady (${halfRate} req/s)`, floor));
@@ -249,7 +278,9 @@ const phase = (name: string): string => {
   const labels = `{phase="${name}"}`;
   return `${name} mean ${ms(delta(`hooklog_ingest_batch_phase_seconds_sum${labels}`) / delta(`hooklog_ingest_batch_phase_seconds_count${labels}`))}, p99 <= ${ms(histogramQuantile(0.99, "hooklog_ingest_batch_phase_seconds", `phase="${name}"`))}`;
 };
-console.log(`At half rate, per batch (mean ${(delta("hooklog_ingest_batch_size_sum") / delta("hooklog_ingest_batch_size_count")).toFixed(1)} events sent): ${["lookup", "send", "record"].map(phase).join("; ")}`);
+console.log(
+  `At half rate, per batch (mean ${(delta("hooklog_ingest_batch_size_sum") / delta("hooklog_ingest_batch_size_count")).toFixed(1)} events sent): ${["lookup", "send", "record"].map(phase).join("; ")}`,
+);
 console.log(
   `At half rate, ingest's event loop: delay p99 ${ms(afterHalf.get("hooklog_ingest_process_nodejs_eventloop_lag_p99_seconds") ?? Number.NaN)}, max ${ms(afterHalf.get("hooklog_ingest_process_nodejs_eventloop_lag_max_seconds") ?? Number.NaN)}; ` +
     `GC ${ms(delta('hooklog_ingest_process_nodejs_gc_duration_seconds_sum{kind="major"}'))} major, ${ms(delta('hooklog_ingest_process_nodejs_gc_duration_seconds_sum{kind="minor"}'))} minor in ${DURATION_S} s`,

@@ -27,8 +27,7 @@ export interface PacedResult {
 
 const WARMUP_S = 1;
 
-const quantile = (sorted: readonly number[], q: number): number =>
-  Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN);
+const quantile = (sorted: readonly number[], q: number): number => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN);
 
 export async function pacedLoad(options: {
   url: string;

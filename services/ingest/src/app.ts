@@ -55,7 +55,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable("x-powered-by");
   // Answers are never cached: no ETag to compute for every 202.
   app.set("etag", false);
-  const limiters = new Map([...deps.sources].flatMap(([name, source]) => (source.config.rateLimit ? [[name, new RateLimiter(source.config.rateLimit)] as const] : [])));
+  const limiters = new Map(
+    [...deps.sources].flatMap(([name, source]) => (source.config.rateLimit ? [[name, new RateLimiter(source.config.rateLimit)] as const] : [])),
+  );
   // One raw-body reader per source, each bounded by the source's limit; nothing parses the body before verification.
   const bodyReaders = new Map<string, RequestHandler>(
     [...deps.sources].map(([name, source]) => [name, express.raw({ type: () => true, limit: source.config.maxBodyBytes })]),
@@ -97,7 +99,8 @@ export function createApp(deps: AppDeps): express.Express {
         early = OVERLOADED;
       } else {
         const allowed = limiters.get(source.config.name)?.take();
-        if (allowed && !allowed.allowed) early = rejected(429, "rate_limited", "Too many requests for this source; retry after the given delay.", allowed.retryAfterSeconds);
+        if (allowed && !allowed.allowed)
+          early = rejected(429, "rate_limited", "Too many requests for this source; retry after the given delay.", allowed.retryAfterSeconds);
       }
       if (early) {
         finish(deps, response, source.config.name, requestId, early);

@@ -13,12 +13,20 @@ function loadIngestSettings(env: NodeJS.ProcessEnv) {
       /** Most events one Kafka produce request carries; requests arriving meanwhile share it. */
       INGEST_BATCH_MAX: z.coerce.number().int().min(1).max(10_000).default(500),
       /** Most bytes of events in one produce request (Kafka's default record batch limit); a larger event goes alone. */
-      INGEST_BATCH_MAX_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+      INGEST_BATCH_MAX_BYTES: z.coerce
+        .number()
+        .int()
+        .min(1024)
+        .default(1024 * 1024),
       /**
        * Most bytes of events ingest holds while they wait for Kafka; past it a request is answered
        * 503 overloaded at once, so a stalled Kafka cannot make ingest grow until it dies.
        */
-      INGEST_MAX_PENDING_BYTES: z.coerce.number().int().min(1024 * 1024).default(64 * 1024 * 1024),
+      INGEST_MAX_PENDING_BYTES: z.coerce
+        .number()
+        .int()
+        .min(1024 * 1024)
+        .default(64 * 1024 * 1024),
       /** How long a request waits for Kafka's ack before it is answered 503 (the provider retries). */
       INGEST_PRODUCE_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
       /** Deduplication keeps accepted ids this long; providers redeliver for up to 3 days (Stripe). */

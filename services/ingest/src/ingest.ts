@@ -56,7 +56,12 @@ const REGISTRY_UNAVAILABLE: IngestOutcome = {
   message: "The schema registry cannot take the event now; retry later.",
   retryAfterSeconds: 5,
 };
-const KAFKA_UNAVAILABLE: IngestOutcome = { kind: "unavailable", code: "kafka_unavailable", message: "Kafka cannot take the event now; retry later.", retryAfterSeconds: 5 };
+const KAFKA_UNAVAILABLE: IngestOutcome = {
+  kind: "unavailable",
+  code: "kafka_unavailable",
+  message: "Kafka cannot take the event now; retry later.",
+  retryAfterSeconds: 5,
+};
 const LEDGER_UNAVAILABLE: IngestOutcome = {
   kind: "unavailable",
   code: "ledger_unavailable",
@@ -64,9 +69,18 @@ const LEDGER_UNAVAILABLE: IngestOutcome = {
   retryAfterSeconds: 5,
 };
 /** More events are waiting for Kafka than ingest may hold (INGEST_MAX_PENDING_BYTES). */
-export const OVERLOADED: IngestOutcome = { kind: "unavailable", code: "overloaded", message: "Ingest holds as many events as it may while Kafka catches up; retry later.", retryAfterSeconds: 5 };
+export const OVERLOADED: IngestOutcome = {
+  kind: "unavailable",
+  code: "overloaded",
+  message: "Ingest holds as many events as it may while Kafka catches up; retry later.",
+  retryAfterSeconds: 5,
+};
 const recordTooLarge = (topic: string): IngestOutcome =>
-  rejected(413, "record_too_large", `The event is larger than topic ${topic} takes (its max.message.bytes); Kafka will never accept it. An operator must raise the topic's limit.`);
+  rejected(
+    413,
+    "record_too_large",
+    `The event is larger than topic ${topic} takes (its max.message.bytes); Kafka will never accept it. An operator must raise the topic's limit.`,
+  );
 const topicMissing = (topic: string): IngestOutcome => ({
   kind: "unavailable",
   code: "topic_missing",
@@ -156,10 +170,12 @@ async function write(newEvent: NewEvent, deps: IngestDeps, request: WebhookReque
   if (result === "timeout") withdraw.abort();
   else if (result.error instanceof EventLogError && result.error.code === "overloaded") return OVERLOADED;
   else if (result.error instanceof EventLogError && result.error.code === "ledger_unavailable") {
-    deps.logger.error({ err: result.error, source: event.source, eventId: event.id, requestId: request.requestId }, "the deduplication ledger could not be read: the event was not written");
+    deps.logger.error(
+      { err: result.error, source: event.source, eventId: event.id, requestId: request.requestId },
+      "the deduplication ledger could not be read: the event was not written",
+    );
     return LEDGER_UNAVAILABLE;
-  }
-  else if (result.error instanceof EventLogError && result.error.code === "record_too_large") {
+  } else if (result.error instanceof EventLogError && result.error.code === "record_too_large") {
     // The topic's limit changed under us: learn it, so the next such event is refused before a batch.
     deps.topics.refreshLimits().catch((error: unknown) => deps.logger.warn({ err: error, topic }, "reading the topic's max.message.bytes failed"));
     return recordTooLarge(topic);

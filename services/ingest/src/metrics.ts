@@ -8,17 +8,42 @@ export function createIngestMetrics() {
   return {
     registry,
     received: new Counter({ name: "hooklog_ingest_received_total", help: "Webhook requests received, by source", labelNames: labels, registers: [registry] }),
-    accepted: new Counter({ name: "hooklog_ingest_accepted_total", help: "Events acknowledged by Kafka and answered 202", labelNames: labels, registers: [registry] }),
-    duplicates: new Counter({ name: "hooklog_ingest_duplicates_total", help: "Redeliveries answered 200 duplicate, nothing written", labelNames: labels, registers: [registry] }),
-    ignored: new Counter({ name: "hooklog_ingest_ignored_total", help: "Verified events of a type the source does not accept", labelNames: labels, registers: [registry] }),
-    rejected: new Counter({ name: "hooklog_ingest_rejected_total", help: "Requests rejected, by source and reason (signature failures show as signature_mismatch)", labelNames: ["source", "reason"] as const, registers: [registry] }),
+    accepted: new Counter({
+      name: "hooklog_ingest_accepted_total",
+      help: "Events acknowledged by Kafka and answered 202",
+      labelNames: labels,
+      registers: [registry],
+    }),
+    duplicates: new Counter({
+      name: "hooklog_ingest_duplicates_total",
+      help: "Redeliveries answered 200 duplicate, nothing written",
+      labelNames: labels,
+      registers: [registry],
+    }),
+    ignored: new Counter({
+      name: "hooklog_ingest_ignored_total",
+      help: "Verified events of a type the source does not accept",
+      labelNames: labels,
+      registers: [registry],
+    }),
+    rejected: new Counter({
+      name: "hooklog_ingest_rejected_total",
+      help: "Requests rejected, by source and reason (signature failures show as signature_mismatch)",
+      labelNames: ["source", "reason"] as const,
+      registers: [registry],
+    }),
     produceLatency: new Histogram({
       name: "hooklog_ingest_produce_seconds",
       help: "Time from handing an event to the producer until Kafka acknowledged it",
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
-    batchSize: new Histogram({ name: "hooklog_ingest_batch_size", help: "Events per Kafka produce request", buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000], registers: [registry] }),
+    batchSize: new Histogram({
+      name: "hooklog_ingest_batch_size",
+      help: "Events per Kafka produce request",
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+      registers: [registry],
+    }),
     batchPhase: new Histogram({
       name: "hooklog_ingest_batch_phase_seconds",
       help: "Time a batch spends in each round trip: lookup (dedup ledger), send (Kafka until acknowledged), record (ledger insert)",

@@ -74,8 +74,14 @@ export function createIngestService(config: IngestConfig, logger: Logger): Inges
     ready: async () => {
       const [kafkaOk, registryOk] = await Promise.all([
         // One metadata request says both that Kafka answers and which source topics it lacks.
-        topics.refresh().then(() => true, () => false),
-        fetch(`${registry.url}/subjects`, { signal: AbortSignal.timeout(2000) }).then((response) => response.ok, () => false),
+        topics.refresh().then(
+          () => true,
+          () => false,
+        ),
+        fetch(`${registry.url}/subjects`, { signal: AbortSignal.timeout(2000) }).then(
+          (response) => response.ok,
+          () => false,
+        ),
       ]);
       const missingTopics = topics.missing();
       return { checks: { kafka: kafkaOk, registry: registryOk, topics: missingTopics.length === 0 }, missingTopics };
@@ -93,9 +99,12 @@ export function createIngestService(config: IngestConfig, logger: Logger): Inges
       await topics.refreshLimits();
       // Warm the codecs so the first request does not pay for registration; failures retry lazily.
       await Promise.allSettled([...sources.values()].map(async (source) => appender.codec(source.config.topic)));
-      purgeTimer = setInterval(() => {
-        writer.purge().catch((error: unknown) => logger.warn({ err: error }, "purging old deduplication ids failed; will retry"));
-      }, 60 * 60 * 1000).unref();
+      purgeTimer = setInterval(
+        () => {
+          writer.purge().catch((error: unknown) => logger.warn({ err: error }, "purging old deduplication ids failed; will retry"));
+        },
+        60 * 60 * 1000,
+      ).unref();
     },
     async stop() {
       clearInterval(purgeTimer);

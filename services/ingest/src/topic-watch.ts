@@ -135,7 +135,8 @@ export class TopicWatch {
 
   #found(topic: string, sources: readonly SourceConfig[]): void {
     if (!this.#missing.delete(topic)) return;
-    for (const source of sources) this.#logger.info({ source: source.name, topic }, `topic ${topic} exists now: source ${source.name} is accepting webhooks again`);
+    for (const source of sources)
+      this.#logger.info({ source: source.name, topic }, `topic ${topic} exists now: source ${source.name} is accepting webhooks again`);
   }
 
   #scheduleRecheck(): void {

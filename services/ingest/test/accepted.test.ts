@@ -121,7 +121,10 @@ describe("ingest accepts verified webhooks and writes them to Kafka", { concurre
     ];
     const records = await ingest.readEnvelopes("rotating", { count: 2 });
 
-    assert.deepEqual(answers.map((answer) => answer.status), [202, 202]);
+    assert.deepEqual(
+      answers.map((answer) => answer.status),
+      [202, 202],
+    );
     const secretIndexById = new Map(records.map((record) => [record.envelope.providerEventId, record.envelope.verification.secretIndex]));
     assert.deepEqual(Object.fromEntries(secretIndexById), { [signedWithCurrent.eventId]: 0, [signedWithPrevious.eventId]: 1 });
   });

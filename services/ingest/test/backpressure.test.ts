@@ -23,7 +23,8 @@ async function residentBytes(pid: number): Promise<number> {
   return Number(kib) * 1024;
 }
 
-const pushOf = (bytes: number): string => JSON.stringify({ ref: "refs/heads/main", repository: { full_name: "octo-org/big" }, blob: randomBytes(bytes / 2).toString("hex") });
+const pushOf = (bytes: number): string =>
+  JSON.stringify({ ref: "refs/heads/main", repository: { full_name: "octo-org/big" }, blob: randomBytes(bytes / 2).toString("hex") });
 
 describe("ingest while Kafka takes connections and never answers", { skip: managed ? false : "Kafka is not run by infra here" }, () => {
   const source = { name: uniqueName("blackhole"), topic: uniqueName("webhooks.blackhole"), secret: randomBytes(20).toString("hex") };
@@ -40,7 +41,10 @@ describe("ingest while Kafka takes connections and never answers", { skip: manag
     const stack = await testStack();
     directory = await mkdtemp(join(tmpdir(), "hooklog-ingest-blackhole-"));
     const configPath = join(directory, "hooklog.config.yaml");
-    await writeFile(configPath, JSON.stringify({ sources: { [source.name]: { provider: "github", topic: source.topic, partitions: 3, maxBodyBytes: 2 * MIB } } }));
+    await writeFile(
+      configPath,
+      JSON.stringify({ sources: { [source.name]: { provider: "github", topic: source.topic, partitions: 3, maxBodyBytes: 2 * MIB } } }),
+    );
     await ensureTopics(createKafka({ clientId: "ingest-blackhole-test", brokers: stack.kafkaBrokers.split(",") }), [
       webhookTopicSpec({ topic: source.topic, partitions: 3, maxBodyBytes: 2 * MIB }),
     ]);
@@ -106,7 +110,10 @@ describe("ingest while Kafka takes connections and never answers", { skip: manag
     }
     await Promise.all(held);
 
-    assert.ok(results.every(({ answer }) => answer.status === 503), "while Kafka is away nothing is 2xx");
+    assert.ok(
+      results.every(({ answer }) => answer.status === 503),
+      "while Kafka is away nothing is 2xx",
+    );
     for (const { answer } of results.filter(({ answer }) => (answer.json as { error?: { code: string } }).error?.code === "overloaded")) {
       assert.ok(Number(answer.headers.get("retry-after")) > 0);
     }

@@ -93,7 +93,10 @@ export function standardDelivery(body: string, secret: string, messageId: string
 }
 
 export function hmacDelivery(body: string, secret: string): Delivery {
-  return { body, headers: { "content-type": "application/json", "user-agent": "acme-sender/2.1", ...signHmac(HMAC_OPTIONS, secret, Buffer.from(body, "utf8")) } };
+  return {
+    body,
+    headers: { "content-type": "application/json", "user-agent": "acme-sender/2.1", ...signHmac(HMAC_OPTIONS, secret, Buffer.from(body, "utf8")) },
+  };
 }
 
 export interface Answer {

@@ -26,7 +26,10 @@ describe("ingest writes each provider event once however often it is delivered",
     assert.equal(first.status, 202);
     assert.equal(second.status, 200);
     assert.deepEqual(second.json, { status: "duplicate" });
-    assert.deepEqual(records.map((record) => record.envelope.providerEventId), [eventId]);
+    assert.deepEqual(
+      records.map((record) => record.envelope.providerEventId),
+      [eventId],
+    );
   });
 
   it("writes an event delivered five times at once once, answering one 202 and four 200 duplicate", async () => {
@@ -41,7 +44,10 @@ describe("ingest writes each provider event once however often it is delivered",
     const accepted = answers.find((answer) => answer.status === 202);
     assert.deepEqual(accepted?.json, { status: "accepted", eventId: records[0]?.envelope.id });
     for (const answer of answers.filter((each) => each.status === 200)) assert.deepEqual(answer.json, { status: "duplicate" });
-    assert.deepEqual(records.map((record) => record.envelope.providerEventId), [delivery.headers["x-github-delivery"]]);
+    assert.deepEqual(
+      records.map((record) => record.envelope.providerEventId),
+      [delivery.headers["x-github-delivery"]],
+    );
   });
 
   it("still answers a redelivery 200 duplicate after ingest restarts, and the topic keeps one copy", async () => {
@@ -57,6 +63,9 @@ describe("ingest writes each provider event once however often it is delivered",
     assert.equal(beforeRestart.status, 202);
     assert.equal(afterRestart.status, 200);
     assert.deepEqual(afterRestart.json, { status: "duplicate" });
-    assert.deepEqual(records.map((record) => record.envelope.providerEventId), [delivery.headers["webhook-id"]]);
+    assert.deepEqual(
+      records.map((record) => record.envelope.providerEventId),
+      [delivery.headers["webhook-id"]],
+    );
   });
 });

@@ -128,10 +128,7 @@ export async function startIngest(env: Record<string, string> = {}, options: Ing
   const configPath = join(directory, "hooklog.config.yaml");
   const file = {
     sources: Object.fromEntries(
-      roles.map((role) => [
-        sources[role].name,
-        { provider: declared[role].provider, topic: sources[role].topic, partitions: 3, ...declared[role].extra },
-      ]),
+      roles.map((role) => [sources[role].name, { provider: declared[role].provider, topic: sources[role].topic, partitions: 3, ...declared[role].extra }]),
     ),
   };
   // YAML is a superset of JSON, so the sources file is written as JSON.

@@ -55,7 +55,10 @@ describe("ingest takes every delivery its source's maxBodyBytes allows", () => {
       post(ingest.url, large.name, bigDelivery),
       ...small.map((event) => post(ingest.url, stripe.name, stripeDelivery(event.body, stripe.secrets[0] as string))),
     ]);
-    assert.deepEqual(answers.map((answer) => answer.status), answers.map(() => 202));
+    assert.deepEqual(
+      answers.map((answer) => answer.status),
+      answers.map(() => 202),
+    );
     const onStripe = await ingest.readEnvelopes("stripe", { count: 40, settleMs: 1000 });
     assert.deepEqual(new Set(onStripe.map((record) => record.envelope.providerEventId)), new Set(small.map((event) => event.eventId)));
   });
@@ -92,14 +95,24 @@ describe("a topic whose max.message.bytes an operator lowered below its source's
       return answers.slice(1).map((answer) => answer.status);
     };
     // First round: ingest learns of the limit from Kafka's refusal; the second: before any batch.
-    assert.deepEqual(await round(), Array.from({ length: 40 }, () => 202));
+    assert.deepEqual(
+      await round(),
+      Array.from({ length: 40 }, () => 202),
+    );
     const again = await round();
-    assert.deepEqual(again, Array.from({ length: 40 }, () => 200), "the others are duplicates now");
+    assert.deepEqual(
+      again,
+      Array.from({ length: 40 }, () => 200),
+      "the others are duplicates now",
+    );
 
     // Every partition keeps accepting afterwards.
     const later = Array.from({ length: 12 }, () => stripeEventBody());
     const laterAnswers = await Promise.all(later.map((event) => post(ingest.url, stripe.name, stripeDelivery(event.body, stripe.secrets[0] as string))));
-    assert.deepEqual(laterAnswers.map((answer) => answer.status), later.map(() => 202));
+    assert.deepEqual(
+      laterAnswers.map((answer) => answer.status),
+      later.map(() => 202),
+    );
 
     const onStripe = new Set((await ingest.readEnvelopes("stripe", { settleMs: 1500 })).map((record) => record.envelope.providerEventId));
     for (const event of [...fitting, ...later]) assert.ok(onStripe.has(event.eventId), `${event.eventId} was answered 202 and is in the topic`);

@@ -58,7 +58,11 @@ describe("ingest with a source whose topic does not exist", () => {
     assert.equal(atStart[0]?.source, stripe.name);
     assert.match(String(atStart[0]?.msg), /npm start/);
     const rejection = lines.find((line) => line.msg === "webhook rejected" && line.requestId === requestId);
-    assert.deepEqual(rejection && { source: rejection.source, reason: rejection.reason, status: rejection.status }, { source: stripe.name, reason: "topic_missing", status: 503 });
+    assert.deepEqual(rejection && { source: rejection.source, reason: rejection.reason, status: rejection.status }, {
+      source: stripe.name,
+      reason: "topic_missing",
+      status: 503,
+    });
     assert.ok(!lines.some((line) => /Kafka did not acknowledge|could not be written to Kafka/.test(line.msg)), "the refusal was logged as a Kafka failure");
     // A produce would have shown in kafkajs's log: it asks for the topic's metadata, and the broker
     // refuses each request with UNKNOWN_TOPIC_OR_PARTITION, whose text is this.

@@ -80,7 +80,8 @@ describe("ingest reports its health, metrics and rejections", () => {
     assert.match(String(unsignedLine.requestId), UUID);
 
     const logged = ingest.logText();
-    for (const source of Object.values(ingest.sources)) for (const secret of source.secrets) assert.ok(!logged.includes(secret), `a secret of ${source.name} was logged`);
+    for (const source of Object.values(ingest.sources))
+      for (const secret of source.secrets) assert.ok(!logged.includes(secret), `a secret of ${source.name} was logged`);
     assert.ok(!logged.includes(marker), "a posted body was logged");
     assert.ok(!logged.includes(forged.headers["stripe-signature"] as string), "a signature header was logged");
     assert.ok(!logged.includes(stale.headers["stripe-signature"] as string), "a signature header was logged");

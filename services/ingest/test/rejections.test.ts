@@ -75,7 +75,8 @@ const cases: RejectionCase[] = [
     source: "stripe",
     status: 400,
     code: "malformed_signature",
-    delivery: (ingest, marker) => withHeaders(stripeDelivery(markedBody(marker), secretOf(ingest, "stripe")), { "stripe-signature": `t=${nowSeconds()},v1=not-hex-at-all` }),
+    delivery: (ingest, marker) =>
+      withHeaders(stripeDelivery(markedBody(marker), secretOf(ingest, "stripe")), { "stripe-signature": `t=${nowSeconds()},v1=not-hex-at-all` }),
   },
   {
     what: "a delivery to a source that is not configured",
@@ -112,7 +113,8 @@ describe("ingest rejects bad deliveries with a status, a JSON error and nothing 
     assert.deepEqual(Object.keys(error).sort(), ["code", "message"]);
     assert.equal(error.code, code);
     assert.ok(typeof error.message === "string" && error.message.length > 0, "the error has a message");
-    for (const source of Object.values(ingest.sources)) for (const secret of source.secrets) assert.ok(!answer.text.includes(secret), "the answer contains a secret");
+    for (const source of Object.values(ingest.sources))
+      for (const secret of source.secrets) assert.ok(!answer.text.includes(secret), "the answer contains a secret");
     assert.ok(!answer.text.includes(marker), "the answer echoes the posted body");
     assert.ok(!answer.text.includes(body));
   }
@@ -154,7 +156,10 @@ describe("ingest rejects bad deliveries with a status, a JSON error and nothing 
 
     assertErrorAnswer(answer, 429, "rate_limited", body, marker);
     const retryAfter = Number(answer.headers.get("retry-after"));
-    assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 1 / RATE_LIMIT.requestsPerSecond, `Retry-After was ${answer.headers.get("retry-after")}`);
+    assert.ok(
+      Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 1 / RATE_LIMIT.requestsPerSecond,
+      `Retry-After was ${answer.headers.get("retry-after")}`,
+    );
   });
 
   it("leaves the topics holding only the events that were accepted", async () => {

@@ -149,7 +149,11 @@ describe("ingest on SIGTERM, run as a process as in production", () => {
     const exited = service.stop();
     // The listener closes as the signal is handled, a moment after it is sent. A connection the kernel
     // queued just before is reset (ECONNRESET) as it closes; once it is closed, connections are refused.
-    newConnection = await poll(() => tryConnect(service.port), (outcome) => outcome === "ECONNREFUSED", STEP_DEADLINE_MS);
+    newConnection = await poll(
+      () => tryConnect(service.port),
+      (outcome) => outcome === "ECONNREFUSED",
+      STEP_DEADLINE_MS,
+    );
     // write, not end: a half-closed connection would abort the request.
     connection.socket.write(bytes.subarray(half));
     inFlightError = await within(connection.closed, EXIT_DEADLINE_MS, "still open");

@@ -28,7 +28,10 @@ async function readSpans(file: string, until: (records: SpanRecord[]) => boolean
   for (;;) {
     // The file does not exist until the first span has ended.
     const text = await readFile(file, "utf8").catch(() => "");
-    const records = text.split("\n").filter(Boolean).map((line) => JSON.parse(line) as SpanRecord);
+    const records = text
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as SpanRecord);
     if (until(records) || Date.now() > deadline) return records;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -72,7 +75,8 @@ describe("ingest traces each webhook from the HTTP request into the event's Kafk
   let directory: string;
   let traceFile: string;
 
-  const isServerSpanOf = (span: SpanRecord, source: TracedSource): boolean => span.kind === SpanKind.SERVER && span.attributes["url.path"] === `/webhooks/${source.name}`;
+  const isServerSpanOf = (span: SpanRecord, source: TracedSource): boolean =>
+    span.kind === SpanKind.SERVER && span.attributes["url.path"] === `/webhooks/${source.name}`;
   const isPublishSpanOf = (span: SpanRecord, source: TracedSource): boolean => span.kind === SpanKind.PRODUCER && span.name === `publish ${source.topic}`;
 
   function onlyServerSpan(records: SpanRecord[], source: TracedSource): SpanRecord {
@@ -91,12 +95,18 @@ describe("ingest traces each webhook from the HTTP request into the event's Kafk
     const stack = await testStack();
     kafkaBrokers = stack.kafkaBrokers;
     for (const scenario of ["fresh", "continued", "forged"] as const) {
-      sources[scenario] = { name: uniqueName(`traced-${scenario}`), topic: uniqueName(`webhooks.traced-${scenario}`), secret: `whsec_${randomBytes(16).toString("hex")}` };
+      sources[scenario] = {
+        name: uniqueName(`traced-${scenario}`),
+        topic: uniqueName(`webhooks.traced-${scenario}`),
+        secret: `whsec_${randomBytes(16).toString("hex")}`,
+      };
     }
     directory = await mkdtemp(join(tmpdir(), "hooklog-ingest-tracing-"));
     traceFile = join(directory, "spans.jsonl");
     const configPath = join(directory, "hooklog.config.yaml");
-    const file = { sources: Object.fromEntries(Object.values(sources).map((source) => [source.name, { provider: "stripe", topic: source.topic, partitions: 3 }])) };
+    const file = {
+      sources: Object.fromEntries(Object.values(sources).map((source) => [source.name, { provider: "stripe", topic: source.topic, partitions: 3 }])),
+    };
     // YAML is a superset of JSON, so the sources file is written as JSON.
     await writeFile(configPath, JSON.stringify(file, null, 2));
     await ensureTopics(
@@ -187,7 +197,11 @@ describe("ingest traces each webhook from the HTTP request into the event's Kafk
     const server = onlyServerSpan(records, source);
     const trace = describeTrace(records, server.traceId);
     // Any producer span would have ended before the answer, so before the server span was written.
-    assert.deepEqual(records.filter((span) => span.traceId === server.traceId && span.kind === SpanKind.PRODUCER), [], `the trace: ${trace}`);
+    assert.deepEqual(
+      records.filter((span) => span.traceId === server.traceId && span.kind === SpanKind.PRODUCER),
+      [],
+      `the trace: ${trace}`,
+    );
     assert.deepEqual(
       pick(server.attributes, ["hooklog.verification", "http.response.status_code"]),
       { "hooklog.verification": "signature_mismatch", "http.response.status_code": 401 },

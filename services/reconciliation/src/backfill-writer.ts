@@ -42,7 +42,10 @@ export class BackfillWriter {
    */
   async write(source: SourceConfig, events: readonly BackfillEvent[], runContext: Context, tally: Pick<RunTally, "backfilled">): Promise<void> {
     // Checked again just before writing: a webhook may have reached ingest since the run listed the event.
-    const stillMissing = await this.missing(source.name, events.map((event) => event.providerEventId));
+    const stillMissing = await this.missing(
+      source.name,
+      events.map((event) => event.providerEventId),
+    );
     const pending = events.filter((event) => stillMissing.has(event.providerEventId));
     if (pending.length === 0) return;
     // Registered once before the first chunk: a registry that cannot is one error, not one per event.
@@ -66,7 +69,8 @@ export class BackfillWriter {
       parent: runContext,
     });
     // No size limit is given here (Kafka itself refuses a record over it, as record_too_large).
-    if (appended.kind === "too_large") throw new EventLogError("record_too_large", `event ${fetched.providerEventId} is larger than topic ${source.topic} takes`);
+    if (appended.kind === "too_large")
+      throw new EventLogError("record_too_large", `event ${fetched.providerEventId} is larger than topic ${source.topic} takes`);
     // Recorded in the ledger only once Kafka holds it: from then on ingest answers its webhook as a duplicate.
     return appended.written;
   }

@@ -15,7 +15,10 @@ function fail(message: string): never {
 
 let options: { source?: string | undefined; since?: string | undefined; help?: boolean | undefined };
 try {
-  ({ values: options } = parseArgs({ options: { source: { type: "string" }, since: { type: "string" }, help: { type: "boolean", short: "h" } }, strict: true }));
+  ({ values: options } = parseArgs({
+    options: { source: { type: "string" }, since: { type: "string" }, help: { type: "boolean", short: "h" } },
+    strict: true,
+  }));
 } catch (error) {
   fail((error as Error).message);
 }

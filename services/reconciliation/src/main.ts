@@ -13,7 +13,10 @@ const service = createReconciliationService(config, logger);
 await service.start();
 
 await listenOrExit(service.server, config.RECONCILIATION_PORT, { logger, service: "reconciliation", portVariable: "RECONCILIATION_PORT" });
-logger.info({ port: config.RECONCILIATION_PORT, sources: service.reconcilable, intervalSeconds: config.RECONCILIATION_INTERVAL_SECONDS }, "reconciliation listening");
+logger.info(
+  { port: config.RECONCILIATION_PORT, sources: service.reconcilable, intervalSeconds: config.RECONCILIATION_INTERVAL_SECONDS },
+  "reconciliation listening",
+);
 
 stopOnSignals({
   logger,

@@ -7,12 +7,42 @@ export function createReconciliationMetrics() {
   const bySource = ["source"] as const;
   return {
     registry,
-    runs: new Counter({ name: "hooklog_reconciliation_runs_total", help: "Runs by source and how they ended: completed, failed, skipped (another run held the lock)", labelNames: ["source", "status"] as const, registers: [registry] }),
-    eventsSeen: new Counter({ name: "hooklog_reconciliation_events_seen_total", help: "Events (or, for providers that list deliveries, distinct delivery ids) the provider's API listed within run windows", labelNames: bySource, registers: [registry] }),
-    gapsFound: new Counter({ name: "hooklog_reconciliation_gaps_found_total", help: "Events missing from the log, or deliveries that failed and were never delivered since", labelNames: bySource, registers: [registry] }),
-    backfilled: new Counter({ name: "hooklog_reconciliation_backfilled_total", help: "Events written to the log with origin reconciliation, or redeliveries the provider accepted", labelNames: bySource, registers: [registry] }),
-    errors: new Counter({ name: "hooklog_reconciliation_errors_total", help: "Problems runs met: errors fail a run, warnings (history beyond retention) do not", labelNames: ["source", "severity"] as const, registers: [registry] }),
-    apiRetries: new Counter({ name: "hooklog_reconciliation_api_retries_total", help: "Provider API calls retried, by provider and reason (rate_limited, server_error, network)", labelNames: ["provider", "reason"] as const, registers: [registry] }),
+    runs: new Counter({
+      name: "hooklog_reconciliation_runs_total",
+      help: "Runs by source and how they ended: completed, failed, skipped (another run held the lock)",
+      labelNames: ["source", "status"] as const,
+      registers: [registry],
+    }),
+    eventsSeen: new Counter({
+      name: "hooklog_reconciliation_events_seen_total",
+      help: "Events (or, for providers that list deliveries, distinct delivery ids) the provider's API listed within run windows",
+      labelNames: bySource,
+      registers: [registry],
+    }),
+    gapsFound: new Counter({
+      name: "hooklog_reconciliation_gaps_found_total",
+      help: "Events missing from the log, or deliveries that failed and were never delivered since",
+      labelNames: bySource,
+      registers: [registry],
+    }),
+    backfilled: new Counter({
+      name: "hooklog_reconciliation_backfilled_total",
+      help: "Events written to the log with origin reconciliation, or redeliveries the provider accepted",
+      labelNames: bySource,
+      registers: [registry],
+    }),
+    errors: new Counter({
+      name: "hooklog_reconciliation_errors_total",
+      help: "Problems runs met: errors fail a run, warnings (history beyond retention) do not",
+      labelNames: ["source", "severity"] as const,
+      registers: [registry],
+    }),
+    apiRetries: new Counter({
+      name: "hooklog_reconciliation_api_retries_total",
+      help: "Provider API calls retried, by provider and reason (rate_limited, server_error, network)",
+      labelNames: ["provider", "reason"] as const,
+      registers: [registry],
+    }),
     duration: new Histogram({
       name: "hooklog_reconciliation_run_duration_seconds",
       help: "How long a run took, by source",

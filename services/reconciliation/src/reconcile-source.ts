@@ -29,41 +29,53 @@ const tracer = trace.getTracer("hooklog-reconciliation");
 /** Runs `name` now; `since` overrides the checkpoint for this run. */
 export async function reconcileSource(name: string, request: { since?: Date }, deps: ReconcileDeps): Promise<RunResult> {
   const source = deps.sources.get(name);
-  if (!source) return { status: "rejected", source: name, code: "unknown_source", message: `no source ${name} in the sources file (known: ${[...deps.sources.keys()].join(", ")})` };
+  if (!source)
+    return {
+      status: "rejected",
+      source: name,
+      code: "unknown_source",
+      message: `no source ${name} in the sources file (known: ${[...deps.sources.keys()].join(", ")})`,
+    };
   const reconciler = deps.reconcilerFor(source);
-  if (typeof reconciler === "string") return { status: "rejected", source: name, code: "not_reconcilable", message: `${name} cannot be reconciled: ${reconciler}` };
+  if (typeof reconciler === "string")
+    return { status: "rejected", source: name, code: "not_reconcilable", message: `${name} cannot be reconciled: ${reconciler}` };
 
-  return tracer.startActiveSpan(`reconcile ${name}`, { attributes: { "hooklog.source": name, "hooklog.provider": source.provider } }, async (span): Promise<RunResult> => {
-    try {
-      const lock = await deps.runLog.tryLock(name);
-      if (!lock) {
-        const reason = `another reconciliation of ${name} is running (its advisory lock is held); this one was skipped`;
-        deps.metrics.runs.inc({ source: name, status: "skipped" });
-        deps.logger.info({ source: name }, reason);
-        span.setAttribute("hooklog.reconciliation.status", "skipped");
-        return { status: "skipped", source: name, reason };
-      }
+  return tracer.startActiveSpan(
+    `reconcile ${name}`,
+    { attributes: { "hooklog.source": name, "hooklog.provider": source.provider } },
+    async (span): Promise<RunResult> => {
       try {
-        const result = await run(source, reconciler, request.since, deps, context.active());
-        span.setAttributes({
-          "hooklog.reconciliation.status": result.status,
-          "hooklog.reconciliation.run_id": result.runId,
-          "hooklog.reconciliation.events_seen": result.eventsSeen,
-          "hooklog.reconciliation.gaps_found": result.gapsFound,
-          "hooklog.reconciliation.backfilled": result.backfilled,
-        });
-        if (result.status === "failed") span.setStatus({ code: SpanStatusCode.ERROR, message: result.errors.find((problem) => problem.severity === "error")?.message ?? "failed" });
-        return result;
+        const lock = await deps.runLog.tryLock(name);
+        if (!lock) {
+          const reason = `another reconciliation of ${name} is running (its advisory lock is held); this one was skipped`;
+          deps.metrics.runs.inc({ source: name, status: "skipped" });
+          deps.logger.info({ source: name }, reason);
+          span.setAttribute("hooklog.reconciliation.status", "skipped");
+          return { status: "skipped", source: name, reason };
+        }
+        try {
+          const result = await run(source, reconciler, request.since, deps, context.active());
+          span.setAttributes({
+            "hooklog.reconciliation.status": result.status,
+            "hooklog.reconciliation.run_id": result.runId,
+            "hooklog.reconciliation.events_seen": result.eventsSeen,
+            "hooklog.reconciliation.gaps_found": result.gapsFound,
+            "hooklog.reconciliation.backfilled": result.backfilled,
+          });
+          if (result.status === "failed")
+            span.setStatus({ code: SpanStatusCode.ERROR, message: result.errors.find((problem) => problem.severity === "error")?.message ?? "failed" });
+          return result;
+        } finally {
+          await lock.release();
+        }
+      } catch (error) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
+        throw error;
       } finally {
-        await lock.release();
+        span.end();
       }
-    } catch (error) {
-      span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
-      throw error;
-    } finally {
-      span.end();
-    }
-  });
+    },
+  );
 }
 
 /** What the provider's reconciler gets of this run: its window and tally, and the log through the shared ledger. */
@@ -78,7 +90,13 @@ function reconcileRun(source: SourceConfig, window: RunWindow, tally: RunTally, 
   };
 }
 
-async function run(source: SourceConfig, reconciler: SourceReconciler, since: Date | undefined, deps: ReconcileDeps, runContext: Context): Promise<RunSummary & { status: "completed" | "failed" }> {
+async function run(
+  source: SourceConfig,
+  reconciler: SourceReconciler,
+  since: Date | undefined,
+  deps: ReconcileDeps,
+  runContext: Context,
+): Promise<RunSummary & { status: "completed" | "failed" }> {
   const startedAt = deps.now();
   const started = performance.now();
   const checkpoint = await deps.runLog.checkpoint(source.name);
@@ -87,10 +105,16 @@ async function run(source: SourceConfig, reconciler: SourceReconciler, since: Da
   const tally = newTally();
   if (window.start.getTime() < startedAt.getTime() - deps.dedupRetentionMs) {
     tally.problems.push(
-      warning("dedup_retention_exceeded", `the window starts before the dedup ledger's retention: events ingest accepted before ${new Date(startedAt.getTime() - deps.dedupRetentionMs).toISOString()} may be written again (consumers skip them as duplicates)`),
+      warning(
+        "dedup_retention_exceeded",
+        `the window starts before the dedup ledger's retention: events ingest accepted before ${new Date(startedAt.getTime() - deps.dedupRetentionMs).toISOString()} may be written again (consumers skip them as duplicates)`,
+      ),
     );
   }
-  deps.logger.info({ source: source.name, runId, windowStart: window.start.toISOString(), windowEnd: window.end.toISOString(), basis: window.basis }, "reconciliation run started");
+  deps.logger.info(
+    { source: source.name, runId, windowStart: window.start.toISOString(), windowEnd: window.end.toISOString(), basis: window.basis },
+    "reconciliation run started",
+  );
 
   try {
     await reconciler.reconcile(source, reconcileRun(source, window, tally, deps.writer, runContext));

@@ -49,7 +49,10 @@ export function createReconciliationService(config: ReconciliationConfig, logger
     retentionHours: config.RECONCILIATION_DEDUP_RETENTION_HOURS,
     maxBatch: 500,
     onLedgerError: (error, entries) =>
-      logger.error({ err: error, events: entries.length }, "backfilled events are in Kafka but the dedup ledger write failed; their webhooks may be written twice"),
+      logger.error(
+        { err: error, events: entries.length },
+        "backfilled events are in Kafka but the dedup ledger write failed; their webhooks may be written twice",
+      ),
   });
   const writer = new BackfillWriter({ log, appender: new EventAppender({ writer: log, registry }), now: () => now().getTime() });
   const runLog = new RunLog(db);
@@ -63,7 +66,10 @@ export function createReconciliationService(config: ReconciliationConfig, logger
   };
   const onRetry: RetryListener = ({ operation, failure, delayMs, attempt }) => {
     metrics.apiRetries.inc({ provider: failure.provider, reason: failure.reason });
-    logger.warn({ provider: failure.provider, operation, status: failure.status, requestId: failure.requestId, reason: failure.reason, attempt, delayMs }, `${failure.provider} API call failed (${failure.message}); retrying`);
+    logger.warn(
+      { provider: failure.provider, operation, status: failure.status, requestId: failure.requestId, reason: failure.reason, attempt, delayMs },
+      `${failure.provider} API call failed (${failure.message}); retrying`,
+    );
   };
   // One reconciler per provider whose API credentials are set; the provider module builds it.
   const reconcilers = new Map<ProviderName, SourceReconciler>();
@@ -103,7 +109,9 @@ export function createReconciliationService(config: ReconciliationConfig, logger
   async function round(): Promise<void> {
     for (const name of reconcilable) {
       if (stopped) return;
-      await reconcile(name).catch((error: unknown) => logger.error({ err: error, source: name }, "reconciliation run failed unexpectedly; the next round retries"));
+      await reconcile(name).catch((error: unknown) =>
+        logger.error({ err: error, source: name }, "reconciliation run failed unexpectedly; the next round retries"),
+      );
     }
   }
   function schedule(delayMs: number): void {

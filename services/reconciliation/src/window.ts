@@ -8,7 +8,13 @@ export interface RunWindow {
   basis: "checkpoint" | "since" | "initial";
 }
 
-export function runWindow(options: { checkpoint: Date | undefined; since: Date | undefined; now: Date; overlapMs: number; initialLookbackMs: number }): RunWindow {
+export function runWindow(options: {
+  checkpoint: Date | undefined;
+  since: Date | undefined;
+  now: Date;
+  overlapMs: number;
+  initialLookbackMs: number;
+}): RunWindow {
   const { checkpoint, since, now } = options;
   if (since) return { start: since, end: now, basis: "since" };
   if (checkpoint) return { start: new Date(checkpoint.getTime() - options.overlapMs), end: now, basis: "checkpoint" };

@@ -6,7 +6,11 @@ import { startMockStripe, stripeEvents, type MockStripe } from "./mock-stripe.ts
 const API_KEY = "sk_test_reconciliation_admin_3Lm";
 
 async function post(url: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const response = await fetch(`${url}/reconcile`, { method: "POST", headers: { "content-type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body) });
+  const response = await fetch(`${url}/reconcile`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }
 

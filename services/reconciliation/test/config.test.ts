@@ -12,7 +12,10 @@ describe("reconciliation's configuration", () => {
 
   it("refuses a malformed provider setting, naming the variable and what it expects", () => {
     assert.throws(() => loadReconciliationConfig({ STRIPE_API_KEY: "pk_live_123" }), /STRIPE_API_KEY: expected a Stripe secret or restricted key/);
-    assert.throws(() => loadReconciliationConfig({ STRIPE_API_BASE: "http://127.0.0.1:12111/v1" }), /STRIPE_API_BASE: must be scheme:\/\/host\[:port\] without a path/);
+    assert.throws(
+      () => loadReconciliationConfig({ STRIPE_API_BASE: "http://127.0.0.1:12111/v1" }),
+      /STRIPE_API_BASE: must be scheme:\/\/host\[:port\] without a path/,
+    );
     assert.throws(() => loadReconciliationConfig({ RECONCILIATION_GITHUB_MODE: "poll" }), /RECONCILIATION_GITHUB_MODE/);
     assert.throws(() => loadReconciliationConfig({ GITHUB_API_BASE: "ftp://github.example" }), /GITHUB_API_BASE: expected an http\(s\) URL/);
   });

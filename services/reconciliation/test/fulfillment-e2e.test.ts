@@ -68,14 +68,19 @@ describe("reconciliation and fulfillment", { skip }, () => {
     for (const event of others) assert.equal((await postStripeWebhook(ingest.url, harness.sources.stripe, webhookBody(event))).status, 202);
 
     const run = await harness.service.reconcile(harness.sources.stripe.name, { since: new Date(Date.now() - 3_600_000) });
-    await eventually(`the task of ${orderId}`, async () => (await harness.db("fulfillment_tasks").where({ order_id: orderId })).length > 0, { intervalMs: 100 });
+    await eventually(`the task of ${orderId}`, async () => (await harness.db("fulfillment_tasks").where({ order_id: orderId })).length > 0, {
+      intervalMs: 100,
+    });
     // Then the event reaches the log's door twice more: the late webhook, and another run over the same window.
     const late = await postStripeWebhook(ingest.url, harness.sources.stripe, webhookBody(invoicePaid));
     const again = await harness.service.reconcile(harness.sources.stripe.name, { since: new Date(Date.now() - 3_600_000) });
     // Fulfillment (its group is hooklog.<consumer name>) has handled all the log holds and relayed its outbox: whatever it emits is in the topic.
     const { kafkaBrokers } = await testStack();
     await eventually("fulfillment to have committed every message and retry", () => consumerCaughtUp(kafkaBrokers, `hooklog.${fulfillmentName}`));
-    await eventually("fulfillment's outbox relayed", async () => (await harness.db("outbox").where({ topic: tasksTopic }).whereNull("sent_at").first()) === undefined);
+    await eventually(
+      "fulfillment's outbox relayed",
+      async () => (await harness.db("outbox").where({ topic: tasksTopic }).whereNull("sent_at").first()) === undefined,
+    );
     const created = await tasksCreatedFor();
 
     assert.ok(run.status === "completed" && run.backfilled === 1 && run.gapsFound === 1);

@@ -12,7 +12,10 @@ describe("GitHub reconciliation in fetch mode (RECONCILIATION_GITHUB_MODE=fetch)
 
   before(async () => {
     github = await startMockGitHub({ token: TOKEN });
-    harness = await startReconciliation({ github: { provider: "github", githubHooks: [HOOK] } }, { GITHUB_TOKEN: TOKEN, GITHUB_API_BASE: github.url, RECONCILIATION_GITHUB_MODE: "fetch" });
+    harness = await startReconciliation(
+      { github: { provider: "github", githubHooks: [HOOK] } },
+      { GITHUB_TOKEN: TOKEN, GITHUB_API_BASE: github.url, RECONCILIATION_GITHUB_MODE: "fetch" },
+    );
   });
 
   after(async () => {
@@ -22,7 +25,13 @@ describe("GitHub reconciliation in fetch mode (RECONCILIATION_GITHUB_MODE=fetch)
 
   it("writes each lost delivery's payload to the topic with origin reconciliation instead of asking for a redelivery, and only once", async () => {
     const lost = delivery({ at: Date.now() - 60_000, statusCode: 0, event: "pull_request", action: "closed" });
-    const payload = { action: "closed", number: 42, pull_request: { number: 42, title: "Recover lost deliveries", merged: true }, repository: { full_name: "octo-org/storefront" }, sender: { login: "octocat" } };
+    const payload = {
+      action: "closed",
+      number: 42,
+      pull_request: { number: 42, title: "Recover lost deliveries", merged: true },
+      repository: { full_name: "octo-org/storefront" },
+      sender: { login: "octocat" },
+    };
     github.payloads.set(lost.guid, payload);
     github.deliveries.set(`${HOOK.owner}/${HOOK.repo}/${HOOK.hookId}`, [delivery({ at: Date.now() - 30_000, statusCode: 200 }), lost]);
 
@@ -42,7 +51,10 @@ describe("GitHub reconciliation in fetch mode (RECONCILIATION_GITHUB_MODE=fetch)
     assert.deepEqual(JSON.parse(record?.envelope.payload.toString("utf8") ?? "null"), payload);
     assert.equal(record?.envelope.headers["x-github-delivery"], lost.guid);
     assert.equal(record?.envelope.headers["x-hub-signature-256"], undefined, "signatures are never kept");
-    assert.deepEqual(github.requests.filter((request) => request.method === "POST"), []);
+    assert.deepEqual(
+      github.requests.filter((request) => request.method === "POST"),
+      [],
+    );
     assert.deepEqual(github.requests.filter((request) => request.path.endsWith(`/deliveries/${lost.id}`)).length, 1);
   });
 });

@@ -12,8 +12,10 @@ const PENDING = { owner: "octo-org", repo: "pending", hookId: 303 };
 const LIMITED = { owner: "octo-org", repo: "limited", hookId: 404 };
 
 const hookKey = (hook: { owner: string; repo: string; hookId: number }): string => `${hook.owner}/${hook.repo}/${hook.hookId}`;
-const attemptsPath = (hook: { owner: string; repo: string; hookId: number }, id: number): string => `/repos/${hook.owner}/${hook.repo}/hooks/${hook.hookId}/deliveries/${id}/attempts`;
-const newestFirst = (deliveries: DeliveryObject[]): DeliveryObject[] => deliveries.sort((a, b) => Date.parse(b.delivered_at) - Date.parse(a.delivered_at) || b.id - a.id);
+const attemptsPath = (hook: { owner: string; repo: string; hookId: number }, id: number): string =>
+  `/repos/${hook.owner}/${hook.repo}/hooks/${hook.hookId}/deliveries/${id}/attempts`;
+const newestFirst = (deliveries: DeliveryObject[]): DeliveryObject[] =>
+  deliveries.sort((a, b) => Date.parse(b.delivered_at) - Date.parse(a.delivered_at) || b.id - a.id);
 /** A time within the last `minutes`, spread so deliveries interleave. */
 const within = (minutes: number): number => Date.now() - 5000 - Math.floor(Math.random() * minutes * MINUTE);
 
@@ -27,7 +29,11 @@ describe("GitHub reconciliation redelivers what failed, once", () => {
   before(async () => {
     github = await startMockGitHub({ token: TOKEN });
     harness = await startReconciliation(
-      { github: { provider: "github", githubHooks: [SHOP, BILLING] }, pending: { provider: "github", githubHooks: [PENDING] }, limited: { provider: "github", githubHooks: [LIMITED] } },
+      {
+        github: { provider: "github", githubHooks: [SHOP, BILLING] },
+        pending: { provider: "github", githubHooks: [PENDING] },
+        limited: { provider: "github", githubHooks: [LIMITED] },
+      },
       { GITHUB_TOKEN: TOKEN, GITHUB_API_BASE: github.url },
     );
     const shop: DeliveryObject[] = [];
@@ -56,13 +62,24 @@ describe("GitHub reconciliation redelivers what failed, once", () => {
       const failed = delivery({ at: within(50), statusCode: 0 });
       shop.push(failed);
       leftAlone.push(failed.guid);
-      await harness.db("accepted_events").insert({ source: harness.sources.github.name, provider_event_id: failed.guid, event_id: randomUUID(), topic: harness.sources.github.topic, origin: "webhook" });
+      await harness.db("accepted_events").insert({
+        source: harness.sources.github.name,
+        provider_event_id: failed.guid,
+        event_id: randomUUID(),
+        topic: harness.sources.github.topic,
+        origin: "webhook",
+      });
     }
     // Older than the window: neither looked at nor paged through.
-    for (let index = 0; index < 150; index += 1) shop.push(delivery({ at: Date.now() - 2 * 60 * MINUTE - index * MINUTE, statusCode: index % 2 === 0 ? 500 : 200 }));
+    for (let index = 0; index < 150; index += 1)
+      shop.push(delivery({ at: Date.now() - 2 * 60 * MINUTE - index * MINUTE, statusCode: index % 2 === 0 ? 500 : 200 }));
     github.deliveries.set(hookKey(SHOP), newestFirst(shop));
 
-    const billing = [delivery({ at: within(30), statusCode: 200 }), delivery({ at: within(30), statusCode: 500 }), delivery({ at: within(30), statusCode: 404 })];
+    const billing = [
+      delivery({ at: within(30), statusCode: 200 }),
+      delivery({ at: within(30), statusCode: 500 }),
+      delivery({ at: within(30), statusCode: 404 }),
+    ];
     for (const failed of billing.filter((each) => each.status_code >= 400)) expectedRedeliveries.push(attemptsPath(BILLING, failed.id));
     github.deliveries.set(hookKey(BILLING), newestFirst(billing));
 
@@ -84,11 +101,19 @@ describe("GitHub reconciliation redelivers what failed, once", () => {
 
     assert.equal(result.status, "completed");
     assert.ok(result.status === "completed");
-    assert.deepEqual({ eventsSeen: result.eventsSeen, gapsFound: result.gapsFound, backfilled: result.backfilled, errors: result.errors }, { eventsSeen: 251, gapsFound: 37, backfilled: 37, errors: [] });
+    assert.deepEqual(
+      { eventsSeen: result.eventsSeen, gapsFound: result.gapsFound, backfilled: result.backfilled, errors: result.errors },
+      { eventsSeen: 251, gapsFound: 37, backfilled: 37, errors: [] },
+    );
     const posts = asked.filter((request) => request.method === "POST");
     assert.deepEqual(posts.map((request) => request.path).sort(), [...expectedRedeliveries].sort());
-    const leftAlonePaths = (github.deliveries.get(hookKey(SHOP)) ?? []).filter((each) => leftAlone.includes(each.guid)).map((each) => attemptsPath(SHOP, each.id));
-    assert.deepEqual(posts.filter((request) => leftAlonePaths.includes(request.path)), []);
+    const leftAlonePaths = (github.deliveries.get(hookKey(SHOP)) ?? [])
+      .filter((each) => leftAlone.includes(each.guid))
+      .map((each) => attemptsPath(SHOP, each.id));
+    assert.deepEqual(
+      posts.filter((request) => leftAlonePaths.includes(request.path)),
+      [],
+    );
     // Three pages of the shop hook (the third reaches past the window), one of billing.
     const lists = asked.filter((request) => request.method === "GET");
     assert.deepEqual(
@@ -119,7 +144,11 @@ describe("GitHub reconciliation redelivers what failed, once", () => {
     const failed = delivery({ at: within(20), statusCode: 500 });
     github.deliveries.set(hookKey(PENDING), [delivery({ at: within(20), statusCode: 200 }), failed]);
     github.listRedeliveries = false;
-    const posts = (from: number, to?: number): string[] => github.requests.slice(from, to).filter((request) => request.method === "POST").map((request) => request.path);
+    const posts = (from: number, to?: number): string[] =>
+      github.requests
+        .slice(from, to)
+        .filter((request) => request.method === "POST")
+        .map((request) => request.path);
 
     const first = github.requests.length;
     await harness.service.reconcile(harness.sources.pending.name);
@@ -138,7 +167,10 @@ describe("GitHub reconciliation redelivers what failed, once", () => {
   });
 
   it("waits out a secondary rate limit's Retry-After and a primary limit's reset, then completes", async () => {
-    const deliveries = newestFirst([...Array.from({ length: 250 }, () => delivery({ at: within(20), statusCode: 200 })), delivery({ at: within(20), statusCode: 500 })]);
+    const deliveries = newestFirst([
+      ...Array.from({ length: 250 }, () => delivery({ at: within(20), statusCode: 200 })),
+      delivery({ at: within(20), statusCode: 500 }),
+    ]);
     github.deliveries.set(hookKey(LIMITED), deliveries);
     github.rateLimitAt(1, "secondary");
     github.rateLimitAt(3, "primary");
@@ -151,17 +183,23 @@ describe("GitHub reconciliation redelivers what failed, once", () => {
     assert.equal(result.status, "completed");
     assert.ok(result.status === "completed");
     assert.equal(result.backfilled, 1);
-    assert.deepEqual(asked.map((request) => `${request.method} ${request.status} ${request.query.get("cursor") ?? ""}`.trim()), [
-      "GET 200",
-      `GET 403 ${asked[1]?.query.get("cursor")}`,
-      `GET 200 ${asked[1]?.query.get("cursor")}`,
-      `GET 429 ${asked[3]?.query.get("cursor")}`,
-      `GET 200 ${asked[3]?.query.get("cursor")}`,
-      "POST 202",
-    ]);
+    assert.deepEqual(
+      asked.map((request) => `${request.method} ${request.status} ${request.query.get("cursor") ?? ""}`.trim()),
+      [
+        "GET 200",
+        `GET 403 ${asked[1]?.query.get("cursor")}`,
+        `GET 200 ${asked[1]?.query.get("cursor")}`,
+        `GET 429 ${asked[3]?.query.get("cursor")}`,
+        `GET 200 ${asked[3]?.query.get("cursor")}`,
+        "POST 202",
+      ],
+    );
     assert.ok(Date.now() - started >= 1000, "Retry-After: 1 was waited out");
     const retries = harness.logLines().filter((line) => line.provider === "github" && line.reason === "rate_limited");
-    assert.deepEqual(retries.map((line) => line.status), [403, 429]);
+    assert.deepEqual(
+      retries.map((line) => line.status),
+      [403, 429],
+    );
     for (const line of retries) assert.match(String(line.requestId), /^CAFE:/);
     assert.ok(!harness.logText().includes(TOKEN));
   });

@@ -69,14 +69,18 @@ export async function writeSourcesFile<Role extends string>(specs: Record<Role, 
   const roles = Object.keys(specs) as Role[];
   const sources = {} as Record<Role, SourceUnderTest>;
   // Unique per run: the dedup ledger, checkpoints and locks in the shared Postgres are keyed by source name.
-  for (const role of roles) sources[role] = { name: uniqueName(role), topic: uniqueName(`webhooks.${role}`), secret: `whsec_${randomBytes(16).toString("hex")}` };
+  for (const role of roles)
+    sources[role] = { name: uniqueName(role), topic: uniqueName(`webhooks.${role}`), secret: `whsec_${randomBytes(16).toString("hex")}` };
   const directory = await mkdtemp(join(tmpdir(), "hooklog-reconciliation-test-"));
   const path = join(directory, "hooklog.config.yaml");
   const file = { sources: Object.fromEntries(roles.map((role) => [sources[role].name, { topic: sources[role].topic, partitions: 3, ...specs[role] }])) };
   // YAML is a superset of JSON, so the sources file is written as JSON.
   await writeFile(path, JSON.stringify(file, null, 2));
   const kafka = createKafka({ clientId: "reconciliation-test", brokers: stack.kafkaBrokers.split(",") });
-  await ensureTopics(kafka, roles.map((role) => ({ name: sources[role].topic, partitions: 3 })));
+  await ensureTopics(
+    kafka,
+    roles.map((role) => ({ name: sources[role].topic, partitions: 3 })),
+  );
   const env = {
     KAFKA_BROKERS: stack.kafkaBrokers,
     SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
@@ -106,7 +110,10 @@ export interface ReconciliationHarness<Role extends string> extends SourcesFile<
 /** Short backoff so retries take milliseconds; the interval off, so only the test starts runs. */
 const TEST_SETTINGS = { RECONCILIATION_INTERVAL_SECONDS: "0", RECONCILIATION_BACKOFF_BASE_MS: "20", RECONCILIATION_MAX_ATTEMPTS: "4", LOG_LEVEL: "info" };
 
-export async function startReconciliation<Role extends string>(specs: Record<Role, SourceSpec>, env: Record<string, string>): Promise<ReconciliationHarness<Role>> {
+export async function startReconciliation<Role extends string>(
+  specs: Record<Role, SourceSpec>,
+  env: Record<string, string>,
+): Promise<ReconciliationHarness<Role>> {
   const file = await writeSourcesFile(specs);
   const config = loadReconciliationConfig({ ...file.env, ...TEST_SETTINGS, ...env });
   const chunks: string[] = [];
@@ -191,7 +198,11 @@ export async function postStripeWebhook(ingestUrl: string, source: SourceUnderTe
   const signature = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: source.secret });
   const response = await fetch(`${ingestUrl}/webhooks/${source.name}`, {
     method: "POST",
-    headers: { "content-type": "application/json; charset=utf-8", "user-agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)", "stripe-signature": signature },
+    headers: {
+      "content-type": "application/json; charset=utf-8",
+      "user-agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+      "stripe-signature": signature,
+    },
     body,
   });
   return { status: response.status, json: (await response.json()) as unknown };

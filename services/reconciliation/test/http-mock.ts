@@ -15,7 +15,9 @@ export function recordRequest(request: IncomingMessage, url: URL, status: number
 }
 
 /** Serves `handle` on 127.0.0.1 at a free port. */
-export async function startHttpMock(handle: (request: IncomingMessage, response: ServerResponse, url: URL) => void): Promise<{ url: string; close: () => Promise<void> }> {
+export async function startHttpMock(
+  handle: (request: IncomingMessage, response: ServerResponse, url: URL) => void,
+): Promise<{ url: string; close: () => Promise<void> }> {
   const server = createServer((request, response) => handle(request, response, new URL(request.url ?? "/", "http://localhost")));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {

@@ -37,7 +37,14 @@ export interface MockGitHub {
 
 let nextId = 80_000_000_000;
 
-export function delivery(options: { guid?: string; at: number; statusCode: number; redelivery?: boolean; event?: string; action?: string | null }): DeliveryObject {
+export function delivery(options: {
+  guid?: string;
+  at: number;
+  statusCode: number;
+  redelivery?: boolean;
+  event?: string;
+  action?: string | null;
+}): DeliveryObject {
   nextId += 1 + Math.floor(Math.random() * 5);
   const ok = options.statusCode >= 200 && options.statusCode < 300;
   return {
@@ -65,17 +72,34 @@ export async function startMockGitHub(options: { token: string }): Promise<MockG
     const reply = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
       requests.push(recordRequest(request, url, status));
       response
-        .writeHead(status, { "content-type": "application/json; charset=utf-8", "x-github-request-id": `CAFE:${randomBytes(4).toString("hex").toUpperCase()}`, "x-ratelimit-limit": "5000", "x-ratelimit-remaining": "4321", ...headers })
+        .writeHead(status, {
+          "content-type": "application/json; charset=utf-8",
+          "x-github-request-id": `CAFE:${randomBytes(4).toString("hex").toUpperCase()}`,
+          "x-ratelimit-limit": "5000",
+          "x-ratelimit-remaining": "4321",
+          ...headers,
+        })
         .end(body === undefined ? "" : JSON.stringify(body));
     };
     const limit = limits.get(counted);
     counted += 1;
     if (limit === "secondary") {
-      reply(403, { message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.", documentation_url: "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api" }, { "retry-after": "1" });
+      reply(
+        403,
+        {
+          message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+          documentation_url: "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
+        },
+        { "retry-after": "1" },
+      );
       return;
     }
     if (limit === "primary") {
-      reply(429, { message: "API rate limit exceeded for user ID 1.", documentation_url: "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api" }, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(Math.ceil(Date.now() / 1000) + 1) });
+      reply(
+        429,
+        { message: "API rate limit exceeded for user ID 1.", documentation_url: "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api" },
+        { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(Math.ceil(Date.now() / 1000) + 1) },
+      );
       return;
     }
     if (request.headers.authorization !== `token ${options.token}`) {
@@ -107,13 +131,27 @@ export async function startMockGitHub(options: { token: string }): Promise<MockG
       return;
     }
     if (request.method === "POST" && match[5]) {
-      if (mock.listRedeliveries) list.unshift(delivery({ guid: found.guid, at: Date.now(), statusCode: 202, redelivery: true, event: found.event, action: found.action }));
+      if (mock.listRedeliveries)
+        list.unshift(delivery({ guid: found.guid, at: Date.now(), statusCode: 202, redelivery: true, event: found.event, action: found.action }));
       reply(202, {});
       return;
     }
     if (request.method === "GET") {
-      const headers = { Accept: "*/*", "User-Agent": "GitHub-Hookshot/5f3c2b1", "X-GitHub-Delivery": found.guid, "X-GitHub-Event": found.event, "X-GitHub-Hook-ID": match[3] ?? "", "X-Hub-Signature-256": "sha256=d57c68ca6f92289e6987922ff26938930f6e66a2d161ef06abdf1859230aa23c", "content-type": "application/json" };
-      reply(200, { ...found, url: `https://hooks.example.test/webhooks/${match[2]}`, request: { headers, payload: mock.payloads.get(found.guid) ?? null }, response: { headers: {}, payload: null } });
+      const headers = {
+        Accept: "*/*",
+        "User-Agent": "GitHub-Hookshot/5f3c2b1",
+        "X-GitHub-Delivery": found.guid,
+        "X-GitHub-Event": found.event,
+        "X-GitHub-Hook-ID": match[3] ?? "",
+        "X-Hub-Signature-256": "sha256=d57c68ca6f92289e6987922ff26938930f6e66a2d161ef06abdf1859230aa23c",
+        "content-type": "application/json",
+      };
+      reply(200, {
+        ...found,
+        url: `https://hooks.example.test/webhooks/${match[2]}`,
+        request: { headers, payload: mock.payloads.get(found.guid) ?? null },
+        response: { headers: {}, payload: null },
+      });
       return;
     }
     reply(404, { message: "Not Found" });

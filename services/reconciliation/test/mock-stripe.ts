@@ -80,7 +80,13 @@ export async function startMockStripe(options: { apiKey: string; events: readonl
     const remaining = limited.get(limitKey) ?? 0;
     if (always429 || remaining > 0) {
       limited.set(limitKey, remaining - 1);
-      reply(429, { error: { type: "invalid_request_error", code: "rate_limit", message: "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits." } });
+      reply(429, {
+        error: {
+          type: "invalid_request_error",
+          code: "rate_limit",
+          message: "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.",
+        },
+      });
       return;
     }
     const gte = Number(url.searchParams.get("created[gte]") ?? 0);

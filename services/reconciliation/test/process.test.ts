@@ -19,14 +19,20 @@ async function spans(file: string, until: (records: SpanRecord[]) => boolean): P
   const deadline = Date.now() + 10_000;
   for (;;) {
     const text = await readFile(file, "utf8").catch(() => "");
-    const records = text.split("\n").filter(Boolean).map((line) => JSON.parse(line) as SpanRecord);
+    const records = text
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as SpanRecord);
     if (until(records) || Date.now() > deadline) return records;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
 function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ["--disable-warning=TimeoutNegativeWarning", "src/cli.ts", ...args], { cwd: serviceDir, env: { ...process.env, LOG_LEVEL: "warn", ...env } });
+  const child = spawn(process.execPath, ["--disable-warning=TimeoutNegativeWarning", "src/cli.ts", ...args], {
+    cwd: serviceDir,
+    env: { ...process.env, LOG_LEVEL: "warn", ...env },
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
@@ -48,7 +54,14 @@ describe("reconciliation as a process", () => {
     traceFile = join(directory, "spans.jsonl");
     service = await startServiceProcess(
       "reconciliation",
-      { ...file.env, STRIPE_API_KEY: API_KEY, STRIPE_API_BASE: stripe.url, RECONCILIATION_INTERVAL_SECONDS: "0", HOOKLOG_TRACE_FILE: traceFile, OTEL_SERVICE_NAME: "reconciliation-test" },
+      {
+        ...file.env,
+        STRIPE_API_KEY: API_KEY,
+        STRIPE_API_BASE: stripe.url,
+        RECONCILIATION_INTERVAL_SECONDS: "0",
+        HOOKLOG_TRACE_FILE: traceFile,
+        OTEL_SERVICE_NAME: "reconciliation-test",
+      },
       "RECONCILIATION_PORT",
     );
   });
@@ -61,10 +74,19 @@ describe("reconciliation as a process", () => {
   });
 
   it("traces a run as a span whose children are the producer spans carried in each backfilled event's Kafka headers", async () => {
-    const response = await fetch(`${service.url}/reconcile`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ source: file.sources.traced.name, since: "1h" }) });
+    const response = await fetch(`${service.url}/reconcile`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ source: file.sources.traced.name, since: "1h" }),
+    });
     const summary = (await response.json()) as { status: string; backfilled: number };
     const messages = await readTopic(file.stack.kafkaBrokers, file.sources.traced.topic, { count: 5, settleMs: 1000 });
-    const records = await spans(traceFile, (all) => all.filter((span) => span.name === `publish ${file.sources.traced.topic}`).length >= 5 && all.some((span) => span.name === `reconcile ${file.sources.traced.name}`));
+    const records = await spans(
+      traceFile,
+      (all) =>
+        all.filter((span) => span.name === `publish ${file.sources.traced.topic}`).length >= 5 &&
+        all.some((span) => span.name === `reconcile ${file.sources.traced.name}`),
+    );
 
     assert.equal(response.status, 200);
     assert.deepEqual([summary.status, summary.backfilled], ["completed", 5]);
@@ -85,7 +107,11 @@ describe("reconciliation as a process", () => {
   });
 
   it("npm run reconcile -- --source <name> --since 2h runs that source once and prints its summary", async () => {
-    const { code, stdout, stderr } = await runCli(["--source", file.sources.cli.name, "--since", "2h"], { ...file.env, STRIPE_API_KEY: API_KEY, STRIPE_API_BASE: stripe.url });
+    const { code, stdout, stderr } = await runCli(["--source", file.sources.cli.name, "--since", "2h"], {
+      ...file.env,
+      STRIPE_API_KEY: API_KEY,
+      STRIPE_API_BASE: stripe.url,
+    });
 
     assert.equal(code, 0, stderr);
     const summary = JSON.parse(stdout) as { status: string; source: string; backfilled: number; window: { basis: string } };
@@ -93,7 +119,11 @@ describe("reconciliation as a process", () => {
   });
 
   it("the CLI refuses a since it cannot read, saying what it takes", async () => {
-    const { code, stderr } = await runCli(["--source", file.sources.cli.name, "--since", "last week"], { ...file.env, STRIPE_API_KEY: API_KEY, STRIPE_API_BASE: stripe.url });
+    const { code, stderr } = await runCli(["--source", file.sources.cli.name, "--since", "last week"], {
+      ...file.env,
+      STRIPE_API_KEY: API_KEY,
+      STRIPE_API_BASE: stripe.url,
+    });
 
     assert.equal(code, 2);
     assert.match(stderr, /since must be a duration such as 30m, 2h or 3d/);

@@ -41,14 +41,20 @@ describe("a Stripe source whose ingest lost 40 of 250 webhooks", () => {
 
     assert.equal(result.status, "completed");
     assert.ok(result.status === "completed");
-    assert.deepEqual({ eventsSeen: result.eventsSeen, gapsFound: result.gapsFound, backfilled: result.backfilled }, { eventsSeen: 250, gapsFound: 40, backfilled: 40 });
+    assert.deepEqual(
+      { eventsSeen: result.eventsSeen, gapsFound: result.gapsFound, backfilled: result.backfilled },
+      { eventsSeen: 250, gapsFound: 40, backfilled: 40 },
+    );
     assert.equal(new Set(records.map((record) => record.envelope.providerEventId)).size, 250);
     const backfilled = records.filter((record) => record.envelope.origin === "reconciliation");
     assert.deepEqual(backfilled.map((record) => record.envelope.providerEventId).sort(), lost.map((event) => event.id).sort());
     // Written oldest first, as the webhooks would have come: in each partition, in order of creation.
     for (const partition of new Set(backfilled.map((record) => record.partition))) {
       const created = backfilled.filter((record) => record.partition === partition).map((record) => record.envelope.providerTimestamp ?? 0);
-      assert.deepEqual(created, created.toSorted((a, b) => a - b));
+      assert.deepEqual(
+        created,
+        created.toSorted((a, b) => a - b),
+      );
     }
   });
 
@@ -77,9 +83,20 @@ describe("a Stripe source whose ingest lost 40 of 250 webhooks", () => {
     assert.deepEqual(
       pages.map((request) => [...request.query].sort()),
       [
-        [["created[gte]", expectedGte], ["limit", "100"]],
-        [["created[gte]", expectedGte], ["limit", "100"], ["starting_after", events[99]?.id]],
-        [["created[gte]", expectedGte], ["limit", "100"], ["starting_after", events[199]?.id]],
+        [
+          ["created[gte]", expectedGte],
+          ["limit", "100"],
+        ],
+        [
+          ["created[gte]", expectedGte],
+          ["limit", "100"],
+          ["starting_after", events[99]?.id],
+        ],
+        [
+          ["created[gte]", expectedGte],
+          ["limit", "100"],
+          ["starting_after", events[199]?.id],
+        ],
       ],
     );
     for (const request of pages) assert.equal(request.authorization, `Bearer ${API_KEY}`);
@@ -90,7 +107,10 @@ describe("a Stripe source whose ingest lost 40 of 250 webhooks", () => {
     const row = rows[0];
 
     assert.ok(row);
-    assert.deepEqual({ eventsSeen: row.events_seen, gapsFound: row.gaps_found, backfilled: row.backfilled, errors: row.errors }, { eventsSeen: 250, gapsFound: 40, backfilled: 40, errors: [] });
+    assert.deepEqual(
+      { eventsSeen: row.events_seen, gapsFound: row.gaps_found, backfilled: row.backfilled, errors: row.errors },
+      { eventsSeen: 250, gapsFound: 40, backfilled: 40, errors: [] },
+    );
     assert.equal(row.window_start.getTime(), checkpoint.getTime() - 10 * 60_000);
     assert.ok(row.finished_at && row.duration_ms !== null);
     assert.equal((await harness.checkpoint("stripe"))?.getTime(), row.window_end.getTime());
@@ -102,7 +122,10 @@ describe("a Stripe source whose ingest lost 40 of 250 webhooks", () => {
 
     assert.equal(result.status, "completed");
     assert.ok(result.status === "completed");
-    assert.deepEqual({ eventsSeen: result.eventsSeen, gapsFound: result.gapsFound, backfilled: result.backfilled }, { eventsSeen: 250, gapsFound: 0, backfilled: 0 });
+    assert.deepEqual(
+      { eventsSeen: result.eventsSeen, gapsFound: result.gapsFound, backfilled: result.backfilled },
+      { eventsSeen: 250, gapsFound: 0, backfilled: 0 },
+    );
     assert.equal(records.length, 250);
   });
 
@@ -110,7 +133,10 @@ describe("a Stripe source whose ingest lost 40 of 250 webhooks", () => {
     const answers = await inBatches(lost, 20, (event) => postStripeWebhook(ingest.url, harness.sources.stripe, webhookBody(event)));
     const records = await harness.readEnvelopes("stripe", { count: 250 });
 
-    assert.deepEqual(answers.map((answer) => answer.status), lost.map(() => 200));
+    assert.deepEqual(
+      answers.map((answer) => answer.status),
+      lost.map(() => 200),
+    );
     for (const answer of answers) assert.deepEqual(answer.json, { status: "duplicate" });
     assert.equal(records.length, 250);
   });

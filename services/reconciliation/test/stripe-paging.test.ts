@@ -44,13 +44,34 @@ describe("Stripe reconciliation through many pages, rate limits and old checkpoi
 
     assert.equal(result.status, "completed");
     assert.ok(result.status === "completed");
-    assert.deepEqual({ eventsSeen: result.eventsSeen, gapsFound: result.gapsFound, backfilled: result.backfilled, errors: result.errors }, { eventsSeen: 620, gapsFound: 620, backfilled: 620, errors: [] });
+    assert.deepEqual(
+      { eventsSeen: result.eventsSeen, gapsFound: result.gapsFound, backfilled: result.backfilled, errors: result.errors },
+      { eventsSeen: 620, gapsFound: 620, backfilled: 620, errors: [] },
+    );
     assert.equal(new Set(records.map((record) => record.envelope.providerEventId)).size, 620);
     assert.deepEqual(
       asked.map((request) => [request.query.get("starting_after"), request.status]),
-      [[null, 200], [events[99]?.id, 200], [events[199]?.id, 200], [events[299]?.id, 200], [events[399]?.id, 429], [events[399]?.id, 200], [events[499]?.id, 200], [events[599]?.id, 200]],
+      [
+        [null, 200],
+        [events[99]?.id, 200],
+        [events[199]?.id, 200],
+        [events[299]?.id, 200],
+        [events[399]?.id, 429],
+        [events[399]?.id, 200],
+        [events[499]?.id, 200],
+        [events[599]?.id, 200],
+      ],
     );
-    assert.ok(harness.logLines().some((line) => line.msg === "stripe API call failed (Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.); retrying" && typeof line.requestId === "string"));
+    assert.ok(
+      harness
+        .logLines()
+        .some(
+          (line) =>
+            line.msg ===
+              "stripe API call failed (Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.); retrying" &&
+            typeof line.requestId === "string",
+        ),
+    );
   });
 
   it("asks Stripe only for the source's eventTypes and writes only those", async () => {
@@ -85,7 +106,10 @@ describe("Stripe reconciliation through many pages, rate limits and old checkpoi
     assert.equal(records.length, 620);
     assert.equal(stripe.requests[before]?.query.get("created[gte]"), String(Math.floor((checkpoint.getTime() - 10 * 60_000) / 1000)));
     assert.ok(result.errors.some((problem) => problem.severity === "warning" && problem.code === "stripe_retention_exceeded"));
-    assert.ok(row?.errors.some((problem) => problem.code === "stripe_retention_exceeded"), "the warning is in the run log too");
+    assert.ok(
+      row?.errors.some((problem) => problem.code === "stripe_retention_exceeded"),
+      "the warning is in the run log too",
+    );
     assert.ok(result.checkpointAdvanced);
     assert.ok(harness.logLines().some((line) => line.code === "stripe_retention_exceeded" && line.level === 40));
   });

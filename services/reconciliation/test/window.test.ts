@@ -11,8 +11,16 @@ describe("the run window", () => {
     const options = { now, overlapMs: 10 * MINUTE, initialLookbackMs: 24 * 60 * MINUTE };
 
     assert.deepEqual(runWindow({ ...options, checkpoint, since: undefined }), { start: new Date("2025-03-10T10:50:00Z"), end: now, basis: "checkpoint" });
-    assert.deepEqual(runWindow({ ...options, checkpoint, since: new Date("2025-03-10T11:30:00Z") }), { start: new Date("2025-03-10T11:30:00Z"), end: now, basis: "since" });
-    assert.deepEqual(runWindow({ ...options, checkpoint: undefined, since: undefined }), { start: new Date("2025-03-09T12:00:00Z"), end: now, basis: "initial" });
+    assert.deepEqual(runWindow({ ...options, checkpoint, since: new Date("2025-03-10T11:30:00Z") }), {
+      start: new Date("2025-03-10T11:30:00Z"),
+      end: now,
+      basis: "since",
+    });
+    assert.deepEqual(runWindow({ ...options, checkpoint: undefined, since: undefined }), {
+      start: new Date("2025-03-09T12:00:00Z"),
+      end: now,
+      basis: "initial",
+    });
   });
 
   it("a run that started after the checkpoint (a short since) does not cover it, so the checkpoint stays", () => {

@@ -79,7 +79,8 @@ export class RetryBudget {
     this.#failures += 1;
     const attempt = this.#failures;
     if (failure.reason === "client_error") throw new ProviderApiError(operation, failure, attempt);
-    if (attempt >= this.#policy.maxAttempts) throw new ProviderApiError(operation, failure, attempt, "retries exhausted; the next run resumes from the checkpoint");
+    if (attempt >= this.#policy.maxAttempts)
+      throw new ProviderApiError(operation, failure, attempt, "retries exhausted; the next run resumes from the checkpoint");
     const delayMs = backoffMs(this.#policy, attempt);
     this.#onRetry({ operation, failure, delayMs, attempt });
     await this.#policy.sleep(delayMs);

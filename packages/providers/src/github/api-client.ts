@@ -101,7 +101,12 @@ export function createOctokit({ token, baseUrl, logger, retry: policy, onRetry }
     retry: { retries: policy.maxAttempts - 1, retryAfterBaseValue: policy.baseDelayMs, doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
     throttle: { onRateLimit: onLimit, onSecondaryRateLimit: onLimit },
     // Octokit's own notices go to our logger (it never logs the token).
-    log: { debug: () => {}, info: () => {}, warn: (message: string) => logger.warn({ component: "octokit" }, message), error: (message: string) => logger.error({ component: "octokit" }, message) },
+    log: {
+      debug: () => {},
+      info: () => {},
+      warn: (message: string) => logger.warn({ component: "octokit" }, message),
+      error: (message: string) => logger.error({ component: "octokit" }, message),
+    },
   });
 }
 
@@ -131,7 +136,17 @@ export class GitHubApi {
         for (const item of response.data) {
           const deliveredAt = Date.parse(item.delivered_at);
           if (deliveredAt < since) older = true;
-          else deliveries.push({ id: Number(item.id), guid: item.guid, deliveredAt, redelivery: item.redelivery, status: item.status, statusCode: item.status_code, event: item.event, action: item.action });
+          else
+            deliveries.push({
+              id: Number(item.id),
+              guid: item.guid,
+              deliveredAt,
+              redelivery: item.redelivery,
+              status: item.status,
+              statusCode: item.status_code,
+              event: item.event,
+              action: item.action,
+            });
         }
         if (older) break;
         page += 1;

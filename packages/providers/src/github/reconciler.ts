@@ -91,7 +91,11 @@ export class GitHubReconciler implements SourceReconciler {
         // The provider module reads the delivery as ingest reads it: the same facts, key and audit headers.
         const fetched = eventFromGitHubDelivery({ guid: gap.guid, event: gap.first.event, request });
         if (fetched) events.push(fetched);
-        else run.warn("github_payload_unavailable", `${hookName(hook)}: GitHub returned no payload for delivery ${gap.guid}; redeliver it from the hook's settings`);
+        else
+          run.warn(
+            "github_payload_unavailable",
+            `${hookName(hook)}: GitHub returned no payload for delivery ${gap.guid}; redeliver it from the hook's settings`,
+          );
       }
       await run.write(events);
       return;
@@ -101,7 +105,10 @@ export class GitHubReconciler implements SourceReconciler {
       const key = `${source.name}\u0000${hook.owner}/${hook.repo}/${hook.hookId}\u0000${gap.guid}`;
       const earlier = this.#requested.get(key);
       if (earlier && [...gap.attemptIds].every((id) => earlier.attemptIds.has(id))) {
-        this.#deps.logger.info({ source: source.name, hook: hookName(hook), guid: gap.guid }, "redelivery already requested and not yet carried out; not asking again");
+        this.#deps.logger.info(
+          { source: source.name, hook: hookName(hook), guid: gap.guid },
+          "redelivery already requested and not yet carried out; not asking again",
+        );
         continue;
       }
       try {

@@ -60,7 +60,12 @@ const issueOpened: Sample = {
   eventName: "issues",
   payload: ({ repository, sender, at }) => {
     const number = 1 + (freshNumber() % 5000);
-    return { action: "opened", issue: { id: freshNumber(), number, title: "Webhook retries look doubled", state: "open", user: sender, created_at: at }, repository, sender };
+    return {
+      action: "opened",
+      issue: { id: freshNumber(), number, title: "Webhook retries look doubled", state: "open", user: sender, created_at: at },
+      repository,
+      sender,
+    };
   },
 };
 
@@ -75,6 +80,13 @@ export function githubSamplePayload(type: string, now: Date): { eventName: strin
   const sample = githubSamples[type];
   if (!sample) throw new RangeError(`no GitHub sample of type ${type} (samples: ${Object.keys(githubSamples).join(", ")})`);
   const sender = { login: "octocat", id: 583231, type: "User" };
-  const repository = { id: freshNumber(), name: "hello-world", full_name: "octo-org/hello-world", private: false, owner: { login: "octo-org", id: 6811672, type: "Organization" }, default_branch: "main" };
+  const repository = {
+    id: freshNumber(),
+    name: "hello-world",
+    full_name: "octo-org/hello-world",
+    private: false,
+    owner: { login: "octo-org", id: 6811672, type: "Organization" },
+    default_branch: "main",
+  };
   return { eventName: sample.eventName, payload: sample.payload({ repository, sender, at: now.toISOString().replace(/\.\d{3}Z$/, "Z") }) };
 }

@@ -6,10 +6,7 @@ import type { Delivery, FactsResult, SourceSettings } from "../provider.ts";
 export function hmacFacts({ rawBody, headers }: Delivery, settings: SourceSettings): FactsResult {
   const payload = parseJsonObject(rawBody);
   const id =
-    text(payload?.id) ??
-    text(headers["x-webhook-id"]) ??
-    text(headers["x-request-id"]) ??
-    `sha256:${createHash("sha256").update(rawBody).digest("hex")}`;
+    text(payload?.id) ?? text(headers["x-webhook-id"]) ?? text(headers["x-request-id"]) ?? `sha256:${createHash("sha256").update(rawBody).digest("hex")}`;
   const type = text(payload?.type) ?? text(payload?.event) ?? "webhook";
   const timestampHeader = settings.hmac?.timestampHeader;
   const providerTimestamp = timestampHeader ? secondsHeaderMs(headers[timestampHeader]) : null;

@@ -16,7 +16,8 @@ export const hmacProvider: ProviderModule = {
   acceptsContentType: isJsonContentType,
   createVerifier: createHmacVerifier,
   eventFacts: hmacFacts,
-  auditHeaders: (headers, settings) => keepAuditHeaders(headers, { names: settings.hmac?.timestampHeader ? [...auditNames, settings.hmac.timestampHeader] : auditNames }),
+  auditHeaders: (headers, settings) =>
+    keepAuditHeaders(headers, { names: settings.hmac?.timestampHeader ? [...auditNames, settings.hmac.timestampHeader] : auditNames }),
   sampleTypes: Object.keys(hmacSamples),
   async sampleDelivery(type, { secret, now = new Date(), hmac }) {
     if (!hmac) throw new SignatureConfigError("invalid_hmac_options", "an hmac sample is signed as its source is configured: pass the source's hmac options");

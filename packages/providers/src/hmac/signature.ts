@@ -88,12 +88,7 @@ export function createHmacVerifier(spec: SourceSettings): Verifier {
  * The headers a sender of the generic scheme attaches (names lower-cased). With a timestampHeader,
  * the timestamp defaults to now; without one, passing a timestamp is a mistake and throws.
  */
-export function signHmac(
-  options: HmacSchemeOptions,
-  secret: string,
-  rawBody: Buffer,
-  timestampSeconds?: number,
-): Record<string, string> {
+export function signHmac(options: HmacSchemeOptions, secret: string, rawBody: Buffer, timestampSeconds?: number): Record<string, string> {
   requireHmacOptions(options);
   requireSecrets([secret]);
   if (options.timestampHeader === undefined && timestampSeconds !== undefined) {

@@ -11,11 +11,7 @@ export function utf8SigningKeys(secrets: readonly string[]): KeyObject[] {
 }
 
 /** The signed content is fed in parts, so the raw body bytes are never decoded into a string. */
-export function hmacDigest(
-  algorithm: HmacAlgorithm,
-  key: KeyObject,
-  signedParts: readonly (string | Buffer)[],
-): Buffer {
+export function hmacDigest(algorithm: HmacAlgorithm, key: KeyObject, signedParts: readonly (string | Buffer)[]): Buffer {
   const hmac = createHmac(algorithm, key);
   for (const part of signedParts) {
     hmac.update(part);

@@ -19,9 +19,6 @@ export function requireSecrets(secrets: readonly string[]): void {
 /** Tolerance 0 means "this very second"; there is no value that switches replay protection off. */
 export function requireTolerance(toleranceSeconds: number | undefined): asserts toleranceSeconds is number {
   if (toleranceSeconds === undefined || !Number.isFinite(toleranceSeconds) || toleranceSeconds < 0) {
-    throw new SignatureConfigError(
-      "invalid_tolerance",
-      `toleranceSeconds must be a finite number >= 0, got ${String(toleranceSeconds)}`,
-    );
+    throw new SignatureConfigError("invalid_tolerance", `toleranceSeconds must be a finite number >= 0, got ${String(toleranceSeconds)}`);
   }
 }

@@ -26,7 +26,12 @@ export const standardWebhooksProvider: ProviderModule = {
     const signature = new Webhook(secret).sign(id, now, body);
     return {
       rawBody: Buffer.from(body, "utf8"),
-      headers: { "content-type": "application/json", "webhook-id": id, "webhook-timestamp": String(Math.floor(now.getTime() / 1000)), "webhook-signature": signature },
+      headers: {
+        "content-type": "application/json",
+        "webhook-id": id,
+        "webhook-timestamp": String(Math.floor(now.getTime() / 1000)),
+        "webhook-signature": signature,
+      },
     };
   },
 };

@@ -18,10 +18,7 @@ function decodeSecrets(secrets: readonly string[]): KeyObject[] {
     const encoded = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret;
     const key = decodeBase64Strict(encoded);
     if (key === null || key.length === 0) {
-      throw new SignatureConfigError(
-        "invalid_secret_encoding",
-        `secrets[${index}] is not non-empty base64 after the optional ${SECRET_PREFIX} prefix`,
-      );
+      throw new SignatureConfigError("invalid_secret_encoding", `secrets[${index}] is not non-empty base64 after the optional ${SECRET_PREFIX} prefix`);
     }
     return createSecretKey(key);
   });

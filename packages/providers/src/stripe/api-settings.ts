@@ -12,7 +12,10 @@ export interface StripeEndpoint {
 
 const settings = {
   /** A secret or restricted key (sk_... / rk_...) that may list events; Stripe sources are reconciled only when it is set. */
-  STRIPE_API_KEY: z.string().regex(/^(sk|rk)_\w+$/, "expected a Stripe secret or restricted key (sk_... or rk_...) with read access to Events").optional(),
+  STRIPE_API_KEY: z
+    .string()
+    .regex(/^(sk|rk)_\w+$/, "expected a Stripe secret or restricted key (sk_... or rk_...) with read access to Events")
+    .optional(),
   STRIPE_API_BASE: z
     .url({ protocol: /^https?$/, error: "expected an http(s) URL such as https://api.stripe.com" })
     .transform((value) => value.replace(/\/+$/, ""))
@@ -35,7 +38,8 @@ export const stripeReconciliation: ApiReconciliation = {
     const endpoint = stripeEndpoint(service, STRIPE_API_BASE);
     return {
       missing: () => (apiKey ? undefined : "set STRIPE_API_KEY to reconcile Stripe sources"),
-      createReconciler: ({ retry, onRetry, now }) => (apiKey ? new StripeReconciler({ stripe: createStripeClient(apiKey, endpoint), retry, onRetry, now }) : undefined),
+      createReconciler: ({ retry, onRetry, now }) =>
+        apiKey ? new StripeReconciler({ stripe: createStripeClient(apiKey, endpoint), retry, onRetry, now }) : undefined,
     };
   },
 };

@@ -12,5 +12,8 @@ export function stripeEventFacts(event: unknown): FactsResult {
   const data = isObject(event.data) ? event.data : undefined;
   const object = isObject(data?.object) ? data.object : undefined;
   const created = integer(event.created);
-  return { ok: true, facts: { providerEventId: id, type, providerTimestamp: created === undefined ? null : created * 1000, partitionKey: text(object?.id) ?? id } };
+  return {
+    ok: true,
+    facts: { providerEventId: id, type, providerTimestamp: created === undefined ? null : created * 1000, partitionKey: text(object?.id) ?? id },
+  };
 }

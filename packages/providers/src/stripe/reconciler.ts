@@ -52,7 +52,11 @@ export class StripeReconciler implements SourceReconciler {
     }
     const types = source.eventTypes;
     const filterByApi = types !== undefined && types.length <= MAX_TYPES_FILTER;
-    const params: Stripe.EventListParams = { created: { gte: Math.floor(window.start.getTime() / 1000) }, limit: PAGE_SIZE, ...(filterByApi ? { types: [...types] } : {}) };
+    const params: Stripe.EventListParams = {
+      created: { gte: Math.floor(window.start.getTime() / 1000) },
+      limit: PAGE_SIZE,
+      ...(filterByApi ? { types: [...types] } : {}),
+    };
     const gaps: FetchedEvent[] = [];
     // Only the missing events are kept, so a long window costs memory for its gaps, not its events.
     const keepMissing = async (listed: readonly Stripe.Event[]): Promise<void> => {

@@ -7,7 +7,18 @@ import type { Json } from "../json.ts";
 type Sample = (created: number) => { object: Json; previous?: Json };
 
 const paymentIntent: Sample = (created) => ({
-  object: { id: freshId("pi_"), object: "payment_intent", amount: 2000, amount_received: 2000, currency: "usd", customer: freshId("cus_", 14), status: "succeeded", created, livemode: false, metadata: { order_id: freshId("ord_", 10) } },
+  object: {
+    id: freshId("pi_"),
+    object: "payment_intent",
+    amount: 2000,
+    amount_received: 2000,
+    currency: "usd",
+    customer: freshId("cus_", 14),
+    status: "succeeded",
+    created,
+    livemode: false,
+    metadata: { order_id: freshId("ord_", 10) },
+  },
 });
 
 const checkoutSession: Sample = (created) => ({
@@ -29,11 +40,30 @@ const checkoutSession: Sample = (created) => ({
 });
 
 const invoice: Sample = (created) => ({
-  object: { id: freshId("in_"), object: "invoice", amount_due: 1500, amount_paid: 1500, currency: "usd", customer: freshId("cus_", 14), status: "paid", created, livemode: false, lines: { object: "list", data: [], has_more: false } },
+  object: {
+    id: freshId("in_"),
+    object: "invoice",
+    amount_due: 1500,
+    amount_paid: 1500,
+    currency: "usd",
+    customer: freshId("cus_", 14),
+    status: "paid",
+    created,
+    livemode: false,
+    lines: { object: "list", data: [], has_more: false },
+  },
 });
 
 const subscription: Sample = (created) => ({
-  object: { id: freshId("sub_"), object: "subscription", customer: freshId("cus_", 14), status: "active", cancel_at_period_end: true, created, livemode: false },
+  object: {
+    id: freshId("sub_"),
+    object: "subscription",
+    customer: freshId("cus_", 14),
+    status: "active",
+    cancel_at_period_end: true,
+    created,
+    livemode: false,
+  },
   previous: { cancel_at_period_end: false },
 });
 
