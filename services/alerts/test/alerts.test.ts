@@ -50,20 +50,6 @@ describe("alerts tells Slack and PagerDuty once per event", () => {
   }
 
   /**
-   * The marker for "nothing more about `key` comes": a copy of its Stripe messages, sent after them
-   * through the same partition and skipped as a duplicate. Once alerts has skipped it, it has handled
-   * everything before it there.
-   */
-  async function handledEverythingAbout(key: string): Promise<void> {
-    const skippedBefore = await hub.metric("hooklog_consumer_duplicates_skipped_total");
-    const copies = await hub.duplicateStripeMessages(key);
-    await hub.eventually(
-      `${copies} copies about ${key} skipped`,
-      async () => (await hub.metric("hooklog_consumer_duplicates_skipped_total")) >= skippedBefore + copies,
-    );
-  }
-
-  /**
    * Alerts has processed the one TaskCreated of `taskId` and fulfillment has nothing left to send about
    * it (the event id, and so the outbox key, is the task's): no other message about the task can come.
    */
@@ -134,7 +120,7 @@ describe("alerts tells Slack and PagerDuty once per event", () => {
 
     assert.equal(await hub.deliverStripe(event), 202);
     await hub.processed("stripe", event.id);
-    await handledEverythingAbout(disputeId);
+    await hub.handledEverythingAbout(disputeId);
     const messages = await deliveredRequests(hub.slack, disputeId);
 
     assert.equal(messages.length, 1, `expected one Slack message, got ${messages.length}`);
@@ -211,7 +197,7 @@ describe("alerts tells Slack and PagerDuty once per event", () => {
     assert.equal(await hub.deliverStripe(event), 202);
     // Processed only once an attempt has posted: the retries before it are all in.
     await hub.processed("stripe", event.id);
-    await handledEverythingAbout(invoiceId);
+    await hub.handledEverythingAbout(invoiceId);
     const attempts = await deliveredRequests(hub.slack, invoiceId);
 
     assert.deepEqual(

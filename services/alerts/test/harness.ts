@@ -53,6 +53,12 @@ export interface AlertsHarness {
   duplicateStripeMessages(key: string): Promise<number>;
   /** A counter of alerts' GET /metrics, e.g. hooklog_consumer_duplicates_skipped_total (0 before the first increment). */
   metric(name: string): Promise<number>;
+  /**
+   * The marker for "nothing more about `key` comes": a copy of its Stripe messages, sent after them
+   * through the same partition and skipped as a duplicate. Once alerts has skipped it, it has handled
+   * everything before it there.
+   */
+  handledEverythingAbout(key: string): Promise<void>;
   /** Resolves once alerts has committed the event (`source:providerEventId`). */
   processed(source: "stripe" | "github", providerEventId: string): Promise<void>;
   /** testkit's `eventually`, with the services' output in its timeout error. */
@@ -168,7 +174,7 @@ export async function startAlerts(options: AlertsOptions = {}): Promise<AlertsHa
     return response.status;
   }
 
-  return {
+  const harness: AlertsHarness = {
     slack,
     pagerDuty,
     deliverStripe: (event) =>
@@ -207,6 +213,14 @@ export async function startAlerts(options: AlertsOptions = {}): Promise<AlertsHa
       const line = text.split("\n").find((entry) => entry.startsWith(`${name}{`) && entry.includes(`consumer="${consumer}"`));
       return line ? Number(line.slice(line.lastIndexOf(" ") + 1)) : 0;
     },
+    async handledEverythingAbout(key) {
+      const skippedBefore = await harness.metric("hooklog_consumer_duplicates_skipped_total");
+      const copies = await harness.duplicateStripeMessages(key);
+      await eventuallyWithOutput(
+        `${copies} copies about ${key} skipped`,
+        async () => (await harness.metric("hooklog_consumer_duplicates_skipped_total")) >= skippedBefore + copies,
+      );
+    },
     async processed(source, providerEventId) {
       const eventKey = `${sources[source]}:${providerEventId}`;
       await eventuallyWithOutput(`processing of ${eventKey}`, async () =>
@@ -220,4 +234,5 @@ export async function startAlerts(options: AlertsOptions = {}): Promise<AlertsHa
       await rm(directory, { recursive: true, force: true });
     },
   };
+  return harness;
 }

@@ -25,20 +25,6 @@ describe("alerts posts each message to Slack once through the Web API, even when
   const messagesAbout = (invoiceId: string) => slack.messages().filter((message) => message.text.includes(invoiceId));
   const postsAbout = (invoiceId: string) => slack.requests("chat.postMessage").filter((request) => String(request.args.text).includes(invoiceId));
 
-  /**
-   * The marker for "nothing more about the invoice comes": a copy of its Stripe messages, sent after
-   * them through the same partition and skipped as a duplicate. Once alerts has skipped it, it has
-   * handled everything before it there.
-   */
-  async function handledEverythingAbout(invoiceId: string): Promise<void> {
-    const skippedBefore = await hub.metric("hooklog_consumer_duplicates_skipped_total");
-    const copies = await hub.duplicateStripeMessages(invoiceId);
-    await hub.eventually(
-      `${copies} copies about ${invoiceId} skipped`,
-      async () => (await hub.metric("hooklog_consumer_duplicates_skipped_total")) >= skippedBefore + copies,
-    );
-  }
-
   it("posts with the bot token to the channel, the effect key in the message's metadata, and looks nothing up first", async () => {
     const invoiceId = `in_${token()}`;
     const event = failedInvoice(invoiceId);
@@ -46,7 +32,7 @@ describe("alerts posts each message to Slack once through the Web API, even when
 
     assert.equal(await hub.deliverStripe(event), 202);
     await hub.processed("stripe", event.id);
-    await handledEverythingAbout(invoiceId);
+    await hub.handledEverythingAbout(invoiceId);
 
     const [post, ...more] = postsAbout(invoiceId);
     assert.equal(more.length, 0);
@@ -74,7 +60,7 @@ describe("alerts posts each message to Slack once through the Web API, even when
     await hub.processed("stripe", event.id);
     // The newer ones too, so that none of their posts is still on its way when the next test scripts a fault.
     for (const other of newer) await hub.processed("stripe", other.id);
-    await handledEverythingAbout(invoiceId);
+    await hub.handledEverythingAbout(invoiceId);
 
     assert.equal(messagesAbout(invoiceId).length, 1, "one message in the channel");
     assert.equal(postsAbout(invoiceId).length, 1, "no second chat.postMessage");
@@ -96,7 +82,7 @@ describe("alerts posts each message to Slack once through the Web API, even when
 
     assert.equal(await hub.deliverStripe(event), 202);
     await hub.processed("stripe", event.id);
-    await handledEverythingAbout(invoiceId);
+    await hub.handledEverythingAbout(invoiceId);
 
     assert.equal(postsAbout(invoiceId).length, 2, "the refused call and the retry");
     assert.equal(messagesAbout(invoiceId).length, 1);
