@@ -4,10 +4,11 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { groupId } from "@hooklog/consumer-kit";
 import { connectDatabase, type Knex } from "@hooklog/db";
 import { SchemaRegistryClient, createIdempotentProducer, createKafka, ensureTopics } from "@hooklog/kafka";
 import { secretEnvVar } from "@hooklog/sources";
-import { eventually, readTopic, startServiceProcess, testStack, uniqueName, type ReadMessage, type ServiceProcess } from "@hooklog/testkit";
+import { consumerCaughtUp, eventually, readTopic, startServiceProcess, testStack, uniqueName, type ReadMessage, type ServiceProcess } from "@hooklog/testkit";
 import Stripe from "stripe";
 
 const token = (): string => randomBytes(8).toString("hex");
@@ -57,14 +58,18 @@ export interface FulfillmentHarness {
   /** Writes the Stripe topic's messages keyed by one of `keys` (object ids) to it again, byte for byte, as a retrying producer would. */
   duplicateTopicMessages(keys: readonly string[]): Promise<number>;
   tasksOf(orderId: string): Promise<TaskRow[]>;
-  /** Every event on the domain topic of `record` (with this run's prefix), decoded, once none arrived for `settleMs`. */
-  domainEvents(record: string, settleMs?: number): Promise<DomainEvent[]>;
-  /** Events in fulfillment's dead-letter topic, once none arrived for `settleMs`. */
-  deadLetters(settleMs?: number): Promise<ReadMessage[]>;
+  /** The topic fulfillment publishes `record` (e.g. fulfillment.TaskCreated) to in this run. */
+  domainTopic(record: string): string;
+  /** Every event on the domain topic of `record`, decoded, as far as the topic holds as the read begins. */
+  domainEvents(record: string): Promise<DomainEvent[]>;
+  /** Every message in fulfillment's dead-letter topic, as far as it holds as the read begins. */
+  deadLetters(): Promise<ReadMessage[]>;
   /** A counter of fulfillment's GET /metrics, e.g. hooklog_consumer_retries_total (0 before the first increment). */
   metric(name: string): Promise<number>;
   /** Resolves once fulfillment has committed the Stripe event `providerEventId`. */
   processed(providerEventId: string): Promise<void>;
+  /** Resolves once fulfillment has committed every message of its topic and retry topics: all it was sent, it has handled. */
+  caughtUp(): Promise<void>;
   /** testkit's `eventually`, with the services' output in its timeout error. */
   eventually: typeof eventually;
   /** Stops fulfillment, runs `whileStopped` (e.g. a replay), and starts it again with the same settings. */
@@ -91,6 +96,7 @@ export async function startFulfillment(): Promise<FulfillmentHarness> {
   const kafka = createKafka({ clientId: "fulfillment-test", brokers: stack.kafkaBrokers.split(",") });
   await ensureTopics(kafka, [{ name: topic, partitions: 3 }]);
 
+  const domainTopic = (record: string): string => `${topicPrefix}${record}`;
   const processes: ServiceProcess[] = [];
   const fulfillmentEnv = {
     ...common,
@@ -130,7 +136,8 @@ export async function startFulfillment(): Promise<FulfillmentHarness> {
       return response.status;
     },
     async duplicateTopicMessages(keys) {
-      const messages = (await readTopic(stack.kafkaBrokers, topic, { settleMs: 1000 })).filter((message) => keys.includes(message.key?.toString("utf8") ?? ""));
+      // Ingest answers a delivery once Kafka has acknowledged it: the topic holds every event delivered so far.
+      const messages = (await readTopic(stack.kafkaBrokers, topic, { toEnd: true })).filter((message) => keys.includes(message.key?.toString("utf8") ?? ""));
       const producer = createIdempotentProducer(kafka);
       await producer.connect();
       try {
@@ -141,8 +148,9 @@ export async function startFulfillment(): Promise<FulfillmentHarness> {
       return messages.length;
     },
     tasksOf: (orderId) => db("fulfillment_tasks").where({ order_id: orderId }).select<TaskRow[]>("*"),
-    async domainEvents(record, settleMs = 3000) {
-      const messages = await readTopic(stack.kafkaBrokers, `${topicPrefix}${record}`, { settleMs });
+    domainTopic,
+    async domainEvents(record) {
+      const messages = await readTopic(stack.kafkaBrokers, domainTopic(record), { toEnd: true });
       return Promise.all(
         messages.map(async (message) => ({
           key: message.key?.toString("utf8"),
@@ -151,7 +159,7 @@ export async function startFulfillment(): Promise<FulfillmentHarness> {
         })),
       );
     },
-    deadLetters: (settleMs = 3000) => readTopic(stack.kafkaBrokers, `${consumer}.dlq`, { settleMs }),
+    deadLetters: () => readTopic(stack.kafkaBrokers, `${consumer}.dlq`, { toEnd: true }),
     async metric(name) {
       const text = await (await fetch(`${fulfillment.url}/metrics`)).text();
       const line = text.split("\n").find((entry) => entry.startsWith(`${name}{`) && entry.includes(`consumer="${consumer}"`));
@@ -162,6 +170,9 @@ export async function startFulfillment(): Promise<FulfillmentHarness> {
       await eventuallyWithOutput(`processing of ${eventKey}`, async () =>
         Boolean(await db("processed_events").where({ consumer, event_key: eventKey }).first()),
       );
+    },
+    async caughtUp() {
+      await eventuallyWithOutput("fulfillment to have committed every message and retry", () => consumerCaughtUp(stack.kafkaBrokers, groupId(consumer)));
     },
     eventually: eventuallyWithOutput,
     async restartFulfillment(whileStopped) {
