@@ -1,7 +1,6 @@
 import { strict as assert } from "node:assert";
 import { after, before, describe, it } from "node:test";
-import { groupId } from "@hooklog/consumer-kit";
-import { consumerCaughtUp, eventually, testStack } from "@hooklog/testkit";
+import { eventually } from "@hooklog/testkit";
 import { GITHUB_TOKEN, startDeployments, type DeploymentsHarness } from "./harness.ts";
 import { newPullRequest, pullRequestPayload, randomSha, type PullRequestFixture } from "./pull-requests.ts";
 
@@ -15,12 +14,6 @@ describe("deployments retires a closed pull request's preview and deploys a merg
   after(async () => {
     await harness?.stop();
   });
-
-  /** Deployments has committed every message of its topic and retry topics: whatever it was going to call GitHub for, it has. */
-  const caughtUp = async (): Promise<void> => {
-    const { kafkaBrokers } = await testStack();
-    await eventually("deployments to have committed every message and retry", () => consumerCaughtUp(kafkaBrokers, groupId(harness.consumerName)));
-  };
 
   async function openedPreview(pr: PullRequestFixture): Promise<{ headSha: string; deploymentId: string }> {
     const headSha = randomSha();
@@ -41,7 +34,7 @@ describe("deployments retires a closed pull request's preview and deploys a merg
 
     await harness.deliver(pullRequestPayload(pr, "closed", { headSha: preview.headSha, merged: true, mergeCommitSha }));
     const retired = await eventually("the preview to be inactive", () => inactiveState(pr));
-    await caughtUp();
+    await harness.caughtUp();
 
     const staging = harness.github.calls(pr.repository, "create-deployment").filter((request) => request.body?.environment === "staging");
     assert.equal(staging.length, 1);
@@ -80,7 +73,7 @@ describe("deployments retires a closed pull request's preview and deploys a merg
     // GitHub fills merge_commit_sha for unmerged pull requests too (the test merge): merged decides.
     await harness.deliver(pullRequestPayload(pr, "closed", { headSha: preview.headSha, merged: false, mergeCommitSha: randomSha() }));
     await eventually("the preview to be inactive", () => inactiveState(pr));
-    await caughtUp();
+    await harness.caughtUp();
 
     const requests = harness.github.requests(pr.repository);
     const inactive = requests.filter((request) => request.body?.state === "inactive");
@@ -108,7 +101,7 @@ describe("deployments retires a closed pull request's preview and deploys a merg
     // Another delivery id, as when a second webhook of the repository reports the same close.
     await harness.deliver(pullRequestPayload(pr, "closed", { headSha: preview.headSha }));
     await eventually("the second close to be processed", async () => (await harness.metric("hooklog_consumer_processed_total")) > processedBefore);
-    await caughtUp();
+    await harness.caughtUp();
 
     assert.equal(harness.github.requests(pr.repository).length, requestsBefore);
     assert.equal((await inactiveState(pr))?.deployment_id, preview.deploymentId);

@@ -1,7 +1,6 @@
 import { strict as assert } from "node:assert";
 import { after, before, describe, it } from "node:test";
-import { groupId } from "@hooklog/consumer-kit";
-import { consumerCaughtUp, eventually, testStack } from "@hooklog/testkit";
+import { eventually } from "@hooklog/testkit";
 import { GITHUB_TOKEN, HTTP_TIMEOUT_MS, startDeployments, type DeploymentsHarness } from "./harness.ts";
 import { newPullRequest, pullRequestPayload, randomSha } from "./pull-requests.ts";
 
@@ -16,12 +15,6 @@ describe("deployments rides out GitHub failures without creating a deployment tw
     await harness?.stop();
   });
 
-  /** Deployments has committed every message of its topic and retry topics: whatever it was going to call GitHub for, it has. */
-  const caughtUp = async (): Promise<void> => {
-    const { kafkaBrokers } = await testStack();
-    await eventually("deployments to have committed every message and retry", () => consumerCaughtUp(kafkaBrokers, groupId(harness.consumerName)));
-  };
-
   const listedDeployments = async (repository: string, sha: string) => {
     const response = await fetch(`${harness.github.url}/repos/${repository}/deployments?sha=${sha}`);
     return (await response.json()) as Array<{ id: number }>;
@@ -34,7 +27,7 @@ describe("deployments rides out GitHub failures without creating a deployment tw
 
     await harness.deliver(pullRequestPayload(pr, "opened", { headSha }));
     const row = await eventually("the preview row", () => harness.environment(pr.repository, "preview/pr-51"));
-    await caughtUp();
+    await harness.caughtUp();
 
     const attempts = harness.github.calls(pr.repository, "create-deployment");
     assert.equal(attempts.length, 2, "the refused call and the one after Retry-After");
@@ -59,7 +52,7 @@ describe("deployments rides out GitHub failures without creating a deployment tw
 
     await harness.deliver(pullRequestPayload(pr, "opened", { headSha: randomSha() }));
     await eventually("the preview row", () => harness.environment(pr.repository, "preview/pr-52"));
-    await caughtUp();
+    await harness.caughtUp();
 
     const creates = harness.github.calls(pr.repository, "create-deployment");
     assert.equal(creates.length, 2, "the refused call and the one after the reset");
@@ -73,7 +66,7 @@ describe("deployments rides out GitHub failures without creating a deployment tw
 
     await harness.deliver(pullRequestPayload(pr, "opened", { headSha: randomSha() }));
     const row = await eventually("the preview row", () => harness.environment(pr.repository, "preview/pr-53"));
-    await caughtUp();
+    await harness.caughtUp();
 
     assert.equal(harness.github.calls(pr.repository, "create-deployment").length, 1);
     assert.deepEqual(
@@ -90,7 +83,7 @@ describe("deployments rides out GitHub failures without creating a deployment tw
 
     await harness.deliver(pullRequestPayload(pr, "opened", { headSha }));
     const row = await eventually("the preview row", () => harness.environment(pr.repository, "preview/pr-54"));
-    await caughtUp();
+    await harness.caughtUp();
 
     const calls = harness.github.requests(pr.repository).map((request) => `${request.method} ${request.path.split("/").slice(4).join("/")}`);
     const deployments = await listedDeployments(pr.repository, headSha);
@@ -113,7 +106,7 @@ describe("deployments rides out GitHub failures without creating a deployment tw
 
     await harness.deliver(pullRequestPayload(pr, "opened", { headSha: randomSha() }));
     const row = await eventually("the preview row", () => harness.environment(pr.repository, "preview/pr-56"));
-    await caughtUp();
+    await harness.caughtUp();
 
     const calls = harness.github.requests(pr.repository).map((request) => `${request.method} ${request.path.split("/").slice(4).join("/")}`);
     const statuses = `deployments/${row.deployment_id}/statuses`;

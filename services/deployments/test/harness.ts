@@ -4,12 +4,12 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { HEADERS } from "@hooklog/consumer-kit";
+import { HEADERS, groupId } from "@hooklog/consumer-kit";
 import { connectDatabase, type Knex } from "@hooklog/db";
 import { SchemaRegistryClient, createIdempotentProducer, createKafka, ensureTopics } from "@hooklog/kafka";
 import { webhookEventCodec } from "@hooklog/schemas";
 import { secretEnvVar } from "@hooklog/sources";
-import { readTopic, startServiceProcess, testStack, uniqueName, type ServiceProcess } from "@hooklog/testkit";
+import { consumerCaughtUp, eventually, readTopic, startServiceProcess, testStack, uniqueName, type ServiceProcess } from "@hooklog/testkit";
 import { sign } from "@octokit/webhooks-methods";
 import { startFakeGithub, type FakeGithub } from "./fake-github.ts";
 
@@ -29,7 +29,6 @@ export interface EnvironmentRow {
 
 export interface DeploymentsHarness {
   github: FakeGithub;
-  consumerName: string;
   /** The ingest source name: an event's key is `<source>:<X-GitHub-Delivery>`. */
   source: string;
   /** Signs and posts a pull_request delivery to ingest; returns ingest's HTTP status. */
@@ -41,7 +40,10 @@ export interface DeploymentsHarness {
   metric(name: string): Promise<number>;
   /** What the deployments process has written to stdout and stderr so far. */
   deploymentsOutput(): string;
-  deadLetters(count: number): Promise<Array<{ eventKey: string | undefined; attempt: string | undefined }>>;
+  /** Resolves once deployments has committed every message of its topic and retry topics: whatever it was going to call GitHub for, it has. */
+  caughtUp(): Promise<void>;
+  /** Every dead letter deployments has written, as far as its dead-letter topic holds as the read begins (so after caughtUp, all of them). */
+  deadLetters(): Promise<Array<{ eventKey: string | undefined; attempt: string | undefined }>>;
   stop(): Promise<void>;
 }
 
@@ -135,7 +137,6 @@ function harness(parts: {
   const { github, ingest, deployments, db, kafka, source, topic, secret, consumerName } = parts;
   return {
     github,
-    consumerName,
     source,
     async deliver(payload, deliveryId = randomUUID()) {
       const body = JSON.stringify(payload);
@@ -155,7 +156,8 @@ function harness(parts: {
     },
     async replayDelivery(deliveryId) {
       const codec = await webhookEventCodec(new SchemaRegistryClient(parts.schemaRegistryUrl), topic);
-      const messages = await readTopic(parts.brokers, topic, { settleMs: 1500 });
+      // Ingest answers a delivery once Kafka has acknowledged it: the topic holds every event delivered so far.
+      const messages = await readTopic(parts.brokers, topic, { toEnd: true });
       for (const message of messages) {
         if (!message.value) continue;
         const envelope = await codec.decode(message.value);
@@ -178,8 +180,11 @@ function harness(parts: {
       return line ? Number(line.slice(line.lastIndexOf(" ") + 1)) : 0;
     },
     deploymentsOutput: () => deployments.output(),
-    async deadLetters(count) {
-      const messages = await readTopic(parts.brokers, `${consumerName}.dlq`, { count, settleMs: 1000 });
+    async caughtUp() {
+      await eventually("deployments to have committed every message and retry", () => consumerCaughtUp(parts.brokers, groupId(consumerName)));
+    },
+    async deadLetters() {
+      const messages = await readTopic(parts.brokers, `${consumerName}.dlq`, { toEnd: true });
       return messages.map((message) => ({ eventKey: message.headers[HEADERS.eventKey]?.toString(), attempt: message.headers[HEADERS.attempt]?.toString() }));
     },
     stop: () => stopAll(parts.started, parts.directory),

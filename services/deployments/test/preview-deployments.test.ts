@@ -1,8 +1,7 @@
 import { strict as assert } from "node:assert";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { groupId } from "@hooklog/consumer-kit";
-import { consumerCaughtUp, eventually, testStack } from "@hooklog/testkit";
+import { eventually } from "@hooklog/testkit";
 import { GITHUB_TOKEN, startDeployments, type DeploymentsHarness } from "./harness.ts";
 import { newPullRequest, pullRequestPayload, randomSha } from "./pull-requests.ts";
 
@@ -17,19 +16,13 @@ describe("deployments gives each head commit of an open pull request one preview
     await harness?.stop();
   });
 
-  /** Deployments has committed every message of its topic and retry topics: whatever it was going to call GitHub for, it has. */
-  const caughtUp = async (): Promise<void> => {
-    const { kafkaBrokers } = await testStack();
-    await eventually("deployments to have committed every message and retry", () => consumerCaughtUp(kafkaBrokers, groupId(harness.consumerName)));
-  };
-
   it("creates one deployment of the head sha in preview/pr-N with a queued status and records the environment as requested", async () => {
     const pr = newPullRequest(7);
     const headSha = randomSha();
 
     const answer = await harness.deliver(pullRequestPayload(pr, "opened", { headSha }));
     const row = await eventually("the preview row", () => harness.environment(pr.repository, "preview/pr-7"));
-    await caughtUp();
+    await harness.caughtUp();
 
     assert.equal(answer, 202);
     const requests = harness.github.requests(pr.repository);
@@ -69,7 +62,7 @@ describe("deployments gives each head commit of an open pull request one preview
     await eventually("the preview row", () => harness.environment(pr.repository, "preview/pr-12"));
     await harness.replayDelivery(deliveryId);
     await eventually("the replayed copy to be skipped", async () => (await harness.metric("hooklog_consumer_duplicates_skipped_total")) > duplicatesBefore);
-    await caughtUp();
+    await harness.caughtUp();
 
     assert.deepEqual(answers, [202, 200, 200, 200]);
     assert.equal(harness.github.calls(pr.repository, "create-deployment").length, 1);
@@ -88,7 +81,7 @@ describe("deployments gives each head commit of an open pull request one preview
       const current = await harness.environment(pr.repository, "preview/pr-21");
       return current?.sha === secondSha ? current : undefined;
     });
-    await caughtUp();
+    await harness.caughtUp();
 
     const deployments = harness.github.calls(pr.repository, "create-deployment");
     assert.deepEqual(
@@ -111,8 +104,8 @@ describe("deployments gives each head commit of an open pull request one preview
     const deliveryId = randomUUID();
 
     const answer = await harness.deliver(payload, deliveryId);
-    const deadLetters = await harness.deadLetters(1);
-    await caughtUp();
+    await harness.caughtUp();
+    const deadLetters = await harness.deadLetters();
 
     assert.equal(answer, 202);
     assert.deepEqual(deadLetters, [{ eventKey: `${harness.source}:${deliveryId}`, attempt: "1" }]);
