@@ -120,7 +120,7 @@ describe("alerts tells Slack and PagerDuty once per event", () => {
 
     assert.equal(await hub.deliverStripe(event), 202);
     await hub.processed("stripe", event.id);
-    await hub.handledEverythingAbout(disputeId);
+    await hub.caughtUp();
     const messages = await deliveredRequests(hub.slack, disputeId);
 
     assert.equal(messages.length, 1, `expected one Slack message, got ${messages.length}`);
@@ -197,7 +197,7 @@ describe("alerts tells Slack and PagerDuty once per event", () => {
     assert.equal(await hub.deliverStripe(event), 202);
     // Processed only once an attempt has posted: the retries before it are all in.
     await hub.processed("stripe", event.id);
-    await hub.handledEverythingAbout(invoiceId);
+    await hub.caughtUp();
     const attempts = await deliveredRequests(hub.slack, invoiceId);
 
     assert.deepEqual(

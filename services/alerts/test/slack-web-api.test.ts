@@ -32,7 +32,7 @@ describe("alerts posts each message to Slack once through the Web API, even when
 
     assert.equal(await hub.deliverStripe(event), 202);
     await hub.processed("stripe", event.id);
-    await hub.handledEverythingAbout(invoiceId);
+    await hub.caughtUp();
 
     const [post, ...more] = postsAbout(invoiceId);
     assert.equal(more.length, 0);
@@ -60,7 +60,7 @@ describe("alerts posts each message to Slack once through the Web API, even when
     await hub.processed("stripe", event.id);
     // The newer ones too, so that none of their posts is still on its way when the next test scripts a fault.
     for (const other of newer) await hub.processed("stripe", other.id);
-    await hub.handledEverythingAbout(invoiceId);
+    await hub.caughtUp();
 
     assert.equal(messagesAbout(invoiceId).length, 1, "one message in the channel");
     assert.equal(postsAbout(invoiceId).length, 1, "no second chat.postMessage");
@@ -82,7 +82,7 @@ describe("alerts posts each message to Slack once through the Web API, even when
 
     assert.equal(await hub.deliverStripe(event), 202);
     await hub.processed("stripe", event.id);
-    await hub.handledEverythingAbout(invoiceId);
+    await hub.caughtUp();
 
     assert.equal(postsAbout(invoiceId).length, 2, "the refused call and the retry");
     assert.equal(messagesAbout(invoiceId).length, 1);
