@@ -1,10 +1,9 @@
 import type { CommonSettings } from "@hooklog/config";
 import { connectDatabase, migrateLatest, type MigrationSet } from "@hooklog/db";
 import { createLogger, type Logger } from "@hooklog/logging";
-import { closeServer, listenOrExit, stopOnSignals } from "@hooklog/lifecycle";
+import { closeServer, listenOrExit, operationsServer, stopOnSignals } from "@hooklog/lifecycle";
 import type { ConsumerDefinition } from "./definition.ts";
 import { consumerKitMigrations } from "./migrations/index.ts";
-import { operationsServer } from "./operations.ts";
 import { startConsumer } from "./runner.ts";
 
 export interface ConsumerServiceOptions {
@@ -30,7 +29,10 @@ export async function runConsumerService(options: ConsumerServiceOptions, build:
   await migrateLatest(db, options.migrations ? [consumerKitMigrations, options.migrations] : [consumerKitMigrations]);
   const definition = build({ logger });
   const consumer = await startConsumer(definition, { kafkaBrokers: settings.KAFKA_BROKERS, schemaRegistryUrl: settings.SCHEMA_REGISTRY_URL, db, logger });
-  const server = operationsServer(consumer.metrics.registry);
+  const server = operationsServer({
+    registry: consumer.metrics.registry,
+    onError: (error, route) => logger.error({ err: error, route }, "operations request failed"),
+  });
   await listenOrExit(server, options.port, { logger, service: options.service, portVariable: `${options.service.toUpperCase()}_PORT` });
   logger.info(
     { port: options.port, consumer: definition.name, topics: definition.subscriptions.map((subscription) => subscription.topic) },

@@ -1,1 +1,3 @@
 export { closeServer, listenOrExit, stopOnSignals } from "./lifecycle.ts";
+export { operationsHandler, operationsServer } from "./operations.ts";
+export type { OperationsHandler, OperationsOptions, OperationsRoute, Readiness } from "./operations.ts";

@@ -1,3 +1,4 @@
+import { operationsHandler } from "@hooklog/lifecycle";
 import { randomUUID } from "node:crypto";
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from "express";
 import type { Logger } from "@hooklog/logging";
@@ -63,20 +64,17 @@ export function createApp(deps: AppDeps): express.Express {
     [...deps.sources].map(([name, source]) => [name, express.raw({ type: () => true, limit: source.config.maxBodyBytes })]),
   );
 
-  app.get("/healthz", (_request, response) => {
-    response.json({ status: "ok" });
+  // The operations face every service has (/healthz, /readyz, /metrics); anything else passes on.
+  const operations = operationsHandler({
+    registry: deps.metrics.registry,
+    ready: async () => {
+      const { checks, missingTopics } = await deps.ready();
+      const ready = checks.kafka && checks.registry && checks.topics;
+      return { ready, body: { status: ready ? "ready" : "not ready", checks, ...(missingTopics.length > 0 ? { missingTopics } : {}) } };
+    },
+    onError: (error, route) => deps.logger.error({ err: error, route }, "operations request failed"),
   });
-
-  app.get("/readyz", async (_request, response) => {
-    const { checks, missingTopics } = await deps.ready();
-    const ready = checks.kafka && checks.registry && checks.topics;
-    response.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not ready", checks, ...(missingTopics.length > 0 ? { missingTopics } : {}) });
-  });
-
-  app.get("/metrics", async (_request, response) => {
-    response.setHeader("Content-Type", deps.metrics.registry.contentType);
-    response.send(await deps.metrics.registry.metrics());
-  });
+  app.use((request, response, next) => operations(request, response, next));
 
   app.post(
     "/webhooks/:source",

@@ -1,7 +1,8 @@
 // The admin endpoint: POST /reconcile runs a source now; GET /healthz and GET /metrics for operations.
 // node:http rather than express: three routes on an internal port. There is no authentication: keep
 // the port off the public network (as docker-compose does).
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { operationsServer } from "@hooklog/lifecycle";
 import { z } from "@hooklog/config";
 import type { Logger } from "@hooklog/logging";
 import type { ReconciliationMetrics } from "./metrics.ts";
@@ -69,30 +70,9 @@ async function handleReconcile(request: IncomingMessage, response: ServerRespons
 
 /** Builds the admin server; main.ts only listens, so tests can drive it on a port of their own. */
 export function createAdminServer(deps: AdminDeps): Server {
-  return createServer((request, response) => {
-    const path = new URL(request.url ?? "/", "http://localhost").pathname;
-    const route = `${request.method ?? "GET"} ${path}`;
-    let handled: Promise<void>;
-    switch (route) {
-      case "GET /healthz":
-        send(response, 200, { status: "ok" });
-        return;
-      case "GET /metrics":
-        handled = deps.metrics.registry.metrics().then((text) => {
-          response.writeHead(200, { "content-type": deps.metrics.registry.contentType }).end(text);
-        });
-        break;
-      case "POST /reconcile":
-        handled = handleReconcile(request, response, deps);
-        break;
-      default:
-        sendError(response, 404, "not_found", "Routes: POST /reconcile {source, since?}, GET /healthz, GET /metrics.");
-        return;
-    }
-    handled.catch((error: unknown) => {
-      deps.logger.error({ err: error, route }, "admin request failed");
-      if (!response.headersSent) sendError(response, 500, "internal_error", "The request failed; see the service's log.");
-      else response.end();
-    });
+  return operationsServer({
+    registry: deps.metrics.registry,
+    routes: { "POST /reconcile": (request, response) => handleReconcile(request, response, deps) },
+    onError: (error, route) => deps.logger.error({ err: error, route }, "admin request failed"),
   });
 }
