@@ -1,3 +1,4 @@
+import { header } from "@hooklog/kafka";
 import type { Knex } from "@hooklog/db";
 import type { Consumer, KafkaMessage } from "@hooklog/kafka";
 import type { Logger } from "@hooklog/logging";
@@ -7,7 +8,6 @@ import type { ConsumerDefinition, InboundEvent } from "./definition.ts";
 import { UndecodableMessageError } from "./decode.ts";
 import { handlerFor } from "./dispatch.ts";
 import { heartbeatWhile } from "./heartbeat.ts";
-import { header } from "./kafka-headers.ts";
 import type { ConsumerMetrics } from "./metrics.ts";
 import type { OutboxRelay } from "./outbox.ts";
 import { processBatch, type Emitter, type PendingEvent } from "./processing.ts";

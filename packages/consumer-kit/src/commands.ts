@@ -1,6 +1,5 @@
 import type { Knex } from "@hooklog/db";
-import { MAX_RECORD_BYTES, createIdempotentProducer, createKafka } from "@hooklog/kafka";
-import { header } from "./kafka-headers.ts";
+import { MAX_RECORD_BYTES, createIdempotentProducer, createKafka, header } from "@hooklog/kafka";
 import { HEADERS, deadLetterTopic, groupId, retryTopic } from "./topology.ts";
 
 export interface RedriveResult {

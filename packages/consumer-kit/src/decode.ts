@@ -1,9 +1,9 @@
-import type { SchemaRegistryClient } from "@hooklog/kafka";
+import { KafkaUnavailableError, type SchemaRegistryClient } from "@hooklog/kafka";
 import { latestSchema, type WebhookEvent } from "@hooklog/schemas";
 import type { InboundEvent } from "./definition.ts";
 import { ConsumerKitError } from "./errors.ts";
 import { parseWebhookPayload } from "./payload.ts";
-import { RegistryUnavailableError, isRegistryUnavailable } from "./registry-outage.ts";
+import { RegistryUnavailableError } from "./registry-outage.ts";
 import { WEBHOOK_EVENT_RECORD } from "./topology.ts";
 
 /** Bytes that can never become an event (no subscription, no value, not a schema's Avro): dead-lettered at once. */
@@ -59,7 +59,8 @@ export function createDecoder(registry: SchemaRegistryClient, subscriptions: Rea
       decoded = await withinRegistryTimeout(registry.decode(value, { readerSchema: reader(record) }), topic);
     } catch (error) {
       if (error instanceof RegistryUnavailableError) throw error;
-      if (isRegistryUnavailable(error)) {
+      // The registry client says when the registry, not the message, was the problem.
+      if (error instanceof KafkaUnavailableError && error.code === "REGISTRY_UNAVAILABLE") {
         throw new RegistryUnavailableError(`the schema registry could not resolve the schema of a message on ${topic}: ${(error as Error).message}`, {
           cause: error,
         });

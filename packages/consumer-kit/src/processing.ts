@@ -1,3 +1,4 @@
+import type { IHeaders } from "@hooklog/kafka";
 import type { Knex } from "@hooklog/db";
 import type { Logger } from "@hooklog/logging";
 import { SpanKind, SpanStatusCode, context, extractTraceContext, trace } from "@hooklog/telemetry";
@@ -12,7 +13,8 @@ export interface PendingEvent {
   /** The handler its subscription declares for its type (dispatch.ts). */
   handle: BoundHandler;
   attempt: number;
-  headers: Record<string, unknown>;
+  /** The message's Kafka headers: its trace context among them. */
+  headers: IHeaders;
 }
 
 export type EventResult = { status: "processed" } | { status: "duplicate" } | { status: "failed"; error: Error };

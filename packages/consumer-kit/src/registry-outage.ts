@@ -9,19 +9,6 @@ export class RegistryUnavailableError extends ConsumerKitError {
 }
 
 /**
- * Whether an error of @kafkajs/confluent-schema-registry means the registry did not answer, rather
- * than that the message can never decode. Every failed request is a ResponseError with a `status`:
- * the registry's own (404: it has no schema with that id), or 400 that its HTTP library (mappersmith,
- * gateway.js dispatchClientError) makes up for a refused, reset or timed-out connection. A wrong
- * magic byte (ConfluentSchemaRegistryArgumentError) and Avro's own decode errors carry no status.
- */
-export function isRegistryUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error) || error.name !== "ResponseError") return false;
-  const { status } = error as Error & { status?: unknown };
-  return typeof status === "number" && status !== 404;
-}
-
-/**
  * Backoff and logging while the registry is unavailable. Each partition that needs it waits 250 ms,
  * then twice as long after every failure, up to 10 s; the outage is logged once when it begins and
  * once when every waiting partition has decoded again, not once per message or attempt.

@@ -1,9 +1,8 @@
 import { isRetryable } from "@hooklog/core";
-import type { KafkaMessage, LogProducer } from "@hooklog/kafka";
+import { type KafkaMessage, type LogProducer, plainHeaders } from "@hooklog/kafka";
 import type { Logger } from "@hooklog/logging";
 import { RetryLaterError, type ConsumerDefinition } from "./definition.ts";
 import { UndecodableMessageError } from "./decode.ts";
-import { plainHeaders } from "./kafka-headers.ts";
 import type { ConsumerMetrics } from "./metrics.ts";
 import { HEADERS, deadLetterTopic, maxAttempts, retryDelayMs, retryTopic, retryTopics } from "./topology.ts";
 

@@ -13,6 +13,19 @@ export interface CompatibilityVerdict {
 }
 
 /**
+ * Whether an error of @kafkajs/confluent-schema-registry means the registry did not answer, rather
+ * than that the message can never decode. Every failed request is a ResponseError with a `status`:
+ * the registry's own (404: it has no schema with that id), or 400 that its HTTP library (mappersmith,
+ * gateway.js dispatchClientError) makes up for a refused, reset or timed-out connection. A wrong
+ * magic byte (ConfluentSchemaRegistryArgumentError) and Avro's own decode errors carry no status.
+ */
+function registryDidNotAnswer(error: unknown): boolean {
+  if (!(error instanceof Error) || error.name !== "ResponseError") return false;
+  const { status } = error as Error & { status?: unknown };
+  return typeof status === "number" && status !== 404;
+}
+
+/**
  * The registry as Hooklog speaks to it: only the Confluent-compatible API, through
  * @kafkajs/confluent-schema-registry for registration and the wire format, and plain HTTP
  * for the two calls that library lacks (per-subject compatibility level and the compatibility test).
@@ -96,8 +109,15 @@ export class SchemaRegistryClient {
    * value to the reader's version, so a v1 reader reads v2 data and the reverse.
    */
   async decode(message: Buffer, options: { readerSchema?: object } = {}): Promise<unknown> {
-    // `as never`: the library types reader schemas as avsc's own Schema type, which Hooklog does not depend on.
-    return this.#registry.decode(message, options.readerSchema ? { AVRO: { readerSchema: options.readerSchema as never } } : undefined);
+    try {
+      // `as never`: the library types reader schemas as avsc's own Schema type, which Hooklog does not depend on.
+      return await this.#registry.decode(message, options.readerSchema ? { AVRO: { readerSchema: options.readerSchema as never } } : undefined);
+    } catch (error) {
+      if (!registryDidNotAnswer(error)) throw error;
+      throw new KafkaUnavailableError("REGISTRY_UNAVAILABLE", `the schema registry could not resolve a message's schema: ${(error as Error).message}`, true, {
+        cause: error,
+      });
+    }
   }
 
   async subjectVersions(subject: string): Promise<number[]> {

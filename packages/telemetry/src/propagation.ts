@@ -1,3 +1,5 @@
+// The headers module alone: it loads no kafkajs, which must load after the instrumentation registers.
+import { header, type IHeaders } from "@hooklog/kafka/headers";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { context, propagation, trace, type Context, type TextMapGetter, type TextMapPropagator, type TextMapSetter } from "@opentelemetry/api";
 
@@ -24,13 +26,9 @@ export class ExplicitFirstPropagator implements TextMapPropagator {
 }
 
 /** Kafka headers arrive as Buffers (or arrays of them); the W3C propagator wants strings. */
-const kafkaHeaderGetter: TextMapGetter<Record<string, unknown>> = {
+const kafkaHeaderGetter: TextMapGetter<IHeaders> = {
   keys: (carrier) => Object.keys(carrier),
-  get: (carrier, key) => {
-    const value = carrier[key];
-    const first = Array.isArray(value) ? value[0] : value;
-    return first === undefined || first === null ? undefined : String(first);
-  },
+  get: (carrier, key) => header(carrier, key),
 };
 
 /** Writes the given (or active) context into message headers. */
@@ -43,7 +41,7 @@ export function injectTraceHeaders(headers: Record<string, string>, from: Contex
 }
 
 /** The context a message carries, to parent (or link) the spans that handle it. */
-export function extractTraceContext(headers: Record<string, unknown> | undefined): Context {
+export function extractTraceContext(headers: IHeaders | undefined): Context {
   return propagation.extract(context.active(), headers ?? {}, kafkaHeaderGetter);
 }
 

@@ -1,4 +1,6 @@
-import type { IHeaders } from "@hooklog/kafka";
+import type { IHeaders } from "kafkajs";
+
+export type { IHeaders };
 
 /** The first value of a Kafka header, as text. */
 export function header(headers: IHeaders | undefined, name: string): string | undefined {
