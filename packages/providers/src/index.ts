@@ -1,6 +1,7 @@
 export { createVerifier, isProviderName, providerModule, providerNames } from "./registry.ts";
 export type { ProviderName, VerifierSpec } from "./registry.ts";
 export type { Delivery, EventFacts, FactsResult, FetchedEvent, ProviderModule, SampleOptions, SignedDelivery, SourceSettings } from "./provider.ts";
+export type { ProviderOptions } from "./provider-options.ts";
 export { SignatureConfigError } from "./signing/errors.ts";
 export type { SignatureConfigErrorCode } from "./signing/errors.ts";
 export type { SignedRequest, VerificationFailureReason, VerificationResult, Verifier } from "./signing/types.ts";

@@ -1,7 +1,7 @@
 // What every provider module offers. Ingest and reconciliation speak only this (and a provider's own
 // API mapping, which its reconciler calls), so neither needs to know any provider by name.
 import type { ApiReconciliation } from "./api/reconciliation.ts";
-import type { HmacSchemeOptions } from "./hmac/options.ts";
+import type { ProviderOptions } from "./provider-options.ts";
 import type { Verifier } from "./signing/types.ts";
 
 type Headers = Readonly<Record<string, string | undefined>>;
@@ -12,8 +12,8 @@ export interface SourceSettings {
   secrets: readonly string[];
   /** Replay window of timestamped schemes; schemes without a timestamp ignore it. */
   toleranceSeconds?: number | undefined;
-  /** Only the generic hmac provider takes it. */
-  hmac?: HmacSchemeOptions | undefined;
+  /** The source's block of the module's `options` (its own key in the file), as the module's schema parsed it. */
+  options?: unknown;
 }
 
 /** A delivery as it reached ingest: the raw bytes and the lower-cased headers. */
@@ -54,8 +54,8 @@ export interface SampleOptions {
   /** Signs with this secret (one of the source's). */
   secret: string;
   now?: Date;
-  /** The generic hmac provider signs as its source is configured. */
-  hmac?: HmacSchemeOptions;
+  /** The source's block of the module's `options`, for a provider that signs as its source is configured (hmac). */
+  options?: unknown;
 }
 
 export interface ProviderModule {
@@ -75,6 +75,8 @@ export interface ProviderModule {
   readonly sampleTypes: readonly string[];
   /** A sample delivery of `type` (one of sampleTypes) with fresh ids, signed. */
   sampleDelivery(type: string, options: SampleOptions): Promise<SignedDelivery>;
+  /** Only for providers whose sources take a block of their own in hooklog.config.yaml. */
+  readonly options?: ProviderOptions;
   /** Only for providers with an API that lists past events or deliveries. */
   readonly reconciliation?: ApiReconciliation;
 }

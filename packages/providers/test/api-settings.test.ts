@@ -4,7 +4,7 @@ import { stripeEndpoint } from "../src/stripe/api-settings.ts";
 import { githubReconciliation } from "../src/github/api-settings.ts";
 import { stripeReconciliation } from "../src/stripe/api-settings.ts";
 
-const source = { name: "payments", eventTypes: undefined, githubHooks: [] };
+const source = { name: "payments", eventTypes: undefined };
 
 describe("providers' API settings", () => {
   it("parses STRIPE_API_BASE into the host, port and protocol the Stripe SDK takes", () => {
@@ -17,7 +17,7 @@ describe("providers' API settings", () => {
     assert.equal(stripeReconciliation.loadAccess("reconciliation", { STRIPE_API_KEY: "sk_test_123" }).missing(source), undefined);
     assert.equal(githubReconciliation.loadAccess("reconciliation", {}).missing(source), "set GITHUB_TOKEN to reconcile GitHub sources");
     assert.match(githubReconciliation.loadAccess("reconciliation", { GITHUB_TOKEN: "ghp_x" }).missing(source) ?? "", /githubHooks/);
-    const hooked = { ...source, githubHooks: [{ owner: "octo-org", repo: "hello-world", hookId: 1 }] };
+    const hooked = { ...source, options: [{ owner: "octo-org", repo: "hello-world", hookId: 1 }] };
     assert.equal(githubReconciliation.loadAccess("reconciliation", { GITHUB_TOKEN: "ghp_x" }).missing(hooked), undefined);
   });
 });

@@ -22,7 +22,7 @@ describe("createVerifier", () => {
       { provider: "stripe", secrets: ["whsec_a"], toleranceSeconds: 300 },
       { provider: "github", secrets: ["a"] },
       { provider: "standard-webhooks", secrets: ["whsec_YWJj"], toleranceSeconds: 300 },
-      { provider: "hmac", secrets: ["a"], toleranceSeconds: 300, hmac },
+      { provider: "hmac", secrets: ["a"], toleranceSeconds: 300, options: hmac },
     ];
 
     assert.deepEqual(
@@ -34,7 +34,11 @@ describe("createVerifier", () => {
   const unusable: { name: string; spec: VerifierSpec; code: string }[] = [
     { name: "an empty secret list", spec: { provider: "github", secrets: [] }, code: "no_secrets" },
     { name: "an empty secret", spec: { provider: "stripe", secrets: ["whsec_a", ""], toleranceSeconds: 300 }, code: "empty_secret" },
-    { name: "a secret with a trailing newline", spec: { provider: "hmac", secrets: ["secret\n"], toleranceSeconds: 300, hmac }, code: "secret_whitespace" },
+    {
+      name: "a secret with a trailing newline",
+      spec: { provider: "hmac", secrets: ["secret\n"], toleranceSeconds: 300, options: hmac },
+      code: "secret_whitespace",
+    },
     {
       name: "a whsec_ secret that is not base64",
       spec: { provider: "standard-webhooks", secrets: ["whsec_???"], toleranceSeconds: 300 },
@@ -47,15 +51,15 @@ describe("createVerifier", () => {
     },
     { name: "a negative tolerance", spec: { provider: "stripe", secrets: ["whsec_a"], toleranceSeconds: -1 }, code: "invalid_tolerance" },
     { name: "an infinite tolerance", spec: { provider: "standard-webhooks", secrets: ["whsec_YWJj"], toleranceSeconds: Infinity }, code: "invalid_tolerance" },
-    { name: "a NaN tolerance", spec: { provider: "hmac", secrets: ["a"], toleranceSeconds: Number.NaN, hmac }, code: "invalid_tolerance" },
+    { name: "a NaN tolerance", spec: { provider: "hmac", secrets: ["a"], toleranceSeconds: Number.NaN, options: hmac }, code: "invalid_tolerance" },
     {
       name: "an empty hmac header name",
-      spec: { provider: "hmac", secrets: ["a"], toleranceSeconds: 300, hmac: { ...hmac, header: "" } },
+      spec: { provider: "hmac", secrets: ["a"], toleranceSeconds: 300, options: { ...hmac, header: "" } },
       code: "invalid_hmac_options",
     },
     {
       name: "an hmac algorithm outside sha256/sha512",
-      spec: { provider: "hmac", secrets: ["a"], toleranceSeconds: 300, hmac: { ...hmac, algorithm: "md5" as unknown as HmacSchemeOptions["algorithm"] } },
+      spec: { provider: "hmac", secrets: ["a"], toleranceSeconds: 300, options: { ...hmac, algorithm: "md5" as unknown as HmacSchemeOptions["algorithm"] } },
       code: "invalid_hmac_options",
     },
     { name: "a provider it does not know", spec: { provider: "paypal", secrets: ["a"] } as unknown as VerifierSpec, code: "unknown_provider" },

@@ -14,7 +14,7 @@ const timestamped: HmacSchemeOptions = {
 };
 
 function hmacVerifier(options: HmacSchemeOptions, secrets: readonly string[] = hmacSecrets) {
-  return createVerifier({ provider: "hmac", secrets, toleranceSeconds: TOLERANCE_SECONDS, hmac: options });
+  return createVerifier({ provider: "hmac", secrets, toleranceSeconds: TOLERANCE_SECONDS, options });
 }
 
 function signed(options: HmacSchemeOptions, secret: string, body = EVENT_BODY, timestampSeconds?: number): SignedRequest {

@@ -5,18 +5,20 @@ import { providerModule, providerNames, type HmacSchemeOptions, type SourceSetti
 const NOW = new Date("2026-03-02T09:30:00.000Z");
 const hmac: HmacSchemeOptions = { header: "x-acme-signature", algorithm: "sha256", encoding: "hex", prefix: "sha256=", timestampHeader: "x-acme-timestamp" };
 // Base64 after whsec_, as Standard Webhooks secrets are; the others take it as it is.
-const settings: SourceSettings = { secrets: ["whsec_c2FtcGxlLXNpZ25pbmcta2V5LWZvci10ZXN0cw=="], toleranceSeconds: 300, hmac };
-const secret = settings.secrets[0] as string;
+const secret = "whsec_c2FtcGxlLXNpZ25pbmcta2V5LWZvci10ZXN0cw==";
 
 for (const name of providerNames) {
   const provider = providerModule(name);
+  // Only the generic hmac provider needs its block to sign and verify; GitHub's hooks play no part in samples.
+  const options = name === "hmac" ? hmac : undefined;
+  const settings: SourceSettings = { secrets: [secret], toleranceSeconds: 300, options };
 
   describe(`${name} samples`, () => {
     it("has samples, and each is signed so that the provider's own verifier accepts it", async () => {
       assert.ok(provider.sampleTypes.length >= 2);
       const verifier = provider.createVerifier(settings);
       for (const type of provider.sampleTypes) {
-        const delivery = await provider.sampleDelivery(type, { secret, now: NOW, hmac });
+        const delivery = await provider.sampleDelivery(type, { secret, now: NOW, options });
 
         const result = verifier.verify(delivery, NOW);
 
@@ -26,7 +28,7 @@ for (const name of providerNames) {
 
     it("gives each sample the type it was asked for, and a fresh event id every time", async () => {
       for (const type of provider.sampleTypes) {
-        const [first, second] = await Promise.all([1, 2].map(() => provider.sampleDelivery(type, { secret, now: NOW, hmac })));
+        const [first, second] = await Promise.all([1, 2].map(() => provider.sampleDelivery(type, { secret, now: NOW, options })));
         const facts = [first, second].map(
           (delivery) => delivery && provider.eventFacts({ ...delivery, contentType: delivery.headers["content-type"] ?? "" }, settings),
         );
@@ -39,7 +41,7 @@ for (const name of providerNames) {
 
     it("keeps no signature among a sample's audit headers", async () => {
       for (const type of provider.sampleTypes) {
-        const delivery = await provider.sampleDelivery(type, { secret, now: NOW, hmac });
+        const delivery = await provider.sampleDelivery(type, { secret, now: NOW, options });
 
         const kept = Object.keys(provider.auditHeaders(delivery.headers, settings));
 

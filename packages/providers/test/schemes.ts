@@ -75,7 +75,7 @@ export const schemes: readonly SchemeFixture[] = [
     provider: "hmac",
     secrets: hmacSecrets,
     unconfiguredSecret: "unconfigured-hmac-secret",
-    verifier: createVerifier({ provider: "hmac", secrets: hmacSecrets, toleranceSeconds: TOLERANCE_SECONDS, hmac: hmacOptions }),
+    verifier: createVerifier({ provider: "hmac", secrets: hmacSecrets, toleranceSeconds: TOLERANCE_SECONDS, options: hmacOptions }),
     sign: async (payload, secret, seconds) => {
       const rawBody = Buffer.from(payload, "utf8");
       return signedRequest(rawBody, signHmac(hmacOptions, secret, rawBody, seconds));

@@ -1,2 +1,2 @@
 export { loadSources, parseSources, secretEnvVar, defaultConfigPath, SourcesConfigError } from "./sources.ts";
-export type { SourceConfig, HmacOptions, RateLimit } from "./sources.ts";
+export type { SourceConfig, RateLimit } from "./sources.ts";

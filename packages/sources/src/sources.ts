@@ -3,74 +3,77 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parse } from "yaml";
 import { z } from "zod";
-import { providerNames, type ProviderName } from "@hooklog/providers";
+import { providerModule, providerNames, type ProviderName, type ProviderOptions } from "@hooklog/providers";
 
 export const defaultConfigPath = resolve(import.meta.dirname, "..", "..", "..", "hooklog.config.yaml");
 
 const MIB = 1024 * 1024;
-
-const hmacOptions = z.strictObject({
-  header: z
-    .string()
-    .min(1)
-    .transform((name) => name.toLowerCase()),
-  algorithm: z.enum(["sha256", "sha512"]).default("sha256"),
-  encoding: z.enum(["hex", "base64"]).default("hex"),
-  prefix: z.string().optional(),
-  timestampHeader: z
-    .string()
-    .min(1)
-    .transform((name) => name.toLowerCase())
-    .optional(),
-});
 
 const rateLimit = z.strictObject({
   requestsPerSecond: z.number().positive(),
   burst: z.number().int().positive().optional(),
 });
 
-const githubHook = z.strictObject({ owner: z.string().min(1), repo: z.string().min(1), hookId: z.number().int().positive() });
+/** Every source's settings, whichever its provider. */
+const commonSettings = {
+  // The providers package's registry is the list: a provider added there is accepted here.
+  provider: z.enum(providerNames),
+  toleranceSeconds: z.number().int().min(0).default(300),
+  topic: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,249}$/, "a Kafka topic name: letters, digits, '.', '_' and '-'")
+    .optional(),
+  partitions: z.number().int().min(1).max(1000).default(6),
+  // GitHub caps payloads at 25 MB; a source may raise the 1 MiB default that far, no further.
+  maxBodyBytes: z
+    .number()
+    .int()
+    .min(1)
+    .max(25 * MIB)
+    .default(MIB),
+  // Of the topic, when npm start creates it; defaults: min(3, brokers) copies, all but one in sync.
+  replicationFactor: z.number().int().min(1).max(32).optional(),
+  minInSyncReplicas: z.number().int().min(1).max(32).optional(),
+  rateLimit: rateLimit.optional(),
+  eventTypes: z.array(z.string().min(1)).min(1).optional(),
+};
+
+/** The blocks of their own that provider modules declare (ProviderModule.options), by key, each with the one provider it belongs to. */
+const providerBlocks = new Map<string, { provider: ProviderName; options: ProviderOptions }>();
+for (const provider of providerNames) {
+  const options = providerModule(provider).options;
+  if (options === undefined) continue;
+  // A key belongs to one provider, so a misplaced block can be named; a module reusing one fails every start, not a user's file.
+  const owner = Object.hasOwn(commonSettings, options.key) ? "every source" : providerBlocks.get(options.key)?.provider;
+  if (owner !== undefined) throw new Error(`provider ${provider} declares the block ${options.key}:, which ${owner} already takes`);
+  providerBlocks.set(options.key, { provider, options });
+}
+
+/** A block on a parsed source; the keys come from the registry at run time, so the schema's type does not list them. */
+const blockOf = (source: object, key: string): unknown => (source as Record<string, unknown>)[key];
 
 const sourceSchema = z
   .strictObject({
-    // The providers package's registry is the list: a provider added there is accepted here.
-    provider: z.enum(providerNames),
-    toleranceSeconds: z.number().int().min(0).default(300),
-    topic: z
-      .string()
-      .regex(/^[A-Za-z0-9._-]{1,249}$/, "a Kafka topic name: letters, digits, '.', '_' and '-'")
-      .optional(),
-    partitions: z.number().int().min(1).max(1000).default(6),
-    // GitHub caps payloads at 25 MB; a source may raise the 1 MiB default that far, no further.
-    maxBodyBytes: z
-      .number()
-      .int()
-      .min(1)
-      .max(25 * MIB)
-      .default(MIB),
-    // Of the topic, when npm start creates it; defaults: min(3, brokers) copies, all but one in sync.
-    replicationFactor: z.number().int().min(1).max(32).optional(),
-    minInSyncReplicas: z.number().int().min(1).max(32).optional(),
-    rateLimit: rateLimit.optional(),
-    eventTypes: z.array(z.string().min(1)).min(1).optional(),
-    hmac: hmacOptions.optional(),
-    githubHooks: z.array(githubHook).optional(),
+    ...commonSettings,
+    ...Object.fromEntries([...providerBlocks].map(([key, { options }]) => [key, options.schema.optional()])),
   })
   .superRefine((source, context) => {
-    if (source.provider === "hmac" && !source.hmac)
-      context.addIssue({ code: "custom", path: ["hmac"], message: "provider hmac needs an hmac: { header, algorithm, encoding } block" });
+    const own = providerModule(source.provider).options;
+    if (own?.required && blockOf(source, own.key) === undefined)
+      context.addIssue({ code: "custom", path: [own.key], message: `provider ${source.provider} needs the ${own.key}: ${own.summary} block` });
+    for (const [key, { provider }] of providerBlocks) {
+      if (provider !== source.provider && blockOf(source, key) !== undefined)
+        context.addIssue({ code: "custom", path: [key], message: `only provider ${provider} takes the ${key} block (this source is ${source.provider})` });
+    }
     if (source.replicationFactor !== undefined && source.minInSyncReplicas !== undefined && source.minInSyncReplicas > source.replicationFactor) {
       context.addIssue({ code: "custom", path: ["minInSyncReplicas"], message: `at most the replicationFactor (${source.replicationFactor})` });
     }
-    if (source.provider !== "hmac" && source.hmac)
-      context.addIssue({ code: "custom", path: ["hmac"], message: `only provider hmac takes an hmac block (this source is ${source.provider})` });
   });
 
 const fileSchema = z.strictObject({
   sources: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, "source names are lower-case letters, digits and '-'"), sourceSchema),
 });
 
-export type HmacOptions = z.infer<typeof hmacOptions>;
 export type RateLimit = z.infer<typeof rateLimit>;
 
 export interface SourceConfig {
@@ -86,8 +89,8 @@ export interface SourceConfig {
   rateLimit: RateLimit | undefined;
   /** undefined = every type is accepted. */
   eventTypes: readonly string[] | undefined;
-  hmac: HmacOptions | undefined;
-  githubHooks: ReadonlyArray<z.infer<typeof githubHook>>;
+  /** The block of its own its provider's module declares (ProviderModule.options), parsed by that module's schema; undefined without one. The module reads it. */
+  options: unknown;
   secretEnvVar: string;
   /** From the environment; several while a secret is rotated. Empty when the variable is unset. */
   secrets: readonly string[];
@@ -117,6 +120,7 @@ export function parseSources(text: string, env: NodeJS.ProcessEnv, origin = "hoo
   }
   return Object.entries(result.data.sources).map(([name, source]) => {
     const variable = secretEnvVar(name);
+    const own = providerModule(source.provider).options;
     return {
       name,
       provider: source.provider,
@@ -128,8 +132,7 @@ export function parseSources(text: string, env: NodeJS.ProcessEnv, origin = "hoo
       minInSyncReplicas: source.minInSyncReplicas,
       rateLimit: source.rateLimit,
       eventTypes: source.eventTypes,
-      hmac: source.hmac,
-      githubHooks: source.githubHooks ?? [],
+      options: own === undefined ? undefined : blockOf(source, own.key),
       secretEnvVar: variable,
       secrets: (env[variable] ?? "")
         .split(",")

@@ -1,6 +1,17 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
+import { providerModule } from "@hooklog/providers";
 import { loadSources, parseSources, secretEnvVar, SourcesConfigError } from "../src/index.ts";
+
+const rejection = (text: string): string => {
+  try {
+    parseSources(text, {});
+  } catch (error) {
+    assert.ok(error instanceof SourcesConfigError);
+    return error.message;
+  }
+  return assert.fail("the file was accepted");
+};
 
 describe("sources", () => {
   it("loads the shipped hooklog.config.yaml with stripe, github and acme", () => {
@@ -41,5 +52,41 @@ describe("sources", () => {
 
   it("rejects unknown keys instead of ignoring a typo", () => {
     assert.throws(() => parseSources("sources:\n  s: { provider: github, tolerance: 5 }\n", {}), /tolerance/);
+  });
+
+  describe("a provider's own block, validated by its module", () => {
+    it("gives the hmac module its block with the defaults filled in and the header names lower-cased", () => {
+      const [signer] = parseSources("sources:\n  signer: { provider: hmac, hmac: { header: X-Signature, timestampHeader: X-Timestamp } }\n", {});
+
+      assert.deepEqual(signer?.options, { header: "x-signature", algorithm: "sha256", encoding: "hex", timestampHeader: "x-timestamp" });
+      assert.deepEqual(signer && providerModule("hmac").options?.of(signer), signer?.options);
+    });
+
+    it("gives the github module its hooks, and a github source without them no block", () => {
+      const text = "sources:\n  hooked: { provider: github, githubHooks: [{ owner: octo-org, repo: shop, hookId: 7 }] }\n  plain: { provider: github }\n";
+      const [hooked, plain] = parseSources(text, {});
+
+      assert.deepEqual(hooked?.options, [{ owner: "octo-org", repo: "shop", hookId: 7 }]);
+      assert.equal(plain?.options, undefined);
+    });
+
+    it("names the path of a bad field inside the block", () => {
+      assert.match(rejection("sources:\n  signer: { provider: hmac, hmac: { header: x-sig, algorithm: md5 } }\n"), /signer\.hmac\.algorithm/);
+      assert.match(rejection("sources:\n  gh: { provider: github, githubHooks: [{ owner: o, repo: r, hookId: 0 }] }\n"), /gh\.githubHooks\[0\]\.hookId/);
+      assert.match(rejection("sources:\n  signer: { provider: hmac, hmac: { header: x-sig, secret: s } }\n"), /secret/);
+    });
+
+    it("refuses a block on a source of another provider, naming the provider that takes it", () => {
+      const githubHooksOnStripe = rejection("sources:\n  shop: { provider: stripe, githubHooks: [{ owner: o, repo: r, hookId: 1 }] }\n");
+      const hmacOnGithub = rejection("sources:\n  gh: { provider: github, hmac: { header: x-sig } }\n");
+
+      assert.match(githubHooksOnStripe, /only provider github takes the githubHooks block \(this source is stripe\)/);
+      assert.match(githubHooksOnStripe, /shop\.githubHooks/);
+      assert.match(hmacOnGithub, /only provider hmac takes the hmac block \(this source is github\)/);
+    });
+
+    it("refuses a source without the block its provider requires", () => {
+      assert.match(rejection("sources:\n  signer: { provider: hmac }\n"), /provider hmac needs the hmac: \{ header, algorithm, encoding \} block/);
+    });
   });
 });

@@ -10,8 +10,8 @@ export interface ReconciledSource {
   name: string;
   /** undefined = every type. */
   eventTypes: readonly string[] | undefined;
-  /** The repository webhooks whose deliveries are checked (GitHub sources only). */
-  githubHooks: ReadonlyArray<{ owner: string; repo: string; hookId: number }>;
+  /** Its provider's own block (ProviderModule.options), which that provider's reconciler reads (GitHub's hooks). */
+  options?: unknown;
 }
 
 /** One run of one source, as the reconciliation service hands it to the provider's reconciler. */

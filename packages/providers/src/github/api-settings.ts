@@ -2,6 +2,7 @@
 import { loadConfig, z } from "@hooklog/config";
 import type { ApiAccess, ApiReconciliation } from "../api/reconciliation.ts";
 import { GitHubApi, createOctokit } from "./api-client.ts";
+import { githubHooksOf } from "./options.ts";
 import { GitHubReconciler } from "./reconciler.ts";
 
 const settings = {
@@ -21,7 +22,7 @@ export const githubReconciliation: ApiReconciliation = {
     return {
       missing(source) {
         if (!token) return "set GITHUB_TOKEN to reconcile GitHub sources";
-        return source.githubHooks.length > 0 ? undefined : "list the source's webhooks under githubHooks: [{ owner, repo, hookId }] in hooklog.config.yaml";
+        return githubHooksOf(source).length > 0 ? undefined : "list the source's webhooks under githubHooks: [{ owner, repo, hookId }] in hooklog.config.yaml";
       },
       createReconciler: ({ retry, onRetry, logger, now }) =>
         token ? new GitHubReconciler({ api: new GitHubApi(createOctokit({ token, baseUrl, logger, retry, onRetry })), mode, logger, now }) : undefined,

@@ -7,6 +7,7 @@ import { freshNumber, freshUuid } from "../sample-ids.ts";
 import { githubReconciliation } from "./api-settings.ts";
 import { githubAuditRule } from "./audit.ts";
 import { githubDeliveryFacts, isFormContentType } from "./facts.ts";
+import { githubHooksOption } from "./options.ts";
 import { githubSamplePayload, githubSamples } from "./samples.ts";
 import { createGithubVerifier } from "./signature.ts";
 
@@ -18,6 +19,7 @@ export const githubProvider: ProviderModule = {
   createVerifier: createGithubVerifier,
   eventFacts: (delivery) => githubDeliveryFacts(delivery),
   auditHeaders: (headers) => keepAuditHeaders(headers, githubAuditRule),
+  options: githubHooksOption,
   reconciliation: githubReconciliation,
   sampleTypes: Object.keys(githubSamples),
   async sampleDelivery(type, { secret, now = new Date() }) {

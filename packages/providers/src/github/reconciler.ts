@@ -7,6 +7,7 @@ import { ProviderApiError } from "../api/retry.ts";
 import type { FetchedEvent } from "../provider.ts";
 import { deliverySucceeded, hookName, type Delivery, type GitHubApi, type GitHubHook } from "./api-client.ts";
 import { eventFromGitHubDelivery } from "./deliveries.ts";
+import { githubHooksOf } from "./options.ts";
 
 /** GitHub keeps a hook's deliveries for 3 days. https://docs.github.com/en/webhooks/testing-and-troubleshooting-webhooks/viewing-webhook-deliveries */
 export const GITHUB_RETENTION_MS = 3 * 86_400_000;
@@ -63,7 +64,7 @@ export class GitHubReconciler implements SourceReconciler {
     }
     for (const [key, request] of this.#requested) if (request.at < now - GITHUB_RETENTION_MS) this.#requested.delete(key);
     // One hook failing (a missing permission, say) does not keep the others from being reconciled.
-    for (const hook of source.githubHooks) {
+    for (const hook of githubHooksOf(source)) {
       try {
         await this.#reconcileHook(source, hook, run);
       } catch (error) {

@@ -4,6 +4,7 @@ import { isJsonContentType } from "../json.ts";
 import type { ProviderModule } from "../provider.ts";
 import { SignatureConfigError } from "../signing/errors.ts";
 import { hmacFacts } from "./facts.ts";
+import { hmacOptions } from "./options.ts";
 import { hmacSamplePayload, hmacSamples } from "./samples.ts";
 import { createHmacVerifier, signHmac } from "./signature.ts";
 
@@ -16,10 +17,15 @@ export const hmacProvider: ProviderModule = {
   acceptsContentType: isJsonContentType,
   createVerifier: createHmacVerifier,
   eventFacts: hmacFacts,
-  auditHeaders: (headers, settings) =>
-    keepAuditHeaders(headers, { names: settings.hmac?.timestampHeader ? [...auditNames, settings.hmac.timestampHeader] : auditNames }),
+  auditHeaders(headers, settings) {
+    const timestampHeader = hmacOptions.of(settings)?.timestampHeader;
+    return keepAuditHeaders(headers, { names: timestampHeader ? [...auditNames, timestampHeader] : auditNames });
+  },
+  options: hmacOptions,
   sampleTypes: Object.keys(hmacSamples),
-  async sampleDelivery(type, { secret, now = new Date(), hmac }) {
+  async sampleDelivery(type, options) {
+    const { secret, now = new Date() } = options;
+    const hmac = hmacOptions.of(options);
     if (!hmac) throw new SignatureConfigError("invalid_hmac_options", "an hmac sample is signed as its source is configured: pass the source's hmac options");
     const rawBody = Buffer.from(JSON.stringify(hmacSamplePayload(type, now)), "utf8");
     const timestamp = hmac.timestampHeader === undefined ? undefined : Math.floor(now.getTime() / 1000);

@@ -9,7 +9,7 @@ import { requireSecrets, requireTolerance } from "../signing/spec-checks.ts";
 import { checkTimestamp } from "../signing/timing.ts";
 import type { SourceSettings } from "../provider.ts";
 import type { Verifier } from "../signing/types.ts";
-import type { HmacSchemeOptions } from "./options.ts";
+import { hmacOptions, type HmacSchemeOptions } from "./options.ts";
 
 const algorithms: readonly string[] = ["sha256", "sha512"] satisfies HmacSchemeOptions["algorithm"][];
 const encodings: readonly string[] = ["hex", "base64"] satisfies HmacSchemeOptions["encoding"][];
@@ -37,12 +37,13 @@ function signedParts(rawBody: Buffer, timestamp: string | undefined): (string | 
 export function createHmacVerifier(spec: SourceSettings): Verifier {
   requireSecrets(spec.secrets);
   requireTolerance(spec.toleranceSeconds);
-  if (spec.hmac === undefined) {
-    throw new SignatureConfigError("invalid_hmac_options", "provider hmac needs an hmac: { header, algorithm, encoding } block");
+  const options = hmacOptions.of(spec);
+  if (options === undefined) {
+    throw new SignatureConfigError("invalid_hmac_options", `provider hmac needs an hmac: ${hmacOptions.summary} block`);
   }
-  requireHmacOptions(spec.hmac);
+  requireHmacOptions(options);
   const keys = utf8SigningKeys(spec.secrets);
-  const { header: signatureHeader, algorithm, encoding, prefix = "", timestampHeader } = spec.hmac;
+  const { header: signatureHeader, algorithm, encoding, prefix = "", timestampHeader } = options;
   const toleranceSeconds = spec.toleranceSeconds;
 
   return {
