@@ -98,7 +98,8 @@ export interface ReconciliationHarness<Role extends string> extends SourcesFile<
   logLines(): Array<Record<string, unknown>>;
   /** The admin server on a free port. */
   listen(): Promise<string>;
-  readEnvelopes(role: Role, options?: { count?: number; settleMs?: number }): Promise<TopicRecord[]>;
+  /** Every envelope on the topic of `role`, as far as it holds as the read begins: a run answers once Kafka has acknowledged what it wrote. */
+  readEnvelopes(role: Role): Promise<TopicRecord[]>;
   runRows(role: Role): Promise<RunRow[]>;
   checkpoint(role: Role): Promise<Date | undefined>;
   setCheckpoint(role: Role, at: Date): Promise<void>;
@@ -149,10 +150,10 @@ export async function startReconciliation<Role extends string>(
       });
       return `http://127.0.0.1:${(service.server.address() as AddressInfo).port}`;
     },
-    async readEnvelopes(role, options = {}) {
+    async readEnvelopes(role) {
       const { topic } = file.sources[role];
       const codec = await webhookEventCodec(registry, topic);
-      const messages = await readTopic(file.stack.kafkaBrokers, topic, { settleMs: 2000, timeoutMs: 30_000, ...options });
+      const messages = await readTopic(file.stack.kafkaBrokers, topic, { toEnd: true, timeoutMs: 30_000 });
       return Promise.all(
         messages.map(async (message) => ({
           partition: message.partition,

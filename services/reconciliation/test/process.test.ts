@@ -80,7 +80,7 @@ describe("reconciliation as a process", () => {
       body: JSON.stringify({ source: file.sources.traced.name, since: "1h" }),
     });
     const summary = (await response.json()) as { status: string; backfilled: number };
-    const messages = await readTopic(file.stack.kafkaBrokers, file.sources.traced.topic, { count: 5, settleMs: 1000 });
+    const messages = await readTopic(file.stack.kafkaBrokers, file.sources.traced.topic, { toEnd: true });
     const records = await spans(
       traceFile,
       (all) =>
@@ -94,6 +94,7 @@ describe("reconciliation as a process", () => {
     assert.ok(run, `a run span in ${JSON.stringify(records.map((span) => span.name))}`);
     const producers = records.filter((span) => span.name === `publish ${file.sources.traced.topic}`);
     assert.equal(producers.length, 5);
+    assert.equal(messages.length, 5);
     for (const producer of producers) {
       assert.equal(producer.parentSpanId, run.spanId);
       assert.equal(producer.traceId, run.traceId);
