@@ -1,24 +1,10 @@
-import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { providerModule } from "@hooklog/providers";
 import type { SourceConfig } from "@hooklog/sources";
 import { statePath } from "./paths.ts";
 
 /** A secret in the form the provider hands out, so the same sender code works in development and production. */
-export function newWebhookSecret(provider: SourceConfig["provider"]): string {
-  switch (provider) {
-    case "stripe":
-      return `whsec_${randomBytes(24).toString("hex")}`;
-    case "standard-webhooks":
-      return `whsec_${randomBytes(24).toString("base64")}`;
-    case "github":
-    case "hmac":
-      return randomBytes(32).toString("hex");
-    default: {
-      const unknown: never = provider;
-      throw new Error(`no development secret format for provider ${String(unknown)}`);
-    }
-  }
-}
+export const newWebhookSecret = (provider: SourceConfig["provider"]): string => providerModule(provider).newSecret();
 
 /**
  * For `npm start` only: every source whose <NAME>_WEBHOOK_SECRET is unset gets a development secret,

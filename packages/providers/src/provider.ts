@@ -71,6 +71,8 @@ export interface ProviderModule {
   eventFacts(delivery: Delivery, settings: SourceSettings): FactsResult;
   /** The delivery headers kept with the event for audit; signatures and credentials never. */
   auditHeaders(headers: Headers, settings: SourceSettings): Record<string, string>;
+  /** A new webhook secret in the form the provider hands out (development secrets, tests, the CLI). */
+  newSecret(): string;
   /** The event types it has samples of, the most common first. */
   readonly sampleTypes: readonly string[];
   /** A sample delivery of `type` (one of sampleTypes) with fresh ids, signed. */

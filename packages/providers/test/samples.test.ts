@@ -26,6 +26,17 @@ for (const name of providerNames) {
       }
     });
 
+    it("makes new secrets in a form its own verifier takes, different every time", async () => {
+      const [fresh, other] = [provider.newSecret(), provider.newSecret()];
+      assert.notEqual(fresh, other);
+      const type = provider.sampleTypes[0] as string;
+      const delivery = await provider.sampleDelivery(type, { secret: fresh, now: NOW, options });
+
+      const result = provider.createVerifier({ ...settings, secrets: [fresh] }).verify(delivery, NOW);
+
+      assert.equal(result.ok, true, result.ok ? "" : result.message);
+    });
+
     it("gives each sample the type it was asked for, and a fresh event id every time", async () => {
       for (const type of provider.sampleTypes) {
         const [first, second] = await Promise.all([1, 2].map(() => provider.sampleDelivery(type, { secret, now: NOW, options })));

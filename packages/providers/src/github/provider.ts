@@ -1,4 +1,5 @@
 // GitHub: https://docs.github.com/en/webhooks
+import { randomBytes } from "node:crypto";
 import { sign } from "@octokit/webhooks-methods";
 import { keepAuditHeaders } from "../audit-headers.ts";
 import { isJsonContentType } from "../json.ts";
@@ -21,6 +22,8 @@ export const githubProvider: ProviderModule = {
   auditHeaders: (headers) => keepAuditHeaders(headers, githubAuditRule),
   options: githubHooksOption,
   reconciliation: githubReconciliation,
+  // GitHub takes any string: 32 random bytes in hex.
+  newSecret: () => `${randomBytes(32).toString("hex")}`,
   sampleTypes: Object.keys(githubSamples),
   async sampleDelivery(type, { secret, now = new Date() }) {
     const { eventName, payload } = githubSamplePayload(type, now);

@@ -1,4 +1,5 @@
 // Generic HMAC senders, described by the source's `hmac:` block.
+import { randomBytes } from "node:crypto";
 import { keepAuditHeaders } from "../audit-headers.ts";
 import { isJsonContentType } from "../json.ts";
 import type { ProviderModule } from "../provider.ts";
@@ -22,6 +23,8 @@ export const hmacProvider: ProviderModule = {
     return keepAuditHeaders(headers, { names: timestampHeader ? [...auditNames, timestampHeader] : auditNames });
   },
   options: hmacOptions,
+  // 32 random bytes in hex.
+  newSecret: () => `${randomBytes(32).toString("hex")}`,
   sampleTypes: Object.keys(hmacSamples),
   async sampleDelivery(type, options) {
     const { secret, now = new Date() } = options;

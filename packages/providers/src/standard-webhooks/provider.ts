@@ -1,4 +1,5 @@
 // Standard Webhooks and Svix senders: https://www.standardwebhooks.com/
+import { randomBytes } from "node:crypto";
 import { Webhook } from "standardwebhooks";
 import { keepAuditHeaders, type AuditRule } from "../audit-headers.ts";
 import { isJsonContentType } from "../json.ts";
@@ -18,6 +19,8 @@ export const standardWebhooksProvider: ProviderModule = {
   createVerifier: createStandardWebhooksVerifier,
   eventFacts: (delivery) => standardWebhooksFacts(delivery),
   auditHeaders: (headers) => keepAuditHeaders(headers, auditRule),
+  // whsec_ and base64, as the spec has it.
+  newSecret: () => `whsec_${randomBytes(24).toString("base64")}`,
   sampleTypes: Object.keys(standardWebhooksSamples),
   async sampleDelivery(type, { secret, now = new Date() }) {
     const body = JSON.stringify(standardWebhooksSamplePayload(type, now));

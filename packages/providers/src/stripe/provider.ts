@@ -1,4 +1,5 @@
 // Stripe: https://docs.stripe.com/webhooks
+import { randomBytes } from "node:crypto";
 import Stripe from "stripe";
 import { keepAuditHeaders } from "../audit-headers.ts";
 import { isJsonContentType, parseJsonObject } from "../json.ts";
@@ -17,6 +18,8 @@ export const stripeProvider: ProviderModule = {
   eventFacts: (delivery) => stripeEventFacts(parseJsonObject(delivery.rawBody)),
   auditHeaders: (headers) => keepAuditHeaders(headers, stripeAuditRule),
   reconciliation: stripeReconciliation,
+  // Stripe's form: whsec_ and hex.
+  newSecret: () => `whsec_${randomBytes(24).toString("hex")}`,
   sampleTypes: Object.keys(stripeSamples),
   async sampleDelivery(type, { secret, now = new Date() }) {
     const payload = JSON.stringify(stripeSampleEvent(type, now));
