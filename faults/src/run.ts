@@ -5,8 +5,7 @@ import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "@hooklog/infra";
 import { uniqueName } from "@hooklog/testkit";
-import { DeliveryLog, is2xx } from "./delivery-log.ts";
-import { appliedEffects, type Applied } from "./effects-audit.ts";
+import { DeliveryLog } from "./delivery-log.ts";
 import { EventLoopStalls } from "./event-loop-stalls.ts";
 import { EventMix } from "./event-mix.ts";
 import { ClusterView } from "./cluster-view.ts";
@@ -19,7 +18,8 @@ import type { FaultsOptions } from "./options.ts";
 import { Poster } from "./poster.ts";
 import { formatTable } from "./table.ts";
 import { Teardown } from "./teardown.ts";
-import { judge, recoverySeconds, type PhaseWindow, type Verdict } from "./verdict.ts";
+import { awaitEffects, phaseReporter, runNotes, seconds, sleep } from "./run-steps.ts";
+import { judge, type PhaseWindow, type Verdict } from "./verdict.ts";
 
 export interface FaultsRun {
   verdict: Verdict;
@@ -35,10 +35,6 @@ export interface FaultsRun {
 const MIB = 1024 * 1024;
 /** Large deliveries per phase, 1.1, 1.25 and 1.4 MiB: above Kafka's default 1 MiB record and ingest's batch byte limit. */
 const LARGE_PER_PHASE = 3;
-/** However far behind the consumers are, the run ends this long after the load stopped. */
-const CATCH_UP_LIMIT_MS = 30 * 60 * 1000;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
 async function untilIngestReady(url: () => string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -118,23 +114,7 @@ export async function runFaults(options: FaultsOptions, say: (line: string) => v
     );
     const windows: PhaseWindow[] = [];
     const context = { stack, relay: hub.relay, services, cluster };
-    const report = (window: PhaseWindow, detail: string): void => {
-      const posts = log.posts.filter((post) => post.phase === window.name);
-      const recovery = recoverySeconds(window, log.posts);
-      const again =
-        recovery === undefined
-          ? ""
-          : recovery === null
-            ? "; NOT answered 2xx again within the phase"
-            : `; answered 2xx again ${recovery.toFixed(1)} s after the fault's end`;
-      const refusals = new Map<string, number>();
-      for (const post of posts)
-        if (!is2xx(post.status)) refusals.set(`${post.status || "none"} ${post.outcome}`, (refusals.get(`${post.status || "none"} ${post.outcome}`) ?? 0) + 1);
-      const why = refusals.size === 0 ? "" : ` (${[...refusals].map(([answer, count]) => `${answer} x${count}`).join(", ")})`;
-      say(
-        `${window.name}: ${detail}${posts.length} sent, ${posts.filter((post) => is2xx(post.status)).length} 2xx, ${posts.filter((post) => post.status === 503).length} 503, ${posts.filter((post) => post.status === 0).length} unanswered${why}${again}`,
-      );
-    };
+    const report = phaseReporter(log, say);
 
     load.start();
     stalls.enter("baseline");
@@ -184,34 +164,7 @@ export async function runFaults(options: FaultsOptions, say: (line: string) => v
     const kafka = await eventsInKafka(stack.kafkaBrokers, stack.registryUrl, hub.topics, 120_000, (error) => registryFailures.push(error.message));
     const expected = [...log.events.values()].filter((record) => kafka.has(record.event.key)).flatMap((record) => record.event.effects);
     say(`kafka: ${kafka.size} events in ${hub.topics.join(", ")}; waiting for their ${expected.length} effects`);
-    const effectsSince = performance.now();
-    const missingOf = (applied: Applied): number => expected.filter((effect) => !applied.counts.has(effect.key)).length;
-    let applied = await appliedEffects(standIns, stack.databaseUrl);
-    // Consumers that fell behind catch up at their own pace: the wait goes on while effects keep coming,
-    // and an effect is missing only once nothing more has come for catchUpMs (or after CATCH_UP_LIMIT_MS).
-    let lastProgressAt = performance.now();
-    let lastReportAt = performance.now();
-    let missing = missingOf(applied);
-    while (missing > 0 && performance.now() - lastProgressAt < catchUpMs && performance.now() - effectsSince < CATCH_UP_LIMIT_MS) {
-      await sleep(2000);
-      applied = await appliedEffects(standIns, stack.databaseUrl);
-      const now = missingOf(applied);
-      if (now < missing) lastProgressAt = performance.now();
-      missing = now;
-      if (performance.now() - lastReportAt >= 30_000) {
-        lastReportAt = performance.now();
-        say(
-          `effects: ${expected.length - missing} of ${expected.length} applied ${seconds(performance.now() - effectsSince)} after the load stopped; the consumers are still catching up`,
-        );
-      }
-    }
-    // A little longer, for a late second copy of an effect (a retry that was already on its way).
-    await sleep(5000);
-    applied = await appliedEffects(standIns, stack.databaseUrl);
-    missing = missingOf(applied);
-    say(
-      `effects: ${expected.length - missing} of ${expected.length} applied ${seconds(performance.now() - effectsSince)} after the load stopped${missing > 0 ? `; ${missing} MISSING` : ""}`,
-    );
+    const applied = await awaitEffects({ expected, standIns, databaseUrl: stack.databaseUrl, catchUpMs, say });
 
     const verdict = judge(
       log,
@@ -231,28 +184,7 @@ export async function runFaults(options: FaultsOptions, say: (line: string) => v
       ...verdict.unexpected,
       ...replicatedAtEnd,
     ];
-    const notes = [
-      ...services.incidents().map((incident) => `incident: ${incident}`),
-      ...(registryFailures.length > 0
-        ? [`the registry failed ${registryFailures.length} time(s) when the audit asked it for the envelope schema, first: ${registryFailures[0]}`]
-        : []),
-      ...(verdict.copiedInKafka > 0 ? [`${verdict.copiedInKafka} event(s) are in Kafka more than once (consumers absorb them)`] : []),
-      ...(verdict.gaveUp > 0 ? [`${verdict.gaveUp} delivery(ies) were given up after 10 attempts without a 2xx`] : []),
-      ...(verdict.doubled.length > 0
-        ? [
-            "DOUBLED counts an effect in the phase under way when its first copy was applied (the call whose completion the consumer lost); the event itself may be older",
-          ]
-        : []),
-      `this run's own process (load, signing, stand-ins, audit) used ${(process.cpuUsage(cpuAtStart).user / 1e6 + process.cpuUsage(cpuAtStart).system / 1e6).toFixed(0)} s of CPU in ${((performance.now() - started) / 1000).toFixed(0)} s`,
-      ...stalls
-        .over(1000)
-        .map(
-          ([name, ms]) =>
-            `${name}: the load generator's event loop stalled for up to ${(ms / 1000).toFixed(1)} s (the stand-ins answer from a thread of their own)`,
-        ),
-      ...verdict.acknowledgedAfterRestart,
-      ...verdict.repeatedPages.map((line) => `PagerDuty folds a repeated trigger into its open incident: ${line}`),
-    ];
+    const notes = runNotes({ verdict, incidents: services.incidents(), registryFailures, stalls, cpuAtStart, startedAt: started });
     failed = failures.length > 0;
     return {
       verdict,
