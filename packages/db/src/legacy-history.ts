@@ -1,11 +1,11 @@
 import type { Knex } from "knex";
 
-/** Until issue 12 packages/db held every owner's migrations and recorded them all in this one table. */
+/** Before each owner kept its own migrations, packages/db held every owner's migrations and recorded them all in this one table. */
 const LEGACY_HISTORY = "knex_migrations";
 
 /**
  * Gives an owner's new history table the rows the single legacy history has of its migrations, once,
- * as that table is created: on a database migrated before issue 12 nothing runs again, and knex's
+ * as that table is created: on a database migrated when one knex_migrations held every migration nothing runs again, and knex's
  * check that every recorded migration is known still holds per owner. The legacy table is left as
  * it is (older code reading it after a rollback still finds its six rows).
  */

@@ -17,7 +17,7 @@ export interface MigrationSet {
   migrations: ReadonlyArray<readonly [name: string, migration: Migration]>;
 }
 
-/** Any fixed number: the key of the session lock every migrating process queues on (the same as before issue 12, so old and new code queue together). */
+/** Any fixed number: the key of the session lock every migrating process queues on (the same as when packages/db held every migration, so old and new code queue together). */
 const MIGRATION_LOCK_KEY = 7_432_001n;
 
 /** Each owner has a history of its own, so a process that runs only some owners' sets passes knex's check that every recorded migration is known. */

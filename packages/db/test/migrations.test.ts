@@ -15,7 +15,7 @@ const creates = (table: string): Migration => ({
 
 const set = (owner: string, names: string[]): MigrationSet => ({ owner, migrations: names.map((name) => [name, creates(`t_${name}`)] as const) });
 
-// The owners of issue 12, each with the names its migrations had in packages/db before it.
+// The owners, each with the names its migrations had in packages/db before it.
 const eventLog = set("event_log", ["0001_accepted_events"]);
 const consumerKit = set("consumer_kit", ["0002_consumer_kit", "0006_effect_call_attempts"]);
 const fulfillment = set("fulfillment", ["0003_fulfillment_tasks"]);
@@ -53,7 +53,7 @@ describe("migrations", () => {
     return db;
   }
 
-  /** What the migrator of before issue 12 did: every migration in one list, recorded in knex_migrations. */
+  /** What the single migrator did before each owner kept its own: every migration in one list, recorded in knex_migrations. */
   async function migrateTheOldWay(db: Knex): Promise<void> {
     const all = [eventLog, consumerKit, fulfillment, deployments, reconciliation].flatMap((owner) => owner.migrations);
     const ordered = LEGACY_ORDER.map((name) => all.find(([candidate]) => candidate === name)).filter((entry) => entry !== undefined);
@@ -105,7 +105,7 @@ describe("migrations", () => {
     ]);
   });
 
-  describe("on a database migrated before issue 12 (all six recorded in knex_migrations)", () => {
+  describe("on a database migrated when one knex_migrations held every migration (all six recorded in knex_migrations)", () => {
     it("runs none of them again when each owner migrates with only its own set", async () => {
       const db = await freshDatabase();
       await migrateTheOldWay(db);

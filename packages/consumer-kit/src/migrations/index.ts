@@ -4,7 +4,7 @@ import * as effectCallAttempts from "./0006_effect_call_attempts.ts";
 
 /**
  * The kit's bookkeeping tables, run by every consumer service as it starts (runConsumerService).
- * Names are never changed: a database migrated before issue 12 is matched by them.
+ * Names are never changed: a database migrated when one knex_migrations held every migration is matched by them.
  */
 export const consumerKitMigrations: MigrationSet = {
   owner: "consumer_kit",

@@ -3,7 +3,7 @@ import * as acceptedEvents from "./0001_accepted_events.ts";
 
 /**
  * The dedup ledger's tables, run by every writer of the log (ingest, reconciliation) as it starts.
- * Names are never changed: a database migrated before issue 12 is matched by them.
+ * Names are never changed: a database migrated when one knex_migrations held every migration is matched by them.
  */
 export const eventLogMigrations: MigrationSet = {
   owner: "event_log",

@@ -1,7 +1,7 @@
 import type { MigrationSet } from "@hooklog/db";
 import * as fulfillmentTasks from "./0003_fulfillment_tasks.ts";
 
-/** Fulfillment's projection. Names are never changed: a database migrated before issue 12 is matched by them. */
+/** Fulfillment's projection. Names are never changed: a database migrated when one knex_migrations held every migration is matched by them. */
 export const fulfillmentMigrations: MigrationSet = {
   owner: "fulfillment",
   migrations: [["0003_fulfillment_tasks", fulfillmentTasks]],
