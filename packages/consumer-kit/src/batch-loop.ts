@@ -44,13 +44,49 @@ const nextOffset = (offset: string): string => (BigInt(offset) + 1n).toString();
  * batch in one transaction, route failures to retries or dead letters, commit the offsets.
  */
 export function createBatchLoop(deps: BatchLoopDeps): { eachBatchOf(member: Consumer): EachBatchHandler; cancelResumes(): void } {
-  const { definition, db, logger, metrics, emitter, relay, route, decode, outage } = deps;
-  const retryTopicSet = new Set(retryTopics(definition));
-  const subscriptionOf = new Map(definition.subscriptions.map((subscription) => [subscription.topic, subscription]));
-  const emitsAny = emittedRecords(definition).length > 0;
+  const { definition, logger } = deps;
+  const readBatch = batchReader(deps);
+  const processAndRoute = batchProcessor(deps);
   const resumeTimers = new Set<NodeJS.Timeout>();
 
-  async function readBatch(batch: Batch, isRunning: () => boolean, isStale: () => boolean): Promise<ReadBatch> {
+  function eachBatchOf(member: Consumer): EachBatchHandler {
+    // Handlers may call slow outside services: heartbeats go on through the batch, so a long batch does not cost the group a rebalance.
+    return ({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }) =>
+      restartingOnFailure(
+        () =>
+          heartbeatWhile(heartbeat, { intervalMs: deps.heartbeatIntervalMs / 2, logger, consumer: definition.name }, async () => {
+            const { topic, partition } = batch;
+            const read = await readBatch(batch, isRunning, isStale);
+            await processAndRoute(read, topic, partition);
+
+            const last = read.taken.at(-1);
+            if (last) {
+              resolveOffset(last.message.offset);
+              await member.commitOffsets([{ topic, partition, offset: nextOffset(last.message.offset) }]);
+            }
+            await heartbeat();
+
+            if (read.waitFrom) waitBeforeResuming({ member, pause, resumeTimers }, topic, partition, read.waitFrom);
+          }),
+        { logger, consumer: definition.name },
+      );
+  }
+
+  return {
+    eachBatchOf,
+    cancelResumes() {
+      for (const timer of resumeTimers) clearTimeout(timer);
+    },
+  };
+}
+
+/** Reads a batch's messages in order until one must wait: decoded, or set aside as undecodable. */
+function batchReader(deps: BatchLoopDeps): (batch: Batch, isRunning: () => boolean, isStale: () => boolean) => Promise<ReadBatch> {
+  const { definition, decode, outage } = deps;
+  const retryTopicSet = new Set(retryTopics(definition));
+  const subscriptionOf = new Map(definition.subscriptions.map((subscription) => [subscription.topic, subscription]));
+
+  return async (batch, isRunning, isStale) => {
     const { topic, partition } = batch;
     const isRetry = retryTopicSet.has(topic);
     const read: ReadBatch = { taken: [], undecodable: [], waitFrom: undefined };
@@ -80,65 +116,51 @@ export function createBatchLoop(deps: BatchLoopDeps): { eachBatchOf(member: Cons
       }
     }
     return read;
-  }
-
-  function eachBatchOf(member: Consumer): EachBatchHandler {
-    // Handlers may call slow outside services: heartbeats go on through the batch, so a long batch does not cost the group a rebalance.
-    return ({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }) =>
-      restartingOnFailure(
-        () =>
-          heartbeatWhile(heartbeat, { intervalMs: deps.heartbeatIntervalMs / 2, logger, consumer: definition.name }, async () => {
-            const { topic, partition } = batch;
-            const { taken, undecodable, waitFrom } = await readBatch(batch, isRunning, isStale);
-
-            const pendings = taken.flatMap((entry) => (entry.pending ? [{ message: entry.message, pending: entry.pending }] : []));
-            const results =
-              pendings.length > 0
-                ? await processBatch(
-                    db,
-                    definition,
-                    pendings.map((entry) => entry.pending),
-                    { logger, metrics, emitter },
-                  )
-                : [];
-            if (emitsAny && results.some((result) => result.status === "processed")) relay.poke();
-
-            for (const { message, error } of undecodable) await route(message, topic, partition, 1, error, "undecodable");
-            for (const [index, result] of results.entries()) {
-              const entry = pendings[index];
-              if (entry && result.status === "failed")
-                await route(entry.message, topic, partition, entry.pending.attempt, result.error, entry.pending.inbound.key);
-            }
-
-            const last = taken.at(-1);
-            if (last) {
-              resolveOffset(last.message.offset);
-              await member.commitOffsets([{ topic, partition, offset: nextOffset(last.message.offset) }]);
-            }
-            await heartbeat();
-
-            if (waitFrom) {
-              // A message that must wait holds up no other partition: only this one waits.
-              const resume = pause();
-              member.seek({ topic, partition, offset: waitFrom.offset });
-              const timer = setTimeout(
-                () => {
-                  resumeTimers.delete(timer);
-                  resume();
-                },
-                Math.max(0, waitFrom.resumeAt - Date.now()),
-              );
-              resumeTimers.add(timer);
-            }
-          }),
-        { logger, consumer: definition.name },
-      );
-  }
-
-  return {
-    eachBatchOf,
-    cancelResumes() {
-      for (const timer of resumeTimers) clearTimeout(timer);
-    },
   };
+}
+
+/** Processes what was read in one transaction, wakes the outbox relay, then routes each undecodable or failed message. */
+function batchProcessor(deps: BatchLoopDeps): (read: ReadBatch, topic: string, partition: number) => Promise<void> {
+  const { definition, db, logger, metrics, emitter, relay, route } = deps;
+  const emitsAny = emittedRecords(definition).length > 0;
+
+  return async ({ taken, undecodable }, topic, partition) => {
+    const pendings = taken.flatMap((entry) => (entry.pending ? [{ message: entry.message, pending: entry.pending }] : []));
+    const results =
+      pendings.length > 0
+        ? await processBatch(
+            db,
+            definition,
+            pendings.map((entry) => entry.pending),
+            { logger, metrics, emitter },
+          )
+        : [];
+    if (emitsAny && results.some((result) => result.status === "processed")) relay.poke();
+
+    for (const { message, error } of undecodable) await route(message, topic, partition, 1, error, "undecodable");
+    for (const [index, result] of results.entries()) {
+      const entry = pendings[index];
+      if (entry && result.status === "failed") await route(entry.message, topic, partition, entry.pending.attempt, result.error, entry.pending.inbound.key);
+    }
+  };
+}
+
+/** Pauses the partition, seeks back to the message that must wait and resumes it when that message is due. */
+function waitBeforeResuming(
+  on: { member: Consumer; pause: () => () => void; resumeTimers: Set<NodeJS.Timeout> },
+  topic: string,
+  partition: number,
+  waitFrom: NonNullable<ReadBatch["waitFrom"]>,
+): void {
+  // A message that must wait holds up no other partition: only this one waits.
+  const resume = on.pause();
+  on.member.seek({ topic, partition, offset: waitFrom.offset });
+  const timer = setTimeout(
+    () => {
+      on.resumeTimers.delete(timer);
+      resume();
+    },
+    Math.max(0, waitFrom.resumeAt - Date.now()),
+  );
+  on.resumeTimers.add(timer);
 }
