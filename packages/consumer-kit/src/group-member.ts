@@ -1,6 +1,6 @@
 import { MAX_RECORD_BYTES, type Consumer, type Kafka } from "@hooklog/kafka";
 import type { Logger } from "@hooklog/logging";
-import type { EachBatchHandler } from "kafkajs";
+import type { ConsumerConfig, EachBatchHandler } from "kafkajs";
 import type { ConsumerDefinition } from "./definition.ts";
 import { MemberWatchdog } from "./member-watchdog.ts";
 import type { ConsumerMetrics } from "./metrics.ts";
@@ -70,21 +70,7 @@ export async function startGroupMember(options: GroupMemberOptions): Promise<Gro
   });
 
   async function startMember(): Promise<Consumer> {
-    const consumer = kafka.consumer({
-      groupId: groupId(definition.name),
-      sessionTimeout,
-      rebalanceTimeout: REBALANCE_TIMEOUT_MS,
-      heartbeatInterval,
-      allowAutoTopicCreation: false,
-      // Fetches fit the largest record a topic may hold (a 25 MiB GitHub delivery in its envelope).
-      maxBytesPerPartition: MAX_RECORD_BYTES,
-      maxBytes: 2 * MAX_RECORD_BYTES,
-      // A batch that failed as a whole restarts the consumer (batch-failure.ts) after this long at first.
-      retry: { initialRetryTime: 1000, retries: 5 },
-      // A fetch waits at most this long for data: bounds how late a resumed retry partition is read
-      // and how long stop() waits for the fetch in hand (kafkajs' default is 5 s).
-      maxWaitTimeInMs: 250,
-    });
+    const consumer = kafka.consumer(memberConfig(definition, sessionTimeout, heartbeatInterval));
     const { HEARTBEAT, FETCH_START, START_BATCH_PROCESS, GROUP_JOIN, CRASH } = consumer.events;
     for (const sign of [HEARTBEAT, FETCH_START, START_BATCH_PROCESS]) consumer.on(sign, () => watchdog.alive());
     consumer.on(GROUP_JOIN, () => {
@@ -96,19 +82,7 @@ export async function startGroupMember(options: GroupMemberOptions): Promise<Gro
     consumer.on(CRASH, ({ payload }) => {
       if (!payload.restart && !stopping) watchdog.crashed();
     });
-    try {
-      await consumer.connect();
-      await consumer.subscribe({ topics: subscribedTopics(definition), fromBeginning: true });
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
-        eachBatch: options.eachBatchOf(consumer),
-      });
-    } catch (error) {
-      await consumer.disconnect().catch(() => undefined); // the start failed already: that error is the one to tell
-      throw error;
-    }
+    await runBatchLoop(consumer, options);
     return consumer;
   }
 
@@ -125,6 +99,42 @@ export async function startGroupMember(options: GroupMemberOptions): Promise<Gro
     },
     disconnect: () => member.disconnect(),
   };
+}
+
+/** The kafkajs settings of one member of `definition`'s group. */
+function memberConfig(definition: ConsumerDefinition, sessionTimeout: number, heartbeatInterval: number): ConsumerConfig {
+  return {
+    groupId: groupId(definition.name),
+    sessionTimeout,
+    rebalanceTimeout: REBALANCE_TIMEOUT_MS,
+    heartbeatInterval,
+    allowAutoTopicCreation: false,
+    // Fetches fit the largest record a topic may hold (a 25 MiB GitHub delivery in its envelope).
+    maxBytesPerPartition: MAX_RECORD_BYTES,
+    maxBytes: 2 * MAX_RECORD_BYTES,
+    // A batch that failed as a whole restarts the consumer (batch-failure.ts) after this long at first.
+    retry: { initialRetryTime: 1000, retries: 5 },
+    // A fetch waits at most this long for data: bounds how late a resumed retry partition is read
+    // and how long stop() waits for the fetch in hand (kafkajs' default is 5 s).
+    maxWaitTimeInMs: 250,
+  };
+}
+
+/** Connects, subscribes and runs the batch loop with manual commits; a member that could not start is disconnected again. */
+async function runBatchLoop(consumer: Consumer, options: GroupMemberOptions): Promise<void> {
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: subscribedTopics(options.definition), fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
+      eachBatch: options.eachBatchOf(consumer),
+    });
+  } catch (error) {
+    await consumer.disconnect().catch(() => undefined); // the start failed already: that error is the one to tell
+    throw error;
+  }
 }
 
 /** Kafka's advice: heartbeats at most a third of the session timeout apart. */
