@@ -45,17 +45,19 @@ export interface GithubDeploymentsOptions {
 
 const EFFECT_KEY_FIELD = "hooklog_effect_key";
 
-export function createGithubDeployments(options: GithubDeploymentsOptions): GithubDeployments {
-  const { logger, timeoutMs } = options;
-  // @octokit/request 10 ignores `request.timeout`; a per-call signal bounds each request instead.
-  // @octokit/rest retries nothing (no retry or throttling plugin): the consumer kit does.
+/**
+ * An Octokit bounded by a per-call timeout and logging through ours.
+ * @octokit/request 10 ignores `request.timeout`; a per-call signal bounds each request instead.
+ * @octokit/rest retries nothing (no retry or throttling plugin): the consumer kit does.
+ */
+function createOctokit({ token, baseUrl, timeoutMs, logger }: GithubDeploymentsOptions): Octokit {
   const fetchWithTimeout: typeof fetch = (input, init) => {
     const timeout = AbortSignal.timeout(timeoutMs);
     return fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
   };
-  const octokit = new Octokit({
-    auth: options.token,
-    baseUrl: options.baseUrl,
+  return new Octokit({
+    auth: token,
+    baseUrl,
     userAgent: "hooklog-deployments",
     request: { fetch: fetchWithTimeout },
     // Only the message: octokit's debug line carries the request options, Authorization included.
@@ -67,38 +69,50 @@ export function createGithubDeployments(options: GithubDeploymentsOptions): Gith
       error: (message: string) => logger.debug(message),
     },
   });
+}
 
-  async function call<T>(description: string, request: () => Promise<T>): Promise<T> {
-    try {
-      return await request();
-    } catch (error) {
-      throw translateGithubError(error, description);
-    }
+/** Runs one GitHub request, turning its failure into RetryLaterError or GithubApiError. */
+async function call<T>(description: string, request: () => Promise<T>): Promise<T> {
+  try {
+    return await request();
+  } catch (error) {
+    throw translateGithubError(error, description);
   }
+}
 
-  async function findDeployment(repository: RepositoryRef, request: DeploymentRequest): Promise<Deployment | undefined> {
-    const { data } = await call(`list deployments of ${repository.fullName} in ${request.environment}`, () =>
-      octokit.rest.repos.listDeployments({ owner: repository.owner, repo: repository.name, sha: request.sha, environment: request.environment, per_page: 100 }),
-    );
-    const found = data.find((deployment) => {
-      const payload = deployment.payload as unknown;
-      return typeof payload === "object" && payload !== null && (payload as Record<string, unknown>)[EFFECT_KEY_FIELD] === request.effectKey;
-    });
-    return found ? { id: found.id, sha: found.sha, environment: found.environment } : undefined;
-  }
+/** The deployment an earlier attempt created for this request, found by the effect key in its payload. */
+async function findDeployment(octokit: Octokit, repository: RepositoryRef, request: DeploymentRequest): Promise<Deployment | undefined> {
+  const { data } = await call(`list deployments of ${repository.fullName} in ${request.environment}`, () =>
+    octokit.rest.repos.listDeployments({ owner: repository.owner, repo: repository.name, sha: request.sha, environment: request.environment, per_page: 100 }),
+  );
+  const found = data.find((deployment) => {
+    const payload = deployment.payload as unknown;
+    return typeof payload === "object" && payload !== null && (payload as Record<string, unknown>)[EFFECT_KEY_FIELD] === request.effectKey;
+  });
+  return found ? { id: found.id, sha: found.sha, environment: found.environment } : undefined;
+}
 
-  // Any status in that state will do: the deployment has been in it, and a deployer may have moved it on since.
-  async function findStatus(repository: RepositoryRef, deploymentId: number, state: DeploymentStatusState): Promise<{ id: number } | undefined> {
-    const { data } = await call(`list statuses of deployment ${deploymentId} of ${repository.fullName}`, () =>
-      octokit.rest.repos.listDeploymentStatuses({ owner: repository.owner, repo: repository.name, deployment_id: deploymentId, per_page: 100 }),
-    );
-    const found = data.find((status) => status.state === state);
-    return found ? { id: found.id } : undefined;
-  }
+// Any status in that state will do: the deployment has been in it, and a deployer may have moved it on since.
+async function findStatus(
+  octokit: Octokit,
+  repository: RepositoryRef,
+  deploymentId: number,
+  state: DeploymentStatusState,
+): Promise<{ id: number } | undefined> {
+  const { data } = await call(`list statuses of deployment ${deploymentId} of ${repository.fullName}`, () =>
+    octokit.rest.repos.listDeploymentStatuses({ owner: repository.owner, repo: repository.name, deployment_id: deploymentId, per_page: 100 }),
+  );
+  const found = data.find((status) => status.state === state);
+  return found ? { id: found.id } : undefined;
+}
+
+export function createGithubDeployments(options: GithubDeploymentsOptions): GithubDeployments {
+  const { logger } = options;
+  const octokit = createOctokit(options);
 
   return {
     async ensureDeployment(repository, request, lookFirst) {
-      const existing = lookFirst ? await findDeployment(repository, request) : undefined;
+      const existing = lookFirst ? await findDeployment(octokit, repository, request) : undefined;
       if (existing) {
         logger.info(
           { repository: repository.fullName, environment: request.environment, deploymentId: existing.id },
@@ -127,7 +141,7 @@ export function createGithubDeployments(options: GithubDeploymentsOptions): Gith
     },
 
     async createStatus(repository, deploymentId, state, description, lookFirst) {
-      const existing = lookFirst ? await findStatus(repository, deploymentId, state) : undefined;
+      const existing = lookFirst ? await findStatus(octokit, repository, deploymentId, state) : undefined;
       if (existing) {
         logger.info({ repository: repository.fullName, deploymentId, state, statusId: existing.id }, "deployment status already set by an earlier attempt");
         return existing;
