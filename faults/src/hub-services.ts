@@ -46,100 +46,57 @@ const alive = (pid: number): boolean => {
   }
 };
 
+/** What the supervisor knows of the run's services, shared by its steps below. */
+interface Supervision {
+  env: Record<ServiceName, Record<string, string>>;
+  logDir: string;
+  say: (line: string) => void;
+  running: Map<ServiceName, ServiceProcess>;
+  starting: Map<ServiceName, Promise<void>>;
+  /** Services whose start failed and is to be tried again shortly. */
+  retrying: Set<ServiceName>;
+  generation: Map<ServiceName, number>;
+  /** Services a fault has taken down: the supervisor leaves them alone. */
+  away: Set<ServiceName>;
+  incidents: string[];
+  stopping: boolean;
+}
+
 export async function startHubServices(
   env: Record<ServiceName, Record<string, string>>,
   logDir: string,
   say: (line: string) => void,
   teardown: Teardown,
 ): Promise<HubServices> {
-  const running = new Map<ServiceName, ServiceProcess>();
-  const starting = new Map<ServiceName, Promise<void>>();
-  /** Services whose start failed and is to be tried again shortly. */
-  const retrying = new Set<ServiceName>();
-  const generation = new Map<ServiceName, number>();
-  /** Services a fault has taken down: the supervisor leaves them alone. */
-  const away = new Set<ServiceName>();
-  const incidents: string[] = [];
-  let stopping = false;
+  const supervision: Supervision = {
+    env,
+    logDir,
+    say,
+    running: new Map(),
+    starting: new Map(),
+    retrying: new Set(),
+    generation: new Map(),
+    away: new Set(),
+    incidents: [],
+    stopping: false,
+  };
+  const { running } = supervision;
   let lastIngestUrl = "http://127.0.0.1:1";
 
-  const logOf = (name: ServiceName): string => join(logDir, `${name}.${generation.get(name) ?? 0}.log`);
-
-  const start = (name: ServiceName): Promise<void> => {
-    const already = starting.get(name);
-    if (already) return already;
-    generation.set(name, (generation.get(name) ?? 0) + 1);
-    const started = performance.now();
-    const launch = startServiceProcess(name, env[name], PORT_VARIABLE[name]).then(async (service) => {
-      if (stopping) {
-        await service.kill();
-        writeFileSync(logOf(name), service.output());
-        return;
-      }
-      running.set(name, service);
-      away.delete(name);
-      if (generation.get(name) !== 1) say(`${name} healthy again, ${((performance.now() - started) / 1000).toFixed(1)} s after its restart`);
-    });
-    const tracked = launch.finally(() => starting.delete(name));
-    starting.set(name, tracked);
-    return tracked;
-  };
-
-  const kill = async (name: ServiceName): Promise<void> => {
-    away.add(name);
-    const service = running.get(name);
-    running.delete(name);
-    if (!service) return;
-    await service.kill();
-    writeFileSync(logOf(name), service.output());
-  };
-
-  const supervisor = setInterval(() => {
-    for (const [name, service] of running) {
-      if (stopping || away.has(name) || alive(service.pid)) continue;
-      running.delete(name);
-      writeFileSync(logOf(name), service.output());
-      const incident = `${name} (pid ${service.pid}) exited on its own; its output is in ${logOf(name)}`;
-      incidents.push(incident);
-      say(`INCIDENT ${incident}; starting it again`);
-      startInBackground(name);
-    }
-  }, 1000);
+  const supervisor = setInterval(() => restartExited(supervision), 1000);
   supervisor.unref();
 
-  // As a supervisor does: a start that fails (the service exits while starting) is tried again, a few times.
-  const startInBackground = (name: ServiceName, attempt = 1): void => {
-    start(name).catch((error: unknown) => {
-      const firstLine = String(error).split("\n").slice(0, 2).join(" ").slice(0, 300);
-      incidents.push(`${name} failed to start (attempt ${attempt}): ${firstLine}`);
-      say(`INCIDENT ${name} failed to start (attempt ${attempt}): ${firstLine}${attempt < START_ATTEMPTS && !stopping ? "; trying again in 2 s" : ""}`);
-      if (attempt >= START_ATTEMPTS || stopping) return;
-      retrying.add(name);
-      setTimeout(() => {
-        retrying.delete(name);
-        startInBackground(name, attempt + 1);
-      }, 2000);
-    });
-  };
-
-  const settled = async (): Promise<void> => {
-    while (starting.size > 0 || retrying.size > 0) {
-      await Promise.allSettled([...starting.values()]);
-      if (retrying.size > 0) await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  };
-
   const stopAll = async (): Promise<void> => {
-    stopping = true;
+    supervision.stopping = true;
     clearInterval(supervisor);
-    // A service still starting is killed as soon as it is up (see start).
-    await settled();
-    await Promise.all([...running.keys()].map((name) => kill(name)));
+    // A service still starting is killed as soon as it is up (see startService).
+    await settle(supervision);
+    await Promise.all([...running.keys()].map((name) => killService(supervision, name)));
   };
 
   teardown.add("the services", stopAll);
   // All four start side by side; if one cannot, the run's teardown stops the others once they are up.
-  const first = await Promise.allSettled(SERVICE_NAMES.map((name) => start(name)));
+  const first = await Promise.allSettled(SERVICE_NAMES.map((name) => startService(supervision, name)));
   const failed = first.find((result) => result.status === "rejected");
   if (failed) throw failed.reason;
 
@@ -149,10 +106,78 @@ export async function startHubServices(
       return lastIngestUrl;
     },
     pid: (name) => running.get(name)?.pid,
-    kill,
-    start,
-    startInBackground,
-    settled,
-    incidents: () => incidents,
+    kill: (name) => killService(supervision, name),
+    start: (name) => startService(supervision, name),
+    startInBackground: (name) => startInBackground(supervision, name),
+    settled: () => settle(supervision),
+    incidents: () => supervision.incidents,
   };
+}
+
+const logOf = (s: Supervision, name: ServiceName): string => join(s.logDir, `${name}.${s.generation.get(name) ?? 0}.log`);
+
+/** Starts the service, or joins its start under way; resolves once it answers /healthz. */
+function startService(s: Supervision, name: ServiceName): Promise<void> {
+  const already = s.starting.get(name);
+  if (already) return already;
+  s.generation.set(name, (s.generation.get(name) ?? 0) + 1);
+  const started = performance.now();
+  const launch = startServiceProcess(name, s.env[name], PORT_VARIABLE[name]).then(async (service) => {
+    if (s.stopping) {
+      await service.kill();
+      writeFileSync(logOf(s, name), service.output());
+      return;
+    }
+    s.running.set(name, service);
+    s.away.delete(name);
+    if (s.generation.get(name) !== 1) s.say(`${name} healthy again, ${((performance.now() - started) / 1000).toFixed(1)} s after its restart`);
+  });
+  const tracked = launch.finally(() => s.starting.delete(name));
+  s.starting.set(name, tracked);
+  return tracked;
+}
+
+async function killService(s: Supervision, name: ServiceName): Promise<void> {
+  s.away.add(name);
+  const service = s.running.get(name);
+  s.running.delete(name);
+  if (!service) return;
+  await service.kill();
+  writeFileSync(logOf(s, name), service.output());
+}
+
+/** The supervisor's round: a service that exited when no fault took it down is an incident, and is started again. */
+function restartExited(s: Supervision): void {
+  for (const [name, service] of s.running) {
+    if (s.stopping || s.away.has(name) || alive(service.pid)) continue;
+    s.running.delete(name);
+    writeFileSync(logOf(s, name), service.output());
+    const incident = `${name} (pid ${service.pid}) exited on its own; its output is in ${logOf(s, name)}`;
+    s.incidents.push(incident);
+    s.say(`INCIDENT ${incident}; starting it again`);
+    startInBackground(s, name);
+  }
+}
+
+// As a supervisor does: a start that fails (the service exits while starting) is tried again, a few times.
+function startInBackground(s: Supervision, name: ServiceName, attempt = 1): void {
+  startService(s, name).catch((error: unknown) => {
+    const firstLine = String(error).split("\n").slice(0, 2).join(" ").slice(0, 300);
+    s.incidents.push(`${name} failed to start (attempt ${attempt}): ${firstLine}`);
+    s.say(`INCIDENT ${name} failed to start (attempt ${attempt}): ${firstLine}${attempt < START_ATTEMPTS && !s.stopping ? "; trying again in 2 s" : ""}`);
+    if (attempt >= START_ATTEMPTS || s.stopping) return;
+    s.retrying.add(name);
+    setTimeout(() => {
+      s.retrying.delete(name);
+      startInBackground(s, name, attempt + 1);
+    }, 2000);
+  });
+}
+
+/** Resolves once no service is starting or waiting to be tried again. */
+async function settle(s: Supervision): Promise<void> {
+  while (s.starting.size > 0 || s.retrying.size > 0) {
+    await Promise.allSettled([...s.starting.values()]);
+    if (s.retrying.size > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
