@@ -80,13 +80,14 @@ async function kafkaPorts(brokers: BrokerCount): Promise<{ variables: Record<str
   return { variables: { HOOKLOG_KAFKA_PORT: String(base) }, taken: Array.from({ length: 6 }, (_, offset) => base + offset) };
 }
 
-/** Its teardown joins `teardown` before anything starts: whatever of the stack runs is stopped, even after a failed start. */
-export async function startOwnStack(stateDir: string, brokerCount: BrokerCount, teardown: Teardown): Promise<OwnStack> {
+/**
+ * infra reads its settings from process.env (stateDir() takes no argument), so from here on this
+ * process speaks for the run's stack. Apicurio's management interface defaults to 0.0.0.0:9000,
+ * which the shared registry holds already.
+ */
+async function pointInfraAtRun(stateDir: string, brokerCount: BrokerCount): Promise<void> {
   const kafkaPortsOfRun = await kafkaPorts(brokerCount);
   const [registryPort, managementPort, postgresPort] = await distinctFreePorts(3, kafkaPortsOfRun.taken);
-  // infra reads its settings from process.env (stateDir() takes no argument), so from here on this
-  // process speaks for the run's stack. Apicurio's management interface defaults to 0.0.0.0:9000,
-  // which the shared registry holds already.
   for (const name of SHARED_STACK_VARIABLES) delete process.env[name];
   Object.assign(process.env, {
     HOOKLOG_STATE_DIR: stateDir,
@@ -99,7 +100,25 @@ export async function startOwnStack(stateDir: string, brokerCount: BrokerCount, 
     QUARKUS_MANAGEMENT_HOST: "127.0.0.1",
     QUARKUS_MANAGEMENT_PORT: String(managementPort),
   });
+}
 
+type KafkaNode = ReturnType<typeof kafkaNodes>[number];
+
+/** The run's daemons as OwnProcesses, adopted from infra's pid files again after every start. */
+interface HeldDaemons {
+  kafka: Map<number, OwnProcess>;
+  registry?: OwnProcess;
+  postgres?: OwnProcess;
+  postmaster?: OwnProcess;
+  /** Adopts whatever of the stack runs now (a daemon that is not running keeps its last hold). */
+  adoptAll(): void;
+  /** The registry; throws if it is not running. */
+  registryProcess(): OwnProcess;
+  /** The Kafka node with this node id; throws if it is not running. */
+  kafkaNode(id: number): OwnProcess;
+}
+
+function holdDaemons(stateDir: string, nodes: readonly KafkaNode[]): HeldDaemons {
   const adopt = (name: string, file: string): OwnProcess | undefined => {
     const pid = pidFromFile(join(stateDir, file));
     if (pid === undefined) return undefined;
@@ -109,28 +128,47 @@ export async function startOwnStack(stateDir: string, brokerCount: BrokerCount, 
       return undefined; // a pid file of a daemon that has exited: nothing of ours to hold
     }
   };
+  const held: HeldDaemons = {
+    kafka: new Map(),
+    adoptAll() {
+      for (const node of nodes) {
+        const adopted = adopt(node.name, `run/${node.name}.pid`);
+        if (adopted) held.kafka.set(node.id, adopted);
+      }
+      held.registry = adopt("registry", "run/registry.pid") ?? held.registry;
+      held.postgres = adopt("postgres daemon", "run/postgres.pid") ?? held.postgres;
+      held.postmaster = adopt("postgres", "postgres/data/postmaster.pid") ?? held.postmaster;
+    },
+    registryProcess() {
+      if (!held.registry) throw new Error("this run's registry is not running");
+      return held.registry;
+    },
+    kafkaNode(id) {
+      const daemon = held.kafka.get(id);
+      if (!daemon) throw new Error(`this run's Kafka node ${id} is not running`);
+      return daemon;
+    },
+  };
+  return held;
+}
+
+/** infra's up(), once more after unpacking a registry install that came out with empty folders. */
+function upUnpackingRegistry(stateDir: string): ReturnType<typeof up> {
+  return up().catch(async (error: unknown) => {
+    if (!(error instanceof InfraError) || error.code !== "REGISTRY_INSTALL_INCOMPLETE") throw error;
+    if (!(await unpackEmptyRegistryFolders(stateDir))) throw error;
+    // Kafka went on starting while the registry failed; up() is idempotent and picks it up.
+    return up();
+  });
+}
+
+/** Its teardown joins `teardown` before anything starts: whatever of the stack runs is stopped, even after a failed start. */
+export async function startOwnStack(stateDir: string, brokerCount: BrokerCount, teardown: Teardown): Promise<OwnStack> {
+  await pointInfraAtRun(stateDir, brokerCount);
   // infra's names for the nodes: "kafka" alone, or "kafka-1" ... "kafka-3", each with its pid file run/<name>.pid.
   const nodes = kafkaNodes(kafkaSettings());
-  const held: { kafka: Map<number, OwnProcess>; registry?: OwnProcess; postgres?: OwnProcess; postmaster?: OwnProcess } = { kafka: new Map() };
-  const adoptAll = (): void => {
-    for (const node of nodes) {
-      const adopted = adopt(node.name, `run/${node.name}.pid`);
-      if (adopted) held.kafka.set(node.id, adopted);
-    }
-    held.registry = adopt("registry", "run/registry.pid") ?? held.registry;
-    held.postgres = adopt("postgres daemon", "run/postgres.pid") ?? held.postgres;
-    held.postmaster = adopt("postgres", "postgres/data/postmaster.pid") ?? held.postmaster;
-  };
-  const required = (name: "registry"): OwnProcess => {
-    const daemon = held[name];
-    if (!daemon) throw new Error(`this run's ${name} is not running`);
-    return daemon;
-  };
-  const kafkaNode = (id: number): OwnProcess => {
-    const daemon = held.kafka.get(id);
-    if (!daemon) throw new Error(`this run's Kafka node ${id} is not running`);
-    return daemon;
-  };
+  const held = holdDaemons(stateDir, nodes);
+  const { adoptAll, kafkaNode } = held;
 
   teardown.add("the stack", async () => {
     adoptAll();
@@ -140,16 +178,11 @@ export async function startOwnStack(stateDir: string, brokerCount: BrokerCount, 
     await held.postmaster?.stop(10_000);
   });
 
-  const endpoints = await up().catch(async (error: unknown) => {
-    if (!(error instanceof InfraError) || error.code !== "REGISTRY_INSTALL_INCOMPLETE") throw error;
-    if (!(await unpackEmptyRegistryFolders(stateDir))) throw error;
-    // Kafka went on starting while the registry failed; up() is idempotent and picks it up.
-    return up();
-  });
+  const endpoints = await upUnpackingRegistry(stateDir);
   await Promise.all([untilReady("kafka", 90_000), untilReady("registry", 120_000)]);
   adoptAll();
   for (const node of nodes) kafkaNode(node.id);
-  required("registry");
+  held.registryProcess();
 
   return {
     stateDir,
@@ -160,7 +193,7 @@ export async function startOwnStack(stateDir: string, brokerCount: BrokerCount, 
     kafka: () => nodes.map((node) => kafkaNode(node.id)),
     kafkaNodeAddresses: nodes.map((node) => ({ id: node.id, address: `127.0.0.1:${node.port}` })),
     kafkaNode,
-    registry: () => required("registry"),
+    registry: () => held.registryProcess(),
     async restartKafka() {
       await startKafka();
       adoptAll();
