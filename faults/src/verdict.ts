@@ -115,19 +115,7 @@ export function judge(
   appliedAt: (key: string) => readonly number[],
   ingestPeak: (phase: string) => number | undefined,
 ): Verdict {
-  const verdict: Verdict = {
-    rows: [],
-    lost: [],
-    doubled: [],
-    missing: [],
-    problems: [],
-    unexpected: [],
-    belowMinIsr: [],
-    acknowledgedAfterRestart: [],
-    repeatedPages: [],
-    copiedInKafka: 0,
-    gaveUp: 0,
-  };
+  const verdict = emptyVerdict();
   /** Extra applications, by the phase under way when the first copy was applied. */
   const doubledIn = new Map<string, number>();
   const owners = new Map<string, PlannedEvent>();
@@ -136,38 +124,8 @@ export function judge(
   for (const window of windows) {
     const posts = log.posts.filter((post) => post.phase === window.name);
     const events = [...log.events.values()].filter((record) => record.event.phase === window.name);
-    const row: PhaseRow = {
-      phase: window.name,
-      posts: posts.length,
-      answered2xx: posts.filter((post) => is2xx(post.status)).length,
-      answered503: posts.filter((post) => post.status === 503).length,
-      unanswered: posts.filter((post) => post.status === 0).length,
-      events: events.length,
-      inKafka: 0,
-      lost: 0,
-      expected: perConsumer(),
-      applied: perConsumer(),
-      doubled: 0,
-      recoverySeconds: recoverySeconds(window, log.posts),
-      ingestPeakRssBytes: ingestPeak(window.name),
-      answered2xxBelowMinIsr: undefined,
-    };
-    if (window.belowMinIsr) {
-      const { from, until } = window.belowMinIsr;
-      const { during, afterRestart } = answeredBelowMinIsr(window, log.posts);
-      row.answered2xxBelowMinIsr = during.length;
-      for (const post of during) {
-        verdict.belowMinIsr.push(
-          `${window.name}: ${post.eventKey} sent ${((post.sentAt - from) / 1000).toFixed(3)} s after fewer than two brokers ran, answered ${post.status} ${post.outcome} ${((until - post.answeredAt) / 1000).toFixed(3)} s before the restart began`,
-        );
-      }
-      if (afterRestart.length > 0) {
-        const first = Math.min(...afterRestart.map((post) => post.answeredAt)) - until;
-        verdict.acknowledgedAfterRestart.push(
-          `${window.name}: ${afterRestart.length} request(s) sent while fewer than two brokers ran were answered 2xx after the restart began (the first ${(first / 1000).toFixed(1)} s after it), once a restarted broker was back in the ISR`,
-        );
-      }
-    }
+    const row = phaseRow(window, posts, events.length, log.posts, ingestPeak);
+    if (window.belowMinIsr) judgeBelowMinIsr(window, window.belowMinIsr, log.posts, row, verdict);
     for (const record of events) {
       const { event } = record;
       verdict.gaveUp += record.gaveUp;
@@ -182,26 +140,103 @@ export function judge(
         continue;
       }
       row.inKafka += 1;
-      for (const effect of event.effects) {
-        row.expected[effect.consumer] += 1;
-        const count = applied.get(effect.key) ?? 0;
-        if (count > 0) row.applied[effect.consumer] += 1;
-        else verdict.missing.push(`${window.name}: ${effect.consumer} never applied ${effect.key} (event ${event.key}, ${event.kind})`);
-        if (count <= 1) continue;
-        const times = appliedAt(effect.key);
-        const detail = `${effect.key} ${count} times (event ${event.key} of ${window.name}, ${event.kind}): ${evidence(inKafka, times, windows)}`;
-        // The fault to blame is the one under way when the first copy was applied: its completion is what the consumer lost.
-        const blamed = times[0] === undefined ? window.name : (windows.filter((each) => each.startedAt <= (times[0] as number)).at(-1)?.name ?? window.name);
-        if (isPage(effect.key)) verdict.repeatedPages.push(`${blamed}: triggered ${detail}`);
-        else {
-          doubledIn.set(blamed, (doubledIn.get(blamed) ?? 0) + count - 1);
-          verdict.doubled.push(`${blamed}: ${effect.consumer} applied ${detail}`);
-        }
-      }
+      judgeEffects({ event, window, inKafka }, { windows, applied, appliedAt }, row, verdict, doubledIn);
     }
     verdict.rows.push(row);
   }
   for (const row of verdict.rows) row.doubled = doubledIn.get(row.phase) ?? 0;
   for (const [key, count] of applied) if (!owners.has(key)) verdict.unexpected.push(`${key} applied ${count} time(s), expected by no event of this run`);
   return verdict;
+}
+
+function emptyVerdict(): Verdict {
+  return {
+    rows: [],
+    lost: [],
+    doubled: [],
+    missing: [],
+    problems: [],
+    unexpected: [],
+    belowMinIsr: [],
+    acknowledgedAfterRestart: [],
+    repeatedPages: [],
+    copiedInKafka: 0,
+    gaveUp: 0,
+  };
+}
+
+/** A phase's row with what its posts tell; what Kafka and the effects tell is counted in afterwards. */
+function phaseRow(
+  window: PhaseWindow,
+  posts: readonly PostRecord[],
+  events: number,
+  allPosts: readonly PostRecord[],
+  ingestPeak: (phase: string) => number | undefined,
+): PhaseRow {
+  return {
+    phase: window.name,
+    posts: posts.length,
+    answered2xx: posts.filter((post) => is2xx(post.status)).length,
+    answered503: posts.filter((post) => post.status === 503).length,
+    unanswered: posts.filter((post) => post.status === 0).length,
+    events,
+    inKafka: 0,
+    lost: 0,
+    expected: perConsumer(),
+    applied: perConsumer(),
+    doubled: 0,
+    recoverySeconds: recoverySeconds(window, allPosts),
+    ingestPeakRssBytes: ingestPeak(window.name),
+    answered2xxBelowMinIsr: undefined,
+  };
+}
+
+/** The 2xx answers of a phase with fewer brokers than min.insync.replicas: those before the restart break the promise. */
+function judgeBelowMinIsr(
+  window: PhaseWindow,
+  { from, until }: { from: number; until: number },
+  posts: readonly PostRecord[],
+  row: PhaseRow,
+  verdict: Verdict,
+): void {
+  const { during, afterRestart } = answeredBelowMinIsr(window, posts);
+  row.answered2xxBelowMinIsr = during.length;
+  for (const post of during) {
+    verdict.belowMinIsr.push(
+      `${window.name}: ${post.eventKey} sent ${((post.sentAt - from) / 1000).toFixed(3)} s after fewer than two brokers ran, answered ${post.status} ${post.outcome} ${((until - post.answeredAt) / 1000).toFixed(3)} s before the restart began`,
+    );
+  }
+  if (afterRestart.length > 0) {
+    const first = Math.min(...afterRestart.map((post) => post.answeredAt)) - until;
+    verdict.acknowledgedAfterRestart.push(
+      `${window.name}: ${afterRestart.length} request(s) sent while fewer than two brokers ran were answered 2xx after the restart began (the first ${(first / 1000).toFixed(1)} s after it), once a restarted broker was back in the ISR`,
+    );
+  }
+}
+
+/** Each effect of an event that reached Kafka: applied, missing, or applied more than once (a page repeated, or an effect doubled). */
+function judgeEffects(
+  { event, window, inKafka }: { event: PlannedEvent; window: PhaseWindow; inKafka: readonly KafkaCopy[] },
+  seen: { windows: readonly PhaseWindow[]; applied: ReadonlyMap<string, number>; appliedAt: (key: string) => readonly number[] },
+  row: PhaseRow,
+  verdict: Verdict,
+  doubledIn: Map<string, number>,
+): void {
+  const { windows, applied, appliedAt } = seen;
+  for (const effect of event.effects) {
+    row.expected[effect.consumer] += 1;
+    const count = applied.get(effect.key) ?? 0;
+    if (count > 0) row.applied[effect.consumer] += 1;
+    else verdict.missing.push(`${window.name}: ${effect.consumer} never applied ${effect.key} (event ${event.key}, ${event.kind})`);
+    if (count <= 1) continue;
+    const times = appliedAt(effect.key);
+    const detail = `${effect.key} ${count} times (event ${event.key} of ${window.name}, ${event.kind}): ${evidence(inKafka, times, windows)}`;
+    // The fault to blame is the one under way when the first copy was applied: its completion is what the consumer lost.
+    const blamed = times[0] === undefined ? window.name : (windows.filter((each) => each.startedAt <= (times[0] as number)).at(-1)?.name ?? window.name);
+    if (isPage(effect.key)) verdict.repeatedPages.push(`${blamed}: triggered ${detail}`);
+    else {
+      doubledIn.set(blamed, (doubledIn.get(blamed) ?? 0) + count - 1);
+      verdict.doubled.push(`${blamed}: ${effect.consumer} applied ${detail}`);
+    }
+  }
 }
