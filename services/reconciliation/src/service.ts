@@ -8,9 +8,10 @@ import type { SourceConfig } from "@hooklog/sources";
 import { createAdminServer } from "./app.ts";
 import { BackfillWriter } from "./backfill-writer.ts";
 import { missingApiAccess, type ReconciliationConfig } from "./config.ts";
-import { createReconciliationMetrics } from "./metrics.ts";
+import { createReconciliationMetrics, type ReconciliationMetrics } from "./metrics.ts";
 import { reconciliationMigrations } from "./migrations/index.ts";
 import { reconcileSource } from "./reconcile-source.ts";
+import { createRoundSchedule } from "./round-schedule.ts";
 import type { RunResult } from "./run-result.ts";
 import { RunLog } from "./runs.ts";
 
@@ -57,37 +58,12 @@ export function createReconciliationService(config: ReconciliationConfig, logger
   const writer = new BackfillWriter({ log, appender: new EventAppender({ writer: log, registry }), now: () => now().getTime() });
   const runLog = new RunLog(db);
 
-  const retry: RetryPolicy = {
-    maxAttempts: config.RECONCILIATION_MAX_ATTEMPTS,
-    baseDelayMs: config.RECONCILIATION_BACKOFF_BASE_MS,
-    maxWaitMs: config.RECONCILIATION_MAX_WAIT_SECONDS * 1000,
-    sleep: overrides.sleep ?? sleep,
-    random: overrides.random ?? Math.random,
-  };
-  const onRetry: RetryListener = ({ operation, failure, delayMs, attempt }) => {
-    metrics.apiRetries.inc({ provider: failure.provider, reason: failure.reason });
-    logger.warn(
-      { provider: failure.provider, operation, status: failure.status, requestId: failure.requestId, reason: failure.reason, attempt, delayMs },
-      `${failure.provider} API call failed (${failure.message}); retrying`,
-    );
-  };
-  // One reconciler per provider whose API credentials are set; the provider module builds it.
-  const reconcilers = new Map<ProviderName, SourceReconciler>();
-  for (const [provider, access] of config.apiAccess) {
-    const reconciler = access.createReconciler({ retry, onRetry, logger, now: () => now().getTime() });
-    if (reconciler) reconcilers.set(provider, reconciler);
-  }
+  const reconcilers = createReconcilers(config, { metrics, logger, now, overrides });
 
   const reconcilerFor = (source: SourceConfig): SourceReconciler | string =>
     missingApiAccess(source, config) ?? reconcilers.get(source.provider) ?? `provider ${source.provider} has no reconciler`;
   const sources = new Map(config.sources.map((source) => [source.name, source]));
-  const reconcilable: string[] = [];
-  const notReconcilable = new Map<string, string>();
-  for (const source of config.sources) {
-    const reconciler = reconcilerFor(source);
-    if (typeof reconciler === "string") notReconcilable.set(source.name, reconciler);
-    else reconcilable.push(source.name);
-  }
+  const { reconcilable, notReconcilable } = sortByReconcilable(config.sources, reconcilerFor);
   const reconcile = (name: string, request: { since?: Date } = {}): Promise<RunResult> =>
     reconcileSource(name, request, {
       sources,
@@ -102,26 +78,12 @@ export function createReconciliationService(config: ReconciliationConfig, logger
       now,
     });
 
-  let timer: NodeJS.Timeout | undefined;
-  let tick: Promise<void> | undefined;
-  let stopped = false;
-  /** Every reconcilable source, one after another; the next round is scheduled only when this one ends, so rounds never overlap. */
-  async function round(): Promise<void> {
-    for (const name of reconcilable) {
-      if (stopped) return;
-      await reconcile(name).catch((error: unknown) =>
-        logger.error({ err: error, source: name }, "reconciliation run failed unexpectedly; the next round retries"),
-      );
-    }
-  }
-  function schedule(delayMs: number): void {
-    timer = setTimeout(() => {
-      tick = round().finally(() => {
-        tick = undefined;
-        if (!stopped) schedule(config.RECONCILIATION_INTERVAL_SECONDS * 1000);
-      });
-    }, delayMs);
-  }
+  const schedule = createRoundSchedule({
+    sources: reconcilable,
+    reconcile,
+    intervalMs: config.RECONCILIATION_INTERVAL_SECONDS * 1000,
+    logger,
+  });
 
   return {
     server: createAdminServer({ reconcile, metrics, logger, now }),
@@ -134,15 +96,59 @@ export function createReconciliationService(config: ReconciliationConfig, logger
       await producer.connect();
       for (const [source, reason] of notReconcilable) logger.info({ source }, `not reconciled: ${reason}`);
       if (reconcilable.length === 0) logger.warn("no source can be reconciled: each source's reason is logged above");
-      if ((options.schedule ?? true) && config.RECONCILIATION_INTERVAL_SECONDS > 0 && reconcilable.length > 0) schedule(0);
+      if ((options.schedule ?? true) && config.RECONCILIATION_INTERVAL_SECONDS > 0 && reconcilable.length > 0) schedule.start(0);
     },
     async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await tick;
+      await schedule.stop();
       await log.drain();
       await producer.disconnect();
       await db.destroy();
     },
   };
+}
+
+/**
+ * One reconciler per provider whose API credentials are set; the provider module builds it. All share
+ * one retry policy from config, and one listener that counts and logs each retry.
+ */
+function createReconcilers(
+  config: ReconciliationConfig,
+  deps: { metrics: ReconciliationMetrics; logger: Logger; now: () => Date; overrides: ServiceOverrides },
+): Map<ProviderName, SourceReconciler> {
+  const { metrics, logger, now, overrides } = deps;
+  const retry: RetryPolicy = {
+    maxAttempts: config.RECONCILIATION_MAX_ATTEMPTS,
+    baseDelayMs: config.RECONCILIATION_BACKOFF_BASE_MS,
+    maxWaitMs: config.RECONCILIATION_MAX_WAIT_SECONDS * 1000,
+    sleep: overrides.sleep ?? sleep,
+    random: overrides.random ?? Math.random,
+  };
+  const onRetry: RetryListener = ({ operation, failure, delayMs, attempt }) => {
+    metrics.apiRetries.inc({ provider: failure.provider, reason: failure.reason });
+    logger.warn(
+      { provider: failure.provider, operation, status: failure.status, requestId: failure.requestId, reason: failure.reason, attempt, delayMs },
+      `${failure.provider} API call failed (${failure.message}); retrying`,
+    );
+  };
+  const reconcilers = new Map<ProviderName, SourceReconciler>();
+  for (const [provider, access] of config.apiAccess) {
+    const reconciler = access.createReconciler({ retry, onRetry, logger, now: () => now().getTime() });
+    if (reconciler) reconcilers.set(provider, reconciler);
+  }
+  return reconcilers;
+}
+
+/** Splits the sources into those a reconciler can take and the others, each with why not. */
+function sortByReconcilable(
+  sources: readonly SourceConfig[],
+  reconcilerFor: (source: SourceConfig) => SourceReconciler | string,
+): { reconcilable: string[]; notReconcilable: Map<string, string> } {
+  const reconcilable: string[] = [];
+  const notReconcilable = new Map<string, string>();
+  for (const source of sources) {
+    const reconciler = reconcilerFor(source);
+    if (typeof reconciler === "string") notReconcilable.set(source.name, reconciler);
+    else reconcilable.push(source.name);
+  }
+  return { reconcilable, notReconcilable };
 }
