@@ -1,6 +1,6 @@
 import { operationsHandler } from "@hooklog/lifecycle";
 import { randomUUID } from "node:crypto";
-import express, { type NextFunction, type Request, type RequestHandler, type Response } from "express";
+import express, { type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from "express";
 import type { Logger } from "@hooklog/logging";
 import { serverSpanOf } from "@hooklog/telemetry";
 import { OVERLOADED, ingestWebhook, type IngestDeps, type IngestSource } from "./ingest.ts";
@@ -56,16 +56,19 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable("x-powered-by");
   // Answers are never cached: no ETag to compute for every 202.
   app.set("etag", false);
-  const limiters = new Map(
-    [...deps.sources].flatMap(([name, source]) => (source.config.rateLimit ? [[name, new RateLimiter(source.config.rateLimit)] as const] : [])),
-  );
-  // One raw-body reader per source, each bounded by the source's limit; nothing parses the body before verification.
-  const bodyReaders = new Map<string, RequestHandler>(
-    [...deps.sources].map(([name, source]) => [name, express.raw({ type: () => true, limit: source.config.maxBodyBytes })]),
-  );
+  const operations = operationsRoutes(deps);
+  app.use((request, response, next) => operations(request, response, next));
+  app.post("/webhooks/:source", ...webhookRoute(deps));
+  app.use((_request: Request, response: Response) => {
+    response.status(404).json({ error: { code: "not_found", message: "Webhooks are received at POST /webhooks/<source>." } });
+  });
+  app.use(requestFailureHandler(deps));
+  return app;
+}
 
-  // The operations face every service has (/healthz, /readyz, /metrics); anything else passes on.
-  const operations = operationsHandler({
+/** The operations face every service has (/healthz, /readyz, /metrics); anything else passes on. */
+function operationsRoutes(deps: AppDeps): RequestHandler {
+  return operationsHandler({
     registry: deps.metrics.registry,
     ready: async () => {
       const { checks, missingTopics } = await deps.ready();
@@ -74,61 +77,74 @@ export function createApp(deps: AppDeps): express.Express {
     },
     onError: (error, route) => deps.logger.error({ err: error, route }, "operations request failed"),
   });
-  app.use((request, response, next) => operations(request, response, next));
+}
 
-  app.post(
-    "/webhooks/:source",
-    (request: Request<{ source: string }>, response: Response, next: NextFunction) => {
-      const requestId = request.header("x-request-id") ?? randomUUID();
-      response.locals.requestId = requestId;
-      const source = deps.sources.get(request.params.source);
-      if (!source) {
-        deps.metrics.rejected.inc({ source: "(unknown)", reason: "unknown_source" });
-        sendOutcome(response, rejected(404, "unknown_source", "No webhook source of that name is configured."));
-        return;
-      }
-      deps.metrics.received.inc({ source: source.config.name });
-      const contentType = (request.header("content-type") ?? "").toLowerCase();
-      let early: IngestOutcome | undefined;
-      if (!source.provider.acceptsContentType(contentType)) {
-        early = rejected(415, "unsupported_content_type", `Content-Type must be ${source.provider.contentTypes.join(" or ")}.`);
-      } else if (deps.writer.wouldOverload(Number(request.header("content-length")) || 1)) {
-        // Refused before the body is read: while Kafka is away, a flood of retries costs no memory.
-        early = OVERLOADED;
-      } else {
-        const allowed = limiters.get(source.config.name)?.take();
-        if (allowed && !allowed.allowed)
-          early = rejected(429, "rate_limited", "Too many requests for this source; retry after the given delay.", allowed.retryAfterSeconds);
-      }
-      if (early) {
-        finish(deps, response, source.config.name, requestId, early);
-        return;
-      }
-      response.locals.source = source;
-      bodyReaders.get(source.config.name)?.(request, response, next);
-    },
-    async (request: Request, response: Response) => {
-      const source = response.locals.source as IngestSource;
-      const requestId = response.locals.requestId as string;
-      const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      const headers: Record<string, string | undefined> = {};
-      for (const [name, value] of Object.entries(request.headers)) headers[name] = Array.isArray(value) ? value.join(", ") : value;
-      const outcome = await ingestWebhook(
-        source,
-        { rawBody, headers, contentType: (request.header("content-type") ?? "").toLowerCase(), requestId, span: serverSpanOf(request) },
-        deps,
-      );
-      finish(deps, response, source.config.name, requestId, outcome);
-    },
+/**
+ * POST /webhooks/:source as two steps: admit (known source, content type, room in the writer, rate
+ * limit), all decided from the path and headers before a byte of the body is read; then ingest the raw body.
+ */
+function webhookRoute(deps: AppDeps): [admit: RequestHandler<{ source: string }>, ingest: RequestHandler] {
+  const limiters = new Map(
+    [...deps.sources].flatMap(([name, source]) => (source.config.rateLimit ? [[name, new RateLimiter(source.config.rateLimit)] as const] : [])),
+  );
+  // One raw-body reader per source, each bounded by the source's limit; nothing parses the body before verification.
+  const bodyReaders = new Map<string, RequestHandler>(
+    [...deps.sources].map(([name, source]) => [name, express.raw({ type: () => true, limit: source.config.maxBodyBytes })]),
   );
 
-  app.use((_request: Request, response: Response) => {
-    response.status(404).json({ error: { code: "not_found", message: "Webhooks are received at POST /webhooks/<source>." } });
-  });
+  const admit = (request: Request<{ source: string }>, response: Response, next: NextFunction) => {
+    const requestId = request.header("x-request-id") ?? randomUUID();
+    response.locals.requestId = requestId;
+    const source = deps.sources.get(request.params.source);
+    if (!source) {
+      deps.metrics.rejected.inc({ source: "(unknown)", reason: "unknown_source" });
+      sendOutcome(response, rejected(404, "unknown_source", "No webhook source of that name is configured."));
+      return;
+    }
+    deps.metrics.received.inc({ source: source.config.name });
+    const contentType = (request.header("content-type") ?? "").toLowerCase();
+    let early: IngestOutcome | undefined;
+    if (!source.provider.acceptsContentType(contentType)) {
+      early = rejected(415, "unsupported_content_type", `Content-Type must be ${source.provider.contentTypes.join(" or ")}.`);
+    } else if (deps.writer.wouldOverload(Number(request.header("content-length")) || 1)) {
+      // Refused before the body is read: while Kafka is away, a flood of retries costs no memory.
+      early = OVERLOADED;
+    } else {
+      const allowed = limiters.get(source.config.name)?.take();
+      if (allowed && !allowed.allowed)
+        early = rejected(429, "rate_limited", "Too many requests for this source; retry after the given delay.", allowed.retryAfterSeconds);
+    }
+    if (early) {
+      finish(deps, response, source.config.name, requestId, early);
+      return;
+    }
+    response.locals.source = source;
+    bodyReaders.get(source.config.name)?.(request, response, next);
+  };
 
-  // Body-reading failures (too large, aborted, an encoding we cannot read) are the sender's; anything
-  // else is ours: 503 so the provider retries, and the error logged with the request id.
-  app.use((error: { type?: string; status?: number }, _request: Request, response: Response, _next: NextFunction) => {
+  const ingest = async (request: Request, response: Response) => {
+    const source = response.locals.source as IngestSource;
+    const requestId = response.locals.requestId as string;
+    const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const headers: Record<string, string | undefined> = {};
+    for (const [name, value] of Object.entries(request.headers)) headers[name] = Array.isArray(value) ? value.join(", ") : value;
+    const outcome = await ingestWebhook(
+      source,
+      { rawBody, headers, contentType: (request.header("content-type") ?? "").toLowerCase(), requestId, span: serverSpanOf(request) },
+      deps,
+    );
+    finish(deps, response, source.config.name, requestId, outcome);
+  };
+
+  return [admit, ingest];
+}
+
+/**
+ * Body-reading failures (too large, aborted, an encoding we cannot read) are the sender's; anything
+ * else is ours: 503 so the provider retries, and the error logged with the request id.
+ */
+function requestFailureHandler(deps: AppDeps): ErrorRequestHandler {
+  return (error: { type?: string; status?: number }, _request: Request, response: Response, _next: NextFunction) => {
     const source = (response.locals.source as IngestSource | undefined)?.config.name ?? "(unknown)";
     const requestId = (response.locals.requestId as string | undefined) ?? "-";
     let outcome: IngestOutcome;
@@ -140,9 +156,7 @@ export function createApp(deps: AppDeps): express.Express {
       outcome = { kind: "unavailable", code: "internal_error", message: "Ingest failed to take the event; retry later.", retryAfterSeconds: 5 };
     }
     finish(deps, response, source, requestId, outcome);
-  });
-
-  return app;
+  };
 }
 
 function finish(deps: AppDeps, response: Response, source: string, requestId: string, outcome: IngestOutcome): void {

@@ -3,11 +3,12 @@ import { connectDatabase, migrateLatest } from "@hooklog/db";
 import { SchemaRegistryClient, createIdempotentProducer, createKafka } from "@hooklog/kafka";
 import type { Logger } from "@hooklog/logging";
 import { providerModule } from "@hooklog/providers";
-import { EventAppender, EventLogWriter, eventLogMigrations } from "@hooklog/event-log";
-import { createApp } from "./app.ts";
+import { EventAppender, EventLogWriter, eventLogMigrations, type BatchTiming } from "@hooklog/event-log";
+import type { SourceConfig } from "@hooklog/sources";
+import { createApp, type AppDeps } from "./app.ts";
 import type { IngestConfig } from "./config.ts";
 import type { IngestSource } from "./ingest.ts";
-import { createIngestMetrics, observePendingBytes } from "./metrics.ts";
+import { createIngestMetrics, observePendingBytes, type IngestMetrics } from "./metrics.ts";
 import { TopicWatch } from "./topic-watch.ts";
 
 export interface IngestService {
@@ -40,24 +41,12 @@ export function createIngestService(config: IngestConfig, logger: Logger): Inges
     maxBatch: config.INGEST_BATCH_MAX,
     maxBatchBytes: config.INGEST_BATCH_MAX_BYTES,
     maxPendingBytes: config.INGEST_MAX_PENDING_BYTES,
-    onBatch: (batch) => {
-      if (batch.sent > 0) metrics.batchSize.observe(batch.sent);
-      metrics.batchPhase.observe({ phase: "lookup" }, batch.lookupSeconds);
-      if (batch.sent > 0) {
-        metrics.batchPhase.observe({ phase: "send" }, batch.sendSeconds);
-        metrics.batchPhase.observe({ phase: "record" }, batch.recordSeconds);
-      }
-    },
+    onBatch: (batch) => observeBatch(metrics, batch),
     onLedgerError: (error, entries) =>
       logger.error({ err: error, events: entries.length }, "events are in Kafka but the dedup ledger write failed; a redelivery may be written twice"),
   });
   observePendingBytes(metrics, () => writer.pendingBytes);
-  const sources = new Map<string, IngestSource>(
-    config.sources.map((source) => {
-      const provider = providerModule(source.provider);
-      return [source.name, { config: source, provider, verifier: provider.createVerifier(source) }];
-    }),
-  );
+  const sources = ingestSources(config.sources);
   const admin = kafka.admin();
   const topics = new TopicWatch(admin, config.sources, logger);
   let purgeTimer: NodeJS.Timeout | undefined;
@@ -71,21 +60,7 @@ export function createIngestService(config: IngestConfig, logger: Logger): Inges
     logger,
     topics,
     produceTimeoutMs: config.INGEST_PRODUCE_TIMEOUT_MS,
-    ready: async () => {
-      const [kafkaOk, registryOk] = await Promise.all([
-        // One metadata request says both that Kafka answers and which source topics it lacks.
-        topics.refresh().then(
-          () => true,
-          () => false,
-        ),
-        fetch(`${registry.url}/subjects`, { signal: AbortSignal.timeout(2000) }).then(
-          (response) => response.ok,
-          () => false,
-        ),
-      ]);
-      const missingTopics = topics.missing();
-      return { checks: { kafka: kafkaOk, registry: registryOk, topics: missingTopics.length === 0 }, missingTopics };
-    },
+    ready: readinessCheck(topics, registry.url),
   });
 
   return {
@@ -99,12 +74,7 @@ export function createIngestService(config: IngestConfig, logger: Logger): Inges
       await topics.refreshLimits();
       // Warm the codecs so the first request does not pay for registration; failures retry lazily.
       await Promise.allSettled([...sources.values()].map(async (source) => appender.codec(source.config.topic)));
-      purgeTimer = setInterval(
-        () => {
-          writer.purge().catch((error: unknown) => logger.warn({ err: error }, "purging old deduplication ids failed; will retry"));
-        },
-        60 * 60 * 1000,
-      ).unref();
+      purgeTimer = purgeHourly(writer, logger);
     },
     async stop() {
       clearInterval(purgeTimer);
@@ -116,4 +86,53 @@ export function createIngestService(config: IngestConfig, logger: Logger): Inges
       await db.destroy();
     },
   };
+}
+
+/** Each configured source with its provider module and the verifier built from its secrets. */
+function ingestSources(configs: readonly SourceConfig[]): Map<string, IngestSource> {
+  return new Map(
+    configs.map((source) => {
+      const provider = providerModule(source.provider);
+      return [source.name, { config: source, provider, verifier: provider.createVerifier(source) }];
+    }),
+  );
+}
+
+/** One batch the writer sent: its size, and how long each phase took (send and record only when it sent anything). */
+function observeBatch(metrics: IngestMetrics, batch: BatchTiming): void {
+  if (batch.sent > 0) metrics.batchSize.observe(batch.sent);
+  metrics.batchPhase.observe({ phase: "lookup" }, batch.lookupSeconds);
+  if (batch.sent > 0) {
+    metrics.batchPhase.observe({ phase: "send" }, batch.sendSeconds);
+    metrics.batchPhase.observe({ phase: "record" }, batch.recordSeconds);
+  }
+}
+
+/** What /readyz asks: Kafka and the registry answer, and which source topics are missing. */
+function readinessCheck(topics: TopicWatch, registryUrl: string): AppDeps["ready"] {
+  return async () => {
+    const [kafkaOk, registryOk] = await Promise.all([
+      // One metadata request says both that Kafka answers and which source topics it lacks.
+      topics.refresh().then(
+        () => true,
+        () => false,
+      ),
+      fetch(`${registryUrl}/subjects`, { signal: AbortSignal.timeout(2000) }).then(
+        (response) => response.ok,
+        () => false,
+      ),
+    ]);
+    const missingTopics = topics.missing();
+    return { checks: { kafka: kafkaOk, registry: registryOk, topics: missingTopics.length === 0 }, missingTopics };
+  };
+}
+
+/** Drops dedup ids past their retention once an hour; a failure waits for the next hour. */
+function purgeHourly(writer: EventLogWriter, logger: Logger): NodeJS.Timeout {
+  return setInterval(
+    () => {
+      writer.purge().catch((error: unknown) => logger.warn({ err: error }, "purging old deduplication ids failed; will retry"));
+    },
+    60 * 60 * 1000,
+  ).unref();
 }
