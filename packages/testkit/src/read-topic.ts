@@ -11,10 +11,11 @@ export interface ReadMessage {
 
 /**
  * Reads a topic from the beginning through a fresh consumer group until `count` messages have come
- * (or, with `settleMs`, until no more arrive for that long; or, with `toEnd`, until every message the
- * topic held when the read began has come), failing after `timeoutMs`.
+ * (or, with `settleMs`, until no more arrive for that long; or, with `toEnd`, until the reader has passed
+ * every offset the topic held when the read began), failing after `timeoutMs`.
  * Tests use it to assert what reached the log, and (with `toEnd`, once whatever writes to the topic
- * is known to be done) that nothing more did.
+ * is known to be done) that nothing more did. The reader sees committed records only (read_committed),
+ * so `toEnd` also waits for a transaction still open at the start to end.
  */
 export async function readTopic(
   brokers: string,
@@ -23,8 +24,8 @@ export async function readTopic(
 ): Promise<ReadMessage[]> {
   const { count, settleMs = 0, timeoutMs = 30_000 } = options;
   const kafka = new Kafka({ clientId: "hooklog-test-reader", brokers: brokers.split(","), logLevel: logLevel.NOTHING });
-  // With toEnd: the last offset still to read on each partition, as the topic stands now.
-  const unread = options.toEnd ? await lastOffsetsOf(kafka, topic) : new Map<number, bigint>();
+  // With toEnd: each partition's end offset as the topic stands now, until the reader's position reaches it.
+  const unread = options.toEnd ? await endOffsetsOf(kafka, topic) : new Map<number, bigint>();
   // A short fetch wait: disconnect() waits for the fetch in hand, kafkajs' default would add 5 s per read.
   // Fetch sizes fit the largest record Hooklog writes (@hooklog/kafka's MAX_RECORD_BYTES, 32 MiB).
   const consumer = kafka.consumer({
@@ -36,6 +37,13 @@ export async function readTopic(
     maxBytes: 64 * 1024 * 1024,
   });
   const messages: ReadMessage[] = [];
+  // A partition's last offsets may be transaction markers or aborted records, which eachMessage never
+  // sees: the reader's position is where its last batch ended. kafkajs reports a batch's end after
+  // eachMessage has had its messages, and also for a batch of nothing but markers and aborted records.
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+    const end = unread.get(payload.partition);
+    if (end !== undefined && BigInt(payload.lastOffset) + 1n >= end) unread.delete(payload.partition);
+  });
   await consumer.connect();
   try {
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
@@ -62,8 +70,6 @@ export async function readTopic(
           eachMessage: async ({ partition, message }) => {
             lastArrival = Date.now();
             messages.push({ partition, offset: message.offset, key: message.key, value: message.value, headers: message.headers ?? {} });
-            const last = unread.get(partition);
-            if (last !== undefined && BigInt(message.offset) >= last) unread.delete(partition);
           },
         })
         .catch(reject);
@@ -74,13 +80,13 @@ export async function readTopic(
   return messages;
 }
 
-/** Each partition's last offset, for the partitions that hold any message. */
-async function lastOffsetsOf(kafka: Kafka, topic: string): Promise<Map<number, bigint>> {
+/** Each partition's end offset (the next to be written), for the partitions that hold any record. */
+async function endOffsetsOf(kafka: Kafka, topic: string): Promise<Map<number, bigint>> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const ends = await admin.fetchTopicOffsets(topic);
-    return new Map(ends.filter((end) => BigInt(end.high) > BigInt(end.low)).map((end) => [end.partition, BigInt(end.high) - 1n]));
+    return new Map(ends.filter((end) => BigInt(end.high) > BigInt(end.low)).map((end) => [end.partition, BigInt(end.high)]));
   } finally {
     await admin.disconnect();
   }
