@@ -52,12 +52,12 @@ describe("the idempotent producer after a failed send", () => {
       await producer.disconnect();
     }
 
-    const onHealthy = await readTopic(brokers, healthy, { settleMs: 1500 });
+    const onHealthy = await readTopic(brokers, healthy, { toEnd: true });
     assert.deepEqual(
       onHealthy.map((message) => message.value?.toString()),
       ["first", "second", "third", "fourth"],
     );
-    const onStrict = await readTopic(brokers, strict, { settleMs: 1500 });
+    const onStrict = await readTopic(brokers, strict, { toEnd: true });
     assert.deepEqual(
       onStrict.map((message) => message.value?.toString()),
       ["small"],
