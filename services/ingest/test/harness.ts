@@ -79,8 +79,12 @@ export interface IngestHarness {
   deleteTopic(role: SourceRole): Promise<void>;
   /** The provider event ids the dedup ledger holds for the source. */
   ledgerIds(role: SourceRole): Promise<string[]>;
-  /** Reads the source's topic from the beginning and decodes every envelope with the registry's schema. */
-  readEnvelopes(role: SourceRole, options: { count?: number; settleMs?: number; timeoutMs?: number }): Promise<TopicRecord[]>;
+  /**
+   * Reads the source's topic from the beginning to its end as it stands when the read begins, and decodes
+   * every envelope with the registry's schema. Ingest answers 2xx once Kafka has acknowledged the event,
+   * so after its answer the topic holds it: nothing to wait for, and one envelope too many is seen.
+   */
+  readEnvelopes(role: SourceRole, options?: { timeoutMs?: number }): Promise<TopicRecord[]>;
   stop(): Promise<void>;
 }
 
@@ -211,10 +215,10 @@ export async function startIngest(env: Record<string, string> = {}, options: Ing
         await db.destroy();
       }
     },
-    async readEnvelopes(role, readOptions) {
+    async readEnvelopes(role, readOptions = {}) {
       const { topic } = sources[role];
       const codec = await webhookEventCodec(registry, topic);
-      const messages = await readTopic(stack.kafkaBrokers, topic, { settleMs: 2000, timeoutMs: 30_000, ...readOptions });
+      const messages = await readTopic(stack.kafkaBrokers, topic, { toEnd: true, timeoutMs: readOptions.timeoutMs ?? 30_000 });
       return Promise.all(
         messages.map(async (message) => {
           if (!message.value) throw new Error(`a message on ${topic} has no value`);

@@ -39,7 +39,7 @@ describe("ingest takes every delivery its source's maxBodyBytes allows", () => {
 
       const answer = await post(ingest.url, large.name, delivery);
       assert.equal(answer.status, 202, answer.text);
-      const records = await ingest.readEnvelopes("large", { settleMs: 1500, timeoutMs: 60_000 });
+      const records = await ingest.readEnvelopes("large", { timeoutMs: 60_000 });
       const record = records.find((candidate) => candidate.envelope.providerEventId === delivery.headers["x-github-delivery"]);
       assert.ok(record, "the push is in the topic");
       assert.equal(record.envelope.payload.length, Buffer.byteLength(body));
@@ -59,8 +59,8 @@ describe("ingest takes every delivery its source's maxBodyBytes allows", () => {
       answers.map((answer) => answer.status),
       answers.map(() => 202),
     );
-    const onStripe = await ingest.readEnvelopes("stripe", { count: 40, settleMs: 1000 });
-    assert.deepEqual(new Set(onStripe.map((record) => record.envelope.providerEventId)), new Set(small.map((event) => event.eventId)));
+    const onStripe = await ingest.readEnvelopes("stripe");
+    assert.deepEqual(onStripe.map((record) => record.envelope.providerEventId).sort(), small.map((event) => event.eventId).sort());
   });
 });
 
@@ -114,10 +114,10 @@ describe("a topic whose max.message.bytes an operator lowered below its source's
       later.map(() => 202),
     );
 
-    const onStripe = new Set((await ingest.readEnvelopes("stripe", { settleMs: 1500 })).map((record) => record.envelope.providerEventId));
-    for (const event of [...fitting, ...later]) assert.ok(onStripe.has(event.eventId), `${event.eventId} was answered 202 and is in the topic`);
-    assert.ok(!onStripe.has(tooLarge.eventId));
-    const onRotating = new Set((await ingest.readEnvelopes("rotating", { settleMs: 1500 })).map((record) => record.envelope.providerEventId));
-    for (const event of elsewhere) assert.ok(onRotating.has(event.eventId), `${event.eventId} was answered 202 and is in the topic`);
+    // Each event answered 202 is in its topic and nothing else is; the one refused 413 is not.
+    const onStripe = new Set((await ingest.readEnvelopes("stripe")).map((record) => record.envelope.providerEventId));
+    assert.deepEqual(onStripe, new Set([...fitting, ...later].map((event) => event.eventId)));
+    const onRotating = new Set((await ingest.readEnvelopes("rotating")).map((record) => record.envelope.providerEventId));
+    assert.deepEqual(onRotating, new Set(elsewhere.map((event) => event.eventId)));
   });
 });
