@@ -109,7 +109,7 @@ describe("a three-broker cluster", () => {
       await producer.disconnect();
     }
 
-    const read = await readTopic(brokers, topic, { count: acknowledged.length, settleMs: 2000, timeoutMs: 90_000 }).catch((error: unknown) => {
+    const read = await readTopic(brokers, topic, { toEnd: true, timeoutMs: 90_000 }).catch((error: unknown) => {
       throw new Error(`${error instanceof Error ? error.message : String(error)}${told()}`);
     });
     const stored = new Set(read.map((message) => message.value?.toString()));

@@ -11,8 +11,8 @@ export interface ReadMessage {
 
 /**
  * Reads a topic from the beginning through a fresh consumer group until `count` messages have come
- * (or, with `settleMs`, until no more arrive for that long; or, with `toEnd`, until the reader has passed
- * every offset the topic held when the read began), failing after `timeoutMs`.
+ * (or, with `toEnd`, until the reader has passed every offset the topic held when the read began),
+ * failing after `timeoutMs`. It never waits for a quiet period: a test waits on a condition.
  * Tests use it to assert what reached the log, and (with `toEnd`, once whatever writes to the topic
  * is known to be done) that nothing more did. The reader sees committed records only (read_committed),
  * so `toEnd` also waits for a transaction still open at the start to end.
@@ -20,9 +20,10 @@ export interface ReadMessage {
 export async function readTopic(
   brokers: string,
   topic: string,
-  options: { count?: number; settleMs?: number; toEnd?: boolean; timeoutMs?: number; groupId?: string } = {},
+  options: { count?: number; toEnd?: boolean; timeoutMs?: number; groupId?: string } = {},
 ): Promise<ReadMessage[]> {
-  const { count, settleMs = 0, timeoutMs = 30_000 } = options;
+  const { count, timeoutMs = 30_000 } = options;
+  if (count === undefined && options.toEnd !== true) throw new Error("readTopic: say how much to read, { count } or { toEnd: true }");
   const kafka = new Kafka({ clientId: "hooklog-test-reader", brokers: brokers.split(","), logLevel: logLevel.NOTHING });
   // With toEnd: each partition's end offset as the topic stands now, until the reader's position reaches it.
   const unread = options.toEnd ? await endOffsetsOf(kafka, topic) : new Map<number, bigint>();
@@ -48,27 +49,20 @@ export async function readTopic(
   try {
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      let lastArrival = Date.now();
       const deadline = Date.now() + timeoutMs;
       const timer = setInterval(() => {
         const enough = (count !== undefined && messages.length >= count) || (options.toEnd === true && unread.size === 0);
-        const settled = settleMs > 0 && Date.now() - lastArrival >= settleMs && (count === undefined || enough);
-        if ((enough && settleMs === 0) || settled) {
+        if (enough) {
           clearInterval(timer);
           resolve();
         } else if (Date.now() > deadline) {
           clearInterval(timer);
-          reject(
-            new Error(
-              `readTopic(${topic}): ${messages.length} message(s) after ${timeoutMs} ms, expected ${count ?? (options.toEnd ? "the end" : "to settle")}`,
-            ),
-          );
+          reject(new Error(`readTopic(${topic}): ${messages.length} message(s) after ${timeoutMs} ms, expected ${count ?? "the end"}`));
         }
       }, 50);
       consumer
         .run({
           eachMessage: async ({ partition, message }) => {
-            lastArrival = Date.now();
             messages.push({ partition, offset: message.offset, key: message.key, value: message.value, headers: message.headers ?? {} });
           },
         })
