@@ -78,6 +78,11 @@ export async function awaitEffects(options: {
   return applied;
 }
 
+/** What makes the run fail: lost, a 2xx below min ISR, doubled, missing, contract-breaking answers, topics not replicated as declared. */
+export function runFailures(verdict: Verdict, replicatedAtEnd: readonly string[]): string[] {
+  return [...verdict.lost, ...verdict.belowMinIsr, ...verdict.doubled, ...verdict.missing, ...verdict.problems, ...verdict.unexpected, ...replicatedAtEnd];
+}
+
 /** Worth reading, not failures: incidents, audit troubles, copies, given-up deliveries, CPU, stalls, repeated pages. */
 export function runNotes(options: {
   verdict: Verdict;
