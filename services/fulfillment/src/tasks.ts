@@ -36,16 +36,20 @@ export async function createTaskIfAbsent(trx: Knex.Transaction, task: NewTask): 
 
 export type CancelOutcome = { kind: "cancelled"; taskId: string } | { kind: "not-pending"; taskId: string; status: TaskStatus } | { kind: "no-task" };
 
-/** Cancels the order's task if it is still pending; a shipped (or already cancelled) task stays as it is. */
+/**
+ * Cancels the order's task if it is still pending; a shipped (or already cancelled) task stays as it
+ * is. One read decides, and locks the row it saw: a payment's task still uncommitted in another
+ * transaction is "no-task" (the refund is retried), never "pending but not cancelled", which an update
+ * that missed it followed by a read that found it reported, so the refund was dropped.
+ */
 export async function cancelPendingTask(trx: Knex.Transaction, orderId: string, reason: string): Promise<CancelOutcome> {
-  const cancelled = (await trx("fulfillment_tasks")
-    .where({ order_id: orderId, status: "pending" satisfies TaskStatus })
-    .update({ status: "cancelled" satisfies TaskStatus, cancelled_reason: reason, updated_at: trx.fn.now() })
-    .returning("task_id")) as Array<{ task_id: string }>;
-  const first = cancelled[0];
-  if (first) return { kind: "cancelled", taskId: first.task_id };
-  const existing = (await trx("fulfillment_tasks").where({ order_id: orderId }).first("task_id", "status")) as
+  const task = (await trx("fulfillment_tasks").where({ order_id: orderId }).forUpdate().first("task_id", "status")) as
     | { task_id: string; status: TaskStatus }
     | undefined;
-  return existing ? { kind: "not-pending", taskId: existing.task_id, status: existing.status } : { kind: "no-task" };
+  if (!task) return { kind: "no-task" };
+  if (task.status !== "pending") return { kind: "not-pending", taskId: task.task_id, status: task.status };
+  await trx("fulfillment_tasks")
+    .where({ task_id: task.task_id })
+    .update({ status: "cancelled" satisfies TaskStatus, cancelled_reason: reason, updated_at: trx.fn.now() });
+  return { kind: "cancelled", taskId: task.task_id };
 }
