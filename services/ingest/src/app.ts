@@ -56,8 +56,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable("x-powered-by");
   // Answers are never cached: no ETag to compute for every 202.
   app.set("etag", false);
+  // Mounted on its own paths only: a webhook POST never passes through it.
   const operations = operationsRoutes(deps);
-  app.use((request, response, next) => operations(request, response, next));
+  app.get([...OPERATIONS_ROUTES], (request, response, next) => operations(request, response, next));
   app.post("/webhooks/:source", ...webhookRoute(deps));
   app.use((_request: Request, response: Response) => {
     response.status(404).json({ error: { code: "not_found", message: "Webhooks are received at POST /webhooks/<source>." } });
