@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Registry } from "prom-client";
+import { adminAuthFailures, bearerAuth, sendUnauthorized } from "./admin-auth.ts";
 
 /** What GET /readyz answers: 200 when ready, else 503, with `body` either way. */
 export interface Readiness {
@@ -17,6 +18,13 @@ export interface OperationsOptions {
   ready?: () => Promise<Readiness>;
   /** More routes, keyed "METHOD /path". */
   routes?: Readonly<Record<string, OperationsRoute>>;
+  /**
+   * Routes that change state or show event data, keyed "METHOD /path": each answers only a request
+   * bearing one of `adminTokens`, and 401 to any other (counted in hooklog_admin_auth_failures_total).
+   */
+  adminRoutes?: Readonly<Record<string, OperationsRoute>>;
+  /** The tokens admin routes accept (HOOKLOG_ADMIN_TOKENS); none at all, and they refuse everyone. */
+  adminTokens?: readonly string[];
   /** A route that threw: logged by the service; the client gets a 500 without details. */
   onError: (error: unknown, route: string) => void;
 }
@@ -41,6 +49,7 @@ export function operationsHandler(options: OperationsOptions): OperationsHandler
     },
     ...(options.ready ? { "GET /readyz": readyRoute(options.ready) } : {}),
     ...options.routes,
+    ...(options.adminRoutes ? adminOnly(options.adminRoutes, options) : {}),
   };
   const known = Object.keys(routes).join(", ");
   return (request, response, next) => {
@@ -65,6 +74,23 @@ function readyRoute(ready: () => Promise<Readiness>): OperationsRoute {
     const readiness = await ready();
     send(response, readiness.ready ? 200 : 503, readiness.body);
   };
+}
+
+/** Each route behind the credential check: a refused request is answered before its body is read. */
+function adminOnly(routes: Readonly<Record<string, OperationsRoute>>, options: OperationsOptions): Record<string, OperationsRoute> {
+  const auth = bearerAuth(options.adminTokens ?? []);
+  const failures = adminAuthFailures(options.registry);
+  return Object.fromEntries(
+    Object.entries(routes).map(([route, handle]): [string, OperationsRoute] => [
+      route,
+      async (request, response) => {
+        const verdict = auth(request.headers.authorization);
+        if (verdict.ok) return handle(request, response);
+        failures.inc({ route, refusal: verdict.refusal });
+        sendUnauthorized(response, verdict);
+      },
+    ]),
+  );
 }
 
 /** The operations face as a server of its own (main.ts listens on the service's port). */
