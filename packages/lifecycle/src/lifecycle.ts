@@ -2,7 +2,10 @@ import type { Server } from "node:http";
 import type { Logger } from "@hooklog/logging";
 import { shutdownTelemetry } from "@hooklog/telemetry";
 
-/** Listens on 127.0.0.1-or-all as given; a taken port ends the process with the variable to change. */
+/**
+ * Listens on `host`, loopback unless given (a port is never public by accident: containers pass their
+ * <SERVICE>_HOST=0.0.0.0); a taken port ends the process with the variable to change.
+ */
 export function listenOrExit(server: Server, port: number, options: { logger: Logger; service: string; portVariable: string; host?: string }): Promise<void> {
   return new Promise((resolve) => {
     server.once("error", (error: NodeJS.ErrnoException) => {
@@ -12,7 +15,7 @@ export function listenOrExit(server: Server, port: number, options: { logger: Lo
       );
       process.exit(1);
     });
-    server.listen(port, options.host ?? "0.0.0.0", () => resolve());
+    server.listen(port, options.host ?? "127.0.0.1", () => resolve());
   });
 }
 
