@@ -1,6 +1,6 @@
-// The admin endpoint: POST /reconcile runs a source now; GET /healthz and GET /metrics for operations.
-// node:http rather than express: three routes on an internal port. There is no authentication: keep
-// the port off the public network (as docker-compose does).
+// The admin endpoint: POST /reconcile runs a source now, for a request bearing an admin token; GET
+// /healthz and GET /metrics for operations. node:http rather than express: three routes on a port
+// that binds to loopback unless RECONCILIATION_HOST says otherwise.
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { operationsServer } from "@hooklog/lifecycle";
 import { z } from "@hooklog/config";
@@ -10,6 +10,8 @@ import type { RunResult } from "./run-result.ts";
 import { HooklogError, parseSince } from "@hooklog/core";
 
 export interface AdminDeps {
+  /** HOOKLOG_ADMIN_TOKENS: none, and POST /reconcile refuses every request. */
+  adminTokens: readonly string[];
   reconcile: (source: string, request: { since?: Date }) => Promise<RunResult>;
   metrics: ReconciliationMetrics;
   logger: Logger;
@@ -72,7 +74,8 @@ async function handleReconcile(request: IncomingMessage, response: ServerRespons
 export function createAdminServer(deps: AdminDeps): Server {
   return operationsServer({
     registry: deps.metrics.registry,
-    routes: { "POST /reconcile": (request, response) => handleReconcile(request, response, deps) },
+    adminRoutes: { "POST /reconcile": (request, response) => handleReconcile(request, response, deps) },
+    adminTokens: deps.adminTokens,
     onError: (error, route) => deps.logger.error({ err: error, route }, "admin request failed"),
   });
 }

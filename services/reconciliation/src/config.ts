@@ -1,4 +1,4 @@
-import { loadConfig, z } from "@hooklog/config";
+import { adminTokens, bindHost, loadConfig, z } from "@hooklog/config";
 import { providerModule, providerNames, type ApiAccess, type ProviderName } from "@hooklog/providers";
 import { loadSources, type SourceConfig } from "@hooklog/sources";
 
@@ -14,6 +14,9 @@ function loadReconciliationSettings(env: NodeJS.ProcessEnv) {
     {
       /** The admin endpoint: POST /reconcile, GET /healthz, GET /metrics. */
       RECONCILIATION_PORT: z.coerce.number().int().min(0).max(65535).default(3104),
+      RECONCILIATION_HOST: bindHost,
+      /** POST /reconcile answers only a request bearing one of these; unset, it refuses every request. */
+      HOOKLOG_ADMIN_TOKENS: adminTokens,
       /** Every reconcilable source runs this often; 0 runs sources only on demand (POST /reconcile, the CLI). */
       RECONCILIATION_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(300),
       /** Each run starts this long before the checkpoint: events are listed by creation time, and a late-created one is still caught. */

@@ -12,9 +12,19 @@ const logger = createLogger({ service: "reconciliation", level: config.LOG_LEVEL
 const service = createReconciliationService(config, logger);
 await service.start();
 
-await listenOrExit(service.server, config.RECONCILIATION_PORT, { logger, service: "reconciliation", portVariable: "RECONCILIATION_PORT" });
+await listenOrExit(service.server, config.RECONCILIATION_PORT, {
+  logger,
+  service: "reconciliation",
+  portVariable: "RECONCILIATION_PORT",
+  host: config.RECONCILIATION_HOST,
+});
 logger.info(
-  { port: config.RECONCILIATION_PORT, sources: service.reconcilable, intervalSeconds: config.RECONCILIATION_INTERVAL_SECONDS },
+  {
+    host: config.RECONCILIATION_HOST,
+    port: config.RECONCILIATION_PORT,
+    sources: service.reconcilable,
+    intervalSeconds: config.RECONCILIATION_INTERVAL_SECONDS,
+  },
   "reconciliation listening",
 );
 

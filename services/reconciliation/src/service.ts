@@ -85,8 +85,13 @@ export function createReconciliationService(config: ReconciliationConfig, logger
     logger,
   });
 
+  const server = createAdminServer({ adminTokens: config.HOOKLOG_ADMIN_TOKENS, reconcile, metrics, logger, now });
+  // Said when the port opens, not at start: the CLI runs the service without serving it.
+  if (config.HOOKLOG_ADMIN_TOKENS.length === 0)
+    server.once("listening", () => logger.warn("HOOKLOG_ADMIN_TOKENS is not set: POST /reconcile refuses every request until it is"));
+
   return {
-    server: createAdminServer({ reconcile, metrics, logger, now }),
+    server,
     reconcilable,
     notReconcilable,
     reconcile,

@@ -4,11 +4,12 @@ import { startReconciliation, type ReconciliationHarness } from "./harness.ts";
 import { startMockStripe, stripeEvents, type MockStripe } from "./mock-stripe.ts";
 
 const API_KEY = "sk_test_reconciliation_admin_3Lm";
+const ADMIN_TOKEN = "hla_admin-endpoint-test-token";
 
 async function post(url: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   const response = await fetch(`${url}/reconcile`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN_TOKEN}` },
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
@@ -24,7 +25,7 @@ describe("the admin endpoint", () => {
     // The GitHub source has hooks but GITHUB_TOKEN is unset: it cannot be reconciled.
     harness = await startReconciliation(
       { stripe: { provider: "stripe" }, github: { provider: "github", githubHooks: [{ owner: "octo-org", repo: "shop", hookId: 1 }] } },
-      { STRIPE_API_KEY: API_KEY, STRIPE_API_BASE: stripe.url },
+      { STRIPE_API_KEY: API_KEY, STRIPE_API_BASE: stripe.url, HOOKLOG_ADMIN_TOKENS: ADMIN_TOKEN },
     );
     url = await harness.listen();
   });

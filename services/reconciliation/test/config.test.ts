@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
+import { ConfigError } from "@hooklog/config";
 import { loadReconciliationConfig } from "../src/config.ts";
 
 describe("reconciliation's configuration", () => {
@@ -8,6 +9,28 @@ describe("reconciliation's configuration", () => {
 
     assert.deepEqual([config.RECONCILIATION_INTERVAL_SECONDS, config.RECONCILIATION_OVERLAP_MINUTES, config.RECONCILIATION_PORT], [300, 10, 3104]);
     assert.deepEqual([...config.apiAccess.keys()].sort(), ["github", "stripe"]);
+  });
+
+  it("binds to 127.0.0.1 and accepts no admin token until told otherwise", () => {
+    const config = loadReconciliationConfig({});
+
+    assert.equal(config.RECONCILIATION_HOST, "127.0.0.1");
+    assert.deepEqual(config.HOOKLOG_ADMIN_TOKENS, []);
+  });
+
+  it("refuses an admin token shorter than 16 characters as a configuration error, without repeating it", () => {
+    assert.throws(
+      () => loadReconciliationConfig({ HOOKLOG_ADMIN_TOKENS: "hla_rotating-out-token-1,letmein" }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(
+          error.message,
+          /^reconciliation: invalid configuration:\n {2}- HOOKLOG_ADMIN_TOKENS: token 2 of 2 is 7 characters; each must be at least 16/,
+        );
+        assert.doesNotMatch(error.message, /letmein/);
+        return true;
+      },
+    );
   });
 
   it("refuses a malformed provider setting, naming the variable and what it expects", () => {

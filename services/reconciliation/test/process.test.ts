@@ -13,6 +13,7 @@ import { writeSourcesFile, type SourcesFile } from "./harness.ts";
 import { startMockStripe, stripeEvents, type MockStripe } from "./mock-stripe.ts";
 
 const API_KEY = "sk_test_reconciliation_process_8Vw";
+const ADMIN_TOKEN = "hla_reconciliation-process-test-token";
 const serviceDir = join(import.meta.dirname, "..");
 
 async function spans(file: string, until: (records: SpanRecord[]) => boolean): Promise<SpanRecord[]> {
@@ -59,6 +60,7 @@ describe("reconciliation as a process", () => {
         STRIPE_API_KEY: API_KEY,
         STRIPE_API_BASE: stripe.url,
         RECONCILIATION_INTERVAL_SECONDS: "0",
+        HOOKLOG_ADMIN_TOKENS: ADMIN_TOKEN,
         HOOKLOG_TRACE_FILE: traceFile,
         OTEL_SERVICE_NAME: "reconciliation-test",
       },
@@ -76,7 +78,7 @@ describe("reconciliation as a process", () => {
   it("traces a run as a span whose children are the producer spans carried in each backfilled event's Kafka headers", async () => {
     const response = await fetch(`${service.url}/reconcile`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN_TOKEN}` },
       body: JSON.stringify({ source: file.sources.traced.name, since: "1h" }),
     });
     const summary = (await response.json()) as { status: string; backfilled: number };
