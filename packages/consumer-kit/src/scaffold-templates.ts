@@ -39,12 +39,14 @@ export function packageJsonText({ name }: ConsumerNames): string {
 export const TSCONFIG_TEXT = `{\n  "extends": "../../tsconfig.json",\n  "include": ["src", "test"]\n}\n`;
 
 export function configText({ name, upper, camel }: ConsumerNames): string {
-  return `import { loadConfig, z } from "@hooklog/config";
+  return `import { bindHost, loadConfig, z } from "@hooklog/config";
 
 /** ${name}'s settings, validated once at start. */
 export function load${camel[0]?.toUpperCase()}${camel.slice(1)}Config(env: NodeJS.ProcessEnv = process.env) {
   return loadConfig("${name}", {
+    /** GET /healthz and GET /metrics, on loopback unless ${upper}_HOST says otherwise (0.0.0.0 in a container). */
     ${upper}_PORT: z.coerce.number().int().min(0).max(65535).default(3200),
+    ${upper}_HOST: bindHost,
     /** Consumer group hooklog.<name>; retry topics <name>.retry.<n>; dead letters <name>.dlq. */
     ${upper}_CONSUMER_NAME: z.string().default("${name}"),
     ${upper}_TOPIC: z.string().default("webhooks.stripe"),
@@ -90,6 +92,7 @@ await runConsumerService(
   {
     service: "${name}",
     port: config.${upper}_PORT,
+    host: config.${upper}_HOST,
     settings: config,
   },
   () => ${camel}Consumer({ name: config.${upper}_CONSUMER_NAME, topic: config.${upper}_TOPIC }),

@@ -10,6 +10,8 @@ export interface ConsumerServiceOptions {
   /** The service's name in logs, e.g. fulfillment. */
   service: string;
   port: number;
+  /** The address the port binds to (<SERVICE>_HOST); loopback when not given. */
+  host?: string;
   /** Where Kafka, the registry and Postgres are, and how much to log: the service's loaded config. */
   settings: Pick<CommonSettings, "KAFKA_BROKERS" | "SCHEMA_REGISTRY_URL" | "DATABASE_URL" | "LOG_LEVEL">;
   shutdownGraceMs?: number;
@@ -33,9 +35,10 @@ export async function runConsumerService(options: ConsumerServiceOptions, build:
     registry: consumer.metrics.registry,
     onError: (error, route) => logger.error({ err: error, route }, "operations request failed"),
   });
-  await listenOrExit(server, options.port, { logger, service: options.service, portVariable: `${options.service.toUpperCase()}_PORT` });
+  const host = options.host ?? "127.0.0.1";
+  await listenOrExit(server, options.port, { logger, service: options.service, portVariable: `${options.service.toUpperCase()}_PORT`, host });
   logger.info(
-    { port: options.port, consumer: definition.name, topics: definition.subscriptions.map((subscription) => subscription.topic) },
+    { host, port: options.port, consumer: definition.name, topics: definition.subscriptions.map((subscription) => subscription.topic) },
     `${options.service} consuming`,
   );
 

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, describe, it } from "node:test";
 import { testStack } from "@hooklog/testkit";
+import { writeScaffold } from "../src/scaffold.ts";
 
 const repoRoot = resolve(import.meta.dirname, "..", "..", "..");
 const bin = (tool: string): string => join(repoRoot, "node_modules", ".bin", tool);
@@ -22,9 +23,23 @@ async function run(command: string, args: string[], options: { cwd: string; env?
 
 describe("npm run new:consumer", () => {
   let root: string | undefined;
+  let probe: string | undefined;
 
   after(async () => {
-    if (root) await rm(root, { recursive: true, force: true });
+    for (const folder of [root, probe]) if (folder) await rm(folder, { recursive: true, force: true });
+  });
+
+  it("creates a consumer whose port binds to 127.0.0.1 unless its <NAME>_HOST says otherwise", async () => {
+    probe = await mkdtemp(join(tmpdir(), "hooklog-scaffold-host-"));
+    await symlink(join(repoRoot, "node_modules"), join(probe, "node_modules"));
+    const folder = writeScaffold("host-probe", join(probe, "services"));
+
+    const { loadHostProbeConfig } = (await import(join(folder, "src", "config.ts"))) as {
+      loadHostProbeConfig: (env: NodeJS.ProcessEnv) => { HOST_PROBE_HOST: string };
+    };
+
+    assert.equal(loadHostProbeConfig({}).HOST_PROBE_HOST, "127.0.0.1");
+    assert.equal(loadHostProbeConfig({ HOST_PROBE_HOST: "0.0.0.0" }).HOST_PROBE_HOST, "0.0.0.0");
   });
 
   it("creates a consumer service that passes its own test at once", async () => {

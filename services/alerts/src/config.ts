@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, z } from "@hooklog/config";
+import { bindHost, ConfigError, loadConfig, z } from "@hooklog/config";
 import type { SlackTarget } from "./slack.ts";
 
 /** Every setting of alerts, validated once at start. The Slack URL and routing key are secrets: never logged. */
@@ -8,6 +8,7 @@ export function loadAlertsConfig(env: NodeJS.ProcessEnv = process.env) {
     {
       /** GET /healthz and GET /metrics. */
       ALERTS_PORT: z.coerce.number().int().min(0).max(65535).default(3102),
+      ALERTS_HOST: bindHost,
       /** Consumer group hooklog.<name>, retry topics <name>.retry.<n>, dead letters <name>.dlq. */
       ALERTS_CONSUMER_NAME: z
         .string()

@@ -12,6 +12,7 @@ await runConsumerService(
   {
     service: "alerts",
     port: config.ALERTS_PORT,
+    host: config.ALERTS_HOST,
     settings: config,
   },
   ({ logger }) =>

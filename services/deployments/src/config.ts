@@ -1,4 +1,4 @@
-import { loadConfig, z } from "@hooklog/config";
+import { bindHost, loadConfig, z } from "@hooklog/config";
 
 export type DeploymentsConfig = ReturnType<typeof loadDeploymentsConfig>;
 
@@ -9,6 +9,7 @@ export function loadDeploymentsConfig(env: NodeJS.ProcessEnv = process.env) {
     {
       /** GET /healthz and GET /metrics. */
       DEPLOYMENTS_PORT: z.coerce.number().int().min(0).max(65535).default(3103),
+      DEPLOYMENTS_HOST: bindHost,
       /** Consumer group hooklog.<name>, retry topics <name>.retry.<n>, dead letters <name>.dlq. */
       DEPLOYMENTS_CONSUMER_NAME: z
         .string()

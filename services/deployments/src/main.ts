@@ -11,6 +11,7 @@ await runConsumerService(
   {
     service: "deployments",
     port: config.DEPLOYMENTS_PORT,
+    host: config.DEPLOYMENTS_HOST,
     settings: config,
     migrations: deploymentsMigrations,
   },

@@ -1,4 +1,4 @@
-import { loadConfig, z } from "@hooklog/config";
+import { bindHost, loadConfig, z } from "@hooklog/config";
 
 /** Every setting of fulfillment, validated once at start. */
 export function loadFulfillmentConfig(env: NodeJS.ProcessEnv = process.env) {
@@ -7,6 +7,7 @@ export function loadFulfillmentConfig(env: NodeJS.ProcessEnv = process.env) {
     {
       /** GET /healthz and GET /metrics. */
       FULFILLMENT_PORT: z.coerce.number().int().min(0).max(65535).default(3101),
+      FULFILLMENT_HOST: bindHost,
       /** Consumer group hooklog.<name>, retry topics <name>.retry.<n>, dead letters <name>.dlq. */
       FULFILLMENT_CONSUMER_NAME: z
         .string()

@@ -10,6 +10,7 @@ await runConsumerService(
   {
     service: "fulfillment",
     port: config.FULFILLMENT_PORT,
+    host: config.FULFILLMENT_HOST,
     settings: config,
     migrations: fulfillmentMigrations,
   },
