@@ -1,5 +1,6 @@
 // `npm start`: the stack up, the hub prepared, every service started; Ctrl-C stops it all in order.
 import { loadSources } from "@hooklog/sources";
+import { developmentAdminToken } from "./admin-token.ts";
 import { sleep } from "./daemon.ts";
 import { developmentSecrets } from "./dev-secrets.ts";
 import { startDevSink } from "./dev-sink.ts";
@@ -39,6 +40,8 @@ async function main(): Promise<void> {
     step(`development secret ${variable}=${secret} (generated once, kept in .hooklog/dev-secrets.json; set ${variable} to use your own)`);
   }
 
+  const adminTokens = adminTokensForServices();
+
   // Credentials the services need that this machine does not have go to a local stand-in.
   const sink = await startDevSink(Number(process.env.HOOKLOG_DEV_SINK_PORT ?? 3199));
   const standIns = Object.fromEntries(Object.entries(sink.env).filter(([name]) => !process.env[name]));
@@ -48,6 +51,7 @@ async function main(): Promise<void> {
     ...standIns,
     ...process.env,
     ...secrets,
+    HOOKLOG_ADMIN_TOKENS: adminTokens.value,
     KAFKA_BROKERS: stack.endpoints.kafkaBrokers,
     SCHEMA_REGISTRY_URL: stack.endpoints.schemaRegistryUrl,
     DATABASE_URL: stack.endpoints.databaseUrl,
@@ -71,8 +75,23 @@ async function main(): Promise<void> {
   console.log(`  registry   ${stack.endpoints.schemaRegistryUrl}`);
   console.log(`  postgres   ${stack.endpoints.databaseUrl.replace(/:[^:@/]+@/, ":***@")} (${stack.endpoints.postgres})`);
   console.log(`  services   ${services.map((service) => service.name).join(", ") || "(none yet)"}`);
+  console.log(`  admin      Authorization: Bearer ${adminTokens.where} (POST /reconcile on port ${process.env.RECONCILIATION_PORT ?? "3104"})`);
   console.log(`  state      ${stack.endpoints.stateDir}`);
   console.log(`  logs       ${logFile("kafka")}, ${logFile("registry")}`);
+}
+
+/**
+ * The admin tokens every service gets: the user's HOOKLOG_ADMIN_TOKENS, else a development token kept
+ * in the state directory, printed only the time it is made (it is a credential, not a log line).
+ */
+function adminTokensForServices(): { value: string; where: string } {
+  const configured = process.env.HOOKLOG_ADMIN_TOKENS;
+  if (configured) return { value: configured, where: "<a token of HOOKLOG_ADMIN_TOKENS>" };
+  const development = developmentAdminToken();
+  if (development.generated)
+    step(`development admin token ${development.token} (generated once, kept in ${development.file}; set HOOKLOG_ADMIN_TOKENS to use your own)`);
+  else step(`development admin token kept in ${development.file} (set HOOKLOG_ADMIN_TOKENS to use your own)`);
+  return { value: development.token, where: `$(cat ${development.file})` };
 }
 
 /** "Running" means a provider's POST can be answered: waits until ingest's /readyz says so. */

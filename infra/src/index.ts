@@ -8,3 +8,4 @@ export { InfraError } from "./errors.ts";
 export { repoRoot, stateDir, logFile } from "./paths.ts";
 export { step } from "./progress.ts";
 export { newWebhookSecret } from "./dev-secrets.ts";
+export { adminTokenFile, adminTokenForClients, developmentAdminToken, newAdminToken } from "./admin-token.ts";
