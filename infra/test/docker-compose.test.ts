@@ -14,6 +14,7 @@ const infrastructure = ["kafka", "schema-registry", "postgres", "otel-collector"
 interface ComposeService {
   image?: string;
   environment?: Record<string, unknown> | string[];
+  ports?: Array<string | { host_ip?: string; published?: string | number; target?: number }>;
 }
 
 function readYaml(file: string): unknown {
@@ -44,6 +45,13 @@ function environmentOf(services: Record<string, ComposeService>, name: string): 
 function hooklogServiceNames(): string[] {
   const discovered = discoverServices();
   return discovered.length > 0 ? discovered : ["ingest"];
+}
+
+/** Where a `ports:` entry publishes on the host: its address ("" for every interface) and port. */
+function publication(port: NonNullable<ComposeService["ports"]>[number]): { hostIp: string; published: string } {
+  if (typeof port !== "string") return { hostIp: port.host_ip ?? "", published: String(port.published ?? "") };
+  const parts = port.split(":");
+  return parts.length === 3 ? { hostIp: parts[0] ?? "", published: parts[1] ?? "" } : { hostIp: "", published: parts[0] ?? "" };
 }
 
 function hostOf(address: string): string {
@@ -87,6 +95,35 @@ describe("docker-compose.yml", () => {
       // Never a literal, nor a default: a secret written here would be committed.
       assert.match(environment.get(variable) ?? "(unset)", new RegExp(`^\\$\\{${variable}(:?\\?[^}]*)?\\}$`), `ingest takes ${variable} from the host`);
     }
+  });
+
+  it("has every Hooklog service bind its ports to 0.0.0.0 inside its container, where loopback could not be reached", () => {
+    const services = composeServices();
+
+    for (const name of hooklogServiceNames()) {
+      const variable = `${name.toUpperCase().replaceAll("-", "_")}_HOST`;
+      assert.equal(environmentOf(services, name).get(variable), "0.0.0.0", `${name} sets ${variable}`);
+    }
+    assert.equal(environmentOf(services, "ingest").get("INGEST_OPS_HOST"), "0.0.0.0", "ingest sets INGEST_OPS_HOST");
+  });
+
+  it("publishes ingest's webhook port alone beyond this machine: every other port of a Hooklog service only on 127.0.0.1, if at all", () => {
+    const services = composeServices();
+    const webhookPort = environmentOf(services, "ingest").get("INGEST_PORT");
+
+    for (const name of hooklogServiceNames()) {
+      for (const port of services[name]?.ports ?? []) {
+        const { hostIp, published } = publication(port);
+        if (name === "ingest" && published === webhookPort) continue;
+        assert.equal(hostIp, "127.0.0.1", `${name} publishes ${JSON.stringify(port)} on this machine only`);
+      }
+    }
+  });
+
+  it("gives reconciliation its admin tokens from the host, never written in the file", () => {
+    const tokens = environmentOf(composeServices(), "reconciliation").get("HOOKLOG_ADMIN_TOKENS") ?? "(unset)";
+
+    assert.match(tokens, /^\$\{HOOKLOG_ADMIN_TOKENS:\?[^}]*\}$/, "required, and with no default");
   });
 
   it("runs Kafka, the schema registry, Postgres, the OpenTelemetry collector and Jaeger", () => {
