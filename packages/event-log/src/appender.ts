@@ -13,6 +13,8 @@ export interface NewEvent {
   providerTimestamp: number | null;
   /** The entity the event is about: its events share a partition and keep their order. */
   partitionKey: string;
+  /** The signed content's digest, when the signature does not cover providerEventId: a second dedup key. */
+  replayDigest?: string | undefined;
   origin: EventOrigin;
   verification: WebhookEvent["verification"];
   contentType: string;
@@ -123,6 +125,7 @@ export class EventAppender {
     const entry = {
       source: event.source,
       providerEventId: event.providerEventId,
+      ...(input.replayDigest === undefined ? {} : { replayDigest: input.replayDigest }),
       eventId: event.id,
       origin: event.origin,
       topic: source.topic,

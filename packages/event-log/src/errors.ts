@@ -7,11 +7,13 @@ export type EventLogErrorCode =
   /** Kafka refuses the record for its size (the topic's max.message.bytes): it never will take it. */
   | "record_too_large"
   /** The deduplication ledger could not be read, so nothing was sent: try again shortly. */
-  | "ledger_unavailable";
+  | "ledger_unavailable"
+  /** The provider event id or type is not one the ledger takes (too long, control characters); it never will be. */
+  | "invalid_event_key";
 
 /** A write the log did not take, with a code and whether the same write may succeed later. */
 export class EventLogError extends HooklogError<EventLogErrorCode> {
   constructor(code: EventLogErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, { retryable: code !== "record_too_large", ...options });
+    super(code, message, { retryable: code !== "record_too_large" && code !== "invalid_event_key", ...options });
   }
 }

@@ -7,3 +7,4 @@ export { newEventId } from "./event-id.ts";
 export { eventLogMigrations } from "./migrations/index.ts";
 export { EventLogError } from "./errors.ts";
 export type { EventLogErrorCode } from "./errors.ts";
+export { MAX_EVENT_KEY_BYTES, SIGNED_CONTENT_KEY_PREFIX, eventKeyProblem } from "./event-keys.ts";

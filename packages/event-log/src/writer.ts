@@ -1,12 +1,18 @@
 import { runPrepared, type Knex, type PreparedStatement } from "@hooklog/db";
 import { isRecordTooLargeError, isUnknownTopicError, type LogProducer } from "@hooklog/kafka";
 import { EventLogError } from "./errors.ts";
+import { SIGNED_CONTENT_KEY_PREFIX, eventKeyProblem } from "./event-keys.ts";
 import { GroupCommit } from "./group-commit.ts";
 
 /** One event for the log, with what the deduplication ledger keeps about it. */
 export interface LogEntry {
   source: string;
   providerEventId: string;
+  /**
+   * SHA-256 (hex) of the signed content, when the signature does not cover providerEventId: the
+   * ledger keeps it too, so the same signed content under another id is a duplicate.
+   */
+  replayDigest?: string;
   /** The hub's own id of the event (the envelope's `id`). */
   eventId: string;
   origin: string;
@@ -59,8 +65,23 @@ type EntryResult = WriteOutcome | { failed: unknown };
 
 const entryBytes = (entry: LogEntry): number => entry.value.length + entry.key.length;
 
-const dedupKey = (source: string, providerEventId: string): string => `${source}\u0000${providerEventId}`;
-const keyOf = (entry: Pick<LogEntry, "source" | "providerEventId">): string => dedupKey(entry.source, entry.providerEventId);
+/** A ledger key (a provider event id, or a signed content's key) of one source, as the in-memory sets hold it. */
+const dedupKey = (source: string, ledgerKey: string): string => `${source}\u0000${ledgerKey}`;
+
+interface LedgerKey {
+  source: string;
+  key: string;
+}
+
+/** What the ledger keeps of an entry: its provider event id, and its signed content's key when the id is not signed. */
+const ledgerKeysOf = (entry: LogEntry): LedgerKey[] =>
+  entry.replayDigest === undefined
+    ? [{ source: entry.source, key: entry.providerEventId }]
+    : [
+        { source: entry.source, key: entry.providerEventId },
+        { source: entry.source, key: `${SIGNED_CONTENT_KEY_PREFIX}${entry.replayDigest}` },
+      ];
+const keysOf = (entry: LogEntry): string[] => ledgerKeysOf(entry).map(({ source, key }) => dedupKey(source, key));
 
 // Planned once per connection; array parameters keep the text the same whatever the batch size.
 const FIND_ACCEPTED: PreparedStatement = {
@@ -148,7 +169,7 @@ export class EventLogWriter {
 
   /** The ids among `providerEventIds` the ledger holds for `source`. */
   async findAccepted(source: string, providerEventIds: readonly string[]): Promise<Set<string>> {
-    const accepted = await this.#accepted(providerEventIds.map((providerEventId) => ({ source, providerEventId })));
+    const accepted = await this.#accepted(providerEventIds.map((key) => ({ source, key })));
     return new Set(providerEventIds.filter((id) => accepted.has(dedupKey(source, id))));
   }
 
@@ -166,19 +187,30 @@ export class EventLogWriter {
   }
 
   async #commit(entries: LogEntry[]): Promise<EntryResult[]> {
-    // Copies of one event within a batch: the first is the candidate, the others are its duplicates.
-    const first = new Map<string, number>();
-    entries.forEach((entry, index) => {
-      const key = keyOf(entry);
-      if (!first.has(key)) first.set(key, index);
-    });
-    const candidates = [...first.values()].map((index) => entries[index] as LogEntry);
+    const invalid = new Map<LogEntry, EventLogError>();
+    for (const entry of entries) {
+      const problem = eventKeyProblem(entry.providerEventId, "the provider event id");
+      if (problem) invalid.set(entry, new EventLogError("invalid_event_key", problem));
+    }
+    // Copies of one event within a batch (by id, or by signed content): the first is the candidate,
+    // the others share its fate.
+    const candidateOf = new Map<LogEntry, LogEntry>();
+    const firstByKey = new Map<string, LogEntry>();
+    for (const entry of entries) {
+      if (invalid.has(entry)) continue;
+      const keys = keysOf(entry);
+      const earlier = keys.map((key) => firstByKey.get(key)).find((found) => found !== undefined);
+      candidateOf.set(entry, earlier ?? entry);
+      if (!earlier) for (const key of keys) firstByKey.set(key, entry);
+    }
+    const candidates = entries.filter((entry) => candidateOf.get(entry) === entry);
     const started = performance.now();
-    const accepted = await this.#accepted(candidates).catch((error: unknown) => {
+    const acceptedKeys = await this.#accepted(candidates.flatMap(ledgerKeysOf)).catch((error: unknown) => {
       // Nothing is sent without the ledger's word: an event it holds would be written twice.
       throw new EventLogError("ledger_unavailable", `the deduplication ledger (Postgres) could not be read: ${(error as Error).message}`, { cause: error });
     });
-    const fresh = candidates.filter((entry) => !accepted.has(keyOf(entry)));
+    const isAccepted = (entry: LogEntry) => keysOf(entry).some((key) => acceptedKeys.has(key));
+    const fresh = candidates.filter((entry) => !isAccepted(entry));
     const looked = performance.now();
 
     const failures = fresh.length > 0 ? await this.#send(fresh) : new Map<LogEntry, unknown>();
@@ -187,12 +219,13 @@ export class EventLogWriter {
     if (written.length > 0) this.#record(written, timing);
     else this.#onBatch?.({ ...timing, sendSeconds: fresh.length > 0 ? timing.sendSeconds : 0, recordSeconds: 0 });
 
-    return entries.map((entry, index) => {
-      const key = keyOf(entry);
-      if (first.get(key) !== index || accepted.has(key)) return "duplicate";
-      // A later copy in this batch shares its first copy's fate: both wait for the next attempt.
-      const candidate = entries[first.get(key) as number] as LogEntry;
-      return failures.has(candidate) ? { failed: failures.get(candidate) } : "written";
+    return entries.map((entry) => {
+      const refused = invalid.get(entry);
+      if (refused) return { failed: refused };
+      const candidate = candidateOf.get(entry) as LogEntry;
+      // A copy is answered only as its candidate fared: never "duplicate" for an event Kafka did not take.
+      if (failures.has(candidate)) return { failed: failures.get(candidate) };
+      return candidate !== entry || isAccepted(candidate) ? "duplicate" : "written";
     });
   }
 
@@ -238,15 +271,15 @@ export class EventLogWriter {
   }
 
   /** The dedup keys among `wanted` that are held in memory or found in the ledger. */
-  async #accepted(wanted: ReadonlyArray<Pick<LogEntry, "source" | "providerEventId">>): Promise<Set<string>> {
-    // Read the in-memory set before the query starts: an id leaves it once its row is committed, so a
+  async #accepted(wanted: readonly LedgerKey[]): Promise<Set<string>> {
+    // Read the in-memory set before the query starts: a key leaves it once its row is committed, so a
     // query started after that sees the row. Reading it after the answer could miss both.
-    const accepted = new Set(wanted.map(keyOf).filter((key) => this.#recording.has(key)));
-    const asked = wanted.filter((entry) => !accepted.has(keyOf(entry)));
+    const accepted = new Set(wanted.map(({ source, key }) => dedupKey(source, key)).filter((key) => this.#recording.has(key)));
+    const asked = wanted.filter(({ source, key }) => !accepted.has(dedupKey(source, key)));
     if (asked.length === 0) return accepted;
     const rows = await runPrepared<{ source: string; provider_event_id: string }>(this.#db, FIND_ACCEPTED, [
-      asked.map((entry) => entry.source),
-      asked.map((entry) => entry.providerEventId),
+      asked.map((wanted) => wanted.source),
+      asked.map((wanted) => wanted.key),
       this.#retentionHours,
     ]);
     for (const row of rows) accepted.add(dedupKey(row.source, row.provider_event_id));
@@ -255,15 +288,16 @@ export class EventLogWriter {
 
   /** Records acknowledged events in the ledger, holding their ids in memory until the row is committed. */
   #record(fresh: readonly LogEntry[], timing: Omit<BatchTiming, "recordSeconds">): void {
-    const keys = fresh.map(keyOf);
+    const rows = fresh.flatMap((entry) => ledgerKeysOf(entry).map((ledgerKey) => ({ ...ledgerKey, entry })));
+    const keys = rows.map(({ source, key }) => dedupKey(source, key));
     for (const key of keys) this.#recording.add(key);
     const started = performance.now();
     const record: Promise<void> = runPrepared(this.#db, RECORD_ACCEPTED, [
-      fresh.map((entry) => entry.source),
-      fresh.map((entry) => entry.providerEventId),
-      fresh.map((entry) => entry.eventId),
-      fresh.map((entry) => entry.topic),
-      fresh.map((entry) => entry.origin),
+      rows.map((row) => row.source),
+      rows.map((row) => row.key),
+      rows.map((row) => row.entry.eventId),
+      rows.map((row) => row.entry.topic),
+      rows.map((row) => row.entry.origin),
       this.#retentionHours,
     ])
       .then(

@@ -7,6 +7,8 @@ import { TcpRelay, uniqueName } from "@hooklog/testkit";
 import { type EventLogError, eventLogMigrations } from "../src/index.ts";
 import { logEntry, openWriterStack, received, sent, type WriterStack } from "./writer-fixture.ts";
 
+const byKey = (a: { key: string | undefined }, b: { key: string | undefined }) => String(a.key).localeCompare(String(b.key));
+
 describe("EventLogWriter", () => {
   let stack: WriterStack;
 
@@ -32,6 +34,40 @@ describe("EventLogWriter", () => {
     const retry = logEntry(source, topic, "evt_1");
     assert.equal(await writer.write(retry), "written");
     assert.deepEqual((await stack.messagesOn(topic)).map(received), [sent(retry)]);
+  });
+
+  it("fails every copy of an event Kafka refused: none is answered duplicate for an event that is not in the log", async () => {
+    const { writer } = stack.newWriter();
+    const source = uniqueName("source");
+    const missingTopic = uniqueName("event-log-missing");
+
+    // The first may go alone; the copies submitted while it is under way share the next batch.
+    const outcomes = await Promise.allSettled([1, 2, 3].map(() => writer.write(logEntry(source, missingTopic, "evt_copied"))));
+
+    assert.deepEqual(
+      outcomes.map((outcome) => outcome.status),
+      ["rejected", "rejected", "rejected"],
+    );
+    assert.deepEqual(await stack.ledgerRows(source), []);
+  });
+
+  it("refuses an entry whose provider event id the ledger cannot take, and writes the entries of its batch", async () => {
+    const { writer, ledgerErrors } = stack.newWriter();
+    const source = uniqueName("source");
+    const topic = await stack.newTopic();
+    const good = ["evt_a", "evt_b"].map((id) => logEntry(source, topic, id));
+
+    const [bad, ...rest] = await Promise.allSettled([logEntry(source, topic, "evt_\u0000"), ...good].map((entry) => writer.write(entry)));
+    await writer.drain();
+
+    assert.equal(bad?.status, "rejected");
+    assert.equal(((bad as PromiseRejectedResult).reason as EventLogError).code, "invalid_event_key");
+    assert.deepEqual(
+      rest.map((outcome) => outcome.status === "fulfilled" && outcome.value),
+      ["written", "written"],
+    );
+    assert.deepEqual((await stack.messagesOn(topic)).map(received).sort(byKey), good.map(sent).sort(byKey));
+    assert.deepEqual(ledgerErrors, []);
   });
 
   it("rejects a write as ledger_unavailable, sending nothing, while the ledger cannot be reached; writes it once it can", async () => {

@@ -3,7 +3,7 @@
 import { strict as assert } from "node:assert";
 import { after, before, describe, it } from "node:test";
 import { uniqueName } from "@hooklog/testkit";
-import { newEventId, type WriteOutcome } from "../src/index.ts";
+import { SIGNED_CONTENT_KEY_PREFIX, newEventId, type WriteOutcome } from "../src/index.ts";
 import { logEntry, openWriterStack, received, sent, type WriterStack } from "./writer-fixture.ts";
 
 describe("EventLogWriter", () => {
@@ -80,6 +80,29 @@ describe("EventLogWriter", () => {
     assert.deepEqual(
       (await stack.ledgerRows(source)).map((row) => row.provider_event_id),
       allIds,
+    );
+  });
+
+  it("answers duplicate for the same signed content under another id, and records both of the first's keys", async () => {
+    const { writer } = stack.newWriter();
+    const source = uniqueName("source");
+    const topic = await stack.newTopic();
+    const digest = "ab".repeat(32);
+    const first = { ...logEntry(source, topic, "delivery-1"), replayDigest: digest };
+
+    assert.equal(await writer.write(first), "written");
+    assert.equal(await writer.write({ ...logEntry(source, topic, "delivery-2"), replayDigest: digest }), "duplicate");
+    const together = await Promise.all(
+      ["delivery-3", "delivery-4"].map((id) => writer.write({ ...logEntry(source, topic, id), replayDigest: "cd".repeat(32) })),
+    );
+    await writer.drain();
+
+    assert.deepEqual(together.sort(), ["duplicate", "written"]);
+    assert.equal((await stack.messagesOn(topic)).length, 2);
+    const rows = await stack.ledgerRows(source);
+    assert.deepEqual(
+      rows.filter((row) => row.event_id === first.eventId).map((row) => row.provider_event_id),
+      ["delivery-1", `${SIGNED_CONTENT_KEY_PREFIX}${digest}`],
     );
   });
 
