@@ -31,6 +31,11 @@ export interface EventFacts {
   providerTimestamp: number | null;
   /** Events about one entity share a partition, so they keep their order. */
   partitionKey: string;
+  /**
+   * Of a delivery whose event id the signature does not cover (a header anyone can change): the
+   * SHA-256 of the signed content, so the same signed content under another id is found a duplicate.
+   */
+  replayDigest?: string;
 }
 
 export type FactsResult = { ok: true; facts: EventFacts } | { ok: false; message: string };

@@ -3,6 +3,7 @@
 import { isObject } from "@hooklog/core";
 import { integer, parseJsonObject, text, type Json } from "../json.ts";
 import type { Delivery, FactsResult } from "../provider.ts";
+import { signedContentDigest } from "../signing/digest.ts";
 
 export interface GitHubDeliveryParts {
   /** X-GitHub-Delivery: one guid per event, kept by redeliveries. */
@@ -52,5 +53,7 @@ export function githubDeliveryFacts(delivery: Delivery): FactsResult {
   if (!deliveryId || !eventName) return { ok: false, message: "GitHub deliveries need X-GitHub-Delivery and X-GitHub-Event headers" };
   const payload = deliveryPayload(delivery);
   if (!payload) return { ok: false, message: "GitHub payload must be a JSON object" };
-  return githubFacts({ deliveryId, eventName, payload });
+  const facts = githubFacts({ deliveryId, eventName, payload });
+  // X-GitHub-Delivery is not signed; the body is, and a redelivery sends the same bytes under the same guid.
+  return facts.ok ? { ok: true, facts: { ...facts.facts, replayDigest: signedContentDigest([delivery.rawBody]) } } : facts;
 }

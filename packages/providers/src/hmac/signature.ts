@@ -30,7 +30,8 @@ function requireHmacOptions(options: HmacSchemeOptions): void {
   }
 }
 
-function signedParts(rawBody: Buffer, timestamp: string | undefined): (string | Buffer)[] {
+/** What the generic scheme signs: the body, or `${timestamp}.${body}` with a timestamp header. */
+export function signedParts(rawBody: Buffer, timestamp: string | undefined): (string | Buffer)[] {
   return timestamp === undefined ? [rawBody] : [`${timestamp}.`, rawBody];
 }
 

@@ -1,4 +1,4 @@
-import { createHmac, createSecretKey, type KeyObject } from "node:crypto";
+import { createHash, createHmac, createSecretKey, type KeyObject } from "node:crypto";
 export type HmacAlgorithm = "sha256" | "sha512";
 
 /** Secrets become KeyObjects once, at start-up, so the plain strings are not kept around. */
@@ -17,4 +17,11 @@ export function hmacDigest(algorithm: HmacAlgorithm, key: KeyObject, signedParts
     hmac.update(part);
   }
   return hmac.digest();
+}
+
+/** SHA-256 of the signed content, hex: what identifies a signed delivery when its id is not signed. */
+export function signedContentDigest(signedParts: readonly (string | Buffer)[]): string {
+  const hash = createHash("sha256");
+  for (const part of signedParts) hash.update(part);
+  return hash.digest("hex");
 }
