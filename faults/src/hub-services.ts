@@ -20,6 +20,8 @@ const PORT_VARIABLE: Record<ServiceName, string> = {
 export interface HubServices {
   /** Where ingest listens now (its last address while it is down). */
   ingestUrl(): string;
+  /** Where ingest's operations port (/readyz, /metrics) listens now. */
+  ingestOpsUrl(): string;
   /** The running process of a service, if it runs. */
   pid(name: ServiceName): number | undefined;
   /** SIGKILL: no drain, no commit. */
@@ -82,6 +84,7 @@ export async function startHubServices(
   };
   const { running } = supervision;
   let lastIngestUrl = "http://127.0.0.1:1";
+  let lastIngestOpsUrl = "http://127.0.0.1:1";
 
   const supervisor = setInterval(() => restartExited(supervision), 1000);
   supervisor.unref();
@@ -104,6 +107,10 @@ export async function startHubServices(
     ingestUrl: () => {
       lastIngestUrl = running.get("ingest")?.url ?? lastIngestUrl;
       return lastIngestUrl;
+    },
+    ingestOpsUrl: () => {
+      lastIngestOpsUrl = running.get("ingest")?.opsUrl ?? lastIngestOpsUrl;
+      return lastIngestOpsUrl;
     },
     pid: (name) => running.get(name)?.pid,
     kill: (name) => killService(supervision, name),

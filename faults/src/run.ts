@@ -87,7 +87,7 @@ function stopEverythingOnSignals(teardown: Teardown, clear: () => void, say: (li
  */
 async function startCheckedHub(stateDir: string, brokers: BrokerCount, say: (line: string) => void, teardown: Teardown) {
   const hub: Hub = await startHub(stateDir, brokers, say, teardown);
-  await untilIngestReady(() => hub.services.ingestUrl(), 60_000);
+  await untilIngestReady(() => hub.services.ingestOpsUrl(), 60_000);
   const cluster = new ClusterView(hub.stack.kafkaBrokers, hub.topics);
   const replication = async (): Promise<string[]> => (brokers === 3 ? cluster.replicationProblems(3, 2) : []);
   const replicatedAtStart = await replication();

@@ -9,6 +9,10 @@ export const defaultConfigPath = resolve(import.meta.dirname, "..", "..", "..", 
 
 const MIB = 1024 * 1024;
 
+/** The Content-Encodings a source may opt in to; without one, any encoding but identity is refused. */
+export const contentEncodingNames = ["gzip", "deflate", "br"] as const;
+export type ContentEncoding = (typeof contentEncodingNames)[number];
+
 const rateLimit = z.strictObject({
   requestsPerSecond: z.number().positive(),
   burst: z.number().int().positive().optional(),
@@ -36,6 +40,9 @@ const commonSettings = {
   minInSyncReplicas: z.number().int().min(1).max(32).optional(),
   rateLimit: rateLimit.optional(),
   eventTypes: z.array(z.string().min(1)).min(1).optional(),
+  // Providers do not compress webhook bodies; a sender that does is named here, and its inflated
+  // body is held to maxBodyBytes while it inflates.
+  contentEncodings: z.array(z.enum(contentEncodingNames)).min(1).optional(),
 };
 
 /** The blocks of their own that provider modules declare (ProviderModule.options), by key, each with the one provider it belongs to. */
@@ -89,6 +96,8 @@ export interface SourceConfig {
   rateLimit: RateLimit | undefined;
   /** undefined = every type is accepted. */
   eventTypes: readonly string[] | undefined;
+  /** The compressed bodies it takes besides identity; empty for every provider that does not compress. */
+  contentEncodings: readonly ContentEncoding[];
   /** The block of its own its provider's module declares (ProviderModule.options), parsed by that module's schema; undefined without one. The module reads it. */
   options: unknown;
   secretEnvVar: string;
@@ -132,6 +141,7 @@ export function parseSources(text: string, env: NodeJS.ProcessEnv, origin = "hoo
       minInSyncReplicas: source.minInSyncReplicas,
       rateLimit: source.rateLimit,
       eventTypes: source.eventTypes,
+      contentEncodings: source.contentEncodings ?? [],
       options: own === undefined ? undefined : blockOf(source, own.key),
       secretEnvVar: variable,
       secrets: (env[variable] ?? "")

@@ -7,6 +7,8 @@ const repoRoot = resolve(import.meta.dirname, "..", "..", "..");
 export interface ServiceProcess {
   url: string;
   port: number;
+  /** The operations port's base URL, for a service that has one apart (ingest: /metrics, /readyz). */
+  opsUrl: string;
   /** The service's own process (for its memory, or a signal). */
   pid: number;
   output: () => string;
@@ -32,6 +34,8 @@ export function freePort(): Promise<number> {
  * Starts services/<name> (or the service in `directory`) exactly as production does (its main.ts
  * under the telemetry hook) in a process of its own, and waits until GET /healthz answers on
  * `portVariable`. Services are tested as black boxes this way: no test imports another service's code.
+ * The operations port variable beside it (INGEST_PORT → INGEST_OPS_PORT) gets a free port too, so
+ * that no two processes meet on a default; services without one ignore it.
  */
 export async function startServiceProcess(
   name: string,
@@ -40,10 +44,12 @@ export async function startServiceProcess(
   options: { directory?: string } = {},
 ): Promise<ServiceProcess> {
   const port = await freePort();
+  const opsPort = await freePort();
+  const opsPortVariable = portVariable.replace(/_PORT$/, "_OPS_PORT");
   const cwd = options.directory ?? join(repoRoot, "services", name);
   const child = spawn(process.execPath, ["--disable-warning=TimeoutNegativeWarning", "--import", "@hooklog/telemetry/register", "src/main.ts"], {
     cwd,
-    env: { ...process.env, LOG_LEVEL: "warn", ...env, [portVariable]: String(port) },
+    env: { ...process.env, LOG_LEVEL: "warn", [opsPortVariable]: String(opsPort), ...env, [portVariable]: String(port) },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -71,6 +77,7 @@ export async function startServiceProcess(
   return {
     url,
     port,
+    opsUrl: `http://127.0.0.1:${env[opsPortVariable] ?? opsPort}`,
     pid: child.pid as number,
     output: () => output,
     async stop() {

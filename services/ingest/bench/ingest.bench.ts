@@ -193,6 +193,7 @@ if (!onlyIngest) {
 
 const ingestEnv = {
   INGEST_PORT: "3903",
+  INGEST_OPS_PORT: "3904",
   HOOKLOG_CONFIG: configFile,
   STRIPE_WEBHOOK_SECRET: SECRET,
   KAFKA_BROKERS: endpoints.kafkaBrokers,
@@ -212,13 +213,13 @@ const ingest = fork(join(here, "..", "src", "main.ts"), [], {
   stdio: ["ignore", "inherit", "inherit", "ipc"],
 });
 serverPid = ingest.pid ?? 0;
-await waitReady("http://127.0.0.1:3903");
+await waitReady("http://127.0.0.1:3904");
 const c = await load("http://127.0.0.1:3903");
 console.log(row("(c) hooklog ingest", c));
 const halfRate = Math.max(1, Math.floor(c.rps / 2));
 const burstyHalf = await load("http://127.0.0.1:3903", halfRate);
 console.log(row(`(c) autocannon overallRate ${halfRate}`, burstyHalf));
-const beforeHalf = await scrape("http://127.0.0.1:3903/metrics");
+const beforeHalf = await scrape("http://127.0.0.1:3904/metrics");
 let halfSequence = 0;
 const half = await measureCpu("http://127.0.0.1:3903 paced", () =>
   pacedLoad({
@@ -232,7 +233,7 @@ const half = await measureCpu("http://127.0.0.1:3903 paced", () =>
 );
 console.log(pacedRow(`(c) at half its max, steady (${halfRate} req/s)`, half));
 const rss = ingest.pid ? peakRssMiB(ingest.pid) : Number.NaN;
-const afterHalf = await scrape("http://127.0.0.1:3903/metrics");
+const afterHalf = await scrape("http://127.0.0.1:3904/metrics");
 await stop(ingest);
 
 // The same steady load on the bare server: what this machine's scheduling alone adds to a p99.

@@ -1,19 +1,24 @@
-import { operationsHandler } from "@hooklog/lifecycle";
 import { randomUUID } from "node:crypto";
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from "express";
 import type { Logger } from "@hooklog/logging";
 import { serverSpanOf } from "@hooklog/telemetry";
-import { OVERLOADED, ingestWebhook, type IngestDeps, type IngestSource } from "./ingest.ts";
+import { clientKey, type ClientBudget } from "./client-budget.ts";
+import { OVERLOADED, ingestWebhook, isVerificationFailure, type IngestDeps, type IngestSource } from "./ingest.ts";
 import type { IngestMetrics } from "./metrics.ts";
 import { rejected, type IngestOutcome } from "./outcome.ts";
-import { RateLimiter } from "./rate-limiter.ts";
+import type { RejectionLog } from "./rejection-log.ts";
 
 export interface AppDeps extends IngestDeps {
   sources: ReadonlyMap<string, IngestSource>;
   metrics: IngestMetrics;
   logger: Logger;
-  /** Kafka and the registry answer, and every source topic exists: what /readyz reports. */
-  ready: () => Promise<{ checks: { kafka: boolean; registry: boolean; topics: boolean }; missingTopics: readonly string[] }>;
+  /** Each client address's budget of requests that fail verification. */
+  clientBudget: ClientBudget;
+  rejections: RejectionLog;
+  /** Express's `trust proxy`: whose X-Forwarded-For names the client. */
+  trustProxy: boolean | number | string;
+  /** Header lines a request may carry (the server counts one past it). */
+  maxHeaders: number;
 }
 
 function sendOutcome(response: Response, outcome: IngestOutcome): void {
@@ -42,24 +47,30 @@ function sendOutcome(response: Response, outcome: IngestOutcome): void {
   }
 }
 
-const OPERATIONS_ROUTES = new Set(["/healthz", "/readyz", "/metrics"]);
-
 /** The route template of a request path, for the server span's name. */
 export function ingestRoute(path: string): string | undefined {
-  if (OPERATIONS_ROUTES.has(path)) return path;
+  if (path === "/healthz") return path;
   return /^\/webhooks\/[^/]+\/?$/.test(path) ? "/webhooks/:source" : undefined;
 }
 
-/** Builds the ingest app; main.ts only listens, so tests drive it on a port of their own. */
+/**
+ * Builds the public app: POST /webhooks/:source and GET /healthz, nothing else (metrics and
+ * readiness are on the operations port). main.ts only listens, so tests drive it on a port of their own.
+ */
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable("x-powered-by");
   // Answers are never cached: no ETag to compute for every 202.
   app.set("etag", false);
-  // Mounted on its own paths only: a webhook POST never passes through it.
-  const operations = operationsRoutes(deps);
-  app.get([...OPERATIONS_ROUTES], (request, response, next) => operations(request, response, next));
+  app.set("trust proxy", deps.trustProxy);
+  app.get("/healthz", (_request, response) => {
+    response.json({ status: "ok" });
+  });
   app.post("/webhooks/:source", ...webhookRoute(deps));
+  app.all("/webhooks/:source", (_request: Request, response: Response) => {
+    response.setHeader("Allow", "POST");
+    response.status(405).json({ error: { code: "method_not_allowed", message: "Webhooks are received with POST." } });
+  });
   app.use((_request: Request, response: Response) => {
     response.status(404).json({ error: { code: "not_found", message: "Webhooks are received at POST /webhooks/<source>." } });
   });
@@ -67,56 +78,62 @@ export function createApp(deps: AppDeps): express.Express {
   return app;
 }
 
-/** The operations face every service has (/healthz, /readyz, /metrics); anything else passes on. */
-function operationsRoutes(deps: AppDeps): RequestHandler {
-  return operationsHandler({
-    registry: deps.metrics.registry,
-    ready: async () => {
-      const { checks, missingTopics } = await deps.ready();
-      const ready = checks.kafka && checks.registry && checks.topics;
-      return { ready, body: { status: ready ? "ready" : "not ready", checks, ...(missingTopics.length > 0 ? { missingTopics } : {}) } };
-    },
-    onError: (error, route) => deps.logger.error({ err: error, route }, "operations request failed"),
-  });
+/** The request's client: its peer address, or X-Forwarded-For's as `trust proxy` allows; IPv6 by its /64. */
+function clientOf(request: Request): string {
+  const address = request.ip ?? request.socket.remoteAddress ?? "unknown";
+  return clientKey(address);
 }
 
 /**
- * POST /webhooks/:source as two steps: admit (known source, content type, room in the writer, rate
- * limit), all decided from the path and headers before a byte of the body is read; then ingest the raw body.
+ * What `admit` decides from the path and headers alone, before a byte of the body is read: a
+ * client past its unverified budget, a malformed request, a full writer. Undefined admits it.
+ */
+function admission(deps: AppDeps, request: Request, source: IngestSource, client: string): IngestOutcome | undefined {
+  const wait = deps.clientBudget.exhausted(client);
+  if (wait !== undefined)
+    return rejected(429, "too_many_unverified", "Too many requests from this address failed verification; retry after the given delay.", wait);
+  if (request.rawHeaders.length / 2 > deps.maxHeaders) return rejected(431, "too_many_headers", `A request may carry at most ${deps.maxHeaders} headers.`);
+  const contentType = (request.header("content-type") ?? "").toLowerCase();
+  if (!source.provider.acceptsContentType(contentType))
+    return rejected(415, "unsupported_content_type", `Content-Type must be ${source.provider.contentTypes.join(" or ")}.`);
+  const encoding = (request.header("content-encoding") ?? "identity").trim().toLowerCase();
+  if (encoding !== "identity" && encoding !== "" && !(source.config.contentEncodings as readonly string[]).includes(encoding)) {
+    const allowed = ["identity (uncompressed)", ...source.config.contentEncodings].join(" or ");
+    return rejected(415, "unsupported_encoding", `Content-Encoding must be ${allowed} for this source.`);
+  }
+  // Refused before the body is read: while Kafka is away, a flood of retries costs no memory.
+  if (deps.writer.wouldOverload(Number(request.header("content-length")) || 1)) return OVERLOADED;
+  return undefined;
+}
+
+/**
+ * POST /webhooks/:source as two steps: admit (known source, budget, headers, room in the writer),
+ * all decided from the path and headers before a byte of the body is read; then ingest the raw body.
  */
 function webhookRoute(deps: AppDeps): [admit: RequestHandler<{ source: string }>, ingest: RequestHandler] {
-  const limiters = new Map(
-    [...deps.sources].flatMap(([name, source]) => (source.config.rateLimit ? [[name, new RateLimiter(source.config.rateLimit)] as const] : [])),
-  );
-  // One raw-body reader per source, each bounded by the source's limit; nothing parses the body before verification.
+  // One raw-body reader per source, each bounded by the source's limit (counted after inflating, for
+  // a source that takes compressed bodies); nothing parses the body before verification.
   const bodyReaders = new Map<string, RequestHandler>(
-    [...deps.sources].map(([name, source]) => [name, express.raw({ type: () => true, limit: source.config.maxBodyBytes })]),
+    [...deps.sources].map(([name, source]) => [
+      name,
+      express.raw({ type: () => true, limit: source.config.maxBodyBytes, inflate: source.config.contentEncodings.length > 0 }),
+    ]),
   );
 
   const admit = (request: Request<{ source: string }>, response: Response, next: NextFunction) => {
     const requestId = request.header("x-request-id") ?? randomUUID();
+    const client = clientOf(request);
     response.locals.requestId = requestId;
+    response.locals.client = client;
     const source = deps.sources.get(request.params.source);
     if (!source) {
-      deps.metrics.rejected.inc({ source: "(unknown)", reason: "unknown_source" });
-      sendOutcome(response, rejected(404, "unknown_source", "No webhook source of that name is configured."));
+      finish(deps, response, "(unknown)", rejected(404, "unknown_source", "No webhook source of that name is configured."));
       return;
     }
     deps.metrics.received.inc({ source: source.config.name });
-    const contentType = (request.header("content-type") ?? "").toLowerCase();
-    let early: IngestOutcome | undefined;
-    if (!source.provider.acceptsContentType(contentType)) {
-      early = rejected(415, "unsupported_content_type", `Content-Type must be ${source.provider.contentTypes.join(" or ")}.`);
-    } else if (deps.writer.wouldOverload(Number(request.header("content-length")) || 1)) {
-      // Refused before the body is read: while Kafka is away, a flood of retries costs no memory.
-      early = OVERLOADED;
-    } else {
-      const allowed = limiters.get(source.config.name)?.take();
-      if (allowed && !allowed.allowed)
-        early = rejected(429, "rate_limited", "Too many requests for this source; retry after the given delay.", allowed.retryAfterSeconds);
-    }
-    if (early) {
-      finish(deps, response, source.config.name, requestId, early);
+    const refused = admission(deps, request, source, client);
+    if (refused) {
+      finish(deps, response, source.config.name, refused);
       return;
     }
     response.locals.source = source;
@@ -125,16 +142,21 @@ function webhookRoute(deps: AppDeps): [admit: RequestHandler<{ source: string }>
 
   const ingest = async (request: Request, response: Response) => {
     const source = response.locals.source as IngestSource;
-    const requestId = response.locals.requestId as string;
     const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const headers: Record<string, string | undefined> = {};
     for (const [name, value] of Object.entries(request.headers)) headers[name] = Array.isArray(value) ? value.join(", ") : value;
     const outcome = await ingestWebhook(
       source,
-      { rawBody, headers, contentType: (request.header("content-type") ?? "").toLowerCase(), requestId, span: serverSpanOf(request) },
+      {
+        rawBody,
+        headers,
+        contentType: (request.header("content-type") ?? "").toLowerCase(),
+        requestId: response.locals.requestId as string,
+        span: serverSpanOf(request),
+      },
       deps,
     );
-    finish(deps, response, source.config.name, requestId, outcome);
+    finish(deps, response, source.config.name, outcome);
   };
 
   return [admit, ingest];
@@ -147,27 +169,38 @@ function webhookRoute(deps: AppDeps): [admit: RequestHandler<{ source: string }>
 function requestFailureHandler(deps: AppDeps): ErrorRequestHandler {
   return (error: { type?: string; status?: number }, _request: Request, response: Response, _next: NextFunction) => {
     const source = (response.locals.source as IngestSource | undefined)?.config.name ?? "(unknown)";
-    const requestId = (response.locals.requestId as string | undefined) ?? "-";
     let outcome: IngestOutcome;
     if (error.type === "entity.too.large") outcome = rejected(413, "body_too_large", "The body is larger than this source accepts.");
-    else if (error.type === "encoding.unsupported") outcome = rejected(415, "unsupported_content_encoding", "The body's Content-Encoding is not supported.");
+    else if (error.type === "encoding.unsupported") outcome = rejected(415, "unsupported_encoding", "The body's Content-Encoding is not supported.");
     else if (error.type !== undefined) outcome = rejected(400, "unreadable_body", "The request body could not be read.");
     else {
-      deps.logger.error({ err: error, source, requestId }, "ingest failed on a request");
+      deps.logger.error({ err: error, source, requestId: response.locals.requestId as string | undefined }, "ingest failed on a request");
       outcome = { kind: "unavailable", code: "internal_error", message: "Ingest failed to take the event; retry later.", retryAfterSeconds: 5 };
     }
-    finish(deps, response, source, requestId, outcome);
+    finish(deps, response, source, outcome);
   };
 }
 
-function finish(deps: AppDeps, response: Response, source: string, requestId: string, outcome: IngestOutcome): void {
+/** Codes a verified delivery can be refused with: they are not charged to the client's unverified budget. */
+const AFTER_VERIFICATION = new Set(["rate_limited", "malformed_payload", "invalid_event_id", "record_too_large", "too_many_unverified"]);
+
+function finish(deps: AppDeps, response: Response, source: string, outcome: IngestOutcome): void {
   if (outcome.kind === "accepted") deps.metrics.accepted.inc({ source });
   else if (outcome.kind === "duplicate") deps.metrics.duplicates.inc({ source });
   else if (outcome.kind === "ignored") deps.metrics.ignored.inc({ source });
   else {
+    const client = (response.locals.client as string | undefined) ?? "unknown";
     deps.metrics.rejected.inc({ source, reason: outcome.code });
-    // Source, reason and request id only: never the secret, never the unverified body.
-    deps.logger.warn({ source, reason: outcome.code, requestId, status: outcome.kind === "rejected" ? outcome.status : 503 }, "webhook rejected");
+    if (isVerificationFailure(outcome.code)) deps.metrics.verificationFailures.inc({ source, reason: outcome.code });
+    if (outcome.kind === "rejected" && !AFTER_VERIFICATION.has(outcome.code)) deps.clientBudget.charge(client);
+    // Source, reason, request id and client only: never the secret, never the unverified body.
+    deps.rejections.record({
+      source,
+      reason: outcome.code,
+      status: outcome.kind === "rejected" ? outcome.status : 503,
+      requestId: (response.locals.requestId as string | undefined) ?? "-",
+      client,
+    });
   }
   sendOutcome(response, outcome);
 }

@@ -5,11 +5,52 @@ export interface IngestConfig extends ReturnType<typeof loadIngestSettings> {
   sources: readonly SourceConfig[];
 }
 
+const port = z.coerce.number().int().min(0).max(65535);
+
+/** "false"/"true", a hop count, or addresses and CIDRs (express's names such as "loopback" included). */
+const trustProxy = z
+  .string()
+  .trim()
+  .transform((value): boolean | number | string => {
+    if (value === "false") return false;
+    if (value === "true") return true;
+    return /^\d+$/.test(value) ? Number(value) : value;
+  });
+
 function loadIngestSettings(env: NodeJS.ProcessEnv) {
   return loadConfig(
     "ingest",
     {
-      INGEST_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+      /** The public port: POST /webhooks/:source and GET /healthz, nothing else. */
+      INGEST_PORT: port.default(3000),
+      INGEST_HOST: z.string().min(1).default("0.0.0.0"),
+      /** /metrics and /readyz, for Prometheus and the orchestrator: off the public interface by default. */
+      INGEST_OPS_PORT: port.default(9464),
+      INGEST_OPS_HOST: z.string().min(1).default("127.0.0.1"),
+      /**
+       * Express's `trust proxy`: off, so the client address is the peer's. Behind a proxy, name it
+       * ("loopback", a CIDR list, or a hop count) and X-Forwarded-For gives each client its own budget.
+       */
+      INGEST_TRUST_PROXY: trustProxy.default(false),
+      /** Every client address's budget of requests that fail verification (sustained, and at once); past it 429. */
+      INGEST_UNVERIFIED_PER_CLIENT_PER_SECOND: z.coerce.number().positive().default(10),
+      INGEST_UNVERIFIED_BURST: z.coerce.number().int().min(1).default(100),
+      /** A burst of rejections is logged as one line per source per this many seconds. */
+      INGEST_REJECTION_LOG_SECONDS: z.coerce.number().int().min(1).default(60),
+      /** Node's server bounds: headers must arrive within this (408)... */
+      INGEST_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+      /** ...and the whole request, body included, within this (408). */
+      INGEST_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+      /** An idle keep-alive connection is closed after this. */
+      INGEST_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+      /** Header bytes (431 from Node past it) and header lines (431 too_many_headers) of one request. */
+      INGEST_MAX_HEADER_BYTES: z.coerce
+        .number()
+        .int()
+        .min(1024)
+        .max(1024 * 1024)
+        .default(16 * 1024),
+      INGEST_MAX_HEADERS: z.coerce.number().int().min(10).max(1000).default(100),
       /** Most events one Kafka produce request carries; requests arriving meanwhile share it. */
       INGEST_BATCH_MAX: z.coerce.number().int().min(1).max(10_000).default(500),
       /** Most bytes of events in one produce request (Kafka's default record batch limit); a larger event goes alone. */
@@ -40,6 +81,10 @@ function loadIngestSettings(env: NodeJS.ProcessEnv) {
 /** Every setting of ingest, validated once at start; sources and their secrets come from hooklog.config.yaml and the environment. */
 export function loadIngestConfig(env: NodeJS.ProcessEnv = process.env): IngestConfig {
   const settings = loadIngestSettings(env);
+  // Node refuses to start a server otherwise.
+  if (settings.INGEST_HEADERS_TIMEOUT_MS > settings.INGEST_REQUEST_TIMEOUT_MS) {
+    throw new Error("ingest: INGEST_HEADERS_TIMEOUT_MS must not be larger than INGEST_REQUEST_TIMEOUT_MS");
+  }
   const sources = loadSources(env);
   const unsigned = sources.filter((source) => source.secrets.length === 0);
   if (unsigned.length > 0) {

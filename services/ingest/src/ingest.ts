@@ -2,9 +2,10 @@ import { ROOT_CONTEXT, trace, type Span } from "@hooklog/telemetry";
 import type { SourceConfig } from "@hooklog/sources";
 import type { ProviderModule, VerificationFailureReason, Verifier } from "@hooklog/providers";
 import type { Logger } from "@hooklog/logging";
-import { EventLogError, type EventAppender, type EventLogWriter, type NewEvent } from "@hooklog/event-log";
+import { EventLogError, eventKeyProblem, type EventAppender, type EventLogWriter, type NewEvent } from "@hooklog/event-log";
 import { isUnknownTopicError } from "@hooklog/kafka";
 import type { IngestMetrics } from "./metrics.ts";
+import type { RateLimiter } from "./rate-limiter.ts";
 import { rejected, type IngestOutcome } from "./outcome.ts";
 import { TOPIC_RECHECK_MS, type TopicWatch } from "./topic-watch.ts";
 
@@ -13,6 +14,8 @@ export interface IngestSource {
   /** All ingest knows of the source's provider: its scheme, its facts, its audit headers. */
   provider: ProviderModule;
   verifier: Verifier;
+  /** The source's rateLimit, counted in verified deliveries only. */
+  rateLimiter?: RateLimiter | undefined;
 }
 
 export interface IngestDeps {
@@ -43,6 +46,9 @@ const SIGNATURE_STATUS: Record<VerificationFailureReason, 400 | 401> = {
   timestamp_too_old: 400,
   timestamp_in_future: 400,
 };
+
+/** Whether a rejection's code says the request failed verification (what the unverified budget is charged for). */
+export const isVerificationFailure = (code: string): code is VerificationFailureReason => Object.hasOwn(SIGNATURE_STATUS, code);
 
 /** What `promise` settled to within `ms`: its value, `{ error }` if it rejected, or "timeout". */
 function within<T>(promise: Promise<T>, ms: number): Promise<T | "timeout" | { error: unknown }> {
@@ -97,10 +103,16 @@ export async function ingestWebhook(source: IngestSource, request: WebhookReques
   const verification = source.verifier.verify({ rawBody: request.rawBody, headers: request.headers }, deps.now?.());
   span?.setAttribute("hooklog.verification", verification.ok ? `ok:${verification.scheme}` : verification.reason);
   if (!verification.ok) return rejected(SIGNATURE_STATUS[verification.reason], verification.reason, verification.message);
+  // Only now: a flood of forged requests never takes a genuine delivery's place.
+  const allowed = source.rateLimiter?.take();
+  if (allowed && !allowed.allowed)
+    return rejected(429, "rate_limited", "Too many requests for this source; retry after the given delay.", allowed.retryAfterSeconds);
 
   const facts = source.provider.eventFacts({ rawBody: request.rawBody, headers: request.headers, contentType: request.contentType }, source.config);
   if (!facts.ok) return rejected(400, "malformed_payload", facts.message);
   const { providerEventId, type } = facts.facts;
+  const problem = eventKeyProblem(providerEventId, "the event id") ?? eventKeyProblem(type, "the event type");
+  if (problem) return rejected(400, "invalid_event_id", `${problem[0]?.toUpperCase()}${problem.slice(1)}.`);
   span?.setAttributes({ "hooklog.provider_event_id": providerEventId, "hooklog.event_type": type });
 
   if (source.config.eventTypes && !source.config.eventTypes.includes(type)) return { kind: "ignored", type };

@@ -28,7 +28,13 @@ export function createIngestMetrics() {
     }),
     rejected: new Counter({
       name: "hooklog_ingest_rejected_total",
-      help: "Requests rejected, by source and reason (signature failures show as signature_mismatch)",
+      help: "Requests rejected or answered 503, by source and reason (the code of the answer)",
+      labelNames: ["source", "reason"] as const,
+      registers: [registry],
+    }),
+    verificationFailures: new Counter({
+      name: "hooklog_ingest_verification_failures_total",
+      help: "Requests whose signature did not verify, by source and reason (missing, malformed, mismatch, timestamp)",
       labelNames: ["source", "reason"] as const,
       registers: [registry],
     }),

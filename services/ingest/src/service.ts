@@ -1,18 +1,27 @@
-import type { Express } from "express";
+import type { Server } from "node:http";
+import { operationsServer, type Readiness } from "@hooklog/lifecycle";
+import { withServerSpans } from "@hooklog/telemetry";
 import { connectDatabase, migrateLatest } from "@hooklog/db";
 import { SchemaRegistryClient, createIdempotentProducer, createKafka } from "@hooklog/kafka";
 import type { Logger } from "@hooklog/logging";
 import { providerModule } from "@hooklog/providers";
 import { EventAppender, EventLogWriter, eventLogMigrations, type BatchTiming } from "@hooklog/event-log";
 import type { SourceConfig } from "@hooklog/sources";
-import { createApp, type AppDeps } from "./app.ts";
+import { createApp, ingestRoute } from "./app.ts";
+import { ClientBudget } from "./client-budget.ts";
 import type { IngestConfig } from "./config.ts";
 import type { IngestSource } from "./ingest.ts";
 import { createIngestMetrics, observePendingBytes, type IngestMetrics } from "./metrics.ts";
+import { RateLimiter } from "./rate-limiter.ts";
+import { RejectionLog } from "./rejection-log.ts";
+import { createPublicServer } from "./server.ts";
 import { TopicWatch } from "./topic-watch.ts";
 
 export interface IngestService {
-  app: Express;
+  /** The public port's server (webhooks, /healthz), with its limits set; not listening yet. */
+  server: Server;
+  /** The operations port's server (/healthz, /readyz, /metrics); not listening yet. */
+  operations: Server;
   /** Connects the producer; call before listening. */
   start(): Promise<void>;
   /** Waits for in-flight events, flushes the producer, closes connections. */
@@ -52,6 +61,7 @@ export function createIngestService(config: IngestConfig, logger: Logger): Inges
   let purgeTimer: NodeJS.Timeout | undefined;
 
   const appender = new EventAppender({ writer, registry });
+  const rejections = new RejectionLog(logger, config.INGEST_REJECTION_LOG_SECONDS);
   const app = createApp({
     sources,
     appender,
@@ -60,11 +70,28 @@ export function createIngestService(config: IngestConfig, logger: Logger): Inges
     logger,
     topics,
     produceTimeoutMs: config.INGEST_PRODUCE_TIMEOUT_MS,
+    clientBudget: new ClientBudget({ perSecond: config.INGEST_UNVERIFIED_PER_CLIENT_PER_SECOND, burst: config.INGEST_UNVERIFIED_BURST }),
+    rejections,
+    trustProxy: config.INGEST_TRUST_PROXY,
+    maxHeaders: config.INGEST_MAX_HEADERS,
+  });
+  // Ingest makes its own server spans (package.json turns the http instrumentation off): see withServerSpans.
+  const server = createPublicServer(withServerSpans(app, { route: ingestRoute }), {
+    headersTimeoutMs: config.INGEST_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: config.INGEST_REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: config.INGEST_KEEP_ALIVE_TIMEOUT_MS,
+    maxHeaderBytes: config.INGEST_MAX_HEADER_BYTES,
+    maxHeaders: config.INGEST_MAX_HEADERS,
+  });
+  const operations = operationsServer({
+    registry: metrics.registry,
     ready: readinessCheck(topics, registry.url),
+    onError: (error, route) => logger.error({ err: error, route }, "operations request failed"),
   });
 
   return {
-    app,
+    server,
+    operations,
     async start() {
       await migrateLatest(db, [eventLogMigrations]);
       await producer.connect();
@@ -78,6 +105,7 @@ export function createIngestService(config: IngestConfig, logger: Logger): Inges
     },
     async stop() {
       clearInterval(purgeTimer);
+      rejections.stop();
       await writer.drain();
       await producer.disconnect();
       // After the drain: a failed send in it may still ask the watch to look.
@@ -93,7 +121,8 @@ function ingestSources(configs: readonly SourceConfig[]): Map<string, IngestSour
   return new Map(
     configs.map((source) => {
       const provider = providerModule(source.provider);
-      return [source.name, { config: source, provider, verifier: provider.createVerifier(source) }];
+      const rateLimiter = source.rateLimit ? new RateLimiter(source.rateLimit) : undefined;
+      return [source.name, { config: source, provider, verifier: provider.createVerifier(source), rateLimiter }];
     }),
   );
 }
@@ -109,7 +138,7 @@ function observeBatch(metrics: IngestMetrics, batch: BatchTiming): void {
 }
 
 /** What /readyz asks: Kafka and the registry answer, and which source topics are missing. */
-function readinessCheck(topics: TopicWatch, registryUrl: string): AppDeps["ready"] {
+function readinessCheck(topics: TopicWatch, registryUrl: string): () => Promise<Readiness> {
   return async () => {
     const [kafkaOk, registryOk] = await Promise.all([
       // One metadata request says both that Kafka answers and which source topics it lacks.
@@ -123,7 +152,9 @@ function readinessCheck(topics: TopicWatch, registryUrl: string): AppDeps["ready
       ),
     ]);
     const missingTopics = topics.missing();
-    return { checks: { kafka: kafkaOk, registry: registryOk, topics: missingTopics.length === 0 }, missingTopics };
+    const checks = { kafka: kafkaOk, registry: registryOk, topics: missingTopics.length === 0 };
+    const ready = checks.kafka && checks.registry && checks.topics;
+    return { ready, body: { status: ready ? "ready" : "not ready", checks, ...(missingTopics.length > 0 ? { missingTopics } : {}) } };
   };
 }
 

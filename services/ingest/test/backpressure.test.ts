@@ -105,7 +105,7 @@ describe("ingest while Kafka takes connections and never answers", { skip: manag
       ]);
       assert.ok(codes.filter((code) => code === "overloaded").length >= 40, `wave ${wave}: ${codes.join(", ")}`);
       assert.ok(!codes.includes("kafka_unavailable"), `wave ${wave}: the refusals came before any held request timed out: ${codes.join(", ")}`);
-      const metrics = await (await fetch(`${service.url}/metrics`)).text();
+      const metrics = await (await fetch(`${service.opsUrl}/metrics`)).text();
       const pending = Number(/^hooklog_ingest_pending_bytes (\S+)$/m.exec(metrics)?.[1]);
       assert.ok(pending <= MAX_PENDING, `wave ${wave}: ${pending} bytes pending`);
       residents.push(await residentBytes(service.pid));

@@ -1,6 +1,7 @@
 // Deliveries as the providers send them: bodies shaped like theirs, signed by their own libraries
 // (or, for the generic scheme, by our signHmac), posted to ingest over real HTTP.
 import { randomBytes, randomUUID } from "node:crypto";
+import { request } from "node:http";
 import { sign as signWithOctokit } from "@octokit/webhooks-methods";
 import { signHmac } from "@hooklog/providers";
 import { Webhook } from "standardwebhooks";
@@ -111,6 +112,33 @@ export async function post(baseUrl: string, source: string, delivery: Delivery):
   const text = await response.text();
   const isJson = (response.headers.get("content-type") ?? "").includes("json");
   return { status: response.status, headers: response.headers, text, json: isJson ? (JSON.parse(text) as unknown) : undefined };
+}
+
+/**
+ * Posts from another loopback address (127.0.0.2, say): to ingest, a client of its own. Without
+ * keep-alive, so every request is its own connection, as a flood's are.
+ */
+export function postFrom(localAddress: string, baseUrl: string, source: string, delivery: Delivery): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(
+      `${baseUrl}/webhooks/${source}`,
+      { method: "POST", headers: { ...delivery.headers, connection: "close" }, localAddress },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          const headers = new Headers();
+          for (const [name, value] of Object.entries(response.headers)) if (typeof value === "string") headers.set(name, value);
+          const isJson = (headers.get("content-type") ?? "").includes("json");
+          resolve({ status: response.statusCode ?? 0, headers, text, json: isJson ? (JSON.parse(text) as unknown) : undefined });
+        });
+        response.on("error", reject);
+      },
+    );
+    outgoing.on("error", reject);
+    outgoing.end(delivery.body);
+  });
 }
 
 /**

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { connectDatabase } from "@hooklog/db";
+import { SIGNED_CONTENT_KEY_PREFIX } from "@hooklog/event-log";
 import { MAX_SOURCE_BODY_BYTES, SchemaRegistryClient, createKafka, ensureTopics, webhookTopicSpec, type IHeaders } from "@hooklog/kafka";
 import { createLogger } from "@hooklog/logging";
 import { webhookEventCodec, type WebhookEvent } from "@hooklog/schemas";
@@ -17,7 +18,7 @@ import { loadIngestConfig, type IngestConfig } from "../src/config.ts";
 import { createIngestService, type IngestService } from "../src/service.ts";
 
 /** The sources every harness declares, by the role they play in the tests. */
-export type SourceRole = "stripe" | "github" | "standard" | "hmac" | "rotating" | "small" | "limited" | "large";
+export type SourceRole = "stripe" | "github" | "standard" | "hmac" | "rotating" | "small" | "limited" | "large" | "compressed";
 
 export interface SourceUnderTest {
   name: string;
@@ -29,6 +30,8 @@ export interface SourceUnderTest {
 export const HMAC_OPTIONS = { header: "x-signature", algorithm: "sha256", encoding: "hex", prefix: "sha256=", timestampHeader: "x-timestamp" } as const;
 /** The body limit of the `small` source. */
 export const SMALL_BODY_LIMIT = 1024;
+/** The body limit of the `compressed` source, the one source that takes gzip bodies. */
+export const COMPRESSED_BODY_LIMIT = 64 * 1024;
 /** The `limited` source lets one request through, then one per 100 s: far longer than a test file runs. */
 export const RATE_LIMIT = { requestsPerSecond: 0.01, burst: 1 } as const;
 
@@ -47,6 +50,7 @@ function declareSources(): Record<SourceRole, { provider: string; secrets: strin
     small: { provider: "stripe", secrets: [stripeSecret()], extra: { maxBodyBytes: SMALL_BODY_LIMIT } },
     limited: { provider: "stripe", secrets: [stripeSecret()], extra: { rateLimit: RATE_LIMIT } },
     large: { provider: "github", secrets: [plainSecret()], extra: { maxBodyBytes: MAX_SOURCE_BODY_BYTES } },
+    compressed: { provider: "stripe", secrets: [stripeSecret()], extra: { maxBodyBytes: COMPRESSED_BODY_LIMIT, contentEncodings: ["gzip"] } },
   };
 }
 
@@ -63,8 +67,10 @@ export interface TopicRecord {
 }
 
 export interface IngestHarness {
-  /** Base URL of the running ingest; changes on restart. */
+  /** Base URL of the running ingest's public port; changes on restart. */
   readonly url: string;
+  /** Base URL of its operations port (/metrics, /readyz); changes on restart. */
+  readonly opsUrl: string;
   readonly sources: Readonly<Record<SourceRole, SourceUnderTest>>;
   /** Every line ingest has logged so far, parsed, and the raw text (to search for leaks). */
   logLines(): LogLine[];
@@ -90,27 +96,36 @@ export interface IngestHarness {
 
 interface Running {
   service: IngestService;
-  server: Server;
   url: string;
+  opsUrl: string;
+}
+
+/** Listens on a free loopback port; returns its base URL. */
+async function listenOnFreePort(server: Server): Promise<string> {
+  server.listen(0, "127.0.0.1");
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function closeNow(server: Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // fetch keeps connections alive; without this close() would wait for them to time out.
+  server.closeAllConnections();
+  await closed;
 }
 
 async function startRunning(config: IngestConfig, destination: Writable): Promise<Running> {
   const service = createIngestService(config, createLogger({ service: "ingest", level: "info", destination }));
   await service.start();
-  const server = service.app.listen(0, "127.0.0.1");
-  await new Promise<void>((resolve, reject) => {
-    server.once("listening", resolve);
-    server.once("error", reject);
-  });
-  const { port } = server.address() as AddressInfo;
-  return { service, server, url: `http://127.0.0.1:${port}` };
+  return { service, url: await listenOnFreePort(service.server), opsUrl: await listenOnFreePort(service.operations) };
 }
 
 async function stopRunning(running: Running): Promise<void> {
-  const closed = new Promise<void>((resolve) => running.server.close(() => resolve()));
-  // fetch keeps connections alive; without this close() would wait for them to time out.
-  running.server.closeAllConnections();
-  await closed;
+  await closeNow(running.service.server);
+  await closeNow(running.service.operations);
   await running.service.stop();
 }
 
@@ -170,6 +185,9 @@ export async function startIngest(env: Record<string, string> = {}, options: Ing
     get url() {
       return running.url;
     },
+    get opsUrl() {
+      return running.opsUrl;
+    },
     sources,
     logText: () => chunks.join(""),
     logLines: () =>
@@ -209,7 +227,10 @@ export async function startIngest(env: Record<string, string> = {}, options: Ing
     async ledgerIds(role) {
       const db = connectDatabase(stack.databaseUrl, { applicationName: "ingest-test", poolMax: 1 });
       try {
-        const rows = (await db("accepted_events").where({ source: sources[role].name }).select("provider_event_id")) as Array<{ provider_event_id: string }>;
+        const rows = (await db("accepted_events")
+          .where({ source: sources[role].name })
+          .whereNot("provider_event_id", "like", `${SIGNED_CONTENT_KEY_PREFIX}%`)
+          .select("provider_event_id")) as Array<{ provider_event_id: string }>;
         return rows.map((row) => row.provider_event_id);
       } finally {
         await db.destroy();

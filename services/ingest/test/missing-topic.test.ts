@@ -34,8 +34,8 @@ describe("ingest with a source whose topic does not exist", () => {
     const started = performance.now();
     const refused = await post(ingest.url, stripe.name, { ...signed, headers: { ...signed.headers, "x-request-id": requestId } });
     const waitedMs = performance.now() - started;
-    const readiness = await fetch(`${ingest.url}/readyz`);
-    const metrics = await (await fetch(`${ingest.url}/metrics`)).text();
+    const readiness = await fetch(`${ingest.opsUrl}/readyz`);
+    const metrics = await (await fetch(`${ingest.opsUrl}/metrics`)).text();
     const other = standardEventBody();
     const otherAnswer = await post(ingest.url, standard.name, standardDelivery(other.body, standard.secrets[0] as string));
 
@@ -81,7 +81,7 @@ describe("ingest with a source whose topic does not exist", () => {
     await ingest.createTopic("stripe");
     // Nothing asks /readyz meanwhile: the watch's own re-check brings the source back.
     const accepted = await postUntilNot503(ingest.url, stripe.name, delivery, 15_000);
-    const readiness = await fetch(`${ingest.url}/readyz`);
+    const readiness = await fetch(`${ingest.opsUrl}/readyz`);
     const records = await ingest.readEnvelopes("stripe");
 
     assert.equal(errorOf(refused).code, "topic_missing");
@@ -103,7 +103,7 @@ describe("ingest with a source whose topic does not exist", () => {
     const before = await post(ingest.url, stripe.name, stripeDelivery(stripeEventBody().body, secret));
     await ingest.deleteTopic("stripe");
     const during = await post(ingest.url, stripe.name, stripeDelivery(stripeEventBody().body, secret));
-    const readiness = await fetch(`${ingest.url}/readyz`);
+    const readiness = await fetch(`${ingest.opsUrl}/readyz`);
 
     assert.equal(before.status, 202);
     assert.equal(during.status, 503);

@@ -37,7 +37,7 @@ describe("ingest while the schema registry cannot register a source's schema", (
     assert.equal(refused.status, 503);
     assert.equal((refused.json as { error: { code: string } }).error.code, "registry_unavailable");
     assert.ok(Number(refused.headers.get("retry-after")) > 0, "Retry-After tells the provider when to retry");
-    const ready = await fetch(`${ingest.url}/readyz`);
+    const ready = await fetch(`${ingest.opsUrl}/readyz`);
     assert.equal(ready.status, 503);
     assert.equal(((await ready.json()) as { checks: { registry: boolean } }).checks.registry, false);
     assert.deepEqual(await ingest.readEnvelopes("stripe"), []);
@@ -77,6 +77,6 @@ describe("ingest while the schema registry cannot register a source's schema", (
       [event.eventId],
     );
     assert.deepEqual(records[0]?.envelope.payload, Buffer.from(event.body, "utf8"));
-    assert.equal((await fetch(`${ingest.url}/readyz`)).status, 200);
+    assert.equal((await fetch(`${ingest.opsUrl}/readyz`)).status, 200);
   });
 });

@@ -1,0 +1,31 @@
+import { createServer, type RequestListener, type Server } from "node:http";
+
+export interface ServerLimits {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxHeaderBytes: number;
+  maxHeaders: number;
+}
+
+/**
+ * The public port's server, with Node's own bounds on what a sender may hold: headers larger than
+ * maxHeaderBytes are answered 431 by Node; headers or a body slower than their timeouts are answered
+ * 408 and the connection closed; an idle keep-alive connection is closed. Node counts one header past
+ * maxHeaders, so the app can answer 431 too_many_headers rather than drop the rest silently.
+ */
+export function createPublicServer(listener: RequestListener, limits: ServerLimits): Server {
+  const server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      maxHeaderSize: limits.maxHeaderBytes,
+      // Node checks the two timeouts this often (default 30 s, which would let a slow sender stay that much longer).
+      connectionsCheckingInterval: 1000,
+    },
+    listener,
+  );
+  server.maxHeadersCount = limits.maxHeaders + 1;
+  return server;
+}
