@@ -27,6 +27,14 @@ describe("sources", () => {
     assert.equal(byName.get("acme")?.maxBodyBytes, 1024 * 1024);
   });
 
+  it("takes no compressed bodies unless a source names the encodings it takes", () => {
+    const [plain, compressed] = parseSources("sources:\n  plain: { provider: stripe }\n  packed: { provider: stripe, contentEncodings: [gzip, br] }\n", {});
+
+    assert.deepEqual(plain?.contentEncodings, []);
+    assert.deepEqual(compressed?.contentEncodings, ["gzip", "br"]);
+    assert.match(rejection("sources:\n  packed: { provider: stripe, contentEncodings: [zstd] }\n"), /contentEncodings/);
+  });
+
   it("derives the secret variable from the source name", () => {
     assert.equal(secretEnvVar("acme-eu"), "ACME_EU_WEBHOOK_SECRET");
   });
