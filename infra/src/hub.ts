@@ -66,11 +66,14 @@ async function main(): Promise<void> {
   }
 
   const ingestPort = process.env.INGEST_PORT ?? "3000";
-  if (services.some((service) => service.name === "ingest")) await ingestReady(`http://127.0.0.1:${ingestPort}`);
+  // /readyz is on ingest's operations port, not the public one.
+  const ingestOpsPort = process.env.INGEST_OPS_PORT ?? "9464";
+  if (services.some((service) => service.name === "ingest")) await ingestReady(`http://127.0.0.1:${ingestOpsPort}`);
   if (stopping) return;
   console.log("");
   console.log("Hooklog is running. Ctrl-C stops it.");
   console.log(`  webhooks   ${sources.map((source) => `http://127.0.0.1:${ingestPort}/webhooks/${source.name}`).join("\n             ")}`);
+  console.log(`  operations http://127.0.0.1:${ingestOpsPort}/metrics, /readyz (ingest; 127.0.0.1 only)`);
   console.log(`  kafka      ${stack.endpoints.kafkaBrokers} (Apache Kafka ${stack.endpoints.kafkaVersion}, KRaft)`);
   console.log(`  registry   ${stack.endpoints.schemaRegistryUrl}`);
   console.log(`  postgres   ${stack.endpoints.databaseUrl.replace(/:[^:@/]+@/, ":***@")} (${stack.endpoints.postgres})`);
@@ -116,7 +119,7 @@ async function ingestReady(url: string): Promise<void> {
   throw new InfraError(
     "INGEST_NOT_READY",
     `ingest did not become ready at ${url}/readyz within 120 s; its last answer: ${last}.`,
-    "Read the [ingest] lines above; INGEST_PORT may be taken by another program.",
+    "Read the [ingest] lines above; INGEST_PORT or INGEST_OPS_PORT may be taken by another program.",
   );
 }
 
