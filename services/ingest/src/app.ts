@@ -6,6 +6,7 @@ import { clientKey, type ClientBudget } from "./client-budget.ts";
 import { OVERLOADED, ingestWebhook, isVerificationFailure, type IngestDeps, type IngestSource } from "./ingest.ts";
 import type { IngestMetrics } from "./metrics.ts";
 import { rejected, type IngestOutcome } from "./outcome.ts";
+import { afterUnreadBody } from "./discard-body.ts";
 import type { RejectionLog } from "./rejection-log.ts";
 
 export interface AppDeps extends IngestDeps {
@@ -67,12 +68,12 @@ export function createApp(deps: AppDeps): express.Express {
     response.json({ status: "ok" });
   });
   app.post("/webhooks/:source", ...webhookRoute(deps));
-  app.all("/webhooks/:source", (_request: Request, response: Response) => {
+  app.all("/webhooks/:source", (request: Request, response: Response) => {
     response.setHeader("Allow", "POST");
-    response.status(405).json({ error: { code: "method_not_allowed", message: "Webhooks are received with POST." } });
+    afterUnreadBody(request, () => response.status(405).json({ error: { code: "method_not_allowed", message: "Webhooks are received with POST." } }));
   });
-  app.use((_request: Request, response: Response) => {
-    response.status(404).json({ error: { code: "not_found", message: "Webhooks are received at POST /webhooks/<source>." } });
+  app.use((request: Request, response: Response) => {
+    afterUnreadBody(request, () => response.status(404).json({ error: { code: "not_found", message: "Webhooks are received at POST /webhooks/<source>." } }));
   });
   app.use(requestFailureHandler(deps));
   return app;
@@ -173,6 +174,8 @@ function requestFailureHandler(deps: AppDeps): ErrorRequestHandler {
     if (error.type === "entity.too.large") outcome = rejected(413, "body_too_large", "The body is larger than this source accepts.");
     else if (error.type === "encoding.unsupported") outcome = rejected(415, "unsupported_encoding", "The body's Content-Encoding is not supported.");
     else if (error.type !== undefined) outcome = rejected(400, "unreadable_body", "The request body could not be read.");
+    // The router could not decode the path's :source (a bad percent-escape): no source has that name.
+    else if (error instanceof URIError) outcome = rejected(404, "unknown_source", "No webhook source of that name is configured.");
     else {
       deps.logger.error({ err: error, source, requestId: response.locals.requestId as string | undefined }, "ingest failed on a request");
       outcome = { kind: "unavailable", code: "internal_error", message: "Ingest failed to take the event; retry later.", retryAfterSeconds: 5 };
@@ -185,6 +188,13 @@ function requestFailureHandler(deps: AppDeps): ErrorRequestHandler {
 const AFTER_VERIFICATION = new Set(["rate_limited", "malformed_payload", "invalid_event_id", "record_too_large", "too_many_unverified"]);
 
 function finish(deps: AppDeps, response: Response, source: string, outcome: IngestOutcome): void {
+  count(deps, response, source, outcome);
+  // A request refused before its body was read: the body is read and dropped first, so the answer survives a closing connection.
+  afterUnreadBody(response.req, () => sendOutcome(response, outcome));
+}
+
+/** Metrics, the unverified budget and the rejection log: what every answer is counted in. */
+function count(deps: AppDeps, response: Response, source: string, outcome: IngestOutcome): void {
   if (outcome.kind === "accepted") deps.metrics.accepted.inc({ source });
   else if (outcome.kind === "duplicate") deps.metrics.duplicates.inc({ source });
   else if (outcome.kind === "ignored") deps.metrics.ignored.inc({ source });
@@ -202,5 +212,4 @@ function finish(deps: AppDeps, response: Response, source: string, outcome: Inge
       client,
     });
   }
-  sendOutcome(response, outcome);
 }

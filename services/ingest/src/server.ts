@@ -1,4 +1,5 @@
-import { createServer, type RequestListener, type Server } from "node:http";
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http";
+import { afterUnreadBody } from "./discard-body.ts";
 
 export interface ServerLimits {
   headersTimeoutMs: number;
@@ -27,5 +28,10 @@ export function createPublicServer(listener: RequestListener, limits: ServerLimi
     listener,
   );
   server.maxHeadersCount = limits.maxHeaders + 1;
+  // Node answers any Expect but 100-continue 417 with no body; this gives it the JSON error every answer has.
+  server.on("checkExpectation", (request: IncomingMessage, response: ServerResponse) => {
+    const body = JSON.stringify({ error: { code: "expectation_failed", message: "Only Expect: 100-continue is supported." } });
+    afterUnreadBody(request, () => response.writeHead(417, { "content-type": "application/json; charset=utf-8", connection: "close" }).end(body));
+  });
   return server;
 }

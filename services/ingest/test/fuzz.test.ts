@@ -35,14 +35,14 @@ const MEMORY_BOUND = 400 * MIB;
 const DEADLINE_MS = 10_000;
 
 /** Every status ingest's public port documents. */
-const DOCUMENTED = new Set([200, 202, 400, 401, 404, 405, 408, 413, 415, 429, 431, 503]);
+const DOCUMENTED = new Set([200, 202, 400, 401, 404, 405, 408, 413, 415, 417, 429, 431, 503]);
 /**
  * Statuses Node's http server sends itself, before express sees the request: a status line and
  * "Connection: close", no body (lib/_http_server.js). 400 for a request it cannot parse, or an
  * HTTP/1.1 one without Host; 431 for a head past --max-http-header-size; 413 for chunk extensions past
- * 16 KiB; 408 when its headers or request timeout runs out. It also answers 417 to an Expect other
- * than 100-continue (no status ingest documents, so that fails below), and closes a CONNECT or PRI
- * request without a word when nothing listens for them.
+ * 16 KiB; 408 when its headers or request timeout runs out. (An Expect other than 100-continue is
+ * answered 417 by ingest's own listener, with the JSON error.) It closes a CONNECT or PRI request
+ * without a word when nothing listens for them.
  */
 const NODE_OWN = new Set([400, 408, 413, 431]);
 /** Headers the request's framing writes; a random header never takes these names. */

@@ -80,7 +80,10 @@ export function toWire(spec: RequestSpec): WireRequest {
     (spec.version === "HTTP/1.0" || fields.some(([name]) => name.toLowerCase() === "host")) &&
     fields.every(([name, value]) => TOKEN.test(name) && !hasControlCharacter(value)) &&
     head.length < MAX_HEAD_BYTES;
-  const framedTruthfully = framing.kind === "length" || framing.kind === "chunked" || (framing.kind === "none" && payload.length === 0);
+  // Chunk extensions past 16 KiB in all: Node answers 413 itself and destroys the connection with the
+  // body unread, so the answer may be lost to a reset; nothing a server on Node can change.
+  const extensionsRefused = framing.kind === "chunked" && framing.extension.length * 2 > 16 * 1024;
+  const framedTruthfully = framing.kind === "length" || (framing.kind === "chunked" && !extensionsRefused) || (framing.kind === "none" && payload.length === 0);
   // A length longer than the body: the rest never comes, so our side closes once the body is sent.
   const cutAt = spec.cut ?? (framing.kind === "longer" ? 1 : undefined);
   return {

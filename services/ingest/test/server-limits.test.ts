@@ -105,6 +105,26 @@ describe("a slow or oversized sender is bounded by the server's limits", () => {
     assert.match(received, /"code":"too_many_headers"/);
   });
 
+  it("answers a source name that is not a valid percent-encoding 404 unknown_source, not 503", async () => {
+    const { received } = await exchange(ingest.url, (socket) => {
+      socket.write("POST /webhooks/%80 HTTP/1.1\r\nHost: hooklog\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    });
+
+    assert.equal(statusOf(received), 404, received);
+    assert.match(received, /"code":"unknown_source"/);
+  });
+
+  it("answers an Expect header it cannot meet 417 expectation_failed with its JSON error", async () => {
+    const path = `/webhooks/${ingest.sources.stripe.name}`;
+
+    const { received } = await exchange(ingest.url, (socket) => {
+      socket.write(`POST ${path} HTTP/1.1\r\nHost: hooklog\r\nConnection: close\r\nExpect: \r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`);
+    });
+
+    assert.equal(statusOf(received), 417, received);
+    assert.match(received, /"code":"expectation_failed"/);
+  });
+
   it("closes a keep-alive connection left idle after its answer", async () => {
     const { received, openMs } = await exchange(ingest.url, (socket) => {
       socket.write("GET /healthz HTTP/1.1\r\nHost: hooklog\r\n\r\n");
