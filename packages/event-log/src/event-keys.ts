@@ -18,5 +18,7 @@ export function eventKeyProblem(value: string, what: string): string | undefined
   const bytes = Buffer.byteLength(value, "utf8");
   if (bytes > MAX_EVENT_KEY_BYTES) return `${what} is ${bytes} bytes long; at most ${MAX_EVENT_KEY_BYTES} are taken`;
   if (CONTROL.test(value)) return `${what} contains a control character`;
+  // The ledger's own keys of signed content: an id taking that form could stand for another event's content.
+  if (value.startsWith(SIGNED_CONTENT_KEY_PREFIX)) return `${what} starts with ${SIGNED_CONTENT_KEY_PREFIX}, which the ledger keeps for itself`;
   return undefined;
 }

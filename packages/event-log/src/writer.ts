@@ -169,7 +169,9 @@ export class EventLogWriter {
 
   /** The ids among `providerEventIds` the ledger holds for `source`. */
   async findAccepted(source: string, providerEventIds: readonly string[]): Promise<Set<string>> {
-    const accepted = await this.#accepted(providerEventIds.map((key) => ({ source, key })));
+    // An id the ledger cannot take was never accepted; asked for, it would fail the whole lookup.
+    const askable = providerEventIds.filter((id) => eventKeyProblem(id, "id") === undefined);
+    const accepted = await this.#accepted(askable.map((key) => ({ source, key })));
     return new Set(providerEventIds.filter((id) => accepted.has(dedupKey(source, id))));
   }
 

@@ -4,7 +4,7 @@ import { strict as assert } from "node:assert";
 import { after, before, describe, it } from "node:test";
 import { connectDatabase, migrateLatest, type Knex } from "@hooklog/db";
 import { TcpRelay, uniqueName } from "@hooklog/testkit";
-import { type EventLogError, eventLogMigrations } from "../src/index.ts";
+import { type EventLogError, SIGNED_CONTENT_KEY_PREFIX, eventLogMigrations } from "../src/index.ts";
 import { logEntry, openWriterStack, received, sent, type WriterStack } from "./writer-fixture.ts";
 
 const byKey = (a: { key: string | undefined }, b: { key: string | undefined }) => String(a.key).localeCompare(String(b.key));
@@ -68,6 +68,32 @@ describe("EventLogWriter", () => {
     );
     assert.deepEqual((await stack.messagesOn(topic)).map(received).sort(byKey), good.map(sent).sort(byKey));
     assert.deepEqual(ledgerErrors, []);
+  });
+
+  it("refuses an id in the form of the ledger's own signed-content keys, so its batch's ledger record cannot fail on it", async () => {
+    const { writer, ledgerErrors } = stack.newWriter();
+    const source = uniqueName("source");
+    const topic = await stack.newTopic();
+    const digest = "ef".repeat(32);
+    const crafted = { ...logEntry(source, topic, `${SIGNED_CONTENT_KEY_PREFIX}${digest}`), replayDigest: digest };
+    const good = logEntry(source, topic, "evt_alongside");
+
+    const [refused, written] = await Promise.allSettled([writer.write(crafted), writer.write(good)]);
+    await writer.drain();
+
+    assert.equal(((refused as PromiseRejectedResult).reason as EventLogError).code, "invalid_event_key");
+    assert.deepEqual(written, { status: "fulfilled", value: "written" });
+    assert.deepEqual(ledgerErrors, []);
+    assert.deepEqual(
+      (await stack.ledgerRows(source)).map((row) => row.provider_event_id),
+      ["evt_alongside"],
+    );
+  });
+
+  it("finds no accepted id among ids the ledger cannot take, rather than failing the lookup", async () => {
+    const { writer } = stack.newWriter();
+
+    assert.deepEqual(await writer.findAccepted(uniqueName("source"), ["evt_\u0000", "x".repeat(300), "evt_fine"]), new Set());
   });
 
   it("rejects a write as ledger_unavailable, sending nothing, while the ledger cannot be reached; writes it once it can", async () => {

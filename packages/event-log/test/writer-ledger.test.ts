@@ -92,13 +92,16 @@ describe("EventLogWriter", () => {
 
     assert.equal(await writer.write(first), "written");
     assert.equal(await writer.write({ ...logEntry(source, topic, "delivery-2"), replayDigest: digest }), "duplicate");
+    // An idle writer sends the first write at once and gathers the next ones meanwhile: the two copies share a batch.
+    const ahead = writer.write(logEntry(source, topic, "delivery-ahead"));
     const together = await Promise.all(
       ["delivery-3", "delivery-4"].map((id) => writer.write({ ...logEntry(source, topic, id), replayDigest: "cd".repeat(32) })),
     );
+    assert.equal(await ahead, "written");
     await writer.drain();
 
-    assert.deepEqual(together.sort(), ["duplicate", "written"]);
-    assert.equal((await stack.messagesOn(topic)).length, 2);
+    assert.deepEqual(together, ["written", "duplicate"]);
+    assert.equal((await stack.messagesOn(topic)).length, 3);
     const rows = await stack.ledgerRows(source);
     assert.deepEqual(
       rows.filter((row) => row.event_id === first.eventId).map((row) => row.provider_event_id),

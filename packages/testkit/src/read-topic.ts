@@ -74,13 +74,25 @@ export async function readTopic(
   return messages;
 }
 
-/** Each partition's end offset (the next to be written), for the partitions that hold any record. */
+/**
+ * Each partition's end offset (the next to be written), for the partitions that hold any record.
+ * A topic created a moment ago may not have its leaders known to every broker yet: a retriable
+ * refusal (NOT_LEADER_FOR_PARTITION, LEADER_NOT_AVAILABLE) is asked again, for up to 30 s.
+ */
 async function endOffsetsOf(kafka: Kafka, topic: string): Promise<Map<number, bigint>> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const ends = await admin.fetchTopicOffsets(topic);
-    return new Map(ends.filter((end) => BigInt(end.high) > BigInt(end.low)).map((end) => [end.partition, BigInt(end.high)]));
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        const ends = await admin.fetchTopicOffsets(topic);
+        return new Map(ends.filter((end) => BigInt(end.high) > BigInt(end.low)).map((end) => [end.partition, BigInt(end.high)]));
+      } catch (error) {
+        if (!(error as { retriable?: boolean }).retriable || Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
   } finally {
     await admin.disconnect();
   }

@@ -1,8 +1,8 @@
 import type { Context } from "@hooklog/telemetry";
-import { EventLogError, type EventAppender, type EventLogWriter, type WriteOutcome } from "@hooklog/event-log";
+import { EventLogError, eventKeyProblem, type EventAppender, type EventLogWriter, type WriteOutcome } from "@hooklog/event-log";
 import type { FetchedEvent } from "@hooklog/providers";
 import type { SourceConfig } from "@hooklog/sources";
-import type { RunTally } from "./run-result.ts";
+import { warning, type RunTally } from "./run-result.ts";
 
 /** An event fetched from a provider's API, read by its provider module as ingest would read its webhook. */
 export type BackfillEvent = FetchedEvent;
@@ -40,13 +40,19 @@ export class BackfillWriter {
    * span that is a child of `runContext`, adding each acknowledged one to `tally.backfilled`; throws
    * once the chunk in hand is settled if Kafka refused part of it.
    */
-  async write(source: SourceConfig, events: readonly BackfillEvent[], runContext: Context, tally: Pick<RunTally, "backfilled">): Promise<void> {
+  async write(source: SourceConfig, events: readonly BackfillEvent[], runContext: Context, tally: Pick<RunTally, "backfilled" | "problems">): Promise<void> {
+    // An id or type the log cannot take is skipped with a warning: failing the run would hold its checkpoint for ever.
+    const writable = events.filter((event) => {
+      const problem = eventKeyProblem(event.providerEventId, "the event id") ?? eventKeyProblem(event.type, "the event type");
+      if (problem) tally.problems.push(warning("invalid_event_id", `an event the API listed was not written: ${problem}`));
+      return problem === undefined;
+    });
     // Checked again just before writing: a webhook may have reached ingest since the run listed the event.
     const stillMissing = await this.missing(
       source.name,
-      events.map((event) => event.providerEventId),
+      writable.map((event) => event.providerEventId),
     );
-    const pending = events.filter((event) => stillMissing.has(event.providerEventId));
+    const pending = writable.filter((event) => stillMissing.has(event.providerEventId));
     if (pending.length === 0) return;
     // Registered once before the first chunk: a registry that cannot is one error, not one per event.
     await this.#deps.appender.codec(source.topic);
