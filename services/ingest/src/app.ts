@@ -81,18 +81,16 @@ export function createApp(deps: AppDeps): express.Express {
 
 /** The request's client: its peer address, or X-Forwarded-For's as `trust proxy` allows; IPv6 by its /64. */
 function clientOf(request: Request): string {
-  const address = request.ip ?? request.socket.remoteAddress ?? "unknown";
-  return clientKey(address);
+  const forwarded = clientKey(request.ip ?? "");
+  // A forwarded value that is no address at all is the peer's doing: it is charged to the peer.
+  return forwarded === "unknown" ? clientKey(request.socket.remoteAddress ?? "") : forwarded;
 }
 
 /**
  * What `admit` decides from the path and headers alone, before a byte of the body is read: a
- * client past its unverified budget, a malformed request, a full writer. Undefined admits it.
+ * malformed request, a full writer. Undefined admits it.
  */
-function admission(deps: AppDeps, request: Request, source: IngestSource, client: string): IngestOutcome | undefined {
-  const wait = deps.clientBudget.exhausted(client);
-  if (wait !== undefined)
-    return rejected(429, "too_many_unverified", "Too many requests from this address failed verification; retry after the given delay.", wait);
+function admission(deps: AppDeps, request: Request, source: IngestSource): IngestOutcome | undefined {
   if (request.rawHeaders.length / 2 > deps.maxHeaders) return rejected(431, "too_many_headers", `A request may carry at most ${deps.maxHeaders} headers.`);
   const contentType = (request.header("content-type") ?? "").toLowerCase();
   if (!source.provider.acceptsContentType(contentType))
@@ -108,7 +106,7 @@ function admission(deps: AppDeps, request: Request, source: IngestSource, client
 }
 
 /**
- * POST /webhooks/:source as two steps: admit (known source, budget, headers, room in the writer),
+ * POST /webhooks/:source as two steps: admit (known source, headers, room in the writer),
  * all decided from the path and headers before a byte of the body is read; then ingest the raw body.
  */
 function webhookRoute(deps: AppDeps): [admit: RequestHandler<{ source: string }>, ingest: RequestHandler] {
@@ -132,7 +130,7 @@ function webhookRoute(deps: AppDeps): [admit: RequestHandler<{ source: string }>
       return;
     }
     deps.metrics.received.inc({ source: source.config.name });
-    const refused = admission(deps, request, source, client);
+    const refused = admission(deps, request, source);
     if (refused) {
       finish(deps, response, source.config.name, refused);
       return;
@@ -185,29 +183,43 @@ function requestFailureHandler(deps: AppDeps): ErrorRequestHandler {
 }
 
 /** Codes a verified delivery can be refused with: they are not charged to the client's unverified budget. */
-const AFTER_VERIFICATION = new Set(["rate_limited", "malformed_payload", "invalid_event_id", "record_too_large", "too_many_unverified"]);
+const AFTER_VERIFICATION = new Set(["rate_limited", "malformed_payload", "invalid_event_id", "record_too_large"]);
+
+const isUnverifiedRejection = (outcome: IngestOutcome): boolean => outcome.kind === "rejected" && !AFTER_VERIFICATION.has(outcome.code);
 
 function finish(deps: AppDeps, response: Response, source: string, outcome: IngestOutcome): void {
-  count(deps, response, source, outcome);
+  const client = (response.locals.client as string | undefined) ?? "unknown";
+  // Decided after verification, never before: providers share addresses (GitHub's hook ranges,
+  // Stripe's few IPs), so a client past its budget still has every delivery that verifies taken.
+  const wait = isUnverifiedRejection(outcome) ? deps.clientBudget.exhausted(client) : undefined;
+  const answer =
+    wait === undefined
+      ? outcome
+      : rejected(429, "too_many_unverified", "Too many requests from this address failed verification; retry after the given delay.", wait);
+  count(deps, response, { source, client, outcome, answer });
   // A request refused before its body was read: the body is read and dropped first, so the answer survives a closing connection.
-  afterUnreadBody(response.req, () => sendOutcome(response, outcome));
+  afterUnreadBody(response.req, (whole) => {
+    // Past the bytes it drops, the rest of the body is not waited for: the connection ends with the answer.
+    if (!whole) response.setHeader("Connection", "close");
+    sendOutcome(response, answer);
+  });
 }
 
 /** Metrics, the unverified budget and the rejection log: what every answer is counted in. */
-function count(deps: AppDeps, response: Response, source: string, outcome: IngestOutcome): void {
-  if (outcome.kind === "accepted") deps.metrics.accepted.inc({ source });
-  else if (outcome.kind === "duplicate") deps.metrics.duplicates.inc({ source });
-  else if (outcome.kind === "ignored") deps.metrics.ignored.inc({ source });
+function count(deps: AppDeps, response: Response, at: { source: string; client: string; outcome: IngestOutcome; answer: IngestOutcome }): void {
+  const { source, client, outcome, answer } = at;
+  if (answer.kind === "accepted") deps.metrics.accepted.inc({ source });
+  else if (answer.kind === "duplicate") deps.metrics.duplicates.inc({ source });
+  else if (answer.kind === "ignored") deps.metrics.ignored.inc({ source });
   else {
-    const client = (response.locals.client as string | undefined) ?? "unknown";
-    deps.metrics.rejected.inc({ source, reason: outcome.code });
-    if (isVerificationFailure(outcome.code)) deps.metrics.verificationFailures.inc({ source, reason: outcome.code });
-    if (outcome.kind === "rejected" && !AFTER_VERIFICATION.has(outcome.code)) deps.clientBudget.charge(client);
+    deps.metrics.rejected.inc({ source, reason: answer.code });
+    if (outcome.kind === "rejected" && isVerificationFailure(outcome.code)) deps.metrics.verificationFailures.inc({ source, reason: outcome.code });
+    if (isUnverifiedRejection(outcome)) deps.clientBudget.charge(client);
     // Source, reason, request id and client only: never the secret, never the unverified body.
     deps.rejections.record({
       source,
-      reason: outcome.code,
-      status: outcome.kind === "rejected" ? outcome.status : 503,
+      reason: answer.code,
+      status: answer.kind === "rejected" ? answer.status : 503,
       requestId: (response.locals.requestId as string | undefined) ?? "-",
       client,
     });

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { RateLimiter } from "./rate-limiter.ts";
 
 /** Past this many client addresses, the idle ones are forgotten first, then the oldest. */
@@ -5,9 +6,10 @@ const MAX_CLIENTS = 100_000;
 
 /**
  * Each client address's budget of requests that failed verification: a token bucket per address,
- * charged by every failure. A client whose bucket is empty is refused before its body is read, so a
- * flood of forged requests costs no body, no HMAC and no share of a source's rate limit; the
- * providers, calling from their own addresses, are not held up by it.
+ * charged by every failure. Past it, the client's failures are answered 429 with Retry-After rather
+ * than 401, so a sender that keeps failing is told to back off; its deliveries that verify are still
+ * taken (providers send from shared addresses). A flood never takes a share of a source's rate limit,
+ * which counts verified deliveries only.
  */
 export class ClientBudget {
   readonly #rate: number;
@@ -23,7 +25,12 @@ export class ClientBudget {
 
   /** Seconds until `client` may be heard again, or undefined when it has budget left. */
   exhausted(client: string): number | undefined {
-    return this.#buckets.get(client)?.wait();
+    const bucket = this.#buckets.get(client);
+    if (!bucket) return undefined;
+    // Re-inserted: a client that keeps being refused stays among the last forgotten.
+    this.#buckets.delete(client);
+    this.#buckets.set(client, bucket);
+    return bucket.wait();
   }
 
   /** Charges one failed verification to `client`. */
@@ -53,17 +60,38 @@ export class ClientBudget {
 
 /**
  * The budget's key for a client address: an IPv4 address as it is (an IPv4-mapped IPv6 one too), an
- * IPv6 address by its /64, which one host is usually given whole.
+ * IPv6 address by its /64, which one host is usually given whole. Anything that is not an address
+ * (a forwarded header's junk) is one key for all such clients.
  */
 export function clientKey(address: string): string {
-  if (address.startsWith("::ffff:") && address.includes(".")) return address.slice("::ffff:".length);
-  if (!address.includes(":")) return address;
-  const [head = "", tail = ""] = address.split("::", 2);
-  const headGroups = head === "" ? [] : head.split(":");
-  const tailGroups = address.includes("::") ? (tail === "" ? [] : tail.split(":")) : [];
-  const groups = address.includes("::") ? [...headGroups, ...Array(8 - headGroups.length - tailGroups.length).fill("0"), ...tailGroups] : headGroups;
+  const kind = isIP(address);
+  if (kind === 4) return address;
+  if (kind !== 6) return "unknown";
+  const groups = ipv6Groups(address.toLowerCase());
+  // ::ffff:a.b.c.d, however it is written, is an IPv4 client.
+  if (groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff) {
+    const [high = 0, low = 0] = groups.slice(6);
+    return [high >> 8, high & 0xff, low >> 8, low & 0xff].join(".");
+  }
   return `${groups
     .slice(0, 4)
-    .map((group) => group.replace(/^0+(?=.)/, "").toLowerCase())
+    .map((group) => group.toString(16))
     .join(":")}::/64`;
+}
+
+/** The eight 16-bit groups of an address isIP has accepted as IPv6 (an IPv4 tail is two groups). */
+function ipv6Groups(address: string): number[] {
+  const withoutZone = address.split("%", 1)[0] ?? "";
+  const parse = (part: string): number[] =>
+    part === ""
+      ? []
+      : part.split(":").flatMap((group) => {
+          if (!group.includes(".")) return [Number.parseInt(group, 16)];
+          const [a = 0, b = 0, c = 0, d = 0] = group.split(".").map(Number);
+          return [(a << 8) | b, (c << 8) | d];
+        });
+  const [head = "", tail] = withoutZone.split("::", 2);
+  if (tail === undefined) return parse(head);
+  const [before, after] = [parse(head), parse(tail)];
+  return [...before, ...Array<number>(8 - before.length - after.length).fill(0), ...after];
 }

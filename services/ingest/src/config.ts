@@ -1,4 +1,5 @@
-import { loadConfig, z } from "@hooklog/config";
+import { bindHost, loadConfig, z } from "@hooklog/config";
+import { isIP } from "node:net";
 import { loadSources, type SourceConfig } from "@hooklog/sources";
 
 export interface IngestConfig extends ReturnType<typeof loadIngestSettings> {
@@ -7,10 +8,26 @@ export interface IngestConfig extends ReturnType<typeof loadIngestSettings> {
 
 const port = z.coerce.number().int().min(0).max(65535);
 
-/** "false"/"true", a hop count, or addresses and CIDRs (express's names such as "loopback" included). */
+/** express's names for address ranges a `trust proxy` list may use. */
+const PROXY_RANGE_NAMES = new Set(["loopback", "linklocal", "uniquelocal"]);
+
+/** An address, a CIDR, or one of express's range names: what a `trust proxy` list holds. */
+function isProxyAddress(entry: string): boolean {
+  const [address = "", bits, ...more] = entry.split("/");
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const family = isIP(address);
+  if (family === 0 || more.length > 0) return false;
+  return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}
+
+/** "false"/"true", a hop count, or addresses, CIDRs and express's range names ("loopback"), comma-separated. */
 const trustProxy = z
   .string()
   .trim()
+  .refine(
+    (value) => /^(true|false|\d+)$/.test(value) || value.split(",").every((entry) => isProxyAddress(entry.trim())),
+    "expected false, true, a hop count, or addresses, CIDRs and loopback/linklocal/uniquelocal, comma-separated",
+  )
   .transform((value): boolean | number | string => {
     if (value === "false") return false;
     if (value === "true") return true;
@@ -23,10 +40,10 @@ function loadIngestSettings(env: NodeJS.ProcessEnv) {
     {
       /** The public port: POST /webhooks/:source and GET /healthz, nothing else. */
       INGEST_PORT: port.default(3000),
-      INGEST_HOST: z.string().min(1).default("0.0.0.0"),
+      INGEST_HOST: bindHost.default("0.0.0.0"),
       /** /metrics and /readyz, for Prometheus and the orchestrator: off the public interface by default. */
       INGEST_OPS_PORT: port.default(9464),
-      INGEST_OPS_HOST: z.string().min(1).default("127.0.0.1"),
+      INGEST_OPS_HOST: bindHost,
       /**
        * Express's `trust proxy`: off, so the client address is the peer's. Behind a proxy, name it
        * ("loopback", a CIDR list, or a hop count) and X-Forwarded-For gives each client its own budget.

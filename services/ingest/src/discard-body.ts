@@ -15,11 +15,11 @@ export const DISCARD_MAX_BYTES = 32 * 1024 * 1024;
  * (Connection: close, HTTP/1.0) the kernel then resets it, and the sender never reads the answer.
  * Nothing is kept: the bytes are read and dropped.
  */
-export function afterUnreadBody(request: IncomingMessage, answer: () => void, maxBytes: number = DISCARD_MAX_BYTES): void {
+export function afterUnreadBody(request: IncomingMessage, answer: (whole: boolean) => void, maxBytes: number = DISCARD_MAX_BYTES): void {
   // Not from the headers: past maxHeadersCount, Node frames the body by a Content-Length it does not list.
   const declared = Number(request.headers["content-length"] ?? 0);
-  if (request.readableEnded || request.readableFlowing || declared > maxBytes) {
-    answer();
+  if (request.readableEnded || request.readableFlowing || request.destroyed || declared > maxBytes) {
+    answer(request.readableEnded || declared === 0);
     return;
   }
   let answered = false;
@@ -28,7 +28,7 @@ export function afterUnreadBody(request: IncomingMessage, answer: () => void, ma
     if (answered) return;
     answered = true;
     request.off("data", drop);
-    answer();
+    answer(request.readableEnded);
   };
   const drop = (chunk: Buffer) => {
     read += chunk.length;

@@ -11,11 +11,15 @@ export interface Rejection {
 
 /** The clients named in a summary, the busiest first. */
 const MAX_CLIENTS_NAMED = 10;
+/** Clients counted one by one within an interval; a flood from more addresses is counted in all. */
+const MAX_CLIENTS_COUNTED = 1000;
 
 interface Window {
   count: number;
   reasons: Map<string, number>;
   clients: Map<string, number>;
+  /** Rejections of clients past MAX_CLIENTS_COUNTED. */
+  uncounted: number;
   timer: NodeJS.Timeout;
 }
 
@@ -44,7 +48,9 @@ export class RejectionLog {
     }
     window.count += 1;
     window.reasons.set(rejection.reason, (window.reasons.get(rejection.reason) ?? 0) + 1);
-    window.clients.set(rejection.client, (window.clients.get(rejection.client) ?? 0) + 1);
+    const seen = window.clients.get(rejection.client);
+    if (seen === undefined && window.clients.size >= MAX_CLIENTS_COUNTED) window.uncounted += 1;
+    else window.clients.set(rejection.client, (seen ?? 0) + 1);
   }
 
   /** Logs what is counted and stops the timers (at shutdown). */
@@ -58,7 +64,7 @@ export class RejectionLog {
 
   #open(source: string): void {
     const timer = setTimeout(() => this.#close(source), this.#intervalMs).unref();
-    this.#windows.set(source, { count: 0, reasons: new Map(), clients: new Map(), timer });
+    this.#windows.set(source, { count: 0, reasons: new Map(), clients: new Map(), uncounted: 0, timer });
   }
 
   #close(source: string): void {
@@ -80,6 +86,7 @@ export class RejectionLog {
         reasons: Object.fromEntries(window.reasons),
         clients: Object.fromEntries(busiest),
         otherClients: window.clients.size - busiest.length,
+        ...(window.uncounted > 0 ? { fromClientsNotCounted: window.uncounted } : {}),
       },
       "webhook rejections",
     );

@@ -40,6 +40,7 @@ describe("unverified requests have a budget of their own, and never use a source
     assert.equal(envelope?.envelope.id, (genuine.json as { eventId: string }).eventId);
   });
 
+  // After the test above: its genuine delivery took the source's one request.
   it("counts a source's rate limit in verified deliveries: the next signed one is answered 429 with Retry-After", async () => {
     const { limited } = ingest.sources;
 
@@ -65,6 +66,16 @@ describe("unverified requests have a budget of their own, and never use a source
     });
     assert.ok(Number(refused.headers.get("retry-after")) >= 1);
     assert.equal(other.status, 202, other.text);
+  });
+
+  it("still takes a signed delivery from a client past its budget: providers send from shared addresses", async () => {
+    const { stripe } = ingest.sources;
+    const refused = await postFrom("127.0.0.3", ingest.url, stripe.name, forged());
+
+    const genuine = await postFrom("127.0.0.3", ingest.url, stripe.name, stripeDelivery(stripeEventBody().body, stripe.secrets[0] as string));
+
+    assert.equal(refused.status, 429, "127.0.0.3 is still past its budget");
+    assert.equal(genuine.status, 202, genuine.text);
   });
 
   it("counts signature failures by source and reason, and logs a burst as one line per source per interval, without bodies or signatures", async () => {
