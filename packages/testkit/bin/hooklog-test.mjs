@@ -14,6 +14,9 @@ const args = [
   // kafkajs 2.2.4 schedules a timer with a negative delay on Node 24; harmless, and noisy in every report.
   "--disable-warning=TimeoutNegativeWarning",
   "--test-timeout=180000",
+  // Once a file's tests are done, its process ends even if a client left a socket open: a kafkajs
+  // consumer disconnected while a fetch was in flight once kept a finished file alive until CI's limit.
+  "--test-force-exit",
   // Files run one at a time: some tests stop and restart the shared Kafka, and the machine has two cores.
   "--test-concurrency=1",
   "--test-reporter=spec",
