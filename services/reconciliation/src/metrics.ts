@@ -1,10 +1,25 @@
+import { subscribe } from "node:diagnostics_channel";
 import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/** Published by the GitHub reconciler (its redelivery-limit.ts) for each delivery it leaves alone; a channel's name is its contract. */
+const REDELIVERY_GIVEN_UP_CHANNEL = "hooklog:reconciliation:redelivery-given-up";
 
 /** Reconciliation's Prometheus metrics, on a registry of its own so several services in one test process stay apart. */
 export function createReconciliationMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "hooklog_reconciliation_process_" });
   const bySource = ["source"] as const;
+  const redeliveriesGivenUp = new Counter({
+    name: "hooklog_reconciliation_redeliveries_given_up_total",
+    help: "Failed deliveries left alone because the provider had redelivered them the maximum number of times; counted by each run whose window lists one",
+    labelNames: bySource,
+    registers: [registry],
+  });
+  // For the life of the process, as the registry is: one service per process in production.
+  subscribe(REDELIVERY_GIVEN_UP_CHANNEL, (message) => {
+    const source = (message as { source?: unknown }).source;
+    if (typeof source === "string") redeliveriesGivenUp.inc({ source });
+  });
   return {
     registry,
     runs: new Counter({
@@ -37,6 +52,7 @@ export function createReconciliationMetrics() {
       labelNames: ["source", "severity"] as const,
       registers: [registry],
     }),
+    redeliveriesGivenUp,
     apiRetries: new Counter({
       name: "hooklog_reconciliation_api_retries_total",
       help: "Provider API calls retried, by provider and reason (rate_limited, server_error, network)",

@@ -1,6 +1,7 @@
 // GitHub's repository-webhook deliveries API as a local HTTP server: the list with cursor paging in
 // the Link header (newest first), one delivery with its request, redelivery (202, and the new attempt
-// listed as GitHub would after delivering it), request ids, and rate limits on demand.
+// listed as GitHub would after delivering it: failed again for a guid that always fails), request
+// ids, and rate limits on demand.
 import { randomBytes, randomUUID } from "node:crypto";
 import { recordRequest, startHttpMock, type RecordedRequest } from "./http-mock.ts";
 
@@ -30,6 +31,8 @@ export interface MockGitHub {
   payloads: Map<string, Record<string, unknown>>;
   /** Whether a requested redelivery shows up in the list (as delivered successfully) at once. */
   listRedeliveries: boolean;
+  /** Guids whose every redelivery fails (a payload over a limit, a 4xx at our end): each is listed as a new failed attempt. */
+  alwaysFailing: Set<string>;
   /** Answers the request numbered `index` (0-based, counted from now) with a rate limit of `kind`. */
   rateLimitAt(index: number, kind: RateLimitKind): void;
   close(): Promise<void>;
@@ -132,7 +135,16 @@ export async function startMockGitHub(options: { token: string }): Promise<MockG
     }
     if (request.method === "POST" && match[5]) {
       if (mock.listRedeliveries)
-        list.unshift(delivery({ guid: found.guid, at: Date.now(), statusCode: 202, redelivery: true, event: found.event, action: found.action }));
+        list.unshift(
+          delivery({
+            guid: found.guid,
+            at: Date.now(),
+            statusCode: mock.alwaysFailing.has(found.guid) ? 413 : 202,
+            redelivery: true,
+            event: found.event,
+            action: found.action,
+          }),
+        );
       reply(202, {});
       return;
     }
@@ -163,6 +175,7 @@ export async function startMockGitHub(options: { token: string }): Promise<MockG
     deliveries: new Map(),
     payloads: new Map(),
     listRedeliveries: true,
+    alwaysFailing: new Set(),
     rateLimitAt(index, kind) {
       limits.set(counted + index, kind);
     },

@@ -125,8 +125,11 @@ export class GitHubApi {
     this.#octokit = octokit;
   }
 
-  /** The hook's deliveries delivered at or after `since`, newest first, page by page until one reaches past `since`. */
-  async deliveriesSince(hook: GitHubHook, since: number): Promise<Delivery[]> {
+  /**
+   * The hook's deliveries delivered at or after `since`, newest first, page by page until one reaches
+   * past `since`, or until `enough` says the deliveries listed so far answer the caller's question.
+   */
+  async deliveriesSince(hook: GitHubHook, since: number, enough: (listed: readonly Delivery[]) => boolean = () => false): Promise<Delivery[]> {
     const deliveries: Delivery[] = [];
     const params = { owner: hook.owner, repo: hook.repo, hook_id: hook.hookId, per_page: 100 };
     let page = 1;
@@ -148,7 +151,7 @@ export class GitHubApi {
               action: item.action,
             });
         }
-        if (older) break;
+        if (older || enough(deliveries)) break;
         page += 1;
       }
     } catch (error) {

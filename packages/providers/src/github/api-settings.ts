@@ -14,18 +14,30 @@ const settings = {
     .default("https://api.github.com"),
   /** redeliver: ask GitHub to deliver a failed delivery again; fetch: write its payload to the log ourselves. */
   RECONCILIATION_GITHUB_MODE: z.enum(["redeliver", "fetch"]).default("redeliver"),
+  /** Redeliveries GitHub lists for one delivery before reconciliation stops asking and reports it instead. */
+  RECONCILIATION_GITHUB_MAX_REDELIVERIES: z.coerce.number().int().min(1).max(20).default(3),
 };
+
+/** The GitHub settings reconciliation reads, validated; throws ConfigError naming the variable. */
+export const loadGitHubApiSettings = (service: string, env: NodeJS.ProcessEnv) => loadConfig(service, settings, env);
 
 export const githubReconciliation: ApiReconciliation = {
   loadAccess(service, env): ApiAccess {
-    const { GITHUB_TOKEN: token, GITHUB_API_BASE: baseUrl, RECONCILIATION_GITHUB_MODE: mode } = loadConfig(service, settings, env);
+    const {
+      GITHUB_TOKEN: token,
+      GITHUB_API_BASE: baseUrl,
+      RECONCILIATION_GITHUB_MODE: mode,
+      RECONCILIATION_GITHUB_MAX_REDELIVERIES: maxRedeliveries,
+    } = loadGitHubApiSettings(service, env);
     return {
       missing(source) {
         if (!token) return "set GITHUB_TOKEN to reconcile GitHub sources";
         return githubHooksOf(source).length > 0 ? undefined : "list the source's webhooks under githubHooks: [{ owner, repo, hookId }] in hooklog.config.yaml";
       },
       createReconciler: ({ retry, onRetry, logger, now }) =>
-        token ? new GitHubReconciler({ api: new GitHubApi(createOctokit({ token, baseUrl, logger, retry, onRetry })), mode, logger, now }) : undefined,
+        token
+          ? new GitHubReconciler({ api: new GitHubApi(createOctokit({ token, baseUrl, logger, retry, onRetry })), mode, maxRedeliveries, logger, now })
+          : undefined,
     };
   },
 };

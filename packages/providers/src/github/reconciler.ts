@@ -1,6 +1,7 @@
 // GitHub: find the deliveries of each configured hook that failed and were never delivered since,
 // and recover each once: by asking GitHub to redeliver it (default), or by writing its payload to
-// the log ourselves (RECONCILIATION_GITHUB_MODE=fetch).
+// the log ourselves (RECONCILIATION_GITHUB_MODE=fetch). A delivery GitHub has already redelivered
+// RECONCILIATION_GITHUB_MAX_REDELIVERIES times is reported instead, and left alone.
 import type { Logger } from "@hooklog/logging";
 import type { ReconcileRun, ReconciledSource, SourceReconciler } from "../api/reconciliation.ts";
 import { ProviderApiError } from "../api/retry.ts";
@@ -8,6 +9,7 @@ import type { FetchedEvent } from "../provider.ts";
 import { deliverySucceeded, hookName, type Delivery, type GitHubApi, type GitHubHook } from "./api-client.ts";
 import { eventFromGitHubDelivery } from "./deliveries.ts";
 import { githubHooksOf } from "./options.ts";
+import { countRedeliveries, publishRedeliveryGivenUp } from "./redelivery-limit.ts";
 
 /** GitHub keeps a hook's deliveries for 3 days. https://docs.github.com/en/webhooks/testing-and-troubleshooting-webhooks/viewing-webhook-deliveries */
 export const GITHUB_RETENTION_MS = 3 * 86_400_000;
@@ -15,6 +17,8 @@ export const GITHUB_RETENTION_MS = 3 * 86_400_000;
 export interface GitHubReconcilerDeps {
   api: GitHubApi;
   mode: "redeliver" | "fetch";
+  /** Redeliveries GitHub lists for one guid before it is reported instead of asked for again. */
+  maxRedeliveries: number;
   logger: Logger;
   now: () => number;
 }
@@ -101,8 +105,39 @@ export class GitHubReconciler implements SourceReconciler {
       await run.write(events);
       return;
     }
+    await this.#redeliver(source, hook, gaps, deliveries, run);
+  }
 
+  /**
+   * Redeliveries made so far, per gap. When a gap's first attempt is listed in the window, so is every
+   * redelivery of it (they are newer). When it is not, earlier redeliveries may be older than the
+   * window too (a failure that keeps failing stays a gap through its newest attempt), so the listing
+   * goes further back, as far as GitHub keeps deliveries, until each such first attempt is found.
+   * A redelivery GitHub accepted but has not listed yet is not counted (see #requested for that case).
+   */
+  async #redeliveriesMade(hook: GitHubHook, gaps: readonly Gap[], windowed: readonly Delivery[]): Promise<Map<string, number>> {
+    const guids = gaps.map((gap) => gap.guid);
+    const inWindow = countRedeliveries(windowed, guids);
+    if (inWindow.firstUnseen.length === 0) return inWindow.made;
+    const since = this.#deps.now() - GITHUB_RETENTION_MS;
+    const older = await this.#deps.api.deliveriesSince(hook, since, (listed) => countRedeliveries(listed, inWindow.firstUnseen).firstUnseen.length === 0);
+    return countRedeliveries(older, guids).made;
+  }
+
+  async #redeliver(source: ReconciledSource, hook: GitHubHook, gaps: readonly Gap[], deliveries: readonly Delivery[], run: ReconcileRun): Promise<void> {
+    const { tally } = run;
+    const made = await this.#redeliveriesMade(hook, gaps, deliveries);
     for (const gap of gaps) {
+      const redeliveries = made.get(gap.guid) ?? 0;
+      if (redeliveries >= this.#deps.maxRedeliveries) {
+        // Reported, not failed: a delivery that fails every time must not hold the checkpoint back.
+        run.warn(
+          "github_redelivery_limit",
+          `${hookName(hook)}: delivery ${gap.guid} failed again after ${redeliveries} redeliveries (RECONCILIATION_GITHUB_MAX_REDELIVERIES); not asking again, redeliver it by hand once its cause is fixed`,
+        );
+        publishRedeliveryGivenUp({ source: source.name, hook: hookName(hook), guid: gap.guid, redeliveries });
+        continue;
+      }
       const key = `${source.name}\u0000${hook.owner}/${hook.repo}/${hook.hookId}\u0000${gap.guid}`;
       const earlier = this.#requested.get(key);
       if (earlier && [...gap.attemptIds].every((id) => earlier.attemptIds.has(id))) {
