@@ -1,3 +1,4 @@
+import { HooklogError, isRetryable } from "@hooklog/core";
 import type { Context } from "@hooklog/telemetry";
 import { EventLogError, eventKeyProblem, type EventAppender, type EventLogWriter, type WriteOutcome } from "@hooklog/event-log";
 import type { FetchedEvent } from "@hooklog/providers";
@@ -14,7 +15,7 @@ export interface BackfillWriterDeps {
   now?: () => number;
 }
 
-/** Events go to Kafka in chunks awaited one after the other, so a failure never lets a newer event overtake an older one. */
+/** Most events in flight at once. */
 const CHUNK = 500;
 
 /**
@@ -37,8 +38,10 @@ export class BackfillWriter {
 
   /**
    * Writes `events` (oldest first) that are still missing to the source's topic, each with a producer
-   * span that is a child of `runContext`, adding each acknowledged one to `tally.backfilled`; throws
-   * once the chunk in hand is settled if Kafka refused part of it.
+   * span that is a child of `runContext`, adding each acknowledged one to `tally.backfilled`. Events
+   * of one partition key go one after the other, so a newer one never overtakes an older one that
+   * failed: a failed event stops the ones after it for its key (the next run redoes them), while the
+   * other keys go on. Throws the first failure once everything that could be written is.
    */
   async write(source: SourceConfig, events: readonly BackfillEvent[], runContext: Context, tally: Pick<RunTally, "backfilled" | "problems">): Promise<void> {
     // An id or type the log cannot take is skipped with a warning: failing the run would hold its checkpoint for ever.
@@ -56,13 +59,22 @@ export class BackfillWriter {
     if (pending.length === 0) return;
     // Registered once before the first chunk: a registry that cannot is one error, not one per event.
     await this.#deps.appender.codec(source.topic);
-    for (let offset = 0; offset < pending.length; offset += CHUNK) {
-      const chunk = pending.slice(offset, offset + CHUNK);
-      const results = await Promise.allSettled(chunk.map((event) => this.#publish(source, event, runContext)));
-      tally.backfilled += results.filter((result) => result.status === "fulfilled" && result.value === "written").length;
-      const refused = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
-      if (refused) throw refused.reason;
+    const failures = new Map<string, unknown>();
+    // Wave n holds the n-th event of every key: keys go side by side, each key's events in order.
+    for (const wave of inWaves(pending)) {
+      const going = wave.filter((event) => !failures.has(event.partitionKey));
+      for (let offset = 0; offset < going.length; offset += CHUNK) {
+        const chunk = going.slice(offset, offset + CHUNK);
+        const results = await Promise.allSettled(chunk.map((event) => this.#publish(source, event, runContext)));
+        results.forEach((result, index) => {
+          const event = chunk[index] as BackfillEvent;
+          if (result.status === "fulfilled") tally.backfilled += result.value === "written" ? 1 : 0;
+          else failures.set(event.partitionKey, eventFailure(event, result.reason));
+        });
+      }
     }
+    const [first] = failures.values();
+    if (first !== undefined) throw first;
   }
 
   async #publish(source: SourceConfig, fetched: BackfillEvent, runContext: Context): Promise<WriteOutcome> {
@@ -80,4 +92,28 @@ export class BackfillWriter {
     // Recorded in the ledger only once Kafka holds it: from then on ingest answers its webhook as a duplicate.
     return appended.written;
   }
+}
+
+/** Events (oldest first) as waves: the first event of each key, then the second of each, and so on. */
+function inWaves(events: readonly BackfillEvent[]): BackfillEvent[][] {
+  const waves: BackfillEvent[][] = [];
+  const seen = new Map<string, number>();
+  for (const event of events) {
+    const index = seen.get(event.partitionKey) ?? 0;
+    seen.set(event.partitionKey, index + 1);
+    const wave = waves[index];
+    if (wave) wave.push(event);
+    else waves.push([event]);
+  }
+  return waves;
+}
+
+/** A write that failed, naming its event (the run log shows it), with the code and retryability of what refused it. */
+function eventFailure(event: BackfillEvent, error: unknown): HooklogError {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = error instanceof HooklogError ? error.code : "write_failed";
+  return new HooklogError(code, `event ${event.providerEventId} (key ${event.partitionKey}) was not written: ${message}`, {
+    retryable: isRetryable(error),
+    cause: error,
+  });
 }
