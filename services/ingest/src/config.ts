@@ -54,10 +54,14 @@ function loadIngestSettings(env: NodeJS.ProcessEnv) {
       INGEST_UNVERIFIED_BURST: z.coerce.number().int().min(1).default(100),
       /** A burst of rejections is logged as one line per source per this many seconds. */
       INGEST_REJECTION_LOG_SECONDS: z.coerce.number().int().min(1).default(60),
-      /** Node's server bounds: headers must arrive within this (408)... */
-      INGEST_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+      /**
+       * Node's server bounds: headers must arrive within this (408)... Generous: Node judges them
+       * when its event loop comes round, so a loop stalled under load must not turn a delivery
+       * already in the kernel's buffers into a 408 (a faults run on a starved machine saw that at 10 s).
+       */
+      INGEST_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
       /** ...and the whole request, body included, within this (408). */
-      INGEST_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+      INGEST_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
       /** An idle keep-alive connection is closed after this. */
       INGEST_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
       /** Header bytes (431 from Node past it) and header lines (431 too_many_headers) of one request. */
