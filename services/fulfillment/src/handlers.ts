@@ -1,8 +1,9 @@
-// Stripe payments into one pick/pack task per order; refunds cancel the task while it is unshipped.
+// Stripe payments into one pick/pack task per order; refunds cancel the task while it is unshipped,
+// and a refund that comes before its payment leaves the order refunded for the payment to find.
 import { HooklogError } from "@hooklog/core";
 import { defineConsumer, type ConsumerDefinition, type HandlerContext, type WebhookInbound } from "@hooklog/consumer-kit";
 import { PAYMENT_EVENT_TYPES, REFUND_EVENT_TYPE, paidOrderOf, refundedOrderOf, type PaymentEventType } from "./stripe-payments.ts";
-import { cancelPendingTask, createTaskIfAbsent, taskIdFor } from "./tasks.ts";
+import { recordPayment, recordRefund } from "./tasks.ts";
 
 export const TASK_CREATED = "fulfillment.TaskCreated";
 export const TASK_CANCELLED = "fulfillment.TaskCancelled";
@@ -16,8 +17,8 @@ export interface FulfillmentSettings {
 }
 
 /**
- * A refund whose order has no task yet: the payment event may still be on its way (it is keyed by
- * another object, so it travels in another partition). The kit retries with backoff, then dead-letters.
+ * A refund whose order's row vanished between its insert and its read (a projection dropped for a
+ * replay). Retried, it finds the row again or makes it.
  */
 export class TaskNotFoundError extends HooklogError<"TASK_NOT_FOUND"> {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -30,17 +31,20 @@ const occurredAt = (inbound: WebhookInbound): number => inbound.event.providerTi
 
 export async function createTaskForPayment(inbound: WebhookInbound, type: PaymentEventType, ctx: HandlerContext): Promise<void> {
   const order = paidOrderOf(type, inbound.payload());
-  const taskId = taskIdFor(order.orderId);
-  const created = await createTaskIfAbsent(ctx.trx, { taskId, ...order, createdByEvent: inbound.key });
-  if (!created) {
-    ctx.logger.debug({ taskId, orderId: order.orderId }, "order already has a task");
+  if (!order) {
+    ctx.logger.info({ type }, "the invoice names no PaymentIntent in this API version; its invoice_payment.paid and payment_intent.succeeded name the order");
+    return;
+  }
+  const outcome = await recordPayment(ctx.trx, { ...order, paidByEvent: inbound.key, paidAt: new Date(occurredAt(inbound)) });
+  if (outcome.kind !== "created") {
+    ctx.logger.info({ taskId: outcome.taskId, orderId: order.orderId, outcome: outcome.kind }, "payment of an order that has its row; no task to create");
     return;
   }
   await ctx.emit(TASK_CREATED, {
-    eventId: `task-created:${taskId}`,
+    eventId: `task-created:${outcome.taskId}`,
     occurredAt: occurredAt(inbound),
     causationEventKey: inbound.key,
-    taskId,
+    taskId: outcome.taskId,
     orderId: order.orderId,
     amount: order.amount,
     currency: order.currency,
@@ -50,7 +54,7 @@ export async function createTaskForPayment(inbound: WebhookInbound, type: Paymen
 export async function cancelTaskForRefund(inbound: WebhookInbound, ctx: HandlerContext): Promise<void> {
   const { orderId, chargeId } = refundedOrderOf(inbound.payload());
   const reason = `charge ${chargeId} refunded`;
-  const outcome = await cancelPendingTask(ctx.trx, orderId, reason);
+  const outcome = await recordRefund(ctx.trx, { orderId, reason, refundedAt: new Date(occurredAt(inbound)) });
   switch (outcome.kind) {
     case "cancelled":
       await ctx.emit(TASK_CANCELLED, {
@@ -65,11 +69,15 @@ export async function cancelTaskForRefund(inbound: WebhookInbound, ctx: HandlerC
     case "not-pending":
       ctx.logger.info({ taskId: outcome.taskId, status: outcome.status, chargeId }, "refund leaves a task that is no longer pending as it is");
       return;
+    case "recorded-before-payment":
+      // No task was announced, so there is none to cancel: the payment, when it comes, finds the order refunded.
+      ctx.logger.info({ taskId: outcome.taskId, orderId, chargeId }, "refund before its order's payment recorded");
+      return;
     case "no-task":
-      throw new TaskNotFoundError(`no fulfillment task for order ${orderId} (refunded by charge ${chargeId}) yet`);
+      throw new TaskNotFoundError(`the row of order ${orderId} (refunded by charge ${chargeId}) vanished while the refund was handled`);
     default: {
       const unknown: never = outcome;
-      throw new Error(`unhandled cancel outcome ${JSON.stringify(unknown)}`);
+      throw new Error(`unhandled refund outcome ${JSON.stringify(unknown)}`);
     }
   }
 }

@@ -1,9 +1,11 @@
 // What fulfillment reads from a Stripe event: the order (PaymentIntent) it is about, and the amount.
-// https://docs.stripe.com/api/events/object — `data.object` is the invoice, PaymentIntent, session or charge.
+// https://docs.stripe.com/api/events/object — `data.object` is the invoice, invoice payment, PaymentIntent,
+// session or charge, rendered in the event's `api_version`.
 import { HooklogError } from "@hooklog/core";
 import { z } from "@hooklog/config";
+import { invoicePaymentSchema, invoiceSchema, orderOfInvoice, orderOfInvoicePayment } from "./stripe-invoices.ts";
 
-export const PAYMENT_EVENT_TYPES = ["invoice.paid", "payment_intent.succeeded", "checkout.session.completed"] as const;
+export const PAYMENT_EVENT_TYPES = ["invoice.paid", "invoice_payment.paid", "payment_intent.succeeded", "checkout.session.completed"] as const;
 export const REFUND_EVENT_TYPE = "charge.refunded";
 
 export type PaymentEventType = (typeof PAYMENT_EVENT_TYPES)[number];
@@ -35,35 +37,44 @@ const minorUnits = z.number().int().nullish();
 const currency = z.string().min(1).nullish();
 
 // Webhook objects are never expanded, so a PaymentIntent reference is its id (or null).
-const paymentObjects = {
-  "invoice.paid": z.object({ id, payment_intent: id.nullish(), amount_paid: minorUnits, currency }),
-  "payment_intent.succeeded": z.object({ id, amount_received: minorUnits, amount: minorUnits, currency }),
-  "checkout.session.completed": z.object({ id, payment_intent: id.nullish(), amount_total: minorUnits, currency }),
-} as const;
+const paymentIntent = z.object({ id, amount_received: minorUnits, amount: minorUnits, currency });
+const checkoutSession = z.object({ id, payment_intent: id.nullish(), amount_total: minorUnits, currency });
 
 // A charge refunded outside a PaymentIntent (the legacy Charges API) belongs to no order we track.
 const refundedCharge = z.object({ id, payment_intent: id });
 
-function stripeObject<T extends z.ZodType>(payload: unknown, type: string, schema: T): z.infer<T> {
-  // Parsed whole, so zod names each field by its full path (data.object.amount_paid).
-  const result = z.object({ data: z.object({ object: schema }) }).safeParse(payload);
-  if (!result.success) throw new InvalidStripePayloadError(`${type} event is missing what fulfillment needs:\n${z.prettifyError(result.error)}`);
-  // zod's generic output type loses the nesting for a generic T; the schema has just checked it.
-  return (result.data as { data: { object: z.infer<T> } }).data.object;
+interface StripeObject<T> {
+  object: T;
+  apiVersion: string | null | undefined;
 }
 
-export function paidOrderOf(type: PaymentEventType, payload: unknown): PaidOrder {
+function stripeObject<T extends z.ZodType>(payload: unknown, type: string, schema: T): StripeObject<z.infer<T>> {
+  // Parsed whole, so zod names each field by its full path (data.object.amount_paid).
+  const result = z.object({ api_version: z.string().nullish(), data: z.object({ object: schema }) }).safeParse(payload);
+  if (!result.success) throw new InvalidStripePayloadError(`${type} event is missing what fulfillment needs:\n${z.prettifyError(result.error)}`);
+  // zod's generic output type loses the nesting for a generic T; the schema has just checked it.
+  const event = result.data as { api_version?: string | null; data: { object: z.infer<T> } };
+  return { object: event.data.object, apiVersion: event.api_version };
+}
+
+/** The order the event pays, or null when the event cannot name it (see orderOfInvoice). */
+export function paidOrderOf(type: PaymentEventType, payload: unknown): PaidOrder | null {
   switch (type) {
     case "invoice.paid": {
-      const invoice = stripeObject(payload, type, paymentObjects[type]);
-      return { orderId: invoice.payment_intent ?? invoice.id, amount: invoice.amount_paid ?? null, currency: invoice.currency ?? null };
+      const { object: invoice, apiVersion } = stripeObject(payload, type, invoiceSchema);
+      const orderId = orderOfInvoice(invoice, apiVersion);
+      return orderId === null ? null : { orderId, amount: invoice.amount_paid ?? null, currency: invoice.currency ?? null };
+    }
+    case "invoice_payment.paid": {
+      const { object: payment } = stripeObject(payload, type, invoicePaymentSchema);
+      return { orderId: orderOfInvoicePayment(payment), amount: payment.amount_paid ?? null, currency: payment.currency ?? null };
     }
     case "payment_intent.succeeded": {
-      const intent = stripeObject(payload, type, paymentObjects[type]);
+      const { object: intent } = stripeObject(payload, type, paymentIntent);
       return { orderId: intent.id, amount: intent.amount_received ?? intent.amount ?? null, currency: intent.currency ?? null };
     }
     case "checkout.session.completed": {
-      const session = stripeObject(payload, type, paymentObjects[type]);
+      const { object: session } = stripeObject(payload, type, checkoutSession);
       return { orderId: session.payment_intent ?? session.id, amount: session.amount_total ?? null, currency: session.currency ?? null };
     }
     default: {
@@ -74,6 +85,6 @@ export function paidOrderOf(type: PaymentEventType, payload: unknown): PaidOrder
 }
 
 export function refundedOrderOf(payload: unknown): RefundedOrder {
-  const charge = stripeObject(payload, REFUND_EVENT_TYPE, refundedCharge);
+  const { object: charge } = stripeObject(payload, REFUND_EVENT_TYPE, refundedCharge);
   return { orderId: charge.payment_intent, chargeId: charge.id };
 }

@@ -1,31 +1,20 @@
-// A refund handled while its order's payment is being handled in another partition's transaction:
-// the refund must see the task whole or not at all, never "not pending" for a task that is pending.
+// A refund and its order's payment handled at once, in the transactions of two partitions: exactly
+// one of them makes the order's row, and the other sees it whole, never a pending task it leaves pending.
 import { strict as assert } from "node:assert";
 import { after, before, describe, it } from "node:test";
 import { connectDatabase, type Knex, migrateLatest } from "@hooklog/db";
-import { testStack, uniqueName } from "@hooklog/testkit";
+import { eventually, testStack, uniqueName } from "@hooklog/testkit";
 import { fulfillmentMigrations } from "../src/migrations/index.ts";
-import { cancelPendingTask, createTaskIfAbsent, taskIdFor } from "../src/tasks.ts";
+import { recordPayment, recordRefund, taskIdFor, type Payment, type Refund } from "../src/tasks.ts";
 
-/**
- * `trx` as cancelPendingTask sees it, except that its second statement runs only once `before` has
- * finished: the moment another transaction commits between the two is made to happen, not hoped for.
- */
-function committingBeforeSecondStatement(trx: Knex.Transaction, before: () => Promise<void>): Knex.Transaction {
-  let statements = 0;
-  return new Proxy(trx, {
-    apply(target, thisArg, args: Parameters<Knex.Transaction>) {
-      const builder = Reflect.apply(target, thisArg, args) as Knex.QueryBuilder;
-      statements += 1;
-      if (statements === 2) {
-        const run = builder.then.bind(builder);
-        // biome-ignore lint/suspicious/noThenProperty: the builder is awaited through its then; this delays that one await.
-        builder.then = ((resolve, reject) => before().then(() => run(resolve, reject))) as typeof builder.then;
-      }
-      return builder;
-    },
-  });
-}
+const paymentOf = (orderId: string): Payment => ({
+  orderId,
+  amount: 4200,
+  currency: "eur",
+  paidByEvent: "stripe:evt_paid",
+  paidAt: new Date("2026-01-01T10:00:00Z"),
+});
+const refundOf = (orderId: string): Refund => ({ orderId, reason: "charge ch_1 refunded", refundedAt: new Date("2026-01-01T11:00:00Z") });
 
 describe("a refund racing its order's payment", () => {
   let db: Knex;
@@ -39,48 +28,87 @@ describe("a refund racing its order's payment", () => {
     await db?.destroy();
   });
 
-  it("reports no task (so the refund is retried) while the payment's task is uncommitted, even if it commits mid-way", async () => {
+  /** Starts `work` in a transaction of its own and resolves once it waits for a lock another transaction holds. */
+  async function startBlocked<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<{ trx: Knex.Transaction; result: Promise<T> }> {
+    const trx = await db.transaction();
+    const { rows } = (await trx.raw("select pg_backend_pid() as pid")) as { rows: Array<{ pid: number }> };
+    const pid = rows[0]?.pid;
+    const result = work(trx);
+    // Observed, not slept for: the backend waits on the order's unique index.
+    await eventually(`backend ${pid} to wait for a lock`, async () => Boolean(await db("pg_locks").where({ pid, granted: false }).first()));
+    return { trx, result };
+  }
+
+  const rowOf = (orderId: string) => db("fulfillment_tasks").where({ order_id: orderId }).first("status", "amount", "created_by_event", "cancelled_reason");
+
+  it("a refund handled while its payment's task is uncommitted waits for the payment, then cancels the task", async () => {
     const orderId = uniqueName("pi");
     const payment = await db.transaction();
-    await createTaskIfAbsent(payment, { taskId: taskIdFor(orderId), orderId, amount: 4200, currency: "eur", createdByEvent: "stripe:evt_paid" });
+    assert.deepEqual(await recordPayment(payment, paymentOf(orderId)), { kind: "created", taskId: taskIdFor(orderId) });
 
-    const refund = await db.transaction();
-    let outcome: Awaited<ReturnType<typeof cancelPendingTask>>;
-    try {
-      outcome = await cancelPendingTask(
-        committingBeforeSecondStatement(refund, async () => {
-          await payment.commit();
-        }),
-        orderId,
-        "charge ch_1 refunded",
-      );
-      await refund.commit();
-    } finally {
-      if (!payment.isCompleted()) await payment.commit();
-    }
+    const refund = await startBlocked((trx) => recordRefund(trx, refundOf(orderId)));
+    await payment.commit();
+    const outcome = await refund.result;
+    await refund.trx.commit();
 
-    assert.notDeepEqual(outcome, { kind: "not-pending", taskId: taskIdFor(orderId), status: "pending" }, "a pending task was reported as not pending");
-    assert.deepEqual(outcome, { kind: "no-task" });
-    const [task] = await db("fulfillment_tasks").where({ order_id: orderId }).select("status");
-    assert.equal(task?.status, "pending", "the refund's retry, not this attempt, cancels it");
+    assert.deepEqual(outcome, { kind: "cancelled", taskId: taskIdFor(orderId) });
+    assert.deepEqual(await rowOf(orderId), {
+      status: "cancelled",
+      amount: "4200",
+      created_by_event: "stripe:evt_paid",
+      cancelled_reason: "charge ch_1 refunded",
+    });
   });
 
-  it("cancels a committed pending task, and leaves a shipped one as it is", async () => {
+  it("a payment handled while its order's refund is uncommitted waits for the refund, then makes no pending task", async () => {
+    const orderId = uniqueName("pi");
+    const refund = await db.transaction();
+    assert.deepEqual(await recordRefund(refund, refundOf(orderId)), { kind: "recorded-before-payment", taskId: taskIdFor(orderId) });
+
+    const payment = await startBlocked((trx) => recordPayment(trx, paymentOf(orderId)));
+    await refund.commit();
+    const outcome = await payment.result;
+    await payment.trx.commit();
+
+    assert.deepEqual(outcome, { kind: "refunded-before-payment", taskId: taskIdFor(orderId) });
+    assert.deepEqual(
+      await rowOf(orderId),
+      { status: "cancelled", amount: "4200", created_by_event: "stripe:evt_paid", cancelled_reason: "charge ch_1 refunded" },
+      "the same row as a payment then its refund makes",
+    );
+  });
+
+  it("a refund waiting on a payment that rolls back records the refund itself", async () => {
+    const orderId = uniqueName("pi");
+    const payment = await db.transaction();
+    await recordPayment(payment, paymentOf(orderId));
+
+    const refund = await startBlocked((trx) => recordRefund(trx, refundOf(orderId)));
+    await payment.rollback();
+    const outcome = await refund.result;
+    await refund.trx.commit();
+
+    assert.deepEqual(outcome, { kind: "recorded-before-payment", taskId: taskIdFor(orderId) });
+    assert.deepEqual(await rowOf(orderId), { status: "cancelled", amount: null, created_by_event: null, cancelled_reason: "charge ch_1 refunded" });
+  });
+
+  it("cancels a committed pending task, leaves a shipped one as it is, and a second payment of a paid order changes nothing", async () => {
     const pendingOrder = uniqueName("pi");
     const shippedOrder = uniqueName("pi");
-    await db.transaction((trx) =>
-      createTaskIfAbsent(trx, { taskId: taskIdFor(pendingOrder), orderId: pendingOrder, amount: null, currency: null, createdByEvent: "e1" }),
-    );
-    await db.transaction((trx) =>
-      createTaskIfAbsent(trx, { taskId: taskIdFor(shippedOrder), orderId: shippedOrder, amount: null, currency: null, createdByEvent: "e2" }),
-    );
+    await db.transaction((trx) => recordPayment(trx, paymentOf(pendingOrder)));
+    await db.transaction((trx) => recordPayment(trx, paymentOf(shippedOrder)));
     await db("fulfillment_tasks").where({ order_id: shippedOrder }).update({ status: "shipped" });
 
-    assert.deepEqual(await db.transaction((trx) => cancelPendingTask(trx, pendingOrder, "refunded")), { kind: "cancelled", taskId: taskIdFor(pendingOrder) });
-    assert.deepEqual(await db.transaction((trx) => cancelPendingTask(trx, shippedOrder, "refunded")), {
+    assert.deepEqual(await db.transaction((trx) => recordPayment(trx, { ...paymentOf(pendingOrder), paidByEvent: "stripe:evt_again" })), {
+      kind: "already-paid",
+      taskId: taskIdFor(pendingOrder),
+    });
+    assert.deepEqual(await db.transaction((trx) => recordRefund(trx, refundOf(pendingOrder))), { kind: "cancelled", taskId: taskIdFor(pendingOrder) });
+    assert.deepEqual(await db.transaction((trx) => recordRefund(trx, refundOf(shippedOrder))), {
       kind: "not-pending",
       taskId: taskIdFor(shippedOrder),
       status: "shipped",
     });
+    assert.equal((await rowOf(pendingOrder))?.created_by_event, "stripe:evt_paid");
   });
 });

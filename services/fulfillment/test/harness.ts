@@ -20,9 +20,9 @@ export interface StripeEvent {
 }
 
 /** A Stripe event as Stripe sends it: `data.object` is the invoice, PaymentIntent, session or charge. */
-export function stripeEvent(type: string, object: Record<string, unknown>): StripeEvent {
+export function stripeEvent(type: string, object: Record<string, unknown>, apiVersion = "2024-06-20"): StripeEvent {
   const id = `evt_${token()}`;
-  const event = { id, object: "event", api_version: "2024-06-20", created: Math.floor(Date.now() / 1000), type, livemode: false, data: { object } };
+  const event = { id, object: "event", api_version: apiVersion, created: Math.floor(Date.now() / 1000), type, livemode: false, data: { object } };
   return { id, type, body: JSON.stringify(event, null, 2) };
 }
 
@@ -38,8 +38,12 @@ export interface TaskRow {
   status: string;
   amount: string | null;
   currency: string | null;
-  created_by_event: string;
+  /** Null while the order's only event is a refund that came before its payment. */
+  created_by_event: string | null;
   cancelled_reason: string | null;
+  /** Stripe's time of the payment and of the refund (the events' `created`). */
+  paid_at: Date | null;
+  refunded_at: Date | null;
 }
 
 export interface DomainEvent {
@@ -62,6 +66,12 @@ export interface FulfillmentHarness {
   domainTopic(record: string): string;
   /** Every event on the domain topic of `record`, decoded, as far as the topic holds as the read begins. */
   domainEvents(record: string): Promise<DomainEvent[]>;
+  /**
+   * Every `record` fulfillment published about `taskId`: read to the end of its topic once fulfillment
+   * has committed all it was sent and relayed each outbox row about the task. A handler writes what it
+   * emits to the outbox in its own transaction, so no row about the task means nothing was emitted.
+   */
+  publishedAbout(record: string, taskId: string): Promise<DomainEvent[]>;
   /** Every message in fulfillment's dead-letter topic, as far as it holds as the read begins. */
   deadLetters(): Promise<ReadMessage[]>;
   /** A counter of fulfillment's GET /metrics, e.g. hooklog_consumer_retries_total (0 before the first increment). */
@@ -118,6 +128,19 @@ export async function startFulfillment(): Promise<FulfillmentHarness> {
     await db.destroy();
     throw error;
   }
+  const domainEvents = async (record: string): Promise<DomainEvent[]> => {
+    const messages = await readTopic(stack.kafkaBrokers, domainTopic(record), { toEnd: true });
+    return Promise.all(
+      messages.map(async (message) => ({
+        key: message.key?.toString("utf8"),
+        // avsc decodes into a class per record; a plain copy compares by its fields alone.
+        value: { ...((await registry.decode(message.value as Buffer)) as Record<string, unknown>) },
+      })),
+    );
+  };
+  const caughtUp = async (): Promise<void> => {
+    await eventuallyWithOutput("fulfillment to have committed every message and retry", () => consumerCaughtUp(stack.kafkaBrokers, groupId(consumer)));
+  };
   const ingest = processes[0] as ServiceProcess;
   let fulfillment = processes[1] as ServiceProcess;
 
@@ -149,15 +172,18 @@ export async function startFulfillment(): Promise<FulfillmentHarness> {
     },
     tasksOf: (orderId) => db("fulfillment_tasks").where({ order_id: orderId }).select<TaskRow[]>("*"),
     domainTopic,
-    async domainEvents(record) {
-      const messages = await readTopic(stack.kafkaBrokers, domainTopic(record), { toEnd: true });
-      return Promise.all(
-        messages.map(async (message) => ({
-          key: message.key?.toString("utf8"),
-          // avsc decodes into a class per record; a plain copy compares by its fields alone.
-          value: { ...((await registry.decode(message.value as Buffer)) as Record<string, unknown>) },
-        })),
-      );
+    domainEvents,
+    async publishedAbout(record, taskId) {
+      await caughtUp();
+      // An outbox row is keyed by its event's id, which names the task (`task-created:<taskId>`).
+      const unsent = () =>
+        db("outbox")
+          .where({ topic: domainTopic(record) })
+          .andWhere("message_key", "like", `%:${taskId}`)
+          .whereNull("sent_at")
+          .first();
+      await eventuallyWithOutput(`the ${record} outbox rows about ${taskId} relayed`, async () => (await unsent()) === undefined);
+      return (await domainEvents(record)).filter((event) => event.value.taskId === taskId);
     },
     deadLetters: () => readTopic(stack.kafkaBrokers, `${consumer}.dlq`, { toEnd: true }),
     async metric(name) {
@@ -171,9 +197,7 @@ export async function startFulfillment(): Promise<FulfillmentHarness> {
         Boolean(await db("processed_events").where({ consumer, event_key: eventKey }).first()),
       );
     },
-    async caughtUp() {
-      await eventuallyWithOutput("fulfillment to have committed every message and retry", () => consumerCaughtUp(stack.kafkaBrokers, groupId(consumer)));
-    },
+    caughtUp,
     eventually: eventuallyWithOutput,
     async restartFulfillment(whileStopped) {
       await fulfillment.stop();
