@@ -211,8 +211,8 @@ export class EventLogWriter {
       // Nothing is sent without the ledger's word: an event it holds would be written twice.
       throw new EventLogError("ledger_unavailable", `the deduplication ledger (Postgres) could not be read: ${(error as Error).message}`, { cause: error });
     });
-    const isAccepted = (entry: LogEntry) => keysOf(entry).some((key) => acceptedKeys.has(key));
-    const fresh = candidates.filter((entry) => !isAccepted(entry));
+    const accepted = new Set(candidates.filter((entry) => keysOf(entry).some((key) => acceptedKeys.has(key))));
+    const fresh = candidates.filter((entry) => !accepted.has(entry));
     const looked = performance.now();
 
     const failures = fresh.length > 0 ? await this.#send(fresh) : new Map<LogEntry, unknown>();
@@ -227,7 +227,7 @@ export class EventLogWriter {
       const candidate = candidateOf.get(entry) as LogEntry;
       // A copy is answered only as its candidate fared: never "duplicate" for an event Kafka did not take.
       if (failures.has(candidate)) return { failed: failures.get(candidate) };
-      return candidate !== entry || isAccepted(candidate) ? "duplicate" : "written";
+      return candidate !== entry || accepted.has(candidate) ? "duplicate" : "written";
     });
   }
 

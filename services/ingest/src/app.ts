@@ -120,10 +120,7 @@ function webhookRoute(deps: AppDeps): [admit: RequestHandler<{ source: string }>
   );
 
   const admit = (request: Request<{ source: string }>, response: Response, next: NextFunction) => {
-    const requestId = request.header("x-request-id") ?? randomUUID();
-    const client = clientOf(request);
-    response.locals.requestId = requestId;
-    response.locals.client = client;
+    response.locals.requestId = request.header("x-request-id") ?? randomUUID();
     const source = deps.sources.get(request.params.source);
     if (!source) {
       finish(deps, response, "(unknown)", rejected(404, "unknown_source", "No webhook source of that name is configured."));
@@ -188,7 +185,8 @@ const AFTER_VERIFICATION = new Set(["rate_limited", "malformed_payload", "invali
 const isUnverifiedRejection = (outcome: IngestOutcome): boolean => outcome.kind === "rejected" && !AFTER_VERIFICATION.has(outcome.code);
 
 function finish(deps: AppDeps, response: Response, source: string, outcome: IngestOutcome): void {
-  const client = (response.locals.client as string | undefined) ?? "unknown";
+  // Only a refusal needs the client (an accepted delivery does not pay for the address parsing).
+  const client = outcome.kind === "rejected" || outcome.kind === "unavailable" ? clientOf(response.req) : "";
   // Decided after verification, never before: providers share addresses (GitHub's hook ranges,
   // Stripe's few IPs), so a client past its budget still has every delivery that verifies taken.
   const wait = isUnverifiedRejection(outcome) ? deps.clientBudget.exhausted(client) : undefined;

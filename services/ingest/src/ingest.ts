@@ -181,8 +181,6 @@ async function write(newEvent: NewEvent, deps: IngestDeps, request: WebhookReque
   if (result === "duplicate") return { kind: "duplicate", providerEventId: event.providerEventId };
   if (result === "timeout") withdraw.abort();
   else if (result.error instanceof EventLogError && result.error.code === "overloaded") return OVERLOADED;
-  // Checked at the door already; the writer's own check answers the same way should the two differ.
-  else if (result.error instanceof EventLogError && result.error.code === "invalid_event_key") return rejected(400, "invalid_event_id", result.error.message);
   else if (result.error instanceof EventLogError && result.error.code === "ledger_unavailable") {
     deps.logger.error(
       { err: result.error, source: event.source, eventId: event.id, requestId: request.requestId },

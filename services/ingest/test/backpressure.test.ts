@@ -11,7 +11,8 @@ import { kafkaPid } from "@hooklog/infra";
 import { SchemaRegistryClient, createKafka, ensureTopics, webhookTopicSpec } from "@hooklog/kafka";
 import { webhookEventCodec } from "@hooklog/schemas";
 import { secretEnvVar } from "@hooklog/sources";
-import { readTopic, startServiceProcess, testStack, uniqueName, type ServiceProcess } from "@hooklog/testkit";
+import { readTopic, testStack, uniqueName, type ServiceProcess } from "@hooklog/testkit";
+import { startIngestProcess } from "./ingest-process.ts";
 import { githubDelivery, post, postRetryingUnavailable, type Answer } from "./deliveries.ts";
 
 const MIB = 1024 * 1024;
@@ -49,19 +50,11 @@ describe("ingest while Kafka takes connections and never answers", { skip: manag
     await ensureTopics(createKafka({ clientId: "ingest-blackhole-test", brokers: stack.kafkaBrokers.split(",") }), [
       webhookTopicSpec({ topic: source.topic, partitions: 3, maxBodyBytes: 2 * MIB }),
     ]);
-    ingest = await startServiceProcess(
-      "ingest",
-      {
-        HOOKLOG_CONFIG: configPath,
-        KAFKA_BROKERS: stack.kafkaBrokers,
-        SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
-        DATABASE_URL: stack.databaseUrl,
-        INGEST_MAX_PENDING_BYTES: String(MAX_PENDING),
-        INGEST_PRODUCE_TIMEOUT_MS: "3000",
-        [secretEnvVar(source.name)]: source.secret,
-      },
-      "INGEST_PORT",
-    );
+    ingest = await startIngestProcess(configPath, {
+      INGEST_MAX_PENDING_BYTES: String(MAX_PENDING),
+      INGEST_PRODUCE_TIMEOUT_MS: "3000",
+      [secretEnvVar(source.name)]: source.secret,
+    });
   });
 
   after(async () => {

@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { providerModule } from "@hooklog/providers";
 import { secretEnvVar } from "@hooklog/sources";
-import { startServiceProcess, testStack, uniqueName, type ServiceProcess } from "@hooklog/testkit";
+import { uniqueName, type ServiceProcess } from "@hooklog/testkit";
+import { startIngestProcess } from "./ingest-process.ts";
 
 /** Sends `request` and reads until the server closes; what arrived, even if the close was a reset. */
 function send(port: number, request: string): Promise<string> {
@@ -30,22 +31,11 @@ describe("an answer given before the body is read reaches the sender", () => {
   let directory: string;
 
   before(async () => {
-    const stack = await testStack();
     directory = await mkdtemp(join(tmpdir(), "hooklog-early-answers-"));
     const name = uniqueName("early");
     const configPath = join(directory, "hooklog.config.json");
     await writeFile(configPath, JSON.stringify({ sources: { [name]: { provider: "stripe", topic: uniqueName("webhooks.early") } } }));
-    ingest = await startServiceProcess(
-      "ingest",
-      {
-        HOOKLOG_CONFIG: configPath,
-        KAFKA_BROKERS: stack.kafkaBrokers,
-        SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
-        DATABASE_URL: stack.databaseUrl,
-        [secretEnvVar(name)]: providerModule("stripe").newSecret(),
-      },
-      "INGEST_PORT",
-    );
+    ingest = await startIngestProcess(configPath, { [secretEnvVar(name)]: providerModule("stripe").newSecret() });
   });
 
   after(async () => {

@@ -13,7 +13,8 @@ import fc from "fast-check";
 import { createKafka, ensureTopics, webhookTopicSpec, type Kafka } from "@hooklog/kafka";
 import { providerModule } from "@hooklog/providers";
 import { secretEnvVar } from "@hooklog/sources";
-import { startServiceProcess, testStack, uniqueName, type ServiceProcess } from "@hooklog/testkit";
+import { testStack, uniqueName, type ServiceProcess } from "@hooklog/testkit";
+import { startIngestProcess } from "./ingest-process.ts";
 import { DECLARED, ROLES, fuzzRequest, toSpec, type Role } from "./fuzz-requests.ts";
 import { exchange, readResponses, toWire, type RawExchange, type RawResponse, type WireRequest } from "./raw-request.ts";
 
@@ -142,17 +143,7 @@ describe("ingest's public port under thousands of random requests", () => {
       ROLES.map((role) => webhookTopicSpec({ topic: topics[role], partitions: 1, maxBodyBytes: DECLARED[role].maxBodyBytes })),
     );
     const secrets = Object.fromEntries(ROLES.map((role) => [secretEnvVar(names[role]), providerModule(DECLARED[role].provider).newSecret()]));
-    ingest = await startServiceProcess(
-      "ingest",
-      {
-        HOOKLOG_CONFIG: configPath,
-        KAFKA_BROKERS: stack.kafkaBrokers,
-        SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
-        DATABASE_URL: stack.databaseUrl,
-        ...secrets,
-      },
-      "INGEST_PORT",
-    );
+    ingest = await startIngestProcess(configPath, secrets);
     offsetsBefore = await endOffsets(kafka, Object.values(topics));
   });
 

@@ -11,7 +11,8 @@ import { after, before, describe, it } from "node:test";
 import { SchemaRegistryClient, createKafka, ensureTopics } from "@hooklog/kafka";
 import { webhookEventCodec } from "@hooklog/schemas";
 import { secretEnvVar } from "@hooklog/sources";
-import { readTopic, startServiceProcess, testStack, uniqueName, type ServiceProcess } from "@hooklog/testkit";
+import { readTopic, testStack, uniqueName, type ServiceProcess } from "@hooklog/testkit";
+import { startIngestProcess } from "./ingest-process.ts";
 import { stripeDelivery, stripeEventBody } from "./deliveries.ts";
 
 // Deadlines only, so a broken shutdown fails instead of hanging; the grace timer in main.ts ends a stuck stop after 15 s.
@@ -112,18 +113,7 @@ describe("ingest on SIGTERM, run as a process as in production", () => {
     await writeFile(configPath, JSON.stringify({ sources: { [source.name]: { provider: "stripe", topic: source.topic, partitions: 3 } } }, null, 2));
     // Ingest does not create topics: `npm start` does, before it.
     await ensureTopics(createKafka({ clientId: "ingest-shutdown-test", brokers: kafkaBrokers.split(",") }), [{ name: source.topic, partitions: 3 }]);
-    const service = await startServiceProcess(
-      "ingest",
-      {
-        HOOKLOG_CONFIG: configPath,
-        KAFKA_BROKERS: stack.kafkaBrokers,
-        SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
-        DATABASE_URL: stack.databaseUrl,
-        LOG_LEVEL: "info",
-        [secretEnvVar(source.name)]: source.secret,
-      },
-      "INGEST_PORT",
-    );
+    const service = await startIngestProcess(configPath, { LOG_LEVEL: "info", [secretEnvVar(source.name)]: source.secret });
     ingest = service;
 
     const bytes = Buffer.from(body, "utf8");
