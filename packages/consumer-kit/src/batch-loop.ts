@@ -10,6 +10,7 @@ import { handlerFor } from "./dispatch.ts";
 import { heartbeatWhile } from "./heartbeat.ts";
 import type { ConsumerMetrics } from "./metrics.ts";
 import type { OutboxRelay } from "./outbox.ts";
+import type { Revive } from "./key-order.ts";
 import { processBatch, type Emitter, type PendingEvent } from "./processing.ts";
 import { RegistryUnavailableError, type RegistryOutage } from "./registry-outage.ts";
 import type { Route } from "./router.ts";
@@ -102,7 +103,19 @@ function batchReader(deps: BatchLoopDeps): (batch: Batch, isRunning: () => boole
         outage.decoded(`${topic}/${partition}`);
         const handle = handlerFor(subscriptionOf.get(inbound.topic), inbound);
         const attempt = isRetry ? Number(header(message.headers, HEADERS.attempt) ?? 2) : 1;
-        read.taken.push({ message, pending: handle ? { inbound, handle, attempt, headers: message.headers ?? {} } : undefined });
+        read.taken.push({
+          message,
+          pending: handle
+            ? {
+                inbound,
+                handle,
+                attempt,
+                headers: message.headers ?? {},
+                messageKey: message.key?.toString(),
+                source: { message, partition, retried: isRetry },
+              }
+            : undefined,
+        });
       } catch (error) {
         if (error instanceof RegistryUnavailableError) {
           // The message is fine and decodes once the registry answers: never a dead letter. What came
@@ -123,25 +136,38 @@ function batchReader(deps: BatchLoopDeps): (batch: Batch, isRunning: () => boole
 function batchProcessor(deps: BatchLoopDeps): (read: ReadBatch, topic: string, partition: number) => Promise<void> {
   const { definition, db, logger, metrics, emitter, relay, route } = deps;
   const emitsAny = emittedRecords(definition).length > 0;
+  const revive = reviver(deps);
 
   return async ({ taken, undecodable }, topic, partition) => {
     const pendings = taken.flatMap((entry) => (entry.pending ? [{ message: entry.message, pending: entry.pending }] : []));
-    const results =
+    const { results, unparkedFailures, processed } =
       pendings.length > 0
         ? await processBatch(
             db,
             definition,
             pendings.map((entry) => entry.pending),
-            { logger, metrics, emitter },
+            { logger, metrics, emitter, revive },
           )
-        : [];
-    if (emitsAny && results.some((result) => result.status === "processed")) relay.poke();
+        : { results: [], unparkedFailures: [], processed: 0 };
+    if (emitsAny && processed > 0) relay.poke();
 
     for (const { message, error } of undecodable) await route(message, topic, partition, 1, error, "undecodable");
     for (const [index, result] of results.entries()) {
       const entry = pendings[index];
       if (entry && result.status === "failed") await route(entry.message, topic, partition, entry.pending.attempt, result.error, entry.pending.inbound.key);
     }
+    for (const failure of unparkedFailures) await route(failure.message, failure.topic, failure.partition, 1, failure.error, failure.eventKey);
+  };
+}
+
+/** A parked event as it was read: decoded by its topic, with its handler (key-order.ts applies it). */
+function reviver(deps: BatchLoopDeps): Revive {
+  const subscriptionOf = new Map(deps.definition.subscriptions.map((subscription) => [subscription.topic, subscription]));
+  return async ({ topic, partition, offset, value, headers, messageKey }) => {
+    const inbound = await deps.decode(topic, value);
+    const handle = handlerFor(subscriptionOf.get(inbound.topic), inbound);
+    const message = { key: Buffer.from(messageKey), value, headers, offset };
+    return handle && { inbound, handle, attempt: 1, headers, messageKey, source: { message, partition, retried: false } };
   };
 }
 

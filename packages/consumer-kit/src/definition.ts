@@ -82,6 +82,12 @@ export interface ConsumerDefinition {
   maxAttempts?: number;
   /** Delay before attempt n+1 is base * 2^(n-1), with ±20 % jitter; default 1000 ms. */
   retryBaseDelayMs?: number;
+  /**
+   * `per-key` (the default): while an event waits in a retry topic or the dead letters, the later
+   * events of its message key wait behind it and are applied after it, in their log order; other keys
+   * go on. `none`: every event is applied as soon as it comes, whatever failed before it.
+   */
+  ordering?: "per-key" | "none";
   /** Domain records this consumer emits: to the topic of the same name, or the one given. */
   emits?: ReadonlyArray<string | { record: string; topic: string }>;
 }
@@ -93,6 +99,8 @@ export function defineConsumer(definition: ConsumerDefinition): ConsumerDefiniti
   const topics = definition.subscriptions.map((subscription) => subscription.topic);
   const twice = topics.find((topic, index) => topics.indexOf(topic) !== index);
   if (twice !== undefined) throw new Error(`consumer ${definition.name}: topic ${twice} is subscribed to twice; give one subscription all its handlers`);
+  if (definition.ordering !== undefined && definition.ordering !== "per-key" && definition.ordering !== "none")
+    throw new Error(`consumer ${definition.name}: ordering is "per-key" or "none", not ${JSON.stringify(definition.ordering)}`);
   for (const subscription of definition.subscriptions) {
     if (subscription.record === undefined && Object.keys(subscription.on).length === 0)
       throw new Error(`consumer ${definition.name}: topic ${subscription.topic} has no handler for any event type`);

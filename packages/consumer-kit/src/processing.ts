@@ -6,6 +6,7 @@ import { assertNotAborted } from "./aborted-transaction.ts";
 import type { ConsumerDefinition, HandlerContext, InboundEvent } from "./definition.ts";
 import type { BoundHandler } from "./dispatch.ts";
 import { createOnce } from "./effects.ts";
+import { BatchKeyOrder, type Revive, type RoutableMessage, type UnparkedFailure } from "./key-order.ts";
 import type { ConsumerMetrics } from "./metrics.ts";
 
 export interface PendingEvent {
@@ -15,9 +16,23 @@ export interface PendingEvent {
   attempt: number;
   /** The message's Kafka headers: its trace context among them. */
   headers: IHeaders;
+  /** The message's Kafka key (the order, the pull request): events of one key are applied in log order. */
+  messageKey: string | undefined;
+  /** Where the event was read: parked as this message, and read from a retry topic it never waits. */
+  source: { message: RoutableMessage; partition: number; retried: boolean };
 }
 
-export type EventResult = { status: "processed" } | { status: "duplicate" } | { status: "failed"; error: Error };
+/** `parked`: the event waits behind a failed event of its key (key-order.ts). */
+export type EventResult = { status: "processed" } | { status: "duplicate" } | { status: "parked" } | { status: "failed"; error: Error };
+
+export interface BatchOutcome {
+  /** One per event of the batch, in its order. */
+  results: EventResult[];
+  /** Parked events applied after the event they waited for, that failed: each goes to the first retry. */
+  unparkedFailures: UnparkedFailure[];
+  /** Events applied, parked events among them: when none, nothing was emitted. */
+  processed: number;
+}
 
 export interface Emitter {
   /** Encodes and writes one outbox row in `trx`. */
@@ -30,21 +45,37 @@ const tracer = trace.getTracer("hooklog-consumer-kit");
  * Applies a batch in ONE Postgres transaction, each event in a savepoint of its own: the processed
  * mark and the handler's effects commit together, a duplicate is skipped, and a failing handler rolls
  * back only its own event. Kafka offsets are committed by the caller after this commit, so this
- * throws rather than resolve when the commit would not commit.
+ * throws rather than resolve when the commit would not commit. With `ordering: "per-key"` (the
+ * default), an event whose key waits behind a failed event is parked instead, and the failed event
+ * applied releases what waited behind it (key-order.ts), in the same transaction.
  */
 export async function processBatch(
   db: Knex,
   definition: ConsumerDefinition,
   events: readonly PendingEvent[],
-  deps: { logger: Logger; metrics: ConsumerMetrics; emitter: Emitter },
-): Promise<EventResult[]> {
+  deps: { logger: Logger; metrics: ConsumerMetrics; emitter: Emitter; revive: Revive },
+): Promise<BatchOutcome> {
   return db.transaction(async (trx) => {
+    let processed = 0;
+    const applyOne = async (pending: PendingEvent): Promise<EventResult> => {
+      const result = await processOne(db, trx, definition, pending, deps);
+      if (result.status === "processed") processed += 1;
+      return result;
+    };
+    const order = (definition.ordering ?? "per-key") === "per-key" ? await BatchKeyOrder.begin(trx, definition.name, events, deps) : undefined;
     const results: EventResult[] = [];
-    for (const pending of events) results.push(await processOne(db, trx, definition, pending, deps));
+    for (const pending of events) {
+      if (order?.mustWait(pending)) {
+        results.push(await order.park(pending));
+        continue;
+      }
+      const result = await applyOne(pending);
+      results.push(order ? await order.settle(pending, result, applyOne) : result);
+    }
     // Postgres turns the COMMIT of an aborted transaction into a ROLLBACK without an error (a query a
     // handler left running after it returned can still abort it): the batch must not pass as processed.
     await assertNotAborted(trx, `the batch of ${definition.name}`);
-    return results;
+    return { results, unparkedFailures: order?.unparkedFailures ?? [], processed };
   });
 }
 

@@ -1,13 +1,21 @@
 import { isRetryable } from "@hooklog/core";
-import { type KafkaMessage, type LogProducer, plainHeaders } from "@hooklog/kafka";
+import { type LogProducer, plainHeaders } from "@hooklog/kafka";
 import type { Logger } from "@hooklog/logging";
 import { RetryLaterError, type ConsumerDefinition } from "./definition.ts";
 import { UndecodableMessageError } from "./decode.ts";
+import type { RoutableMessage } from "./key-order.ts";
 import type { ConsumerMetrics } from "./metrics.ts";
 import { HEADERS, deadLetterTopic, maxAttempts, retryDelayMs, retryTopic, retryTopics } from "./topology.ts";
 
 /** Sends a message whose attempt failed on to its next retry level, or to the dead letters. */
-export type Route = (message: KafkaMessage, sourceTopic: string, partition: number, attemptThatFailed: number, error: Error, eventKey: string) => Promise<void>;
+export type Route = (
+  message: RoutableMessage,
+  sourceTopic: string,
+  partition: number,
+  attemptThatFailed: number,
+  error: Error,
+  eventKey: string,
+) => Promise<void>;
 
 /**
  * The retry and dead-letter router. A retry carries its due time and the message's first position

@@ -1,0 +1,207 @@
+import type { Knex } from "@hooklog/db";
+import { type KafkaMessage, plainHeaders } from "@hooklog/kafka";
+import type { Logger } from "@hooklog/logging";
+import type { ConsumerMetrics, KeyOrderReading } from "./metrics.ts";
+import type { EventResult, PendingEvent } from "./processing.ts";
+
+/** A message as the router needs it: a parked event that failed once it was applied is routed as its source message. */
+export type RoutableMessage = Pick<KafkaMessage, "key" | "value" | "headers" | "offset">;
+
+/** An event taken out of the parked events that failed: it now holds its key and goes to the first retry. */
+export interface UnparkedFailure {
+  message: RoutableMessage;
+  topic: string;
+  partition: number;
+  eventKey: string;
+  error: Error;
+}
+
+interface ParkedRow {
+  id: string;
+  event_key: string;
+  topic: string;
+  partition: number;
+  offset: string;
+  value: Buffer;
+  headers: Record<string, string>;
+  parked_at: Date;
+}
+
+/** Turns a parked event back into one the batch can apply: decoded, with its handler; undefined when none is declared. */
+export type Revive = (parked: {
+  topic: string;
+  partition: number;
+  offset: string;
+  value: Buffer;
+  headers: Record<string, string>;
+  messageKey: string;
+}) => Promise<PendingEvent | undefined>;
+
+export type ApplyOne = (pending: PendingEvent) => Promise<EventResult>;
+
+export interface KeyOrderDeps {
+  logger: Logger;
+  metrics: ConsumerMetrics;
+  revive: Revive;
+}
+
+/**
+ * Order per key within one batch's transaction. A key is held while one of its events waits in a
+ * retry topic or the dead letters (`held_keys`); an event of a held key read from a subscribed topic
+ * is parked (`parked_events`) instead of applied. When the holding event is applied, the key's parked
+ * events are applied after it in the same transaction, oldest first; one that fails holds the key in
+ * its turn. The holds on the batch's keys are read FOR SHARE, so a release in another batch's
+ * transaction waits until this one has parked what it parks, and then applies it too.
+ */
+export class BatchKeyOrder {
+  readonly unparkedFailures: UnparkedFailure[] = [];
+  readonly #trx: Knex.Transaction;
+  readonly #consumer: string;
+  readonly #holds: Map<string, string>;
+  readonly #deps: KeyOrderDeps;
+  readonly #toldParked = new Set<string>();
+
+  private constructor(trx: Knex.Transaction, consumer: string, holds: Map<string, string>, deps: KeyOrderDeps) {
+    this.#trx = trx;
+    this.#consumer = consumer;
+    this.#holds = holds;
+    this.#deps = deps;
+  }
+
+  static async begin(trx: Knex.Transaction, consumer: string, events: readonly PendingEvent[], deps: KeyOrderDeps): Promise<BatchKeyOrder> {
+    const keys = [...new Set(events.flatMap((event) => (event.messageKey === undefined ? [] : [event.messageKey])))];
+    const rows =
+      keys.length === 0
+        ? []
+        : ((await trx("held_keys").where({ consumer }).whereIn("message_key", keys).forShare().select("message_key", "held_by")) as Array<{
+            message_key: string;
+            held_by: string;
+          }>);
+    return new BatchKeyOrder(trx, consumer, new Map(rows.map((row) => [row.message_key, row.held_by])), deps);
+  }
+
+  /** An event read from a subscribed topic waits while another event holds its key; a retried event never waits. */
+  mustWait(pending: PendingEvent): boolean {
+    if (pending.messageKey === undefined || pending.source.retried) return false;
+    const holder = this.#holds.get(pending.messageKey);
+    return holder !== undefined && holder !== pending.inbound.key;
+  }
+
+  async park(pending: PendingEvent): Promise<EventResult> {
+    const messageKey = pending.messageKey as string;
+    const { source } = pending;
+    const inserted = await this.#trx("parked_events")
+      .insert({
+        consumer: this.#consumer,
+        message_key: messageKey,
+        event_key: pending.inbound.key,
+        topic: pending.inbound.topic,
+        partition: source.partition,
+        offset: source.message.offset,
+        value: source.message.value,
+        headers: JSON.stringify(plainHeaders(source.message.headers)),
+      })
+      .onConflict(["consumer", "event_key"])
+      .ignore()
+      .returning("id");
+    if (inserted.length > 0) this.#deps.metrics.parked.inc({ consumer: this.#consumer });
+    if (!this.#toldParked.has(messageKey)) {
+      this.#toldParked.add(messageKey);
+      this.#deps.logger.info(
+        { consumer: this.#consumer, messageKey, eventKey: pending.inbound.key, heldBy: this.#holds.get(messageKey) },
+        "event waits behind a failed event of its key",
+      );
+    }
+    return { status: "parked" };
+  }
+
+  /**
+   * After an event was applied or failed: a failure holds its key (or, when another event took the
+   * key meanwhile, the event is parked behind that one instead of retried); the holding event applied
+   * releases its key and applies what was parked behind it.
+   */
+  async settle(pending: PendingEvent, result: EventResult, applyOne: ApplyOne): Promise<EventResult> {
+    const messageKey = pending.messageKey;
+    if (messageKey === undefined) return result;
+    if (result.status === "failed") {
+      const holder = await this.#hold(messageKey, pending.inbound.key);
+      return holder === pending.inbound.key || pending.source.retried ? result : this.park(pending);
+    }
+    if (result.status === "parked" || this.#holds.get(messageKey) !== pending.inbound.key) return result;
+    await this.#release(messageKey, pending.inbound.key, applyOne);
+    return result;
+  }
+
+  /** Holds the key for `eventKey` unless another event holds it already; returns the holder. */
+  async #hold(messageKey: string, eventKey: string): Promise<string> {
+    const known = this.#holds.get(messageKey);
+    if (known !== undefined) return known;
+    await this.#trx("held_keys")
+      .insert({ consumer: this.#consumer, message_key: messageKey, held_by: eventKey })
+      .onConflict(["consumer", "message_key"])
+      .ignore();
+    const row = (await this.#trx("held_keys").where({ consumer: this.#consumer, message_key: messageKey }).forShare().first("held_by")) as
+      | { held_by: string }
+      | undefined;
+    const holder = row?.held_by ?? eventKey;
+    this.#holds.set(messageKey, holder);
+    return holder;
+  }
+
+  async #release(messageKey: string, heldBy: string, applyOne: ApplyOne): Promise<void> {
+    const trx = this.#trx;
+    const released = (await trx("held_keys")
+      .where({ consumer: this.#consumer, message_key: messageKey, held_by: heldBy })
+      .delete()
+      .returning("held_since")) as Array<{ held_since: Date }>;
+    this.#holds.delete(messageKey);
+    if (released.length === 0) return;
+    const parked = (await trx("parked_events").where({ consumer: this.#consumer, message_key: messageKey }).orderBy("id")) as ParkedRow[];
+    let applied = 0;
+    for (const [index, row] of parked.entries()) {
+      await trx("parked_events").where({ id: row.id }).delete();
+      this.#deps.metrics.parkedSeconds.observe({ consumer: this.#consumer }, (Date.now() - row.parked_at.getTime()) / 1000);
+      const revived = await this.#deps.revive({ ...row, messageKey });
+      if (!revived) continue;
+      const result = await applyOne(revived);
+      if (result.status !== "failed") {
+        applied += 1;
+        continue;
+      }
+      // It holds the key now: the events parked after it stay parked behind it.
+      await trx("held_keys").insert({ consumer: this.#consumer, message_key: messageKey, held_by: row.event_key });
+      this.#holds.set(messageKey, row.event_key);
+      this.unparkedFailures.push({
+        message: revived.source.message,
+        topic: row.topic,
+        partition: row.partition,
+        eventKey: row.event_key,
+        error: result.error,
+      });
+      this.#deps.logger.warn(
+        { consumer: this.#consumer, messageKey, eventKey: row.event_key, applied, stillParked: parked.length - index - 1 },
+        "an event parked behind a failed event failed in turn: the key stays held, by it",
+      );
+      return;
+    }
+    const heldSince = released[0]?.held_since ?? new Date();
+    this.#deps.logger.info(
+      { consumer: this.#consumer, messageKey, releasedBy: heldBy, heldForMs: Date.now() - heldSince.getTime(), applied },
+      "key released: the events parked behind it were applied in order",
+    );
+  }
+}
+
+/** The consumer's held keys and parked events as they stand in Postgres, for the gauges read when metrics are scraped. */
+export async function readKeyOrder(db: Knex, consumer: string): Promise<KeyOrderReading> {
+  const [held] = (await db("held_keys").where({ consumer }).count({ count: "*" })) as Array<{ count: string | number }>;
+  const [parked] = (await db("parked_events").where({ consumer }).select(db.raw("count(*) as count, min(parked_at) as oldest"))) as Array<{
+    count: string | number;
+    oldest: Date | null;
+  }>;
+  return {
+    heldKeys: Number(held?.count ?? 0),
+    parkedEvents: Number(parked?.count ?? 0),
+    oldestParkedSeconds: parked?.oldest ? (Date.now() - parked.oldest.getTime()) / 1000 : 0,
+  };
+}
