@@ -3,10 +3,25 @@ import type { LogProducer } from "@hooklog/kafka";
 import type { Logger } from "@hooklog/logging";
 
 /**
+ * The transaction-level advisory lock a relay holds while it claims and sends rows: one relay sends
+ * at a time, across every instance and service on this database. Two relays claiming neighbouring
+ * ranges of rows at once could send them in either order, a key's later events before its earlier
+ * ones. Distinct from @hooklog/db's migration lock (7_432_001).
+ */
+const RELAY_LOCK_KEY = 7_432_002n;
+
+/**
  * Relays outbox rows to Kafka. Domain events are written in the handler's Postgres transaction (so
  * they exist exactly when the handler's effects do) and sent from here, at least once: a crash
- * between send and mark re-sends, and consumers deduplicate by eventId. Several relays may run:
- * rows are claimed with FOR UPDATE SKIP LOCKED.
+ * between send and mark re-sends, and consumers deduplicate by eventId. Several relays may run; one
+ * sends at a time (RELAY_LOCK_KEY), in id order, so one key's rows reach Kafka in the order written.
+ *
+ * Ids are taken when rows are written, not when they commit: a transaction holding id 10 may commit
+ * after one holding id 11, and 11 is then sent first. That never reorders what one key's handlers
+ * wrote in turn: one partition's events are handled one batch after another, each committed before
+ * the next begins, so a later row of a key takes its id after the earlier row is committed and seen.
+ * Rows of one key written by transactions running at the same time (two partitions emitting the same
+ * key) have no order between them to keep.
  */
 export class OutboxRelay {
   readonly #db: Knex;
@@ -48,21 +63,36 @@ export class OutboxRelay {
       });
   }
 
+  /** Stops relaying once every row is sent, waiting its turn behind another relay rather than leaving rows behind. */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#timer);
     await this.#running;
-    await this.#drain();
+    while ((await this.#relay(500, "wait")) > 0);
   }
 
+  // A relay that finds another sending stops here: that relay's next round, or the next tick, sends the rest.
   async #drain(): Promise<void> {
     while ((await this.relayOnce()) > 0);
   }
 
-  /** Sends up to `limit` unsent rows; returns how many. */
-  async relayOnce(limit = 500): Promise<number> {
+  /** Sends up to `limit` unsent rows in id order; returns how many (0 while another relay is sending). */
+  relayOnce(limit = 500): Promise<number> {
+    return this.#relay(limit, "try");
+  }
+
+  async #relay(limit: number, lock: "try" | "wait"): Promise<number> {
     return this.#db.transaction(async (trx) => {
-      const rows = (await trx("outbox").whereNull("sent_at").orderBy("id").limit(limit).forUpdate().skipLocked()) as Array<{
+      if (lock === "wait") await trx.raw("select pg_advisory_xact_lock(?::bigint)", [RELAY_LOCK_KEY.toString()]);
+      else {
+        const result = (await trx.raw("select pg_try_advisory_xact_lock(?::bigint) as locked", [RELAY_LOCK_KEY.toString()])) as {
+          rows: Array<{ locked: boolean }>;
+        };
+        if (result.rows[0]?.locked !== true) return 0;
+      }
+      // FOR UPDATE without SKIP LOCKED: a relay of an older version (no advisory lock) holding rows is
+      // waited for, not overtaken, while both run during a deploy.
+      const rows = (await trx("outbox").whereNull("sent_at").orderBy("id").limit(limit).forUpdate()) as Array<{
         id: string;
         topic: string;
         message_key: string;
