@@ -1,5 +1,12 @@
 import { defineConsumer, type ConsumerDefinition, type HandlerContext, type WebhookHandler } from "@hooklog/consumer-kit";
-import { findEnvironment, markEnvironmentInactive, recordRequestedDeployment } from "./deployment-environments.ts";
+import {
+  holdEnvironment,
+  markEnvironmentInactive,
+  recordClosedWithoutDeployment,
+  recordRequestedDeployment,
+  type DeploymentEnvironment,
+} from "./deployment-environments.ts";
+import { isStale, type EnvironmentChange } from "./environment-versions.ts";
 import type { GithubDeployments } from "./github-deployments.ts";
 import { parsePullRequestEvent, type PullRequestEvent } from "./pull-request-event.ts";
 
@@ -15,16 +22,45 @@ export interface DeploymentsConsumerOptions {
   github: GithubDeployments;
 }
 
-/** Requests one deployment of a commit to an environment and queues its first status; each GitHub call once. */
+/** Whether the environment holds a newer state than the event brings; logs the skip when it does. */
+function skipsStale(
+  context: HandlerContext,
+  event: PullRequestEvent,
+  held: DeploymentEnvironment | undefined,
+  change: EnvironmentChange,
+  target: { environment: string; versionAt: Date },
+): boolean {
+  if (!isStale(held, change, target.versionAt)) return false;
+  context.logger.info(
+    {
+      repository: event.repository.fullName,
+      environment: target.environment,
+      action: event.action,
+      eventAt: target.versionAt.toISOString(),
+      heldAt: held?.versionAt?.toISOString(),
+      heldState: held?.state,
+    },
+    "skipped a stale event: the environment holds a newer state",
+  );
+  return true;
+}
+
+/**
+ * Requests one deployment of a commit to an environment and queues its first status; each GitHub
+ * call once. Nothing happens when the environment already holds a newer state than `versionAt`.
+ */
 async function deploy(
   github: GithubDeployments,
   context: HandlerContext,
   event: PullRequestEvent,
-  target: { environment: string; sha: string; transient: boolean; description: string },
+  target: { environment: string; sha: string; transient: boolean; description: string; versionAt: Date },
 ): Promise<void> {
   const { repository } = event;
+  const held = await holdEnvironment(context.trx, repository.fullName, target.environment);
+  if (skipsStale(context, event, held, "deploy", target)) return;
+  const { versionAt, ...request } = target;
   const deployment = await context.once(`create-deployment:${target.environment}:${target.sha}`, (effectKey, earlier) =>
-    github.ensureDeployment(repository, { ...target, effectKey }, earlier !== undefined),
+    github.ensureDeployment(repository, { ...request, effectKey }, earlier !== undefined),
   );
   // queued, not in_progress: this service only asks for the deployment; the deployer reports progress.
   await context.once(`create-deployment-status:${target.environment}:${deployment.id}:queued`, (_key, earlier) =>
@@ -36,6 +72,7 @@ async function deploy(
     pullRequest: event.number,
     deploymentId: deployment.id,
     sha: target.sha,
+    versionAt,
   });
   context.logger.info(
     { repository: repository.fullName, environment: target.environment, deploymentId: deployment.id, sha: target.sha },
@@ -43,21 +80,37 @@ async function deploy(
   );
 }
 
-/** Marks a closed pull request's preview deployment inactive, if it has one that is not already. */
+/**
+ * Marks a closed pull request's preview deployment inactive, if it has one that is not already. With
+ * none (the close came first), the preview is recorded as closed, so a late opened deploys nothing.
+ */
 async function retirePreview(github: GithubDeployments, context: HandlerContext, event: PullRequestEvent): Promise<void> {
   const { repository } = event;
   const environment = previewEnvironment(event.number);
-  const preview = await findEnvironment(context.trx, repository.fullName, environment);
+  const versionAt = event.updatedAt;
+  const preview = await holdEnvironment(context.trx, repository.fullName, environment);
+  if (skipsStale(context, event, preview, "retire", { environment, versionAt })) return;
   if (!preview || preview.deploymentId === null) {
-    context.logger.info({ repository: repository.fullName, environment }, "no preview deployment to retire");
+    await recordClosedWithoutDeployment(context.trx, {
+      repository: repository.fullName,
+      environment,
+      pullRequest: event.number,
+      sha: event.headSha,
+      versionAt,
+    });
+    context.logger.info({ repository: repository.fullName, environment }, "no preview deployment to retire: recorded as closed");
     return;
   }
-  if (preview.state === "inactive") return;
+  if (preview.state === "inactive") {
+    // Retired already (another close of it): only the time of its state moves on.
+    await markEnvironmentInactive(context.trx, repository.fullName, environment, versionAt);
+    return;
+  }
   const { deploymentId } = preview;
   await context.once(`create-deployment-status:${environment}:${deploymentId}:inactive`, (_key, earlier) =>
     github.createStatus(repository, deploymentId, "inactive", `Pull request #${event.number} closed`, earlier !== undefined),
   );
-  await markEnvironmentInactive(context.trx, repository.fullName, environment);
+  await markEnvironmentInactive(context.trx, repository.fullName, environment, versionAt);
   context.logger.info({ repository: repository.fullName, environment, deploymentId }, "preview retired");
 }
 
@@ -77,17 +130,20 @@ export function createDeploymentsConsumer(options: DeploymentsConsumerOptions): 
       sha: event.headSha,
       transient: true,
       description: `Preview of #${event.number} at ${shortSha(event.headSha)}`,
+      versionAt: event.updatedAt,
     });
   };
 
   const deployMergeAndRetirePreview: WebhookHandler = async (inbound, context) => {
     const event = parsePullRequestEvent(inbound.payload());
-    if (event.merged && event.mergeCommitSha) {
+    if (event.merged && event.mergeCommitSha && event.mergedAt) {
       await deploy(github, context, event, {
         environment: STAGING_ENVIRONMENT,
         sha: event.mergeCommitSha,
         transient: false,
         description: `#${event.number} merged at ${shortSha(event.mergeCommitSha)}`,
+        // Staging follows the order of merges, not of pull requests' updates (src/environment-versions.ts).
+        versionAt: event.mergedAt,
       });
     }
     await retirePreview(github, context, event);

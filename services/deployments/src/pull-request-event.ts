@@ -16,9 +16,14 @@ export interface PullRequestEvent {
   headSha: string;
   merged: boolean;
   mergeCommitSha: string | null;
+  /** pull_request.updated_at: GitHub's time of the state this event reports, to the second. */
+  updatedAt: Date;
+  /** pull_request.merged_at: when the merge commit landed on the base branch; set when merged. */
+  mergedAt: Date | null;
 }
 
 const sha = z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/, "a SHA-1 or SHA-256 commit id");
+const time = z.iso.datetime({ offset: true });
 
 // https://docs.github.com/en/webhooks/webhook-events-and-payloads#pull_request
 const payloadSchema = z.object({
@@ -29,6 +34,11 @@ const payloadSchema = z.object({
     head: z.object({ sha }),
     merged: z.boolean().nullish(),
     merge_commit_sha: sha.nullish(),
+    // Required: GitHub sends it on every pull_request payload, and it is what orders the events
+    // GitHub delivers out of order. A fallback (now, or "apply") would let a late delivery pass as
+    // the newest state, so a payload without it is undecodable.
+    updated_at: time,
+    merged_at: time.nullish(),
   }),
 });
 
@@ -46,6 +56,9 @@ export function parsePullRequestEvent(payload: unknown): PullRequestEvent {
   if (action === "closed" && merged && !pullRequest.merge_commit_sha) {
     throw new UndecodableMessageError(`pull request ${repository.full_name}#${pullRequest.number} was merged but has no merge_commit_sha`);
   }
+  if (action === "closed" && merged && !pullRequest.merged_at) {
+    throw new UndecodableMessageError(`pull request ${repository.full_name}#${pullRequest.number} was merged but has no merged_at`);
+  }
   return {
     action,
     repository: { fullName: repository.full_name, owner: repository.owner.login, name: repository.name },
@@ -53,5 +66,7 @@ export function parsePullRequestEvent(payload: unknown): PullRequestEvent {
     headSha: pullRequest.head.sha,
     merged,
     mergeCommitSha: pullRequest.merge_commit_sha ?? null,
+    updatedAt: new Date(pullRequest.updated_at),
+    mergedAt: pullRequest.merged_at ? new Date(pullRequest.merged_at) : null,
   };
 }
