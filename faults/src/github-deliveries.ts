@@ -33,6 +33,8 @@ export function pullRequestOpened(padTo = 0): GithubDelivery & { repository: str
     base: { ref: "main", sha: sha() },
     merged: false,
     merge_commit_sha: null,
+    // GitHub's time of the pull request's state, to the second: deployments skips a state older than the one it holds.
+    updated_at: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
   };
   const payload = { action: "opened", number, pull_request: pullRequest, repository: REPOSITORY, sender: SENDER };
   const bare = JSON.stringify(payload).length;

@@ -1,13 +1,15 @@
 // npm run redrive -- <consumer> [--event <event key>]
 // npm run replay -- <consumer> (--from-beginning | --since <2h | 30m | 2026-11-28T10:00:00Z>) [--topics a,b]
+// npm run release -- <consumer> [--key <message key>]
 import { parseSince } from "@hooklog/core";
 import { loadConfig } from "@hooklog/config";
 import { connectDatabase } from "@hooklog/db";
 import { createKafka } from "@hooklog/kafka";
-import { redrive, replay } from "./commands.ts";
+import { heldKeys, redrive, release, replay } from "./commands.ts";
 import { groupId } from "./topology.ts";
 
-const USAGE = "usage: redrive <consumer> [--event <key>] | replay <consumer> (--from-beginning | --since <2h|30m|ISO time>) [--topics a,b]";
+const USAGE =
+  "usage: redrive <consumer> [--event <key>] | replay <consumer> (--from-beginning | --since <2h|30m|ISO time>) [--topics a,b] | release <consumer> [--key <message key>]";
 
 function option(args: string[], name: string): string | undefined {
   const index = args.indexOf(name);
@@ -27,8 +29,26 @@ async function subscribedTopics(brokers: readonly string[], consumer: string): P
 
 async function main(args: string[]): Promise<void> {
   const [command, consumer] = args;
-  if (!consumer || (command !== "redrive" && command !== "replay")) throw new Error(USAGE);
+  if (!consumer || (command !== "redrive" && command !== "replay" && command !== "release")) throw new Error(USAGE);
   const config = loadConfig("consumer-kit", {});
+  if (command === "release") {
+    const db = connectDatabase(config.DATABASE_URL);
+    try {
+      const messageKey = option(args, "--key");
+      if (messageKey === undefined) {
+        const held = await heldKeys(consumer, { db });
+        if (held.length === 0) console.log(`${consumer}: no key is held`);
+        for (const key of held)
+          console.log(`${consumer}: key ${key.messageKey} held since ${key.heldSince.toISOString()} by ${key.heldBy}; ${key.parked} event(s) parked behind it`);
+        return;
+      }
+      const result = await release(consumer, { kafkaBrokers: config.KAFKA_BROKERS, db, messageKey });
+      console.log(`${consumer}: key ${messageKey} no longer waits for ${result.gaveUpOn}; ${result.parked} parked event(s) will be applied in order`);
+    } finally {
+      await db.destroy();
+    }
+    return;
+  }
   if (command === "redrive") {
     const db = connectDatabase(config.DATABASE_URL);
     try {

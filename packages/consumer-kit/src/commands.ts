@@ -91,3 +91,89 @@ export async function replay(consumer: string, options: { kafkaBrokers: readonly
     await admin.disconnect();
   }
 }
+
+export interface HeldKey {
+  messageKey: string;
+  /** The event key of the failed event the key waits for: in a retry topic, or a dead letter. */
+  heldBy: string;
+  heldSince: Date;
+  /** Events of the key parked behind it. */
+  parked: number;
+}
+
+/** The keys of a consumer whose later events wait behind a failed event, oldest hold first. */
+export async function heldKeys(consumer: string, options: { db: Knex }): Promise<HeldKey[]> {
+  const { db } = options;
+  const rows = (await db("held_keys as held")
+    .where("held.consumer", consumer)
+    .select("held.message_key", "held.held_by", "held.held_since")
+    .select(db("parked_events as parked").whereRaw("parked.consumer = held.consumer and parked.message_key = held.message_key").count("*").as("parked"))
+    .orderBy("held.held_since")) as Array<{ message_key: string; held_by: string; held_since: Date; parked: string | number }>;
+  return rows.map((row) => ({ messageKey: row.message_key, heldBy: row.held_by, heldSince: row.held_since, parked: Number(row.parked) }));
+}
+
+export interface ReleaseResult {
+  /** The event the key no longer waits for. */
+  gaveUpOn: string;
+  /** Parked events that will now be applied, in order. */
+  parked: number;
+}
+
+/**
+ * Stops a key waiting for the event that holds it (a dead letter nobody will redrive). The key's
+ * oldest parked event takes the hold and goes to the first retry, due at once; once the consumer
+ * applies it, the others follow in their order, as after any held event. The dead letter stays in
+ * its topic: redriven later, it is applied then, after them.
+ */
+export async function release(consumer: string, options: { kafkaBrokers: readonly string[]; db: Knex; messageKey: string }): Promise<ReleaseResult> {
+  const { db, messageKey } = options;
+  const kafka = createKafka({ clientId: `hooklog-${consumer}-release`, brokers: options.kafkaBrokers });
+  const producer = createIdempotentProducer(kafka);
+  await producer.connect();
+  try {
+    return await db.transaction(async (trx) => {
+      const hold = (await trx("held_keys").where({ consumer, message_key: messageKey }).forUpdate().first("held_by")) as { held_by: string } | undefined;
+      if (!hold) throw new Error(`${consumer} holds no key ${JSON.stringify(messageKey)}: nothing waits there (list the held keys without --key)`);
+      const parked = (await trx("parked_events").where({ consumer, message_key: messageKey }).orderBy("id")) as Array<{
+        id: string;
+        event_key: string;
+        topic: string;
+        partition: number;
+        offset: string;
+        value: Buffer;
+        headers: Record<string, string>;
+      }>;
+      const [next] = parked;
+      if (!next) {
+        await trx("held_keys").where({ consumer, message_key: messageKey }).delete();
+        return { gaveUpOn: hold.held_by, parked: 0 };
+      }
+      await trx("held_keys").where({ consumer, message_key: messageKey }).update({ held_by: next.event_key, held_since: trx.fn.now() });
+      await trx("parked_events").where({ id: next.id }).delete();
+      // Sent before the commit: should the commit fail, the event is applied from the retry (once:
+      // its processed mark) while the key stays held, and its parked copy is a duplicate when released.
+      await producer.send({
+        topic: retryTopic(consumer, 1),
+        acks: -1,
+        messages: [
+          {
+            key: messageKey,
+            value: next.value,
+            headers: {
+              ...next.headers,
+              [HEADERS.attempt]: "1",
+              [HEADERS.dueAt]: "0",
+              [HEADERS.originalTopic]: next.topic,
+              [HEADERS.originalPartition]: String(next.partition),
+              [HEADERS.originalOffset]: next.offset,
+              [HEADERS.eventKey]: next.event_key,
+            },
+          },
+        ],
+      });
+      return { gaveUpOn: hold.held_by, parked: parked.length };
+    });
+  } finally {
+    await producer.disconnect();
+  }
+}

@@ -14,8 +14,8 @@ export type {
 export type { EarlierAttempt, OutsideCall } from "./effects.ts";
 export { startConsumer } from "./runner.ts";
 export type { ConsumerRuntimeOptions, RunningConsumer } from "./runner.ts";
-export { redrive, replay } from "./commands.ts";
-export type { RedriveResult } from "./commands.ts";
+export { heldKeys, redrive, release, replay } from "./commands.ts";
+export type { HeldKey, RedriveResult, ReleaseResult } from "./commands.ts";
 export { createConsumerMetrics } from "./metrics.ts";
 export type { ConsumerMetrics } from "./metrics.ts";
 export { deadLetterTopic, domainTopic, groupId, retryTopic, HEADERS } from "./topology.ts";

@@ -13,9 +13,12 @@ export function maxAttempts(definition: ConsumerDefinition): number {
   return definition.maxAttempts ?? 5;
 }
 
-/** Retry level n holds attempt n+1: level 1 is the second attempt, the last level the final one. */
+/**
+ * Retry level n holds attempt n+1: level 1 is the second attempt, the last level the final one. Level 1
+ * exists even with one attempt: redrive and release send through it.
+ */
 export function retryTopics(definition: ConsumerDefinition): string[] {
-  return Array.from({ length: maxAttempts(definition) - 1 }, (_, index) => retryTopic(definition.name, index + 1));
+  return Array.from({ length: Math.max(1, maxAttempts(definition) - 1) }, (_, index) => retryTopic(definition.name, index + 1));
 }
 
 /** A domain record the consumer emits and the topic it goes to. */

@@ -1,7 +1,18 @@
 import { strict as assert } from "node:assert";
 import { after, before, describe, it } from "node:test";
 import { consumerCaughtUp, eventually, readTopic, uniqueName } from "@hooklog/testkit";
-import { HEADERS, deadLetterTopic, defineConsumer, groupId, redrive, startConsumer, type ConsumerDefinition, type RunningConsumer } from "../src/index.ts";
+import {
+  HEADERS,
+  deadLetterTopic,
+  defineConsumer,
+  groupId,
+  heldKeys,
+  redrive,
+  release,
+  startConsumer,
+  type ConsumerDefinition,
+  type RunningConsumer,
+} from "../src/index.ts";
 import { kitHarness, type KitHarness } from "./harness.ts";
 
 /**
@@ -138,6 +149,30 @@ describe("order per key across retries, dead letters, redrive and restarts", () 
     assert.deepEqual(await appliedBy(name), ["ord2_d1", "ord2_c1", "ord2_c2", "ord2_c3"]);
     assert.equal(await metric(consumer, "hooklog_consumer_parked_events", name), 0);
     assert.equal(await metric(consumer, "hooklog_consumer_held_keys", name), 0);
+  });
+
+  it("applies a key's parked events in order when an operator releases the key from a dead letter nobody will redrive", async () => {
+    const name = uniqueName("kit-order-release");
+    const definition = consumerOf(name, "ord5_", (id) => id === "ord5_g1", { maxAttempts: 1 });
+    const consumer = await start(definition);
+
+    await harness.publish([{ providerEventId: "ord5_g1" }, { providerEventId: "ord5_g2" }, { providerEventId: "ord5_g3" }], { key: "order-G" });
+    await eventually("g2 and g3 parked behind the dead letter", async () => (await metric(consumer, "hooklog_consumer_parked_events", name)) === 2);
+    const held = await heldKeys(name, { db: harness.db });
+    assert.deepEqual(
+      held.map((key) => ({ messageKey: key.messageKey, heldBy: key.heldBy, parked: key.parked })),
+      [{ messageKey: "order-G", heldBy: `${harness.source}:ord5_g1`, parked: 2 }],
+    );
+
+    const result = await release(name, { kafkaBrokers: harness.brokers, db: harness.db, messageKey: "order-G" });
+    assert.deepEqual(result, { gaveUpOn: `${harness.source}:ord5_g1`, parked: 2 });
+    await eventually("g2 and g3 applied", async () => (await appliedBy(name)).length === 2);
+    await harness.publish([{ providerEventId: "ord5_g4" }], { key: "order-G" });
+    await eventually("g4, which no longer waits", async () => (await appliedBy(name)).length === 3);
+
+    assert.deepEqual(await appliedBy(name), ["ord5_g2", "ord5_g3", "ord5_g4"]);
+    assert.deepEqual(await heldKeys(name, { db: harness.db }), []);
+    await assert.rejects(release(name, { kafkaBrokers: harness.brokers, db: harness.db, messageKey: "order-G" }), /holds no key "order-G"/);
   });
 
   it("keeps the order when the consumer is restarted while events are parked", async () => {
