@@ -10,7 +10,7 @@ import { handlerFor } from "./dispatch.ts";
 import { heartbeatWhile } from "./heartbeat.ts";
 import type { ConsumerMetrics } from "./metrics.ts";
 import type { OutboxRelay } from "./outbox.ts";
-import type { Revive } from "./key-order.ts";
+import type { Revive, UnparkedFailure } from "./key-order.ts";
 import { processBatch, type Emitter, type PendingEvent } from "./processing.ts";
 import { RegistryUnavailableError, type RegistryOutage } from "./registry-outage.ts";
 import type { Route } from "./router.ts";
@@ -140,15 +140,17 @@ function batchProcessor(deps: BatchLoopDeps): (read: ReadBatch, topic: string, p
 
   return async ({ taken, undecodable }, topic, partition) => {
     const pendings = taken.flatMap((entry) => (entry.pending ? [{ message: entry.message, pending: entry.pending }] : []));
-    const { results, unparkedFailures, processed } =
+    const routeUnparked = (failure: UnparkedFailure): Promise<void> =>
+      route(failure.message, failure.topic, failure.partition, 1, failure.error, failure.eventKey);
+    const { results, processed } =
       pendings.length > 0
         ? await processBatch(
             db,
             definition,
             pendings.map((entry) => entry.pending),
-            { logger, metrics, emitter, revive },
+            { logger, metrics, emitter, revive, routeUnparked },
           )
-        : { results: [], unparkedFailures: [], processed: 0 };
+        : { results: [], processed: 0 };
     if (emitsAny && processed > 0) relay.poke();
 
     for (const { message, error } of undecodable) await route(message, topic, partition, 1, error, "undecodable");
@@ -156,7 +158,6 @@ function batchProcessor(deps: BatchLoopDeps): (read: ReadBatch, topic: string, p
       const entry = pendings[index];
       if (entry && result.status === "failed") await route(entry.message, topic, partition, entry.pending.attempt, result.error, entry.pending.inbound.key);
     }
-    for (const failure of unparkedFailures) await route(failure.message, failure.topic, failure.partition, 1, failure.error, failure.eventKey);
   };
 }
 

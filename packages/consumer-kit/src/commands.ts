@@ -1,5 +1,6 @@
 import type { Knex } from "@hooklog/db";
 import { MAX_RECORD_BYTES, createIdempotentProducer, createKafka, header } from "@hooklog/kafka";
+import type { ParkedRow } from "./key-order.ts";
 import { HEADERS, deadLetterTopic, groupId, retryTopic } from "./topology.ts";
 
 export interface RedriveResult {
@@ -134,15 +135,7 @@ export async function release(consumer: string, options: { kafkaBrokers: readonl
     return await db.transaction(async (trx) => {
       const hold = (await trx("held_keys").where({ consumer, message_key: messageKey }).forUpdate().first("held_by")) as { held_by: string } | undefined;
       if (!hold) throw new Error(`${consumer} holds no key ${JSON.stringify(messageKey)}: nothing waits there (list the held keys without --key)`);
-      const parked = (await trx("parked_events").where({ consumer, message_key: messageKey }).orderBy("id")) as Array<{
-        id: string;
-        event_key: string;
-        topic: string;
-        partition: number;
-        offset: string;
-        value: Buffer;
-        headers: Record<string, string>;
-      }>;
+      const parked = (await trx("parked_events").where({ consumer, message_key: messageKey }).orderBy("id")) as ParkedRow[];
       const [next] = parked;
       if (!next) {
         await trx("held_keys").where({ consumer, message_key: messageKey }).delete();

@@ -16,7 +16,8 @@ export interface UnparkedFailure {
   error: Error;
 }
 
-interface ParkedRow {
+/** A row of parked_events (migrations/0008_key_order.ts). */
+export interface ParkedRow {
   id: string;
   event_key: string;
   topic: string;
@@ -50,8 +51,11 @@ export interface KeyOrderDeps {
  * retry topic or the dead letters (`held_keys`); an event of a held key read from a subscribed topic
  * is parked (`parked_events`) instead of applied. When the holding event is applied, the key's parked
  * events are applied after it in the same transaction, oldest first; one that fails holds the key in
- * its turn. The holds on the batch's keys are read FOR SHARE, so a release in another batch's
- * transaction waits until this one has parked what it parks, and then applies it too.
+ * its turn. The holds on the batch's keys are locked (FOR UPDATE, in key order) before any handler
+ * runs, so two batches with a held key in common, a source partition's and a retry partition's, take
+ * turns: the later one parks behind the hold as the earlier one left it, or finds the key released
+ * and its parked events applied. Taken before the handlers, the lock never waits while a handler's
+ * own locks are held.
  */
 export class BatchKeyOrder {
   readonly unparkedFailures: UnparkedFailure[] = [];
@@ -73,7 +77,12 @@ export class BatchKeyOrder {
     const rows =
       keys.length === 0
         ? []
-        : ((await trx("held_keys").where({ consumer }).whereIn("message_key", keys).forShare().select("message_key", "held_by")) as Array<{
+        : ((await trx("held_keys")
+            .where({ consumer })
+            .whereIn("message_key", keys)
+            .orderBy("message_key")
+            .forUpdate()
+            .select("message_key", "held_by")) as Array<{
             message_key: string;
             held_by: string;
           }>);
@@ -140,7 +149,7 @@ export class BatchKeyOrder {
       .insert({ consumer: this.#consumer, message_key: messageKey, held_by: eventKey })
       .onConflict(["consumer", "message_key"])
       .ignore();
-    const row = (await this.#trx("held_keys").where({ consumer: this.#consumer, message_key: messageKey }).forShare().first("held_by")) as
+    const row = (await this.#trx("held_keys").where({ consumer: this.#consumer, message_key: messageKey }).forUpdate().first("held_by")) as
       | { held_by: string }
       | undefined;
     const holder = row?.held_by ?? eventKey;
@@ -148,52 +157,94 @@ export class BatchKeyOrder {
     return holder;
   }
 
+  /**
+   * Applies the events parked behind `heldBy`, oldest first, then frees the key. One that fails takes
+   * the hold (the row is updated, never deleted and made again, so a batch waiting on its lock finds
+   * the new holder) and the events after it stay parked.
+   */
   async #release(messageKey: string, heldBy: string, applyOne: ApplyOne): Promise<void> {
     const trx = this.#trx;
-    const released = (await trx("held_keys")
-      .where({ consumer: this.#consumer, message_key: messageKey, held_by: heldBy })
-      .delete()
-      .returning("held_since")) as Array<{ held_since: Date }>;
-    this.#holds.delete(messageKey);
-    if (released.length === 0) return;
-    const parked = (await trx("parked_events").where({ consumer: this.#consumer, message_key: messageKey }).orderBy("id")) as ParkedRow[];
+    const where = { consumer: this.#consumer, message_key: messageKey };
+    const parked = (await trx("parked_events").where(where).orderBy("id")) as ParkedRow[];
     let applied = 0;
     for (const [index, row] of parked.entries()) {
       await trx("parked_events").where({ id: row.id }).delete();
       this.#deps.metrics.parkedSeconds.observe({ consumer: this.#consumer }, (Date.now() - row.parked_at.getTime()) / 1000);
-      const revived = await this.#deps.revive({ ...row, messageKey });
-      if (!revived) continue;
-      const result = await applyOne(revived);
+      const result = await this.#applyParked(row, messageKey, applyOne);
       if (result.status !== "failed") {
         applied += 1;
         continue;
       }
-      // It holds the key now: the events parked after it stay parked behind it.
-      await trx("held_keys").insert({ consumer: this.#consumer, message_key: messageKey, held_by: row.event_key });
+      await trx("held_keys").where(where).update({ held_by: row.event_key, held_since: trx.fn.now() });
       this.#holds.set(messageKey, row.event_key);
       this.unparkedFailures.push({
-        message: revived.source.message,
+        message: { key: Buffer.from(messageKey), value: row.value, headers: row.headers, offset: row.offset },
         topic: row.topic,
         partition: row.partition,
         eventKey: row.event_key,
         error: result.error,
       });
       this.#deps.logger.warn(
-        { consumer: this.#consumer, messageKey, eventKey: row.event_key, applied, stillParked: parked.length - index - 1 },
+        { consumer: this.#consumer, messageKey, releasedBy: heldBy, eventKey: row.event_key, applied, stillParked: parked.length - index - 1 },
         "an event parked behind a failed event failed in turn: the key stays held, by it",
       );
       return;
     }
+    const released = (await trx("held_keys")
+      .where({ ...where, held_by: heldBy })
+      .delete()
+      .returning("held_since")) as Array<{ held_since: Date }>;
+    this.#holds.delete(messageKey);
     const heldSince = released[0]?.held_since ?? new Date();
     this.#deps.logger.info(
       { consumer: this.#consumer, messageKey, releasedBy: heldBy, heldForMs: Date.now() - heldSince.getTime(), applied },
       "key released: the events parked behind it were applied in order",
     );
   }
+
+  /** A parked event that cannot be decoded now (its schema gone, the registry away) fails like any other: retried or dead-lettered. */
+  async #applyParked(row: ParkedRow, messageKey: string, applyOne: ApplyOne): Promise<EventResult> {
+    let revived: PendingEvent | undefined;
+    try {
+      revived = await this.#deps.revive({ ...row, messageKey });
+    } catch (error) {
+      return { status: "failed", error: error instanceof Error ? error : new Error(String(error)) };
+    }
+    return revived ? applyOne(revived) : { status: "duplicate" };
+  }
 }
 
-/** The consumer's held keys and parked events as they stand in Postgres, for the gauges read when metrics are scraped. */
-export async function readKeyOrder(db: Knex, consumer: string): Promise<KeyOrderReading> {
+/**
+ * The consumer's held keys and parked events as Postgres has them, for the gauges read when metrics
+ * are scraped: one read serves the three gauges of a scrape (prom-client collects them at once), and a read that fails or takes longer
+ * than 2 s gives the last figures, so /metrics answers while Postgres is in trouble.
+ */
+export function keyOrderReader(db: Knex, consumer: string): () => Promise<KeyOrderReading> {
+  let last: KeyOrderReading = { heldKeys: 0, parkedEvents: 0, oldestParkedSeconds: 0 };
+  let reading: Promise<KeyOrderReading> | undefined;
+  return () => {
+    reading ??= withinMs(readKeyOrder(db, consumer), 2000)
+      .then((figures) => {
+        last = figures;
+        return figures;
+      })
+      .catch(() => last)
+      .finally(() => {
+        reading = undefined;
+      });
+    return reading;
+  };
+}
+
+function withinMs<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+async function readKeyOrder(db: Knex, consumer: string): Promise<KeyOrderReading> {
   const [held] = (await db("held_keys").where({ consumer }).count({ count: "*" })) as Array<{ count: string | number }>;
   const [parked] = (await db("parked_events").where({ consumer }).select(db.raw("count(*) as count, min(parked_at) as oldest"))) as Array<{
     count: string | number;

@@ -63,12 +63,18 @@ export class OutboxRelay {
       });
   }
 
-  /** Stops relaying once every row is sent, waiting its turn behind another relay rather than leaving rows behind. */
+  /**
+   * Stops relaying once every row written before the stop is sent, waiting its turn behind another
+   * relay rather than leaving rows behind. Rows other instances write after it are theirs to send: a
+   * busy outbox must not keep a stopping instance past its grace period.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#timer);
     await this.#running;
-    while ((await this.#relay(500, "wait")) > 0);
+    const [last] = (await this.#db("outbox").max({ id: "id" })) as Array<{ id: string | null }>;
+    if (last?.id == null) return;
+    while ((await this.#relay(500, "wait", last.id)) > 0);
   }
 
   // A relay that finds another sending stops here: that relay's next round, or the next tick, sends the rest.
@@ -81,7 +87,7 @@ export class OutboxRelay {
     return this.#relay(limit, "try");
   }
 
-  async #relay(limit: number, lock: "try" | "wait"): Promise<number> {
+  async #relay(limit: number, lock: "try" | "wait", upToId?: string): Promise<number> {
     return this.#db.transaction(async (trx) => {
       if (lock === "wait") await trx.raw("select pg_advisory_xact_lock(?::bigint)", [RELAY_LOCK_KEY.toString()]);
       else {
@@ -92,7 +98,9 @@ export class OutboxRelay {
       }
       // FOR UPDATE without SKIP LOCKED: a relay of an older version (no advisory lock) holding rows is
       // waited for, not overtaken, while both run during a deploy.
-      const rows = (await trx("outbox").whereNull("sent_at").orderBy("id").limit(limit).forUpdate()) as Array<{
+      const unsent = trx("outbox").whereNull("sent_at");
+      if (upToId !== undefined) unsent.where("id", "<=", upToId);
+      const rows = (await unsent.orderBy("id").limit(limit).forUpdate()) as Array<{
         id: string;
         topic: string;
         message_key: string;

@@ -28,10 +28,20 @@ export type EventResult = { status: "processed" } | { status: "duplicate" } | { 
 export interface BatchOutcome {
   /** One per event of the batch, in its order. */
   results: EventResult[];
-  /** Parked events applied after the event they waited for, that failed: each goes to the first retry. */
-  unparkedFailures: UnparkedFailure[];
   /** Events applied, parked events among them: when none, nothing was emitted. */
   processed: number;
+}
+
+export interface BatchDeps {
+  logger: Logger;
+  metrics: ConsumerMetrics;
+  emitter: Emitter;
+  revive: Revive;
+  /**
+   * Sends a parked event that failed once applied on to its retry. Called before the batch commits:
+   * the commit takes it out of the parked events, so after the commit nothing else would send it.
+   */
+  routeUnparked: (failure: UnparkedFailure) => Promise<void>;
 }
 
 export interface Emitter {
@@ -49,12 +59,7 @@ const tracer = trace.getTracer("hooklog-consumer-kit");
  * default), an event whose key waits behind a failed event is parked instead, and the failed event
  * applied releases what waited behind it (key-order.ts), in the same transaction.
  */
-export async function processBatch(
-  db: Knex,
-  definition: ConsumerDefinition,
-  events: readonly PendingEvent[],
-  deps: { logger: Logger; metrics: ConsumerMetrics; emitter: Emitter; revive: Revive },
-): Promise<BatchOutcome> {
+export async function processBatch(db: Knex, definition: ConsumerDefinition, events: readonly PendingEvent[], deps: BatchDeps): Promise<BatchOutcome> {
   return db.transaction(async (trx) => {
     let processed = 0;
     const applyOne = async (pending: PendingEvent): Promise<EventResult> => {
@@ -75,7 +80,10 @@ export async function processBatch(
     // Postgres turns the COMMIT of an aborted transaction into a ROLLBACK without an error (a query a
     // handler left running after it returned can still abort it): the batch must not pass as processed.
     await assertNotAborted(trx, `the batch of ${definition.name}`);
-    return { results, unparkedFailures: order?.unparkedFailures ?? [], processed };
+    // Should the commit fail after this, the event is both in its retry and parked again: applied once
+    // (its processed mark), possibly before the event it waited for, which is read and applied again.
+    for (const failure of order?.unparkedFailures ?? []) await deps.routeUnparked(failure);
+    return { results, processed };
   });
 }
 

@@ -5,7 +5,7 @@ import { createBatchLoop } from "./batch-loop.ts";
 import { createDecoder } from "./decode.ts";
 import type { ConsumerDefinition } from "./definition.ts";
 import { heartbeatIntervalMs, startGroupMember } from "./group-member.ts";
-import { readKeyOrder } from "./key-order.ts";
+import { keyOrderReader } from "./key-order.ts";
 import { startLagReporter } from "./lag-reporter.ts";
 import { createConsumerMetrics, type ConsumerMetrics } from "./metrics.ts";
 import { OutboxRelay } from "./outbox.ts";
@@ -55,7 +55,7 @@ export async function startConsumer(definition: ConsumerDefinition, options: Con
   const relay = new OutboxRelay(db, producer, logger);
   relay.start();
 
-  metrics.readKeyOrderWith(definition.name, () => readKeyOrder(db, definition.name));
+  metrics.readKeyOrderWith(definition.name, keyOrderReader(db, definition.name));
   const outage = new RegistryOutage(logger, definition.name);
   const batches = createBatchLoop({
     definition,

@@ -46,6 +46,7 @@ describe("deployments applies a pull request's events in order when one of them 
       [opened, older, newer],
       "the older commit was deployed before the newer one, not after",
     );
+    assert.ok((await harness.metric("hooklog_consumer_parked_total")) >= 1, "the newer synchronize waited behind the older one");
   });
 
   it("retires the preview of a pull request closed while its opened event was waiting for a retry", async () => {
@@ -58,9 +59,18 @@ describe("deployments applies a pull request's events in order when one of them 
     await eventually("the preview to be inactive", async () => (await harness.environment(pr.repository, "preview/pr-62"))?.state === "inactive");
     await harness.caughtUp();
 
-    for (const deployment of await deploymentsOf(pr.repository)) {
-      const states = harness.github.statuses(deployment.id).map((status) => status.state);
-      assert.equal(states.at(-1), "inactive", `deployment ${deployment.id} of a closed pull request is left ${String(states.at(-1))}`);
-    }
+    // The closed waited behind the opened (rather than being applied first and making the opened stale):
+    // the preview was deployed once, then retired.
+    const deployments = await deploymentsOf(pr.repository);
+    assert.deepEqual(
+      deployments.map((deployment) => deployment.sha),
+      [headSha],
+    );
+    const [preview] = deployments;
+    assert.deepEqual(
+      harness.github.statuses(preview?.id ?? 0).map((status) => status.state),
+      ["queued", "inactive"],
+      "the preview of the closed pull request is retired",
+    );
   });
 });
