@@ -10,7 +10,7 @@ import { handlerFor } from "./dispatch.ts";
 import { heartbeatWhile } from "./heartbeat.ts";
 import type { ConsumerMetrics } from "./metrics.ts";
 import type { OutboxRelay } from "./outbox.ts";
-import type { Revive, UnparkedFailure } from "./key-order.ts";
+import { parkedMessage, type Revive, type UnparkedFailure } from "./key-order.ts";
 import { processBatch, type Emitter, type PendingEvent } from "./processing.ts";
 import { RegistryUnavailableError, type RegistryOutage } from "./registry-outage.ts";
 import type { Route } from "./router.ts";
@@ -110,7 +110,6 @@ function batchReader(deps: BatchLoopDeps): (batch: Batch, isRunning: () => boole
                 inbound,
                 handle,
                 attempt,
-                headers: message.headers ?? {},
                 messageKey: message.key?.toString(),
                 source: { message, partition, retried: isRetry },
               }
@@ -137,11 +136,11 @@ function batchProcessor(deps: BatchLoopDeps): (read: ReadBatch, topic: string, p
   const { definition, db, logger, metrics, emitter, relay, route } = deps;
   const emitsAny = emittedRecords(definition).length > 0;
   const revive = reviver(deps);
+  const routeUnparked = (failure: UnparkedFailure): Promise<void> =>
+    route(failure.message, failure.topic, failure.partition, 1, failure.error, failure.eventKey);
 
   return async ({ taken, undecodable }, topic, partition) => {
     const pendings = taken.flatMap((entry) => (entry.pending ? [{ message: entry.message, pending: entry.pending }] : []));
-    const routeUnparked = (failure: UnparkedFailure): Promise<void> =>
-      route(failure.message, failure.topic, failure.partition, 1, failure.error, failure.eventKey);
     const { results, processed } =
       pendings.length > 0
         ? await processBatch(
@@ -164,11 +163,10 @@ function batchProcessor(deps: BatchLoopDeps): (read: ReadBatch, topic: string, p
 /** A parked event as it was read: decoded by its topic, with its handler (key-order.ts applies it). */
 function reviver(deps: BatchLoopDeps): Revive {
   const subscriptionOf = new Map(deps.definition.subscriptions.map((subscription) => [subscription.topic, subscription]));
-  return async ({ topic, partition, offset, value, headers, messageKey }) => {
-    const inbound = await deps.decode(topic, value);
+  return async (row, messageKey) => {
+    const inbound = await deps.decode(row.topic, row.value);
     const handle = handlerFor(subscriptionOf.get(inbound.topic), inbound);
-    const message = { key: Buffer.from(messageKey), value, headers, offset };
-    return handle && { inbound, handle, attempt: 1, headers, messageKey, source: { message, partition, retried: false } };
+    return handle && { inbound, handle, attempt: 1, messageKey, source: { message: parkedMessage(row, messageKey), partition: row.partition, retried: false } };
   };
 }
 

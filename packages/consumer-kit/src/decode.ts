@@ -5,6 +5,7 @@ import { ConsumerKitError } from "./errors.ts";
 import { parseWebhookPayload } from "./payload.ts";
 import { RegistryUnavailableError } from "./registry-outage.ts";
 import { WEBHOOK_EVENT_RECORD } from "./topology.ts";
+import { within } from "./within.ts";
 
 /** Bytes that can never become an event (no subscription, no value, not a schema's Avro): dead-lettered at once. */
 export class UndecodableMessageError extends ConsumerKitError {
@@ -15,21 +16,6 @@ export class UndecodableMessageError extends ConsumerKitError {
 
 /** The registry client sets no timeout of its own: a registry that takes the connection and never answers must not hold a batch for ever. */
 const REGISTRY_TIMEOUT_MS = 10_000;
-
-async function withinRegistryTimeout<T>(decoding: Promise<T>, topic: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new RegistryUnavailableError(`the schema registry did not answer within ${REGISTRY_TIMEOUT_MS} ms for a message on ${topic}`)),
-      REGISTRY_TIMEOUT_MS,
-    );
-  });
-  try {
-    return await Promise.race([decoding, timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /**
  * Decodes a message of a subscribed topic into what handlers see. The writer's schema comes from the
@@ -56,7 +42,11 @@ export function createDecoder(registry: SchemaRegistryClient, subscriptions: Rea
     if (!value) throw new UndecodableMessageError(`a message on ${topic} has no value`);
     let decoded: unknown;
     try {
-      decoded = await withinRegistryTimeout(registry.decode(value, { readerSchema: reader(record) }), topic);
+      decoded = await within(
+        registry.decode(value, { readerSchema: reader(record) }),
+        REGISTRY_TIMEOUT_MS,
+        () => new RegistryUnavailableError(`the schema registry did not answer within ${REGISTRY_TIMEOUT_MS} ms for a message on ${topic}`),
+      );
     } catch (error) {
       if (error instanceof RegistryUnavailableError) throw error;
       // The registry client says when the registry, not the message, was the problem.

@@ -3,6 +3,7 @@ import { type KafkaMessage, plainHeaders } from "@hooklog/kafka";
 import type { Logger } from "@hooklog/logging";
 import type { ConsumerMetrics, KeyOrderReading } from "./metrics.ts";
 import type { EventResult, PendingEvent } from "./processing.ts";
+import { within } from "./within.ts";
 
 /** A message as the router needs it: a parked event that failed once it was applied is routed as its source message. */
 export type RoutableMessage = Pick<KafkaMessage, "key" | "value" | "headers" | "offset">;
@@ -29,14 +30,12 @@ export interface ParkedRow {
 }
 
 /** Turns a parked event back into one the batch can apply: decoded, with its handler; undefined when none is declared. */
-export type Revive = (parked: {
-  topic: string;
-  partition: number;
-  offset: string;
-  value: Buffer;
-  headers: Record<string, string>;
-  messageKey: string;
-}) => Promise<PendingEvent | undefined>;
+export type Revive = (row: ParkedRow, messageKey: string) => Promise<PendingEvent | undefined>;
+
+/** A parked event as the Kafka message it was read as. */
+export function parkedMessage(row: ParkedRow, messageKey: string): RoutableMessage {
+  return { key: Buffer.from(messageKey), value: row.value, headers: row.headers, offset: row.offset };
+}
 
 export type ApplyOne = (pending: PendingEvent) => Promise<EventResult>;
 
@@ -136,7 +135,7 @@ export class BatchKeyOrder {
       const holder = await this.#hold(messageKey, pending.inbound.key);
       return holder === pending.inbound.key || pending.source.retried ? result : this.park(pending);
     }
-    if (result.status === "parked" || this.#holds.get(messageKey) !== pending.inbound.key) return result;
+    if (this.#holds.get(messageKey) !== pending.inbound.key) return result;
     await this.#release(messageKey, pending.inbound.key, applyOne);
     return result;
   }
@@ -178,7 +177,7 @@ export class BatchKeyOrder {
       await trx("held_keys").where(where).update({ held_by: row.event_key, held_since: trx.fn.now() });
       this.#holds.set(messageKey, row.event_key);
       this.unparkedFailures.push({
-        message: { key: Buffer.from(messageKey), value: row.value, headers: row.headers, offset: row.offset },
+        message: parkedMessage(row, messageKey),
         topic: row.topic,
         partition: row.partition,
         eventKey: row.event_key,
@@ -206,7 +205,7 @@ export class BatchKeyOrder {
   async #applyParked(row: ParkedRow, messageKey: string, applyOne: ApplyOne): Promise<EventResult> {
     let revived: PendingEvent | undefined;
     try {
-      revived = await this.#deps.revive({ ...row, messageKey });
+      revived = await this.#deps.revive(row, messageKey);
     } catch (error) {
       return { status: "failed", error: error instanceof Error ? error : new Error(String(error)) };
     }
@@ -223,7 +222,7 @@ export function keyOrderReader(db: Knex, consumer: string): () => Promise<KeyOrd
   let last: KeyOrderReading = { heldKeys: 0, parkedEvents: 0, oldestParkedSeconds: 0 };
   let reading: Promise<KeyOrderReading> | undefined;
   return () => {
-    reading ??= withinMs(readKeyOrder(db, consumer), 2000)
+    reading ??= within(readKeyOrder(db, consumer), 2000, () => new Error("Postgres did not answer within 2000 ms"))
       .then((figures) => {
         last = figures;
         return figures;
@@ -234,14 +233,6 @@ export function keyOrderReader(db: Knex, consumer: string): () => Promise<KeyOrd
       });
     return reading;
   };
-}
-
-function withinMs<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 async function readKeyOrder(db: Knex, consumer: string): Promise<KeyOrderReading> {

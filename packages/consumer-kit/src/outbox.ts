@@ -1,4 +1,4 @@
-import type { Knex } from "@hooklog/db";
+import { lockForTransaction, tryLockForTransaction, type Knex } from "@hooklog/db";
 import type { LogProducer } from "@hooklog/kafka";
 import type { Logger } from "@hooklog/logging";
 
@@ -89,13 +89,8 @@ export class OutboxRelay {
 
   async #relay(limit: number, lock: "try" | "wait", upToId?: string): Promise<number> {
     return this.#db.transaction(async (trx) => {
-      if (lock === "wait") await trx.raw("select pg_advisory_xact_lock(?::bigint)", [RELAY_LOCK_KEY.toString()]);
-      else {
-        const result = (await trx.raw("select pg_try_advisory_xact_lock(?::bigint) as locked", [RELAY_LOCK_KEY.toString()])) as {
-          rows: Array<{ locked: boolean }>;
-        };
-        if (result.rows[0]?.locked !== true) return 0;
-      }
+      if (lock === "wait") await lockForTransaction(trx, RELAY_LOCK_KEY);
+      else if (!(await tryLockForTransaction(trx, RELAY_LOCK_KEY))) return 0;
       // FOR UPDATE without SKIP LOCKED: a relay of an older version (no advisory lock) holding rows is
       // waited for, not overtaken, while both run during a deploy.
       const unsent = trx("outbox").whereNull("sent_at");

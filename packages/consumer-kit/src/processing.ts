@@ -1,4 +1,3 @@
-import type { IHeaders } from "@hooklog/kafka";
 import type { Knex } from "@hooklog/db";
 import type { Logger } from "@hooklog/logging";
 import { SpanKind, SpanStatusCode, context, extractTraceContext, trace } from "@hooklog/telemetry";
@@ -14,11 +13,9 @@ export interface PendingEvent {
   /** The handler its subscription declares for its type (dispatch.ts). */
   handle: BoundHandler;
   attempt: number;
-  /** The message's Kafka headers: its trace context among them. */
-  headers: IHeaders;
   /** The message's Kafka key (the order, the pull request): events of one key are applied in log order. */
   messageKey: string | undefined;
-  /** Where the event was read: parked as this message, and read from a retry topic it never waits. */
+  /** Where the event was read (its headers carry the trace context): parked as this message, and read from a retry topic it never waits. */
   source: { message: RoutableMessage; partition: number; retried: boolean };
 }
 
@@ -95,7 +92,7 @@ async function processOne(
   deps: { logger: Logger; metrics: ConsumerMetrics; emitter: Emitter },
 ): Promise<EventResult> {
   const { inbound } = pending;
-  const parent = extractTraceContext(pending.headers);
+  const parent = extractTraceContext(pending.source.message.headers ?? {});
   const span = tracer.startSpan(
     `process ${definition.name} ${inbound.type}`,
     {

@@ -7,4 +7,5 @@ export type { PreparedStatement } from "./prepared.ts";
 export { withConnection } from "./connection.ts";
 export type { PgConnection } from "./connection.ts";
 export { trySessionLock, withSessionLock } from "./session-lock.ts";
+export { advisoryLockKey, lockForTransaction, tryLockForTransaction } from "./transaction-lock.ts";
 export type { SessionLock } from "./session-lock.ts";

@@ -1,5 +1,4 @@
-import { createHash } from "node:crypto";
-import type { Knex } from "@hooklog/db";
+import { advisoryLockKey, lockForTransaction, type Knex } from "@hooklog/db";
 
 /** One row of the deployment_environments projection (src/migrations/0004 and 0009). */
 export interface DeploymentEnvironment {
@@ -26,10 +25,6 @@ interface Row {
 
 const TABLE = "deployment_environments";
 
-/** 64 bits of a hash of a prefixed name, so it collides with no other user of advisory locks (in practice). */
-const lockKey = (repository: string, environment: string): bigint =>
-  createHash("sha256").update(`hooklog-deployments:${repository}:${environment}`).digest().readBigInt64BE(0);
-
 /**
  * Reads an environment's row and holds it until the transaction ends. Merges of different pull
  * requests into one repository's staging are on different partitions and can be handled at once; the
@@ -37,7 +32,7 @@ const lockKey = (repository: string, environment: string): bigint =>
  * may not exist yet.
  */
 export async function holdEnvironment(trx: Knex.Transaction, repository: string, environment: string): Promise<DeploymentEnvironment | undefined> {
-  await trx.raw("select pg_advisory_xact_lock(?::bigint)", [lockKey(repository, environment).toString()]);
+  await lockForTransaction(trx, advisoryLockKey(`hooklog-deployments:${repository}:${environment}`));
   const row = (await trx(TABLE).where({ repository, environment }).first()) as Row | undefined;
   if (!row) return undefined;
   return {

@@ -1,17 +1,13 @@
 // Reconciliation's state in Postgres: each source's checkpoint, the run log, and the advisory lock
 // that keeps one reconciliation per source running across every instance.
 // Tables: src/migrations/0005_reconciliation.ts.
-import { createHash } from "node:crypto";
-import { trySessionLock, type Knex, type SessionLock } from "@hooklog/db";
+import { advisoryLockKey, trySessionLock, type Knex, type SessionLock } from "@hooklog/db";
 import type { RunTally } from "./run-result.ts";
 import type { RunWindow } from "./window.ts";
 
-/**
- * The advisory-lock key of a source: 64 bits of a hash of a prefixed name, so it collides neither with
- * another source nor (in practice) with another user of advisory locks in the same database.
- */
+/** The advisory-lock key of a source. */
 export function lockKey(source: string): bigint {
-  return createHash("sha256").update(`hooklog-reconciliation:${source}`).digest().readBigInt64BE(0);
+  return advisoryLockKey(`hooklog-reconciliation:${source}`);
 }
 
 export class RunLog {
