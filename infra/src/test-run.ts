@@ -26,6 +26,7 @@ function workspacesWithTests(): string[] {
   const folders = [
     "infra",
     "faults",
+    "cli",
     ...["packages", "services"].flatMap((parent) => {
       const path = join(repoRoot, parent);
       return existsSync(path) ? readdirSync(path).map((name) => join(parent, name)) : [];
