@@ -1,5 +1,42 @@
+// `hooklog secrets rotate`: a new secret in the provider's form, and the order of steps that
+// rotates it without refusing a single delivery (ingest accepts every secret listed, newest first).
 import type { Command } from "commander";
+import { providerModule } from "@hooklog/providers";
+import { contextOf } from "../program.ts";
 
 export function registerSecrets(program: Command): void {
-  void program;
+  const secrets = program.command("secrets").summary("webhook secrets of the sources").description("Webhook secrets of the sources.");
+  secrets
+    .command("rotate")
+    .description("Prints a new secret for the source, in its provider's form, the environment line that holds it beside the current one, and the steps that rotate it without refusing a delivery.")
+    .argument("<source>", "a source of hooklog.config.yaml")
+    .action((name: string, _options: object, command: Command) => {
+      const { hub, out } = contextOf(command);
+      const source = hub().source(name);
+      const secret = providerModule(source.provider).newSecret();
+      // The secret in use now: the environment's, else the development one npm start keeps.
+      const current = source.secrets.length > 0 ? source.secrets : safeSigningSecret(() => hub().signingSecret(source));
+      const both = [secret, ...current].join(",");
+      const steps = [
+        `1. Set ${source.secretEnvVar}=${both} on every ingest instance and restart them one at a time: each accepts both secrets.`,
+        `2. Give the new secret to the sender (${source.provider === "stripe" ? "Stripe: roll the endpoint's signing secret in the Dashboard" : source.provider === "github" ? "GitHub: the webhook's Secret in its settings" : "the sender's webhook settings"}). Deliveries signed with either secret are accepted meanwhile.`,
+        `3. Once the sender signs with the new one only (hooklog tail --source ${source.name} --json shows verification.secretIndex 0 on every new event, none 1), set ${source.secretEnvVar}=${secret} and restart again.`,
+      ];
+      out.result([`new secret for ${source.name} (${source.provider}):`, `  ${secret}`, "environment line while rotating (new first):", `  ${source.secretEnvVar}=${both}`, "steps:", ...steps.map((step) => `  ${step}`)].join("\n"), {
+        source: source.name,
+        provider: source.provider,
+        variable: source.secretEnvVar,
+        secret,
+        environmentLine: `${source.secretEnvVar}=${both}`,
+        steps,
+      });
+    });
+}
+
+function safeSigningSecret(read: () => string): string[] {
+  try {
+    return [read()];
+  } catch {
+    return [];
+  }
 }
