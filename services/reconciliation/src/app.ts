@@ -1,4 +1,4 @@
-// The admin endpoint: POST /reconcile runs a source now, for a request bearing an admin token; GET
+// The admin endpoint: POST /reconcile runs a source (or, naming none, every reconcilable source) now, or dry-runs it, for a request bearing an admin token; GET
 // /healthz and GET /metrics for operations. node:http rather than express: three routes on a port
 // that binds to loopback unless RECONCILIATION_HOST says otherwise.
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
@@ -6,23 +6,29 @@ import { operationsServer } from "@hooklog/lifecycle";
 import { z } from "@hooklog/config";
 import type { Logger } from "@hooklog/logging";
 import type { ReconciliationMetrics } from "./metrics.ts";
+import type { ReconcileRequest } from "./reconcile-source.ts";
 import type { RunResult } from "./run-result.ts";
 import { HooklogError, parseSince } from "@hooklog/core";
 
 export interface AdminDeps {
   /** HOOKLOG_ADMIN_TOKENS: none, and POST /reconcile refuses every request. */
   adminTokens: readonly string[];
-  reconcile: (source: string, request: { since?: Date }) => Promise<RunResult>;
+  reconcile: (source: string, request: ReconcileRequest) => Promise<RunResult>;
+  /** What a request naming no source runs. */
+  reconcilable: readonly string[];
   metrics: ReconciliationMetrics;
   logger: Logger;
   now: () => Date;
 }
 
-const reconcileRequest = z.strictObject({ source: z.string().min(1), since: z.string().min(1).optional() });
+const reconcileRequest = z.strictObject({ source: z.string().min(1).optional(), since: z.string().min(1).optional(), dryRun: z.boolean().optional() });
 const MAX_BODY_BYTES = 16 * 1024;
 
 /** One HTTP status per way a run can end: a failed run is the provider's or Kafka's failure, reported with its summary. */
-const STATUS: Record<Exclude<RunResult["status"], "rejected">, number> = { completed: 200, skipped: 409, failed: 502 };
+const STATUS: Record<Exclude<RunResult["status"], "rejected">, number> = { completed: 200, "dry-run": 200, skipped: 409, failed: 502 };
+
+/** Several runs answer with the worst of their statuses: a failure before a skip before success. */
+const statusOf = (result: RunResult): number => (result.status === "rejected" ? 409 : STATUS[result.status]);
 
 function send(response: ServerResponse, status: number, body: unknown): void {
   response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
@@ -51,7 +57,12 @@ async function handleReconcile(request: IncomingMessage, response: ServerRespons
   }
   const parsed = reconcileRequest.safeParse(body);
   if (!parsed.success) {
-    sendError(response, 400, "invalid_request", `Expected {"source": string, "since"?: "30m" | "2h" | "3d" | ISO time}: ${z.prettifyError(parsed.error)}`);
+    sendError(
+      response,
+      400,
+      "invalid_request",
+      `Expected {"source"?: string (none: every reconcilable source), "since"?: "30m" | "2h" | "3d" | ISO time, "dryRun"?: boolean}: ${z.prettifyError(parsed.error)}`,
+    );
     return;
   }
   let since: Date | undefined;
@@ -62,7 +73,18 @@ async function handleReconcile(request: IncomingMessage, response: ServerRespons
     sendError(response, 400, error.code.toLowerCase(), error.message);
     return;
   }
-  const result = await deps.reconcile(parsed.data.source, since ? { since } : {});
+  const asked: ReconcileRequest = { ...(since ? { since } : {}), ...(parsed.data.dryRun ? { dryRun: true } : {}) };
+  if (parsed.data.source === undefined) {
+    if (deps.reconcilable.length === 0) {
+      sendError(response, 409, "nothing_reconcilable", "no source can be reconciled with this configuration: the service's log says why for each");
+      return;
+    }
+    const runs: RunResult[] = [];
+    for (const name of deps.reconcilable) runs.push(await deps.reconcile(name, asked));
+    send(response, Math.max(...runs.map(statusOf)), { runs });
+    return;
+  }
+  const result = await deps.reconcile(parsed.data.source, asked);
   if (result.status === "rejected") {
     sendError(response, result.code === "unknown_source" ? 404 : 409, result.code, result.message);
     return;

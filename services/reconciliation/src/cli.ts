@@ -1,22 +1,23 @@
-// `npm run reconcile -- --source <name> --since 2h`: one run now, its summary on stdout.
-// Without --source every reconcilable source runs. Exit code 0 when every run completed, 1 otherwise.
+// `npm run reconcile -- --source <name> --since 2h [--dry-run]`: one run now, its summary on stdout.
+// Without --source every reconcilable source runs; --dry-run counts what a run would backfill and
+// writes nothing. Exit code 0 when every run completed (or dry-ran), 1 otherwise.
 import { parseArgs } from "node:util";
 import { createLogger } from "@hooklog/logging";
 import { loadReconciliationConfig } from "./config.ts";
 import { createReconciliationService } from "./service.ts";
 import { HooklogError, parseSince } from "@hooklog/core";
 
-const USAGE = "usage: npm run reconcile -- [--source <name>] [--since 2h|30m|3d|<ISO time>]";
+const USAGE = "usage: npm run reconcile -- [--source <name>] [--since 2h|30m|3d|<ISO time>] [--dry-run]";
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n${USAGE}\n`);
   process.exit(2);
 }
 
-let options: { source?: string | undefined; since?: string | undefined; help?: boolean | undefined };
+let options: { source?: string | undefined; since?: string | undefined; "dry-run"?: boolean | undefined; help?: boolean | undefined };
 try {
   ({ values: options } = parseArgs({
-    options: { source: { type: "string" }, since: { type: "string" }, help: { type: "boolean", short: "h" } },
+    options: { source: { type: "string" }, since: { type: "string" }, "dry-run": { type: "boolean" }, help: { type: "boolean", short: "h" } },
     strict: true,
   }));
 } catch (error) {
@@ -45,9 +46,9 @@ let allCompleted = true;
 try {
   await service.start({ schedule: false });
   for (const name of names) {
-    const result = await service.reconcile(name, since ? { since } : {});
+    const result = await service.reconcile(name, { ...(since ? { since } : {}), ...(options["dry-run"] ? { dryRun: true } : {}) });
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    if (result.status !== "completed") allCompleted = false;
+    if (result.status !== "completed" && result.status !== "dry-run") allCompleted = false;
   }
 } finally {
   await service.stop();

@@ -7,6 +7,7 @@ import type { SourceConfig } from "@hooklog/sources";
 import type { BackfillWriter } from "./backfill-writer.ts";
 import type { ReconciliationMetrics } from "./metrics.ts";
 import { newTally, problemOf, warning, type RunResult, type RunSummary, type RunTally } from "./run-result.ts";
+import { dryRun } from "./dry-run.ts";
 import type { RunLog } from "./runs.ts";
 import { coversCheckpoint, runWindow, type RunWindow } from "./window.ts";
 
@@ -26,8 +27,15 @@ export interface ReconcileDeps {
 
 const tracer = trace.getTracer("hooklog-reconciliation");
 
-/** Runs `name` now; `since` overrides the checkpoint for this run. */
-export async function reconcileSource(name: string, request: { since?: Date }, deps: ReconcileDeps): Promise<RunResult> {
+export interface ReconcileRequest {
+  /** Overrides the checkpoint for this run. */
+  since?: Date;
+  /** Counts what the run would write, writing nothing (dry-run.ts). */
+  dryRun?: boolean;
+}
+
+/** Runs `name` now. */
+export async function reconcileSource(name: string, request: ReconcileRequest, deps: ReconcileDeps): Promise<RunResult> {
   const source = deps.sources.get(name);
   if (!source)
     return {
@@ -39,6 +47,8 @@ export async function reconcileSource(name: string, request: { since?: Date }, d
   const reconciler = deps.reconcilerFor(source);
   if (typeof reconciler === "string")
     return { status: "rejected", source: name, code: "not_reconcilable", message: `${name} cannot be reconciled: ${reconciler}` };
+  // Without the lock: it writes nothing, so it neither disturbs a run nor waits for one.
+  if (request.dryRun) return dryRun(source, reconciler, request.since, deps);
 
   return tracer.startActiveSpan(
     `reconcile ${name}`,

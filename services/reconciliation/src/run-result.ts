@@ -34,12 +34,25 @@ export interface RunSummary {
   checkpointAdvanced: boolean;
 }
 
+/** What a dry run found: what a run now would list and write, with nothing written and no checkpoint or run log touched. */
+export interface DryRunSummary {
+  source: string;
+  provider: string;
+  window: RunSummary["window"];
+  eventsSeen: number;
+  /** Events the provider's API lists in the window that the log lacks: a run would backfill them. */
+  wouldBackfill: number;
+  errors: RunProblem[];
+  durationMs: number;
+}
+
 /** Every way asking for a run can end; the admin endpoint maps each to one HTTP status, the CLI to an exit code. */
 export type RunResult =
   | ({ status: "completed" } & RunSummary)
   | ({ status: "failed" } & RunSummary)
+  | ({ status: "dry-run" } & DryRunSummary)
   | { status: "skipped"; source: string; reason: string }
-  | { status: "rejected"; source: string; code: "unknown_source" | "not_reconcilable"; message: string };
+  | { status: "rejected"; source: string; code: "unknown_source" | "not_reconcilable" | "not_dry_runnable"; message: string };
 
 export const newTally = (): RunTally => ({ eventsSeen: 0, gapsFound: 0, backfilled: 0, problems: [] });
 

@@ -10,7 +10,7 @@ import { BackfillWriter } from "./backfill-writer.ts";
 import { missingApiAccess, type ReconciliationConfig } from "./config.ts";
 import { createReconciliationMetrics, type ReconciliationMetrics } from "./metrics.ts";
 import { reconciliationMigrations } from "./migrations/index.ts";
-import { reconcileSource } from "./reconcile-source.ts";
+import { reconcileSource, type ReconcileRequest } from "./reconcile-source.ts";
 import { createRoundSchedule } from "./round-schedule.ts";
 import type { RunResult } from "./run-result.ts";
 import { RunLog } from "./runs.ts";
@@ -22,7 +22,7 @@ export interface ReconciliationService {
   reconcilable: readonly string[];
   /** The other sources, each with why it cannot be reconciled (which setting is missing). */
   notReconcilable: ReadonlyMap<string, string>;
-  reconcile(source: string, request?: { since?: Date }): Promise<RunResult>;
+  reconcile(source: string, request?: ReconcileRequest): Promise<RunResult>;
   /** Migrates, connects the producer and, unless told otherwise or the interval is 0, starts the schedule. */
   start(options?: { schedule?: boolean }): Promise<void>;
   /** Stops the schedule, waits for the run in hand, flushes the producer, closes connections. */
@@ -64,7 +64,7 @@ export function createReconciliationService(config: ReconciliationConfig, logger
     missingApiAccess(source, config) ?? reconcilers.get(source.provider) ?? `provider ${source.provider} has no reconciler`;
   const sources = new Map(config.sources.map((source) => [source.name, source]));
   const { reconcilable, notReconcilable } = sortByReconcilable(config.sources, reconcilerFor);
-  const reconcile = (name: string, request: { since?: Date } = {}): Promise<RunResult> =>
+  const reconcile = (name: string, request: ReconcileRequest = {}): Promise<RunResult> =>
     reconcileSource(name, request, {
       sources,
       reconcilerFor,
@@ -85,7 +85,7 @@ export function createReconciliationService(config: ReconciliationConfig, logger
     logger,
   });
 
-  const server = createAdminServer({ adminTokens: config.HOOKLOG_ADMIN_TOKENS, reconcile, metrics, logger, now });
+  const server = createAdminServer({ adminTokens: config.HOOKLOG_ADMIN_TOKENS, reconcile, reconcilable, metrics, logger, now });
   // Said when the port opens, not at start: the CLI runs the service without serving it.
   if (config.HOOKLOG_ADMIN_TOKENS.length === 0)
     server.once("listening", () => logger.warn("HOOKLOG_ADMIN_TOKENS is not set: POST /reconcile refuses every request until it is"));
