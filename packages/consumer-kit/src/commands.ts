@@ -3,10 +3,23 @@ import { MAX_RECORD_BYTES, createIdempotentProducer, createKafka, header } from 
 import type { ParkedRow } from "./key-order.ts";
 import { HEADERS, deadLetterTopic, groupId, retryTopic } from "./topology.ts";
 
+/** The group a redrive reads the dead letters with: one per redrive, not a consumer. */
+const REDRIVE_READER = /\.redrive\.\d+$/;
+
 export interface RedriveResult {
   inDeadLetters: number;
   redriven: number;
   alreadyProcessed: number;
+}
+
+export interface RedriveOptions {
+  kafkaBrokers: readonly string[];
+  db: Knex;
+  eventKey?: string;
+  /** Reads and counts as a redrive would, sending nothing: `redriven` is then how many it would send. */
+  dryRun?: boolean;
+  /** After each dead letter read: how many so far, of how many the topic held as the read began. */
+  onProgress?: (read: number, total: number) => void;
 }
 
 /**
@@ -14,7 +27,7 @@ export interface RedriveResult {
  * topic, with fresh attempts. Reads the whole dead-letter topic each time and skips events the
  * consumer has processed since, so running it twice never doubles an effect.
  */
-export async function redrive(consumer: string, options: { kafkaBrokers: readonly string[]; db: Knex; eventKey?: string }): Promise<RedriveResult> {
+export async function redrive(consumer: string, options: RedriveOptions): Promise<RedriveResult> {
   const kafka = createKafka({ clientId: `hooklog-${consumer}-redrive`, brokers: options.kafkaBrokers });
   const topic = deadLetterTopic(consumer);
   const admin = kafka.admin();
@@ -24,11 +37,12 @@ export async function redrive(consumer: string, options: { kafkaBrokers: readonl
   const remaining = new Map(ends.filter((end) => BigInt(end.high) > BigInt(end.low)).map((end) => [end.partition, BigInt(end.high)]));
   const result: RedriveResult = { inDeadLetters: 0, redriven: 0, alreadyProcessed: 0 };
   if (remaining.size === 0) return result;
+  const total = ends.reduce((sum, end) => sum + Number(BigInt(end.high) - BigInt(end.low)), 0);
 
-  const producer = createIdempotentProducer(kafka);
-  await producer.connect();
+  const producer = options.dryRun ? undefined : createIdempotentProducer(kafka);
+  await producer?.connect();
   const reader = kafka.consumer({
-    groupId: `${groupId(consumer)}.redrive.${Date.now()}`,
+    groupId: `${groupId(consumer)}.redrive.${Date.now()}`, // matches REDRIVE_READER
     maxBytesPerPartition: MAX_RECORD_BYTES,
     maxBytes: 2 * MAX_RECORD_BYTES,
   });
@@ -45,7 +59,7 @@ export async function redrive(consumer: string, options: { kafkaBrokers: readonl
           if (!options.eventKey || options.eventKey === eventKey) {
             const processed = eventKey ? await options.db("processed_events").where({ consumer, event_key: eventKey }).first() : undefined;
             if (processed) result.alreadyProcessed += 1;
-            else {
+            else if (producer) {
               const headers: Record<string, string> = {};
               for (const name of Object.keys(message.headers ?? {})) {
                 const value = header(message.headers, name);
@@ -57,8 +71,9 @@ export async function redrive(consumer: string, options: { kafkaBrokers: readonl
                 messages: [{ key: message.key, value: message.value, headers: { ...headers, [HEADERS.attempt]: "1", [HEADERS.dueAt]: "0" } }],
               });
               result.redriven += 1;
-            }
+            } else result.redriven += 1;
           }
+          options.onProgress?.(result.inDeadLetters, total);
           if (BigInt(message.offset) + 1n >= end) remaining.delete(partition);
           if (remaining.size === 0) resolve();
         },
@@ -66,7 +81,7 @@ export async function redrive(consumer: string, options: { kafkaBrokers: readonl
       .catch(reject);
   });
   await reader.disconnect();
-  await producer.disconnect();
+  await producer?.disconnect();
   return result;
 }
 
@@ -88,6 +103,78 @@ export async function replay(consumer: string, options: { kafkaBrokers: readonly
       const offsets = await admin.fetchTopicOffsetsByTimestamp(topic, options.since.getTime());
       await admin.setOffsets({ groupId: groupId(consumer), topic, partitions: offsets.map(({ partition, offset }) => ({ partition, offset })) });
     }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** What a replay would read again: per topic, from the offsets it would set to the end of each partition. */
+export interface ReplayPlan {
+  topics: Array<{ topic: string; messages: number }>;
+  total: number;
+}
+
+/** Counts what `replay` with the same options would have the consumer read again; moves nothing. */
+export async function replayPlan(consumer: string, options: { kafkaBrokers: readonly string[]; topics: readonly string[]; since?: Date }): Promise<ReplayPlan> {
+  const admin = createKafka({ clientId: `hooklog-${consumer}-replay`, brokers: options.kafkaBrokers }).admin();
+  await admin.connect();
+  try {
+    const topics: ReplayPlan["topics"] = [];
+    for (const topic of options.topics) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      // Kafka answers a time after the last message with the partition's end: nothing to read again there.
+      const targets = options.since
+        ? await admin.fetchTopicOffsetsByTimestamp(topic, options.since.getTime())
+        : ends.map(({ partition, low }) => ({ partition, offset: low }));
+      let messages = 0n;
+      for (const end of ends) {
+        const target = BigInt(targets.find((each) => each.partition === end.partition)?.offset ?? end.high);
+        messages += BigInt(end.high) - (target < BigInt(end.low) ? BigInt(end.low) : target);
+      }
+      topics.push({ topic, messages: Number(messages) });
+    }
+    return { topics, total: topics.reduce((sum, each) => sum + each.messages, 0) };
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The topics the consumer's group has committed offsets on, its retry levels aside: what a replay rewinds by default. */
+export async function committedTopics(consumer: string, options: { kafkaBrokers: readonly string[] }): Promise<string[]> {
+  const admin = createKafka({ clientId: `hooklog-${consumer}-replay`, brokers: options.kafkaBrokers }).admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchOffsets({ groupId: groupId(consumer) });
+    return offsets.map((entry) => entry.topic).filter((topic) => !topic.startsWith(`${consumer}.retry.`));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The running members of the consumer's group: Kafka moves a group's offsets only when there are none. */
+export async function groupMembers(consumer: string, options: { kafkaBrokers: readonly string[] }): Promise<number> {
+  const admin = createKafka({ clientId: `hooklog-${consumer}-operator`, brokers: options.kafkaBrokers }).admin();
+  await admin.connect();
+  try {
+    const { groups } = await admin.describeGroups([groupId(consumer)]);
+    return groups[0]?.members.length ?? 0;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The consumers Kafka knows: every group named hooklog.<consumer>, less the short-lived readers of a redrive. */
+export async function consumerNames(options: { kafkaBrokers: readonly string[] }): Promise<string[]> {
+  const admin = createKafka({ clientId: "hooklog-operator", brokers: options.kafkaBrokers }).admin();
+  await admin.connect();
+  try {
+    const { groups } = await admin.listGroups();
+    const prefix = groupId("");
+    return groups
+      .map((group) => group.groupId)
+      .filter((id) => id.startsWith(prefix) && !REDRIVE_READER.test(id))
+      .map((id) => id.slice(prefix.length))
+      .sort();
   } finally {
     await admin.disconnect();
   }

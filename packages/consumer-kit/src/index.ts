@@ -14,11 +14,14 @@ export type {
 export type { EarlierAttempt, OutsideCall } from "./effects.ts";
 export { startConsumer } from "./runner.ts";
 export type { ConsumerRuntimeOptions, RunningConsumer } from "./runner.ts";
-export { heldKeys, redrive, release, replay } from "./commands.ts";
-export type { HeldKey, RedriveResult, ReleaseResult } from "./commands.ts";
+export { committedTopics, consumerNames, groupMembers, heldKeys, redrive, release, replay, replayPlan } from "./commands.ts";
+export type { HeldKey, RedriveOptions, RedriveResult, ReleaseResult, ReplayPlan } from "./commands.ts";
 export { createConsumerMetrics } from "./metrics.ts";
 export type { ConsumerMetrics } from "./metrics.ts";
 export { deadLetterTopic, domainTopic, groupId, retryTopic, HEADERS } from "./topology.ts";
 export { UndecodableMessageError } from "./decode.ts";
 export { runConsumerService } from "./service.ts";
 export type { ConsumerServiceOptions } from "./service.ts";
+// For whoever prepares a database before any consumer service ran on it (a test of the operator's commands).
+export { consumerKitMigrations } from "./migrations/index.ts";
+export { parseWebhookPayload, UnparseablePayloadError } from "./payload.ts";
