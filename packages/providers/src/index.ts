@@ -2,6 +2,12 @@ export { createVerifier, isProviderName, providerModule, providerNames } from ".
 export type { ProviderName, VerifierSpec } from "./registry.ts";
 export type { Delivery, EventFacts, FactsResult, FetchedEvent, ProviderModule, SampleOptions, SignedDelivery, SourceSettings } from "./provider.ts";
 export type { ProviderOptions } from "./provider-options.ts";
+// Samples (hooklog trigger): related runs, and fields set before signing.
+export type { Json } from "./json.ts";
+export { newSampleRelations } from "./sample-relations.ts";
+export type { SampleRelations } from "./sample-relations.ts";
+export { SampleFieldError, applySampleFields } from "./sample-fields.ts";
+export type { SampleField } from "./sample-fields.ts";
 export { SignatureConfigError } from "./signing/errors.ts";
 export type { SignatureConfigErrorCode } from "./signing/errors.ts";
 export type { SignedRequest, VerificationFailureReason, VerificationResult, Verifier } from "./signing/types.ts";

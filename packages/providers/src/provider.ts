@@ -1,7 +1,9 @@
 // What every provider module offers. Ingest and reconciliation speak only this (and a provider's own
 // API mapping, which its reconciler calls), so neither needs to know any provider by name.
 import type { ApiReconciliation } from "./api/reconciliation.ts";
+import type { Json } from "./json.ts";
 import type { ProviderOptions } from "./provider-options.ts";
+import type { SampleRelations } from "./sample-relations.ts";
 import type { Verifier } from "./signing/types.ts";
 
 type Headers = Readonly<Record<string, string | undefined>>;
@@ -53,6 +55,10 @@ export interface SignedDelivery {
   rawBody: Buffer;
   /** Lower-cased, content-type included. */
   headers: Record<string, string>;
+  /** The id ingest will read as the provider event id. */
+  providerEventId: string;
+  /** The event type ingest will read (e.g. check_run.completed for the sample check_run.completed:failure). */
+  type: string;
 }
 
 export interface SampleOptions {
@@ -61,6 +67,10 @@ export interface SampleOptions {
   now?: Date;
   /** The source's block of the module's `options`, for a provider that signs as its source is configured (hmac). */
   options?: unknown;
+  /** Fields overridden before signing: a dotted path into the body (array indexes as numbers, e.g. data.object.lines.data.0.amount) and a JSON value. */
+  set?: ReadonlyArray<{ path: string; value: Json }>;
+  /** Ids shared by the samples sent together, so related events name each other as the provider's do; from newSampleRelations(). Omitted: fresh ids for everything. */
+  related?: SampleRelations;
 }
 
 export interface ProviderModule {
@@ -78,9 +88,17 @@ export interface ProviderModule {
   auditHeaders(headers: Headers, settings: SourceSettings): Record<string, string>;
   /** A new webhook secret in the form the provider hands out (development secrets, tests, the CLI). */
   newSecret(): string;
-  /** The event types it has samples of, the most common first. */
+  /** The event types it has samples of, the most common first; `type:variant` names a variant (check_run.completed:failure). */
   readonly sampleTypes: readonly string[];
-  /** A sample delivery of `type` (one of sampleTypes) with fresh ids, signed. */
+  /** Whether sampleDelivery takes any type (a generic payload for one it has no sample of), or only sampleTypes. */
+  readonly anySampleType: boolean;
+  /** One line on what the sample of `type` is (hooklog trigger --list). */
+  sampleDescription(type: string): string;
+  /**
+   * A sample delivery of `type`, signed. Its event id is fresh on every call; its other ids are too
+   * unless `related` is given. Throws RangeError for a type it cannot sample, SampleFieldError for a
+   * field of `set` it cannot set.
+   */
   sampleDelivery(type: string, options: SampleOptions): Promise<SignedDelivery>;
   /** Only for providers whose sources take a block of their own in hooklog.config.yaml. */
   readonly options?: ProviderOptions;

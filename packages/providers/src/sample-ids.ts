@@ -14,3 +14,6 @@ export const freshUuid = (): string => randomUUID();
 export const freshNumber = (): number => 1_000_000 + (randomBytes(4).readUInt32BE() % 900_000_000);
 
 export const unixSeconds = (date: Date): number => Math.floor(date.getTime() / 1000);
+
+/** A 40-hex-digit commit id, as git's SHA-1 ones are. */
+export const freshSha = (): string => randomBytes(20).toString("hex");

@@ -73,6 +73,7 @@ describe("ingest and reconciliation read the same GitHub delivery alike", () => 
     const json = await providerModule("github").sampleDelivery("pull_request.opened", { secret, now: NOW });
     const body = new URLSearchParams({ payload: json.rawBody.toString("utf8") }).toString();
     const form: SignedDelivery = {
+      ...json,
       rawBody: Buffer.from(body, "utf8"),
       headers: { ...json.headers, "content-type": "application/x-www-form-urlencoded", "x-hub-signature-256": await sign(secret, body) },
     };

@@ -1,7 +1,7 @@
 // GitHub's facts, read the same way from a delivery ingest receives and from a delivery record
 // reconciliation fetches: https://docs.github.com/en/webhooks/webhook-events-and-payloads#delivery-headers
 import { isObject } from "@hooklog/core";
-import { integer, parseJsonObject, text, type Json } from "../json.ts";
+import { integer, parseJsonObject, text, type JsonObject } from "../json.ts";
 import type { Delivery, FactsResult } from "../provider.ts";
 import { signedContentDigest } from "../signing/digest.ts";
 
@@ -10,7 +10,7 @@ export interface GitHubDeliveryParts {
   deliveryId: string;
   /** X-GitHub-Event, e.g. pull_request. */
   eventName: string;
-  payload: Json;
+  payload: JsonObject;
 }
 
 /**
@@ -41,7 +41,7 @@ const FORM_TYPE = /^application\/x-www-form-urlencoded\b/;
 export const isFormContentType = (contentType: string): boolean => FORM_TYPE.test(contentType);
 
 /** GitHub may send `application/x-www-form-urlencoded` with the JSON in a `payload` field. */
-function deliveryPayload(delivery: Delivery): Json | undefined {
+function deliveryPayload(delivery: Delivery): JsonObject | undefined {
   if (!isFormContentType(delivery.contentType)) return parseJsonObject(delivery.rawBody);
   const payload = new URLSearchParams(delivery.rawBody.toString("utf8")).get("payload");
   return payload ? parseJsonObject(payload) : undefined;

@@ -4,12 +4,14 @@ import { sign } from "@octokit/webhooks-methods";
 import { keepAuditHeaders } from "../audit-headers.ts";
 import { isJsonContentType } from "../json.ts";
 import type { ProviderModule } from "../provider.ts";
-import { freshNumber, freshUuid } from "../sample-ids.ts";
+import { signedSample } from "../sample-delivery.ts";
+import { applySampleFields } from "../sample-fields.ts";
+import { freshUuid } from "../sample-ids.ts";
 import { githubReconciliation } from "./api-settings.ts";
 import { githubAuditRule } from "./audit.ts";
-import { githubDeliveryFacts, isFormContentType } from "./facts.ts";
+import { githubDeliveryFacts, githubFacts, isFormContentType } from "./facts.ts";
 import { githubHooksOption } from "./options.ts";
-import { githubSamplePayload, githubSamples } from "./samples.ts";
+import { githubSampleDescription, githubSamplePayload, githubSamples } from "./samples.ts";
 import { createGithubVerifier } from "./signature.ts";
 
 export const githubProvider: ProviderModule = {
@@ -25,22 +27,29 @@ export const githubProvider: ProviderModule = {
   // GitHub takes any string: 32 random bytes in hex.
   newSecret: () => `${randomBytes(32).toString("hex")}`,
   sampleTypes: Object.keys(githubSamples),
-  async sampleDelivery(type, { secret, now = new Date() }) {
-    const { eventName, payload } = githubSamplePayload(type, now);
+  anySampleType: false,
+  sampleDescription: githubSampleDescription,
+  async sampleDelivery(type, { secret, now = new Date(), set = [], related }) {
+    const sample = githubSamplePayload(type, related, now);
+    const payload = applySampleFields(sample.payload, set);
     const body = JSON.stringify(payload);
-    return {
+    const repository = payload.repository as { id?: unknown } | undefined;
+    // A new guid per delivery, as GitHub's; a redelivery would keep it.
+    const deliveryId = freshUuid();
+    const delivery = {
       rawBody: Buffer.from(body, "utf8"),
       headers: {
         "content-type": "application/json",
         "user-agent": "GitHub-Hookshot/a9c3c6f",
-        "x-github-event": eventName,
-        "x-github-delivery": freshUuid(),
-        "x-github-hook-id": String(freshNumber()),
+        "x-github-event": sample.eventName,
+        "x-github-delivery": deliveryId,
+        "x-github-hook-id": String(sample.hookId),
         "x-github-hook-installation-target-type": "repository",
-        "x-github-hook-installation-target-id": String(freshNumber()),
+        "x-github-hook-installation-target-id": String(repository?.id ?? ""),
         // Signed by Octokit's own implementation of GitHub's scheme.
         "x-hub-signature-256": await sign(secret, body),
       },
     };
+    return signedSample(delivery, githubFacts({ deliveryId, eventName: sample.eventName, payload }), set);
   },
 };

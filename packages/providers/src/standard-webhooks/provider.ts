@@ -4,9 +4,11 @@ import { Webhook } from "standardwebhooks";
 import { keepAuditHeaders, type AuditRule } from "../audit-headers.ts";
 import { isJsonContentType } from "../json.ts";
 import type { ProviderModule } from "../provider.ts";
+import { signedSample } from "../sample-delivery.ts";
+import { applySampleFields } from "../sample-fields.ts";
 import { freshId } from "../sample-ids.ts";
 import { standardWebhooksFacts } from "./facts.ts";
-import { standardWebhooksSamplePayload, standardWebhooksSamples } from "./samples.ts";
+import { standardWebhooksSampleDescription, standardWebhooksSamplePayload, standardWebhooksSamples } from "./samples.ts";
 import { createStandardWebhooksVerifier } from "./signature.ts";
 
 /** The signed metadata (id and timestamp, in either header family) and the sender's user agent. */
@@ -22,12 +24,15 @@ export const standardWebhooksProvider: ProviderModule = {
   // whsec_ and base64, as the spec has it.
   newSecret: () => `whsec_${randomBytes(24).toString("base64")}`,
   sampleTypes: Object.keys(standardWebhooksSamples),
-  async sampleDelivery(type, { secret, now = new Date() }) {
-    const body = JSON.stringify(standardWebhooksSamplePayload(type, now));
+  anySampleType: true,
+  sampleDescription: standardWebhooksSampleDescription,
+  async sampleDelivery(type, { secret, now = new Date(), set = [], related }) {
+    const body = JSON.stringify(applySampleFields(standardWebhooksSamplePayload(type, related, now), set));
+    // The message id, fresh for every sample: a sender keeps it only for its own retries.
     const id = freshId("msg_", 27);
     // Signed by the reference library of the specification.
     const signature = new Webhook(secret).sign(id, now, body);
-    return {
+    const delivery = {
       rawBody: Buffer.from(body, "utf8"),
       headers: {
         "content-type": "application/json",
@@ -36,5 +41,6 @@ export const standardWebhooksProvider: ProviderModule = {
         "webhook-signature": signature,
       },
     };
+    return signedSample(delivery, standardWebhooksFacts({ ...delivery, contentType: delivery.headers["content-type"] }), set);
   },
 };

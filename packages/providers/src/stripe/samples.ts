@@ -1,90 +1,46 @@
-// Events of the shapes Stripe documents (https://docs.stripe.com/api/events/types), trimmed to the
-// fields consumers read, with fresh ids. The API version is the one the stripe library pins.
+// Events of the shapes Stripe documents (https://docs.stripe.com/api/events/types), in the API version
+// the stripe library pins. Each event id is fresh; the objects' ids are the run's when related.
 import Stripe from "stripe";
-import { freshId, freshUuid, unixSeconds } from "../sample-ids.ts";
-import type { Json } from "../json.ts";
+import type { JsonObject } from "../json.ts";
+import { sampleOf } from "../sample-delivery.ts";
+import { sampleContext, type SampleRelations } from "../sample-relations.ts";
+import { freshId, freshUuid } from "../sample-ids.ts";
+import { invoicePaid, invoicePaymentFailed, subscriptionCreated, subscriptionDeleted, subscriptionUpdated } from "./sample-billing.ts";
+import { stripeLinks, type StripeLinks } from "./sample-links.ts";
+import { chargeDisputeCreated, chargeRefunded, checkoutSessionCompleted, paymentIntentSucceeded, type StripeSampleObject } from "./sample-payments.ts";
 
-type Sample = (created: number) => { object: Json; previous?: Json };
+interface StripeSample {
+  description: string;
+  object: (links: StripeLinks) => StripeSampleObject;
+}
 
-const paymentIntent: Sample = (created) => ({
-  object: {
-    id: freshId("pi_"),
-    object: "payment_intent",
-    amount: 2000,
-    amount_received: 2000,
-    currency: "usd",
-    customer: freshId("cus_", 14),
-    status: "succeeded",
-    created,
-    livemode: false,
-    metadata: { order_id: freshId("ord_", 10) },
-  },
-});
-
-const checkoutSession: Sample = (created) => ({
-  object: {
-    id: freshId("cs_test_", 58),
-    object: "checkout.session",
-    amount_total: 4500,
-    currency: "eur",
-    customer: freshId("cus_", 14),
-    customer_details: { email: "jenny.rosen@example.com", name: "Jenny Rosen" },
-    mode: "payment",
-    payment_intent: freshId("pi_"),
-    payment_status: "paid",
-    status: "complete",
-    created,
-    livemode: false,
-    metadata: { order_id: freshId("ord_", 10) },
-  },
-});
-
-const invoice: Sample = (created) => ({
-  object: {
-    id: freshId("in_"),
-    object: "invoice",
-    amount_due: 1500,
-    amount_paid: 1500,
-    currency: "usd",
-    customer: freshId("cus_", 14),
-    status: "paid",
-    created,
-    livemode: false,
-    lines: { object: "list", data: [], has_more: false },
-  },
-});
-
-const subscription: Sample = (created) => ({
-  object: {
-    id: freshId("sub_"),
-    object: "subscription",
-    customer: freshId("cus_", 14),
-    status: "active",
-    cancel_at_period_end: true,
-    created,
-    livemode: false,
-  },
-  previous: { cancel_at_period_end: false },
-});
-
-export const stripeSamples: Readonly<Record<string, Sample>> = {
-  "payment_intent.succeeded": paymentIntent,
-  "checkout.session.completed": checkoutSession,
-  "invoice.paid": invoice,
-  "customer.subscription.updated": subscription,
+/** The most common first, as `hooklog trigger --list` shows them. */
+export const stripeSamples: Readonly<Record<string, StripeSample>> = {
+  "invoice.paid": { description: "the subscription's invoice, paid by the payment intent (fulfillment makes a task)", object: invoicePaid },
+  "invoice.payment_failed": { description: "the subscription's invoice, its payment declined (alerts posts to Slack)", object: invoicePaymentFailed },
+  "payment_intent.succeeded": { description: "the payment intent that pays the invoice, with its latest charge", object: paymentIntentSucceeded },
+  "checkout.session.completed": { description: "a paid Checkout Session in payment mode, naming the payment intent", object: checkoutSessionCompleted },
+  "charge.refunded": { description: "the payment intent's charge, refunded in full (fulfillment cancels the task)", object: chargeRefunded },
+  "charge.dispute.created": { description: "a dispute of the payment intent's charge (alerts posts to Slack)", object: chargeDisputeCreated },
+  "customer.subscription.created": { description: "the subscription the invoice bills, active", object: subscriptionCreated },
+  "customer.subscription.updated": { description: "the subscription, set to cancel at the end of its period", object: subscriptionUpdated },
+  "customer.subscription.deleted": { description: "the subscription, cancelled", object: subscriptionDeleted },
 };
 
+export const stripeSampleDescription = (type: string): string => sampleOf(stripeSamples, "Stripe", type).description;
+
 /** A whole event object of `type`, as a webhook body carries it. */
-export function stripeSampleEvent(type: string, now: Date): Json {
-  const sample = stripeSamples[type];
-  if (!sample) throw new RangeError(`no Stripe sample of type ${type} (samples: ${Object.keys(stripeSamples).join(", ")})`);
-  const created = unixSeconds(now);
-  const { object, previous } = sample(created);
+export function stripeSampleEvent(type: string, related: SampleRelations | undefined, now: Date): JsonObject {
+  // Looked up first, so an unknown type takes no tick of the run's clock.
+  const sample = sampleOf(stripeSamples, "Stripe", type);
+  const links = stripeLinks(sampleContext(related, now));
+  const { object, previous } = sample.object(links);
   return {
+    // Fresh even in a related run: each event is its own, whatever objects it shares.
     id: freshId("evt_"),
     object: "event",
     api_version: Stripe.API_VERSION,
-    created,
+    created: links.at,
     data: previous ? { object, previous_attributes: previous } : { object },
     livemode: false,
     pending_webhooks: 1,
