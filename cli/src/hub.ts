@@ -61,7 +61,8 @@ export function locateHub(env: NodeJS.ProcessEnv = process.env): Hub {
     sources,
     source(name) {
       const found = sources.find((source) => source.name === name);
-      if (!found) throw new UsageError(`no source named ${JSON.stringify(name)}`, `use one of ${sources.map((source) => source.name).join(", ")} (hooklog.config.yaml)`);
+      if (!found)
+        throw new UsageError(`no source named ${JSON.stringify(name)}`, `use one of ${sources.map((source) => source.name).join(", ")} (hooklog.config.yaml)`);
       return found;
     },
     signingSecret(source) {
@@ -76,4 +77,3 @@ export function locateHub(env: NodeJS.ProcessEnv = process.env): Hub {
     adminToken: adminTokenForClients,
   };
 }
-

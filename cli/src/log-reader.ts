@@ -36,6 +36,8 @@ export interface LogReaderHandlers {
   skipped(position: { topic: string; partition: number; offset: string }, reason: string): void;
   /** Kafka failed under the reader, or came back. */
   status(text: string): void;
+  /** The start is fixed: whatever is written from now on will be read. */
+  ready?(): void;
 }
 
 export interface LogReaderOptions {
@@ -71,6 +73,7 @@ export class LogReader {
   /** Reads until `signal` aborts, or, without follow, until the end the log had at the start. */
   async run(handlers: LogReaderHandlers, signal: AbortSignal): Promise<void> {
     await this.#startPositions();
+    handlers.ready?.();
     let failures = 0;
     for (let generation = 1; !signal.aborted && !this.#finished(); generation += 1) {
       const outcome = await this.#readOnce(generation, handlers, signal);
@@ -107,7 +110,9 @@ export class LogReader {
         }
       }
     } catch (error) {
-      throw new KafkaUnavailableError("KAFKA_UNAVAILABLE", `cannot read the topics ${this.#options.topics.join(", ")}: ${(error as Error).message}`, true, { cause: error });
+      throw new KafkaUnavailableError("KAFKA_UNAVAILABLE", `cannot read the topics ${this.#options.topics.join(", ")}: ${(error as Error).message}`, true, {
+        cause: error,
+      });
     } finally {
       await admin.disconnect();
     }
@@ -177,7 +182,9 @@ export class LogReader {
     await admin.connect();
     try {
       for (const topic of this.#options.topics) {
-        const partitions = [...this.#next].filter(([key]) => key.startsWith(`${topic}\u0000`)).map(([key, offset]) => ({ partition: Number(key.split("\u0000")[1]), offset: String(offset) }));
+        const partitions = [...this.#next]
+          .filter(([key]) => key.startsWith(`${topic}\u0000`))
+          .map(([key, offset]) => ({ partition: Number(key.split("\u0000")[1]), offset: String(offset) }));
         await admin.setOffsets({ groupId, topic, partitions });
       }
     } finally {

@@ -20,7 +20,10 @@ interface Received {
 }
 
 /** A local endpoint that verifies each delivery with the Standard Webhooks library and answers as `answer` says. */
-async function localEndpoint(secret: string, answer: (body: Buffer, attempt: number) => number): Promise<{ server: Server; url: string; received: Received[] }> {
+async function localEndpoint(
+  secret: string,
+  answer: (body: Buffer, attempt: number) => number,
+): Promise<{ server: Server; url: string; received: Received[] }> {
   const received: Received[] = [];
   const attempts = new Map<string, number>();
   const verifier = new Webhook(secret);
@@ -51,7 +54,9 @@ async function localEndpoint(secret: string, answer: (body: Buffer, attempt: num
 
 describe("hooklog listen", () => {
   const secret = `whsec_${Buffer.from(uniqueName("listen-secret")).toString("base64")}`;
-  const source = uniqueName("listen").replace(/[^a-z0-9-]/g, "-").slice(0, 40);
+  const source = uniqueName("listen")
+    .replace(/[^a-z0-9-]/g, "-")
+    .slice(0, 40);
   const topic = `webhooks.${source}`;
   let stack: Awaited<ReturnType<typeof testStack>>;
   let producer: Producer;
@@ -82,20 +87,22 @@ describe("hooklog listen", () => {
 
   /** Writes events as ingest does; the payload has bytes a re-encoding would change (spacing, escapes). */
   async function writeEvents(labels: readonly string[], origin: WebhookEvent["origin"] = "webhook"): Promise<WebhookEvent[]> {
-    const events = labels.map((label): WebhookEvent => ({
-      id: uniqueName("evt"),
-      source,
-      provider: "standard-webhooks",
-      providerEventId: uniqueName(`msg_${label}`),
-      type: `order.${label}`,
-      providerTimestamp: Date.now(),
-      receivedAt: Date.now(),
-      origin,
-      verification: { scheme: "standard-webhooks-v1", secretIndex: 0 },
-      contentType: "application/json",
-      headers: {},
-      payload: Buffer.from(`{ "label" : "${label}",  "text": "caf\\u00e9 ☕" }`, "utf8"),
-    }));
+    const events = labels.map(
+      (label): WebhookEvent => ({
+        id: uniqueName("evt"),
+        source,
+        provider: "standard-webhooks",
+        providerEventId: uniqueName(`msg_${label}`),
+        type: `order.${label}`,
+        providerTimestamp: Date.now(),
+        receivedAt: Date.now(),
+        origin,
+        verification: { scheme: "standard-webhooks-v1", secretIndex: 0 },
+        contentType: "application/json",
+        headers: {},
+        payload: Buffer.from(`{ "label" : "${label}",  "text": "caf\\u00e9 ☕" }`, "utf8"),
+      }),
+    );
     for (const event of events) {
       await producer.send({ topic, acks: -1, messages: [{ key: event.providerEventId, value: await encode(event) }] });
     }
@@ -160,14 +167,13 @@ describe("hooklog listen", () => {
     let cli: RunningCli | undefined;
     try {
       cli = startCli(["listen", "--forward-to", endpoint.url, "--source", source, "--secret", secret, "--json"], env);
-      await eventually("listen to start reading", () => cli?.stderr().includes("Ctrl-C stops"));
-      // Written after the start: --from now must still see it once its group has placed itself.
-      const [first] = await eventually("the first event forwarded", async () => {
-        const events = await writeEvents(["b1"]);
-        await eventually("its delivery", () => endpoint.received.some((entry) => entry.headers["hooklog-event-id"] === events[0]?.id), { timeoutMs: 15_000 });
-        return events;
-      });
+      await eventually("listen to be ready", () => cli?.stderr().includes("Ready: forwarding"), { context: () => cli?.stderr() ?? "" });
+      // Written after "Ready": --from now reads it.
+      const [first] = await writeEvents(["b1"]);
       assert.ok(first);
+      await eventually("the event written after Ready", () => endpoint.received.some((entry) => entry.headers["hooklog-event-id"] === first.id), {
+        context: () => cli?.stderr() ?? "",
+      });
 
       await stopKafka();
       await eventually("listen to report that Kafka failed under it", () => cli?.stderr().includes("Kafka failed under the reader"), {
@@ -178,10 +184,14 @@ describe("hooklog listen", () => {
       await producer.disconnect();
       await producer.connect();
       const later = await writeEvents(["b2", "b3"]);
-      await eventually("the events written after the restart", () => later.every((event) => endpoint.received.some((entry) => entry.headers["hooklog-event-id"] === event.id)), {
-        timeoutMs: 120_000,
-        context: () => cli?.stderr() ?? "",
-      });
+      await eventually(
+        "the events written after the restart",
+        () => later.every((event) => endpoint.received.some((entry) => entry.headers["hooklog-event-id"] === event.id)),
+        {
+          timeoutMs: 120_000,
+          context: () => cli?.stderr() ?? "",
+        },
+      );
       const ids = endpoint.received.map((entry) => entry.headers["hooklog-event-id"]);
       const afterFirst = ids.slice(ids.indexOf(first.id));
       assert.deepEqual(afterFirst, [first.id, ...later.map((event) => event.id)], "each once, in order, nothing after the restart repeated");

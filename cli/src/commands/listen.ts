@@ -19,7 +19,8 @@ interface ListenOptions {
 
 const endpointUrl = (text: string): string => {
   const url = URL.parse(text);
-  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) throw new Error(`expected an http(s) URL, such as http://localhost:4000/webhooks (got ${text})`);
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:"))
+    throw new Error(`expected an http(s) URL, such as http://localhost:4000/webhooks (got ${text})`);
   return url.href;
 };
 
@@ -33,8 +34,12 @@ export function registerListen(program: Command): void {
     .requiredOption("--forward-to <url>", "where to POST each event, e.g. http://localhost:4000/webhooks", endpointUrl)
     .option("--source <name>", "only this source's events, repeatable (default: every source)", collectList, [])
     .option("--types <types>", "only these event types, comma-separated or repeated", collectList, [])
-    .addOption(new Option("--from <when>", "where in the log to start: now, beginning, a duration back (2h, 30m, 3d) or an ISO time").default({ kind: "now" }, "now").argParser(parseStartPoint))
-    .option("--secret <whsec_...>", "sign with this Standard Webhooks secret (default: a new one, printed at start)")
+    .addOption(
+      new Option("--from <when>", "where in the log to start: now, beginning, a duration back (2h, 30m, 3d) or an ISO time")
+        .default({ kind: "now" }, "now")
+        .argParser(parseStartPoint),
+    )
+    .option("--secret <secret>", "sign with this Standard Webhooks secret (whsec_ and base64) (default: a new one, printed at start)")
     .action(async (options: ListenOptions, command: Command) => {
       const { hub, out } = contextOf(command);
       const sources = selectedSources(hub(), options.source);
@@ -42,9 +47,6 @@ export function registerListen(program: Command): void {
       const types = new Set(options.types);
       const topics = sources.map((source) => source.topic);
       const from = options.from.kind === "time" ? options.from.at.toISOString() : options.from.kind;
-      out.info(`Forwarding ${sources.map((source) => source.name).join(", ")} (${topics.join(", ")}) from ${from} to ${options.forwardTo}${types.size > 0 ? `, types ${[...types].join(", ")}` : ""}`);
-      if (!options.secret) out.info(`Signing secret ${secret} (Standard Webhooks; pass --secret ${secret} to keep it next time)`);
-      out.info("Ctrl-C stops.");
 
       await untilInterrupted(async (signal) => {
         const forward = createForwarder({
@@ -55,7 +57,14 @@ export function registerListen(program: Command): void {
               `${new Date().toISOString()}  ${event.type}  ${event.id}  ${out.style("yellow", attempt.status === undefined ? `no answer (${attempt.error})` : String(attempt.status))}  attempt ${attempt.attempt}, again in ${waitMs / 1000} s`,
             ),
         });
-        const reader = new LogReader({ brokers: hub().kafkaBrokers, registryUrl: hub().schemaRegistryUrl, topics, from: options.from, follow: true, purpose: "listen" });
+        const reader = new LogReader({
+          brokers: hub().kafkaBrokers,
+          registryUrl: hub().schemaRegistryUrl,
+          topics,
+          from: options.from,
+          follow: true,
+          purpose: "listen",
+        });
         await readerFailure(hub(), topics, () =>
           reader.run(
             {
@@ -85,6 +94,12 @@ export function registerListen(program: Command): void {
               },
               skipped: (position, reason) => out.warn(`passed over ${position.topic}/${position.partition}@${position.offset}: ${reason}`),
               status: (text) => out.warn(text),
+              ready: () => {
+                out.info(
+                  `Ready: forwarding ${sources.map((source) => source.name).join(", ")} (${topics.join(", ")}) from ${from} to ${options.forwardTo}${types.size > 0 ? `, types ${[...types].join(", ")}` : ""}. Ctrl-C stops.`,
+                );
+                if (!options.secret) out.info(`Signing secret ${secret} (Standard Webhooks; pass --secret ${secret} to keep it next time)`);
+              },
             },
             signal,
           ),

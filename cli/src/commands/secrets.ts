@@ -8,7 +8,9 @@ export function registerSecrets(program: Command): void {
   const secrets = program.command("secrets").summary("webhook secrets of the sources").description("Webhook secrets of the sources.");
   secrets
     .command("rotate")
-    .description("Prints a new secret for the source, in its provider's form, the environment line that holds it beside the current one, and the steps that rotate it without refusing a delivery.")
+    .description(
+      "Prints a new secret for the source, in its provider's form, the environment line that holds it beside the current one, and the steps that rotate it without refusing a delivery.",
+    )
     .argument("<source>", "a source of hooklog.config.yaml")
     .action((name: string, _options: object, command: Command) => {
       const { hub, out } = contextOf(command);
@@ -22,14 +24,24 @@ export function registerSecrets(program: Command): void {
         `2. Give the new secret to the sender (${source.provider === "stripe" ? "Stripe: roll the endpoint's signing secret in the Dashboard" : source.provider === "github" ? "GitHub: the webhook's Secret in its settings" : "the sender's webhook settings"}). Deliveries signed with either secret are accepted meanwhile.`,
         `3. Once the sender signs with the new one only (hooklog tail --source ${source.name} --json shows verification.secretIndex 0 on every new event, none 1), set ${source.secretEnvVar}=${secret} and restart again.`,
       ];
-      out.result([`new secret for ${source.name} (${source.provider}):`, `  ${secret}`, "environment line while rotating (new first):", `  ${source.secretEnvVar}=${both}`, "steps:", ...steps.map((step) => `  ${step}`)].join("\n"), {
-        source: source.name,
-        provider: source.provider,
-        variable: source.secretEnvVar,
-        secret,
-        environmentLine: `${source.secretEnvVar}=${both}`,
-        steps,
-      });
+      out.result(
+        [
+          `new secret for ${source.name} (${source.provider}):`,
+          `  ${secret}`,
+          "environment line while rotating (new first):",
+          `  ${source.secretEnvVar}=${both}`,
+          "steps:",
+          ...steps.map((step) => `  ${step}`),
+        ].join("\n"),
+        {
+          source: source.name,
+          provider: source.provider,
+          variable: source.secretEnvVar,
+          secret,
+          environmentLine: `${source.secretEnvVar}=${both}`,
+          steps,
+        },
+      );
     });
 }
 

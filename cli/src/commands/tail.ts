@@ -19,10 +19,16 @@ export function registerTail(program: Command): void {
   program
     .command("tail")
     .summary("print the log's events")
-    .description("Prints the events of the log, decoded: one line each, or with --json one object each (the envelope, its position, and the payload, parsed when it is JSON). Stops at the end of the log unless --follow.")
+    .description(
+      "Prints the events of the log, decoded: one line each, or with --json one object each (the envelope, its position, and the payload, parsed when it is JSON). Stops at the end of the log unless --follow.",
+    )
     .option("--source <name>", "only this source's events, repeatable (default: every source)", collectList, [])
     .option("--type <type>", "only this event type, repeatable or comma-separated", collectList, [])
-    .addOption(new Option("--since <when>", "where to start: a duration back (10m, 2h, 3d), an ISO time, beginning or now").default({ kind: "time", at: new Date(Date.now() - 3_600_000) }, "1h").argParser(parseStartPoint))
+    .addOption(
+      new Option("--since <when>", "where to start: a duration back (10m, 2h, 3d), an ISO time, beginning or now")
+        .default({ kind: "time", at: new Date(Date.now() - 3_600_000) }, "1h")
+        .argParser(parseStartPoint),
+    )
     .option("-f, --follow", "keep printing events as they arrive, until Ctrl-C")
     .action(async (options: TailOptions, command: Command) => {
       const { hub, out } = contextOf(command);
@@ -30,7 +36,14 @@ export function registerTail(program: Command): void {
       const types = new Set(options.type);
       let shown = 0;
       await untilInterrupted(async (signal) => {
-        const reader = new LogReader({ brokers: hub().kafkaBrokers, registryUrl: hub().schemaRegistryUrl, topics, from: options.since, follow: options.follow === true, purpose: "tail" });
+        const reader = new LogReader({
+          brokers: hub().kafkaBrokers,
+          registryUrl: hub().schemaRegistryUrl,
+          topics,
+          from: options.since,
+          follow: options.follow === true,
+          purpose: "tail",
+        });
         await readerFailure(hub(), topics, () =>
           reader.run(
             {

@@ -55,7 +55,11 @@ export function registerTrigger(program: Command): void {
     .action(async (source: string | undefined, types: string[], options: TriggerOptions, command: Command) => {
       const { hub, out } = contextOf(command);
       if (options.list) return listSamples(hub(), out, source);
-      if (!source || types.length === 0) throw new UsageError("trigger needs a source and at least one event type", "hooklog trigger --list shows them, e.g. hooklog trigger stripe invoice.paid");
+      if (!source || types.length === 0)
+        throw new UsageError(
+          "trigger needs a source and at least one event type",
+          "hooklog trigger --list shows them, e.g. hooklog trigger stripe invoice.paid",
+        );
       const config = hub().source(source);
       const provider = providerModule(config.provider);
       for (const type of types) {
@@ -73,7 +77,10 @@ export function registerTrigger(program: Command): void {
         }
       }
       if (failed > 0) {
-        throw new CliError(`${failed} deliver${failed === 1 ? "y was" : "ies were"} not accepted`, "read the answers above; a 401 means ingest holds another secret than this command (set the source's <SOURCE>_WEBHOOK_SECRET to ingest's)");
+        throw new CliError(
+          `${failed} deliver${failed === 1 ? "y was" : "ies were"} not accepted`,
+          "read the answers above; a 401 means ingest holds another secret than this command (set the source's <SOURCE>_WEBHOOK_SECRET to ingest's)",
+        );
       }
     });
 }
@@ -88,7 +95,10 @@ async function signedSample(hub: Hub, source: SourceConfig, type: string, option
     });
   } catch (error) {
     if (error instanceof CliError) throw error;
-    throw new UsageError(`cannot make a ${type} sample for ${source.name}: ${(error as Error).message}`, "check the --set paths against the sample (hooklog trigger --list; hooklog tail --json shows a sent one)");
+    throw new UsageError(
+      `cannot make a ${type} sample for ${source.name}: ${(error as Error).message}`,
+      "check the --set paths against the sample (hooklog trigger --list; hooklog tail --json shows a sent one)",
+    );
   }
 }
 
@@ -119,7 +129,16 @@ async function post(hub: Hub, out: Output, source: SourceConfig, delivery: Signe
     : `${(answer as { error?: { message?: string } } | null)?.error?.message ?? text.slice(0, 200)}`;
   out.result(
     `${out.style(accepted ? "green" : "red", String(response.status))} ${delivery.type} ${delivery.providerEventId}${redelivery ? " (redelivered)" : ""}: ${summary} ${out.style("dim", `${ms} ms`)}`,
-    { source: source.name, type: delivery.type, providerEventId: delivery.providerEventId, redelivery, status: response.status, answer, eventId: eventId ?? null, ms },
+    {
+      source: source.name,
+      type: delivery.type,
+      providerEventId: delivery.providerEventId,
+      redelivery,
+      status: response.status,
+      answer,
+      eventId: eventId ?? null,
+      ms,
+    },
   );
   return accepted;
 }
@@ -130,9 +149,11 @@ function listSamples(hub: Hub, out: Output, only: string | undefined): void {
     const provider = providerModule(source.provider);
     const samples = provider.sampleTypes.map((type) => ({ type, description: provider.sampleDescription(type) }));
     const any = provider.anySampleType ? "  (any other type too: a generic payload)" : "";
-    out.result(
-      [`${source.name} (${source.provider})${any}`, ...samples.map((sample) => `  ${sample.type.padEnd(36)} ${sample.description}`)].join("\n"),
-      { source: source.name, provider: source.provider, anyType: provider.anySampleType, samples },
-    );
+    out.result([`${source.name} (${source.provider})${any}`, ...samples.map((sample) => `  ${sample.type.padEnd(36)} ${sample.description}`)].join("\n"), {
+      source: source.name,
+      provider: source.provider,
+      anyType: provider.anySampleType,
+      samples,
+    });
   }
 }
