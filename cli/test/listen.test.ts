@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { kafkaPid, startKafka, stopKafka } from "@hooklog/infra";
-import { SchemaRegistryClient, createIdempotentProducer, createKafka, ensureTopics, type Producer } from "@hooklog/kafka";
+import { SchemaRegistryClient, createIdempotentProducer, createKafka, ensureTopics, type LogProducer } from "@hooklog/kafka";
 import { webhookEventCodec, type WebhookEvent } from "@hooklog/schemas";
 import { eventually, testStack, uniqueName } from "@hooklog/testkit";
 import { Webhook } from "standardwebhooks";
@@ -59,7 +59,7 @@ describe("hooklog listen", () => {
     .slice(0, 40);
   const topic = `webhooks.${source}`;
   let stack: Awaited<ReturnType<typeof testStack>>;
-  let producer: Producer;
+  let producer: LogProducer;
   let encode: (event: WebhookEvent) => Promise<Buffer>;
   let env: Record<string, string>;
 
