@@ -1,0 +1,119 @@
+// A bounded read of topics: from given offsets up to each partition's end as it stood when the scan
+// began, never further, so a busy topic cannot keep a lookup going for ever. kafkajs reads only
+// through a consumer group: the scan uses a group of its own, sets its offsets before joining,
+// never commits, and deletes the group at the end.
+import { randomBytes } from "node:crypto";
+import { MAX_RECORD_BYTES, type Admin, type Kafka, type KafkaMessage } from "@hooklog/kafka";
+import { CliError } from "./errors.ts";
+
+/** Where to start reading, per topic and partition; partitions not named are not read. */
+export type ScanStarts = ReadonlyMap<string, ReadonlyMap<number, bigint>>;
+
+export interface ScannedMessage {
+  topic: string;
+  partition: number;
+  message: KafkaMessage;
+}
+
+export interface ScanOptions {
+  /** Called per message in order per partition; return true to end the scan early. */
+  onMessage(scanned: ScannedMessage): Promise<boolean> | boolean;
+  /** Messages read and left to read, now and then. */
+  onProgress?(read: bigint, total: bigint): void;
+  /** How long the scan may go without a message before it gives up. */
+  stallMs?: number;
+}
+
+/** The offsets at `timestamp` (ms) per partition; a partition with nothing as late starts at its end. */
+export async function offsetsAt(admin: Admin, topic: string, timestamp: number): Promise<Map<number, bigint>> {
+  const [at, ends] = await Promise.all([admin.fetchTopicOffsetsByTimestamp(topic, timestamp), admin.fetchTopicOffsets(topic)]);
+  const high = new Map(ends.map((end) => [end.partition, BigInt(end.high)]));
+  return new Map(at.map(({ partition, offset }) => [partition, offset === "-1" ? (high.get(partition) ?? 0n) : BigInt(offset)]));
+}
+
+/** The earliest offset still held, per partition. */
+export async function earliestOffsets(admin: Admin, topic: string): Promise<Map<number, bigint>> {
+  return new Map((await admin.fetchTopicOffsets(topic)).map((end) => [end.partition, BigInt(end.low)]));
+}
+
+/** Reads from `starts` to the ends the topics have now; resolves when every partition is read or onMessage ended it. */
+export async function scanTopics(kafka: Kafka, admin: Admin, starts: ScanStarts, options: ScanOptions): Promise<void> {
+  const unread = new Map<string, bigint>(); // `${topic}\0${partition}` → end offset
+  let total = 0n;
+  for (const [topic, partitions] of starts) {
+    for (const end of await admin.fetchTopicOffsets(topic)) {
+      const start = partitions.get(end.partition);
+      if (start === undefined || start >= BigInt(end.high)) continue;
+      unread.set(`${topic}\0${end.partition}`, BigInt(end.high));
+      total += BigInt(end.high) - start;
+    }
+  }
+  if (unread.size === 0) return;
+
+  const groupId = `hooklog-cli.scan.${Date.now().toString(36)}.${randomBytes(4).toString("hex")}`;
+  for (const [topic, partitions] of starts) {
+    const entries = [...partitions].map(([partition, offset]) => ({ partition, offset: String(offset) }));
+    if (entries.length > 0) await admin.setOffsets({ groupId, topic, partitions: entries });
+  }
+  // A short fetch wait: disconnect waits for the fetch in hand. Fetch sizes fit the largest record.
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 250, maxBytesPerPartition: MAX_RECORD_BYTES, maxBytes: 2 * MAX_RECORD_BYTES });
+  let read = 0n;
+  let stopped = false;
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...starts.keys()] });
+    await new Promise<void>((resolve, reject) => {
+      const stallMs = options.stallMs ?? 30_000;
+      let lastActivity = Date.now();
+      const finish = (error?: unknown) => {
+        if (stopped) return;
+        stopped = true;
+        clearInterval(watchdog);
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const passed = (topic: string, partition: number, offset: bigint) => {
+        const slot = `${topic}\0${partition}`;
+        const end = unread.get(slot);
+        if (end !== undefined && offset + 1n >= end) unread.delete(slot);
+        if (unread.size === 0) finish();
+      };
+      const watchdog = setInterval(() => {
+        if (Date.now() - lastActivity > stallMs) {
+          finish(
+            new CliError(
+              `Kafka sent nothing for ${stallMs / 1000} s with ${total - read} message(s) still to read`,
+              "check that Kafka is healthy (npm run infra -- status), then run the command again",
+            ),
+          );
+        }
+      }, 1000);
+      // A partition may end in transaction markers, which eachMessage never sees: a batch's end says where the reader is.
+      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+        lastActivity = Date.now();
+        if (!stopped) passed(payload.topic, payload.partition, BigInt(payload.lastOffset));
+      });
+      consumer
+        .run({
+          autoCommit: false,
+          eachMessage: async ({ topic, partition, message }) => {
+            if (stopped) return;
+            lastActivity = Date.now();
+            const slot = `${topic}\0${partition}`;
+            const end = unread.get(slot);
+            if (end === undefined || BigInt(message.offset) >= end) return;
+            read += 1n;
+            options.onProgress?.(read, total);
+            if (await options.onMessage({ topic, partition, message })) finish();
+            else passed(topic, partition, BigInt(message.offset));
+          },
+        })
+        .catch(finish);
+    });
+  } finally {
+    stopped = true;
+    await consumer.disconnect();
+    // The group only ever held this scan's offsets; a failure to delete it leaves an empty group that Kafka expires.
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+  }
+}
