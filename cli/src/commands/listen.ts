@@ -11,8 +11,8 @@ import { readerFailure } from "../reader-errors.ts";
 
 interface ListenOptions {
   forwardTo: string;
-  source: string[];
-  types: string[];
+  source?: string[];
+  types?: string[];
   from: StartPoint;
   secret?: string;
 }
@@ -32,8 +32,8 @@ export function registerListen(program: Command): void {
       "Forwards each event of the log to a local endpoint as it arrives: the provider's body byte for byte, signed with Standard Webhooks headers (webhook-id is the hub event id), plus hooklog-source, hooklog-event-type, hooklog-event-id, hooklog-provider-event-id and hooklog-origin. Events backfilled by reconciliation, replayed or redriven are forwarded like any other. An endpoint that is down or answers 5xx (or 408, 429) gets the event again with backoff, and the events after it wait: order is kept. Runs until Ctrl-C.",
     )
     .requiredOption("--forward-to <url>", "where to POST each event, e.g. http://localhost:4000/webhooks", endpointUrl)
-    .option("--source <name>", "only this source's events, repeatable (default: every source)", collectList, [])
-    .option("--types <types>", "only these event types, comma-separated or repeated", collectList, [])
+    .option("--source <name>", "only this source's events, repeatable (default: every source)", collectList)
+    .option("--types <types>", "only these event types, comma-separated or repeated", collectList)
     .addOption(
       new Option("--from <when>", "where in the log to start: now, beginning, a duration back (2h, 30m, 3d) or an ISO time")
         .default({ kind: "now" }, "now")
@@ -42,9 +42,9 @@ export function registerListen(program: Command): void {
     .option("--secret <secret>", "sign with this Standard Webhooks secret (whsec_ and base64) (default: a new one, printed at start)")
     .action(async (options: ListenOptions, command: Command) => {
       const { hub, out } = contextOf(command);
-      const sources = selectedSources(hub(), options.source);
+      const sources = selectedSources(hub(), options.source ?? []);
       const secret = options.secret ?? providerModule("standard-webhooks").newSecret();
-      const types = new Set(options.types);
+      const types = new Set(options.types ?? []);
       const topics = sources.map((source) => source.topic);
       const from = options.from.kind === "time" ? options.from.at.toISOString() : options.from.kind;
 

@@ -9,8 +9,8 @@ import { readerFailure } from "../reader-errors.ts";
 import { collectList, selectedSources } from "../topics.ts";
 
 interface TailOptions {
-  source: string[];
-  type: string[];
+  source?: string[];
+  type?: string[];
   since: StartPoint;
   follow?: boolean;
 }
@@ -22,8 +22,8 @@ export function registerTail(program: Command): void {
     .description(
       "Prints the events of the log, decoded: one line each, or with --json one object each (the envelope, its position, and the payload, parsed when it is JSON). Stops at the end of the log unless --follow.",
     )
-    .option("--source <name>", "only this source's events, repeatable (default: every source)", collectList, [])
-    .option("--type <type>", "only this event type, repeatable or comma-separated", collectList, [])
+    .option("--source <name>", "only this source's events, repeatable (default: every source)", collectList)
+    .option("--type <type>", "only this event type, repeatable or comma-separated", collectList)
     .addOption(
       new Option("--since <when>", "where to start: a duration back (10m, 2h, 3d), an ISO time, beginning or now")
         .default({ kind: "time", at: new Date(Date.now() - 3_600_000) }, "1h")
@@ -32,8 +32,8 @@ export function registerTail(program: Command): void {
     .option("-f, --follow", "keep printing events as they arrive, until Ctrl-C")
     .action(async (options: TailOptions, command: Command) => {
       const { hub, out } = contextOf(command);
-      const topics = selectedSources(hub(), options.source).map((source) => source.topic);
-      const types = new Set(options.type);
+      const topics = selectedSources(hub(), options.source ?? []).map((source) => source.topic);
+      const types = new Set(options.type ?? []);
       let shown = 0;
       await untilInterrupted(async (signal) => {
         const reader = new LogReader({

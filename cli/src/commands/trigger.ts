@@ -9,14 +9,14 @@ import type { Output } from "../output.ts";
 import { contextOf } from "../program.ts";
 
 interface TriggerOptions {
-  set: Array<{ path: string; value: Json }>;
+  set?: Array<{ path: string; value: Json }>;
   count: number;
   redeliver: number;
   list?: boolean;
 }
 
 /** `path=value`: the value is JSON when it reads as JSON (4200, true, {"a":1}, "text"), else the text as a string. */
-export function parseSetting(text: string, previous: TriggerOptions["set"] = []): TriggerOptions["set"] {
+export function parseSetting(text: string, previous: Array<{ path: string; value: Json }> = []): Array<{ path: string; value: Json }> {
   const at = text.indexOf("=");
   if (at <= 0) throw new InvalidArgumentError(`expected path=value, such as data.object.amount_paid=4200 (got ${JSON.stringify(text)})`);
   const raw = text.slice(at + 1);
@@ -44,7 +44,7 @@ export function registerTrigger(program: Command): void {
     )
     .argument("[source]", "a source of hooklog.config.yaml (stripe, github, ...)")
     .argument("[types...]", "event types, in the order to send them (hooklog trigger --list shows them)")
-    .option("--set <path=value>", "override a field before signing, repeatable: data.object.amount_paid=4200 (values are JSON, else text)", parseSetting, [])
+    .option("--set <path=value>", "override a field before signing, repeatable: data.object.amount_paid=4200 (values are JSON, else text)", parseSetting)
     .option("--count <n>", "send the whole sequence n times, each with fresh ids", positiveCount("--count", 1), 1)
     .option("--redeliver <k>", "send each delivery k more times, unchanged, as a provider's retries and resends do", positiveCount("--redeliver", 0), 0)
     .option("--list", "list the sources and the sample types of each")
@@ -90,7 +90,7 @@ async function signedSample(hub: Hub, source: SourceConfig, type: string, option
     return await providerModule(source.provider).sampleDelivery(type, {
       secret: hub.signingSecret(source),
       options: source.options,
-      set: options.set,
+      set: options.set ?? [],
       related,
     });
   } catch (error) {
