@@ -169,6 +169,13 @@ describe("hooklog redrive, replay and release on a consumer's real state", () =>
     });
   }
 
+  it("replay --topics naming a topic Kafka does not have is a usage error naming it", async () => {
+    const ran = await hooklog(env, "replay", consumer, "--since", "2h", "--topics", `${topic},${topic}-typo`, "--dry-run");
+
+    assert.equal(ran.code, 2, ran.stderr);
+    assert.match(ran.stderr, new RegExp(`hooklog: Kafka has no topic ${topic}-typo\n`));
+  });
+
   it("an unknown consumer exits 1 with two lines: there is none, and which consumers there are", async () => {
     const ran = await hooklog(env, "redrive", `${consumer}-typo`, "--dry-run");
 

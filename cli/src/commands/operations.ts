@@ -15,10 +15,12 @@ import {
   retryTopic,
   type HeldKey,
 } from "@hooklog/consumer-kit";
-import { connectDatabase, type Knex } from "@hooklog/db";
+import type { Knex } from "@hooklog/db";
 import type { Command } from "commander";
+import { connectAdmin, kafkaFailure, openDatabase, openKafka, query } from "../connections.ts";
 import { CliError, UsageError } from "../errors.ts";
 import type { Hub } from "../hub.ts";
+import type { Output } from "../output.ts";
 import { contextOf } from "../program.ts";
 import { registerReconcile } from "./reconcile.ts";
 
@@ -88,9 +90,17 @@ async function replayCommand(consumer: string, options: ReplayOptions, command: 
   if ((options.fromBeginning === true) === (options.since !== undefined))
     throw new UsageError("replay takes one of --from-beginning and --since", `hooklog replay ${consumer} --since 2h (or --from-beginning)`);
   const since = options.since === undefined ? undefined : readSince(options.since);
-  const { kafkaBrokers } = hub();
-  await withDatabase(hub(), (db) => requireConsumer(consumer, hub(), db));
+  await withDatabase(hub(), async (db) => {
+    await requireConsumer(consumer, hub(), db);
+    await rewind(consumer, { ...options, since }, hub(), out);
+  });
+}
+
+async function rewind(consumer: string, options: { topics?: string; since: Date | undefined; dryRun?: boolean }, hub: Hub, out: Output): Promise<void> {
+  const { kafkaBrokers } = hub;
+  const { since } = options;
   const topics = options.topics?.split(",").filter((topic) => topic.length > 0) ?? (await committedTopics(consumer, { kafkaBrokers }));
+  await requireTopics(hub, topics);
   if (topics.length === 0)
     throw new CliError(`${consumer} has committed no offsets yet, so there is nothing to rewind by default`, "name the topics with --topics a,b");
   const members = await groupMembers(consumer, { kafkaBrokers });
@@ -174,12 +184,31 @@ function readSince(text: string): Date {
   }
 }
 
+/** Runs `work` with the hub's database; Postgres or Kafka out of reach becomes a two-line error saying which. */
 async function withDatabase<T>(hub: Hub, work: (db: Knex) => Promise<T>): Promise<T> {
-  const db = connectDatabase(hub.databaseUrl, { applicationName: "hooklog-cli", poolMax: 2 });
+  const db = openDatabase(hub);
   try {
-    return await work(db);
+    return await query(hub, () => work(db));
+  } catch (error) {
+    throw kafkaFailure(hub, error);
   } finally {
     await db.destroy();
+  }
+}
+
+/** Kafka answers a topic it lacks with an error about partitions; a typo in --topics is better named. */
+async function requireTopics(hub: Hub, topics: readonly string[]): Promise<void> {
+  const admin = await connectAdmin(hub, openKafka(hub));
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((topic) => !existing.has(topic));
+    if (missing.length > 0)
+      throw new UsageError(
+        `Kafka has no topic ${missing.join(", ")}`,
+        "name topics the consumer reads, or leave out --topics to rewind those it has committed offsets on",
+      );
+  } finally {
+    await admin.disconnect();
   }
 }
 
