@@ -17,6 +17,8 @@ const args = [
   // Once a file's tests are done, its process ends even if a client left a socket open: a kafkajs
   // consumer disconnected while a fetch was in flight once kept a finished file alive until CI's limit.
   "--test-force-exit",
+  // ...which, alone, loses verdicts still in the pipe from a file's process: see flush-reports.mjs.
+  `--import=${join(import.meta.dirname, "flush-reports.mjs")}`,
   // Files run one at a time: some tests stop and restart the shared Kafka, and the machine has two cores.
   "--test-concurrency=1",
   "--test-reporter=spec",
