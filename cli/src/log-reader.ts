@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { HooklogError, parseSince } from "@hooklog/core";
 import { KafkaUnavailableError, SchemaRegistryClient, createKafka, type Consumer, type Kafka } from "@hooklog/kafka";
 import type { WebhookEvent } from "@hooklog/schemas";
+import { MemberWatchdog } from "@hooklog/consumer-kit";
 import { InvalidArgumentError } from "commander";
 
 export type StartPoint = { kind: "now" } | { kind: "beginning" } | { kind: "time"; at: Date };
@@ -53,6 +54,10 @@ export interface LogReaderOptions {
 
 const partitionKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 const BACKOFF_MS = [1000, 2000, 5000, 10_000];
+/** A member that shows no heartbeat, fetch, batch or join this long is given up (a session and a rebalance, as the kit's). */
+const STALLED_AFTER_MS = 90_000;
+
+type ReadOutcome = { kind: "done" } | { kind: "failed"; reason: string; handled: boolean };
 
 export class LogReader {
   readonly #options: LogReaderOptions;
@@ -119,14 +124,11 @@ export class LogReader {
   }
 
   /** One consumer group's read, from the positions held; ends when it is done, aborted, or Kafka fails under it. */
-  async #readOnce(
-    generation: number,
-    handlers: LogReaderHandlers,
-    signal: AbortSignal,
-  ): Promise<{ kind: "done" } | { kind: "failed"; reason: string; handled: boolean }> {
+  async #readOnce(generation: number, handlers: LogReaderHandlers, signal: AbortSignal): Promise<ReadOutcome> {
     const groupId = `hooklog-cli.${this.#options.purpose}.${this.#run}.${generation}`;
     let handled = false;
     let consumer: Consumer | undefined;
+    let watchdog: MemberWatchdog | undefined;
     try {
       await this.#placeGroup(groupId);
       consumer = this.#kafka.consumer({
@@ -139,16 +141,27 @@ export class LogReader {
         maxBytesPerPartition: 32 * 1024 * 1024,
         maxBytes: 64 * 1024 * 1024,
       });
-      const ended = new Promise<{ kind: "done" } | { kind: "failed"; reason: string; handled: boolean }>((resolve) => {
-        consumer?.on(consumer.events.CRASH, ({ payload }) => resolve({ kind: "failed", reason: payload.error.message, handled }));
-        consumer?.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-          const key = partitionKey(payload.topic, payload.partition);
-          const end = this.#unread.get(key);
-          if (end !== undefined && BigInt(payload.lastOffset) + 1n >= end) this.#unread.delete(key);
-          if (this.#finished()) resolve({ kind: "done" });
-        });
-        signal.addEventListener("abort", () => resolve({ kind: "done" }), { once: true });
+      const ended = Promise.withResolvers<ReadOutcome>();
+      const { CRASH, END_BATCH_PROCESS, FETCH_START, GROUP_JOIN, HEARTBEAT, START_BATCH_PROCESS } = consumer.events;
+      consumer.on(CRASH, ({ payload }) => ended.resolve({ kind: "failed", reason: payload.error.message, handled }));
+      consumer.on(END_BATCH_PROCESS, ({ payload }) => {
+        const key = partitionKey(payload.topic, payload.partition);
+        const end = this.#unread.get(key);
+        if (end !== undefined && BigInt(payload.lastOffset) + 1n >= end) this.#unread.delete(key);
+        if (this.#finished()) ended.resolve({ kind: "done" });
       });
+      signal.addEventListener("abort", () => ended.resolve({ kind: "done" }), { once: true });
+      // kafkajs can also leave a member out of its group without a crash and go silent (the kit's
+      // member watchdog tells the story): silence that long counts as a failure, read on afresh.
+      watchdog = new MemberWatchdog({
+        stalledAfterMs: STALLED_AFTER_MS,
+        checkEveryMs: 5000,
+        replace: async () => ended.resolve({ kind: "failed", reason: `no sign of life from Kafka for ${STALLED_AFTER_MS / 1000} s`, handled }),
+        onStall: () => undefined,
+        onReplaceFailed: () => undefined,
+      });
+      for (const sign of [FETCH_START, GROUP_JOIN, HEARTBEAT, START_BATCH_PROCESS]) consumer.on(sign, () => watchdog?.alive());
+      watchdog.start();
       await consumer.connect();
       await consumer.subscribe({ topics: [...this.#options.topics] });
       if (generation > 1) handlers.status("Kafka answers again: reading on");
@@ -167,10 +180,11 @@ export class LogReader {
           if (end !== undefined && offset + 1n >= end) this.#unread.delete(key);
         },
       });
-      return await ended;
+      return await ended.promise;
     } catch (error) {
       return { kind: "failed", reason: (error as Error).message, handled };
     } finally {
+      await watchdog?.stop();
       await consumer?.disconnect().catch(() => undefined); // Kafka may be the reason we stop: nothing more to do with this consumer.
       await this.#forgetGroup(groupId);
     }

@@ -25,3 +25,5 @@ export type { ConsumerServiceOptions } from "./service.ts";
 // For whoever prepares a database before any consumer service ran on it (a test of the operator's commands).
 export { consumerKitMigrations } from "./migrations/index.ts";
 export { parseWebhookPayload, UnparseablePayloadError } from "./payload.ts";
+export { MemberWatchdog } from "./member-watchdog.ts";
+export type { MemberWatchdogOptions } from "./member-watchdog.ts";
