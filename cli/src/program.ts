@@ -30,8 +30,21 @@ export function contextOf(command: Command): CommandContext {
   };
 }
 
-export function buildProgram(): Command {
+/** Where commander's help and usage errors, and run()'s own errors, are written. */
+export interface ProgramIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+const processIo: ProgramIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+export function buildProgram(io: ProgramIo = processIo): Command {
   const program = new Command("hooklog")
+    // Before any command is added: each copies the output settings it is made with.
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .description("Send signed sample webhooks to the hub, forward its log to a local endpoint, read it, and operate its consumers.")
     .option("--json", "machine-readable output: one JSON object per line on stdout")
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
@@ -54,8 +67,8 @@ function inheritSettings(command: Command): void {
 }
 
 /** Runs the command line; resolves to the exit code: 0 success, 1 failure, 2 usage. */
-export async function run(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+export async function run(argv: readonly string[], io: ProgramIo = processIo): Promise<number> {
+  const program = buildProgram(io);
   try {
     await program.parseAsync([...argv], { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;
@@ -65,12 +78,12 @@ export async function run(argv: readonly string[]): Promise<number> {
       return error.exitCode === 0 ? 0 : 2;
     }
     if (error instanceof CliError) {
-      process.stderr.write(`hooklog: ${error.message}\nhooklog: what to do: ${error.hint}\n`);
+      io.stderr(`hooklog: ${error.message}\nhooklog: what to do: ${error.hint}\n`);
       return error.exitCode;
     }
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`hooklog: unexpected failure: ${message}\n`);
-    process.stderr.write(
+    io.stderr(`hooklog: unexpected failure: ${message}\n`);
+    io.stderr(
       process.env.HOOKLOG_DEBUG === "1" && error instanceof Error
         ? `${error.stack ?? ""}\n`
         : "hooklog: what to do: run it again with HOOKLOG_DEBUG=1 for the stack, and report it with that output\n",
