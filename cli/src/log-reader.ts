@@ -3,6 +3,7 @@
 // restarting, a network cut), it says so, waits, and reads on from the message after the last one
 // it handled, in a fresh consumer group, for as long as it takes. It never stops in silence.
 import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { HooklogError, parseSince } from "@hooklog/core";
 import { KafkaUnavailableError, SchemaRegistryClient, createKafka, type Consumer, type Kafka } from "@hooklog/kafka";
 import type { WebhookEvent } from "@hooklog/schemas";
@@ -56,6 +57,8 @@ const partitionKey = (topic: string, partition: number): string => `${topic}\u00
 const BACKOFF_MS = [1000, 2000, 5000, 10_000];
 /** A member that shows no heartbeat, fetch, batch or join this long is given up (a session and a rebalance, as the kit's). */
 const STALLED_AFTER_MS = 90_000;
+/** Without --follow, consecutive failed reads (with nothing handled between them) before the read gives up. */
+const GIVE_UP_AFTER_FAILURES = 4;
 
 type ReadOutcome = { kind: "done" } | { kind: "failed"; reason: string; handled: boolean };
 
@@ -83,11 +86,14 @@ export class LogReader {
     for (let generation = 1; !signal.aborted && !this.#finished(); generation += 1) {
       const outcome = await this.#readOnce(generation, handlers, signal);
       if (outcome.kind !== "failed") break;
-      failures += 1;
+      failures = outcome.handled ? 1 : failures + 1;
+      // A read to the end (tail, a script) fails rather than wait for ever; a follower waits as long as it takes.
+      if (!this.#options.follow && failures >= GIVE_UP_AFTER_FAILURES)
+        throw new KafkaUnavailableError("KAFKA_UNAVAILABLE", `the read failed ${failures} times in a row, the last time: ${outcome.reason}`, true);
       const wait = BACKOFF_MS[Math.min(failures, BACKOFF_MS.length) - 1] ?? 10_000;
-      handlers.status(`Kafka failed under the reader (${outcome.reason}); reading on from where it stopped in ${wait / 1000} s`);
-      await sleep(wait, signal);
-      if (outcome.handled) failures = 0;
+      handlers.status(`Kafka or the schema registry failed under the reader (${outcome.reason}); reading on from where it stopped in ${wait / 1000} s`);
+      // Aborted, the sleep rejects: the loop's condition then ends the read.
+      await sleep(wait, undefined, { signal }).catch(() => undefined);
     }
   }
 
@@ -129,8 +135,11 @@ export class LogReader {
     let handled = false;
     let consumer: Consumer | undefined;
     let watchdog: MemberWatchdog | undefined;
+    let onAbort: (() => void) | undefined;
     try {
       await this.#placeGroup(groupId);
+      // Ctrl-C while the group was placed: a listener added to an aborted signal would never hear it.
+      if (signal.aborted) return { kind: "done" };
       consumer = this.#kafka.consumer({
         groupId,
         // A crash is ours to handle (read on from our own positions), not kafkajs' to restart in its own way.
@@ -150,7 +159,8 @@ export class LogReader {
         if (end !== undefined && BigInt(payload.lastOffset) + 1n >= end) this.#unread.delete(key);
         if (this.#finished()) ended.resolve({ kind: "done" });
       });
-      signal.addEventListener("abort", () => ended.resolve({ kind: "done" }), { once: true });
+      onAbort = () => ended.resolve({ kind: "done" });
+      signal.addEventListener("abort", onAbort, { once: true });
       // kafkajs can also leave a member out of its group without a crash and go silent (the kit's
       // member watchdog tells the story): silence that long counts as a failure, read on afresh.
       watchdog = new MemberWatchdog({
@@ -165,8 +175,9 @@ export class LogReader {
       await consumer.connect();
       await consumer.subscribe({ topics: [...this.#options.topics] });
       if (generation > 1) handlers.status("Kafka answers again: reading on");
+      // Offsets are committed as events are handled: should the group rejoin, it resumes there rather
+      // than from where this generation began (what was handled is passed over either way).
       await consumer.run({
-        autoCommit: false,
         eachMessage: async ({ topic, partition, message, heartbeat }) => {
           const key = partitionKey(topic, partition);
           const offset = BigInt(message.offset);
@@ -184,6 +195,7 @@ export class LogReader {
     } catch (error) {
       return { kind: "failed", reason: (error as Error).message, handled };
     } finally {
+      if (onAbort) signal.removeEventListener("abort", onAbort);
       await watchdog?.stop();
       await consumer?.disconnect().catch(() => undefined); // Kafka may be the reason we stop: nothing more to do with this consumer.
       await this.#forgetGroup(groupId);
@@ -232,18 +244,4 @@ export class LogReader {
       return undefined;
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 }

@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { createHmac } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import { tmpdir } from "node:os";
@@ -161,6 +162,106 @@ describe("hooklog listen", () => {
     }
   });
 
+  it("forwards what a header cannot carry, signs bytes that are not UTF-8, and does not follow a redirect", async () => {
+    const odd = await writeEvents(["odd"]);
+    const [oddEvent] = odd;
+    assert.ok(oddEvent);
+    // A provider may send any string as its type; ingest takes it, so listen must pass it on.
+    const strange: WebhookEvent = {
+      ...oddEvent,
+      id: uniqueName("evt"),
+      providerEventId: uniqueName("msg_strange"),
+      type: "commande.créée ☕\r\nx-injected: 1",
+    };
+    const binary: WebhookEvent = {
+      ...oddEvent,
+      id: uniqueName("evt"),
+      providerEventId: uniqueName("msg_binary"),
+      payload: Buffer.from([0x7b, 0xff, 0xfe, 0x00, 0xc3, 0x28, 0x7d]),
+    };
+    const redirected: WebhookEvent = { ...oddEvent, id: uniqueName("evt"), providerEventId: uniqueName("msg_redirected"), type: "order.redirected" };
+    const last: WebhookEvent = { ...oddEvent, id: uniqueName("evt"), providerEventId: uniqueName("msg_last"), type: "order.last" };
+    for (const event of [strange, binary, redirected, last]) {
+      await producer.send({ topic, acks: -1, messages: [{ key: event.providerEventId, value: await encode(event) }] });
+    }
+    const key = Buffer.from(secret.slice("whsec_".length), "base64");
+    // Its own handler: the answer depends on the webhook-id header, and the signature is checked over the raw bytes.
+    const endpoint = await localEndpoint(secret, () => 204);
+    endpoint.server.removeAllListeners("request");
+    const seen: Array<{
+      id: string | undefined;
+      method: string | undefined;
+      url: string | undefined;
+      body: Buffer;
+      rawSignatureOk: boolean;
+      type: string | undefined;
+    }> = [];
+    endpoint.server.on("request", (request, response) => {
+      const chunks: Buffer[] = [];
+      request.on("data", (chunk: Buffer) => chunks.push(chunk));
+      request.on("end", () => {
+        const body = Buffer.concat(chunks);
+        const id = request.headers["webhook-id"] as string | undefined;
+        const signed = createHmac("sha256", key).update(`${id}.${request.headers["webhook-timestamp"]}.`).update(body).digest("base64");
+        const rawSignatureOk = String(request.headers["webhook-signature"]).split(" ").includes(`v1,${signed}`);
+        seen.push({ id, method: request.method, url: request.url, body, rawSignatureOk, type: request.headers["hooklog-event-type"] as string | undefined });
+        if (id === redirected.id) response.writeHead(301, { location: "/elsewhere" }).end();
+        else response.writeHead(204).end();
+      });
+    });
+    let cli: RunningCli | undefined;
+    try {
+      cli = startCli(
+        [
+          "listen",
+          "--forward-to",
+          endpoint.url,
+          "--source",
+          source,
+          "--from",
+          "beginning",
+          "--secret",
+          secret,
+          "--json",
+          "--types",
+          `${strange.type},order.odd,order.redirected,order.last`,
+        ],
+        env,
+      );
+      await eventually("the last event delivered", () => seen.some((entry) => entry.id === last.id), { timeoutMs: 60_000, context: () => cli?.stderr() ?? "" });
+      const mine = seen.filter((entry) => [strange.id, binary.id, redirected.id, last.id].includes(entry.id ?? ""));
+      assert.deepEqual(
+        mine.map((entry) => [entry.id, entry.method, entry.url]),
+        [
+          [strange.id, "POST", "/webhooks"],
+          [binary.id, "POST", "/webhooks"],
+          [redirected.id, "POST", "/webhooks"],
+          [last.id, "POST", "/webhooks"],
+        ],
+        "each once, in order; the redirect not followed",
+      );
+      const [strangeSeen, binarySeen] = mine;
+      assert.equal(strangeSeen?.type, encodeURIComponent(strange.type), "a value a header cannot carry is percent-encoded");
+      assert.ok(binarySeen?.body.equals(binary.payload), "bytes that are not UTF-8 arrive unchanged");
+      assert.ok(
+        mine.every((entry) => entry.rawSignatureOk),
+        "signed over the bytes sent",
+      );
+      await eventually("a line for the last event", () => cli?.jsonLines<{ eventId: string }>().some((line) => line.eventId === last.id));
+      const redirectLine = cli.jsonLines<{ eventId: string; status: number; delivered: boolean }>().find((line) => line.eventId === redirected.id);
+      assert.equal(redirectLine?.status, 301);
+      assert.match(cli.stderr(), /301 redirect to \/elsewhere not followed/);
+    } finally {
+      await cli?.interrupt();
+      endpoint.server.close();
+    }
+  });
+
+  it("refuses a signing secret that is not one, as a usage error", async () => {
+    const run = await startCli(["listen", "--forward-to", "http://127.0.0.1:9/", "--secret", "whsec_not base64!"], env).exited;
+    assert.equal(run, 2);
+  });
+
   const managed = kafkaPid() !== undefined;
   it("keeps forwarding through a Kafka restart, and says so", { skip: managed ? false : "Kafka is not run by infra here" }, async () => {
     const endpoint = await localEndpoint(secret, () => 200);
@@ -176,7 +277,7 @@ describe("hooklog listen", () => {
       });
 
       await stopKafka();
-      await eventually("listen to report that Kafka failed under it", () => cli?.stderr().includes("Kafka failed under the reader"), {
+      await eventually("listen to report that Kafka failed under it", () => cli?.stderr().includes("failed under the reader"), {
         timeoutMs: 90_000,
         context: () => cli?.stderr() ?? "",
       });

@@ -1,8 +1,8 @@
 // `hooklog listen`: forwards each event of the log to a local endpoint, in order, through Kafka
 // restarts and an endpoint that is down, for as long as it runs.
-import { Option, type Command } from "commander";
-import { providerModule } from "@hooklog/providers";
-import { createForwarder } from "../forwarder.ts";
+import { InvalidArgumentError, Option, type Command } from "commander";
+import { providerModule, signStandardWebhook } from "@hooklog/providers";
+import { createForwarder, headerValue } from "../forwarder.ts";
 import { LogReader, parseStartPoint, type StartPoint } from "../log-reader.ts";
 import { contextOf } from "../program.ts";
 import { collectList, selectedSources } from "../topics.ts";
@@ -17,10 +17,22 @@ interface ListenOptions {
   secret?: string;
 }
 
+/** A secret the signer can use: checked by signing once, so a bad one is a usage error, not a failure mid-run. */
+const signingSecret = (text: string): string => {
+  try {
+    signStandardWebhook(text, "check", 0, Buffer.alloc(0));
+  } catch (error) {
+    throw new InvalidArgumentError(
+      `${(error as Error).message} (a Standard Webhooks secret is whsec_ followed by base64, as this command prints when it makes one)`,
+    );
+  }
+  return text;
+};
+
 const endpointUrl = (text: string): string => {
   const url = URL.parse(text);
   if (!url || (url.protocol !== "http:" && url.protocol !== "https:"))
-    throw new Error(`expected an http(s) URL, such as http://localhost:4000/webhooks (got ${text})`);
+    throw new InvalidArgumentError(`expected an http(s) URL, such as http://localhost:4000/webhooks (got ${text})`);
   return url.href;
 };
 
@@ -39,7 +51,7 @@ export function registerListen(program: Command): void {
         .default({ kind: "now" }, "now")
         .argParser(parseStartPoint),
     )
-    .option("--secret <secret>", "sign with this Standard Webhooks secret (whsec_ and base64) (default: a new one, printed at start)")
+    .option("--secret <secret>", "sign with this Standard Webhooks secret, whsec_ and base64 (default: a new one, printed at start)", signingSecret)
     .action(async (options: ListenOptions, command: Command) => {
       const { hub, out } = contextOf(command);
       const sources = selectedSources(hub(), options.source ?? []);
@@ -71,11 +83,14 @@ export function registerListen(program: Command): void {
               event: async (logged, heartbeat) => {
                 if (types.size > 0 && !types.has(logged.event.type)) return;
                 const result = await forward(logged, signal, heartbeat);
-                if (!result.delivered) return;
+                // Cut short by Ctrl-C: not a delivery, and the reader stops here.
+                if (!result.final) return;
                 const { event } = logged;
-                const status = result.status === undefined ? "no answer" : String(result.status);
+                const status = result.status === undefined ? "not sent" : String(result.status);
+                if (!result.delivered)
+                  out.warn(`${event.type} ${event.id}: ${status}${result.error ? ` ${result.error}` : ""}; not delivered, going on with the next event`);
                 out.result(
-                  `${new Date().toISOString()}  ${event.type}  ${event.id}  ${out.style(result.status !== undefined && result.status < 300 ? "green" : "red", status)}  ${result.ms} ms${result.attempt > 1 ? ` (attempt ${result.attempt})` : ""}`,
+                  `${new Date().toISOString()}  ${headerValue(event.type)}  ${event.id}  ${out.style(result.delivered ? "green" : "red", status)}  ${result.ms} ms${result.attempt > 1 ? ` (attempt ${result.attempt})` : ""}`,
                   {
                     at: new Date().toISOString(),
                     source: event.source,
@@ -87,6 +102,8 @@ export function registerListen(program: Command): void {
                     partition: logged.partition,
                     offset: logged.offset,
                     status: result.status ?? null,
+                    delivered: result.delivered,
+                    ...(result.error ? { error: result.error } : {}),
                     attempts: result.attempt,
                     ms: result.ms,
                   },

@@ -13,6 +13,7 @@ export type { SignatureConfigErrorCode } from "./signing/errors.ts";
 export type { SignedRequest, VerificationFailureReason, VerificationResult, Verifier } from "./signing/types.ts";
 export type { HmacSchemeOptions } from "./hmac/options.ts";
 export { signHmac } from "./hmac/signature.ts";
+export { signStandardWebhook } from "./standard-webhooks/signature.ts";
 // Reconciliation: what a provider with an API offers it, and how its API failures are told and bounded.
 export type { ApiAccess, ApiReconciliation, ReconcileRun, ReconciledSource, ReconcilerDeps, SourceReconciler } from "./api/reconciliation.ts";
 export { ProviderApiError, sleep } from "./api/retry.ts";

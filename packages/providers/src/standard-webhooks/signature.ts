@@ -1,7 +1,7 @@
 // Standard Webhooks (and Svix, which uses `svix-` header names) sign `${id}.${timestamp}.${body}`
 // with HMAC-SHA256 keyed by the base64-decoded secret, and send space-separated `v1,<base64>`:
 // https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md
-import { createSecretKey, type KeyObject } from "node:crypto";
+import { createHmac, createSecretKey, type KeyObject } from "node:crypto";
 import { decodeBase64Strict, decodeCanonical } from "../signing/encoding.ts";
 import { SignatureConfigError } from "../signing/errors.ts";
 import { failure, missingHeader, readHeader } from "../signing/results.ts";
@@ -103,4 +103,16 @@ export function createStandardWebhooksVerifier(spec: SourceSettings): Verifier {
       });
     },
   };
+}
+
+/**
+ * The webhook-signature value (`v1,<base64>`) of `body` sent with `id` at `timestampSeconds`: the
+ * HMAC over the raw bytes, as the verifier above checks it (the reference library signs the body's
+ * UTF-8 decoding instead, which differs from the bytes sent for a body that is not UTF-8). Throws
+ * SignatureConfigError for a secret that is not base64 after the optional whsec_ prefix.
+ */
+export function signStandardWebhook(secret: string, id: string, timestampSeconds: number, body: Buffer): string {
+  const [key] = decodeSecrets([secret]);
+  if (!key) throw new SignatureConfigError("invalid_secret_encoding", "no secret given");
+  return `v1,${createHmac("sha256", key).update(`${id}.${timestampSeconds}.`).update(body).digest("base64")}`;
 }
