@@ -18,6 +18,8 @@ export interface Hub {
   sources: readonly SourceConfig[];
   /** The source named `name`, or a usage error naming those there are. */
   source(name: string): SourceConfig;
+  /** The secrets ingest holds for the source, as this machine knows them: the environment's, else npm start's development ones; empty when neither. */
+  currentSecrets(source: SourceConfig): readonly string[];
   /** The secret to sign a sample with: the newest of the source's (the first listed while rotating). */
   signingSecret(source: SourceConfig): string;
   /** For admin endpoints; undefined when neither HOOKLOG_ADMIN_TOKENS nor the state directory has one. */
@@ -37,8 +39,9 @@ function developmentSecrets(): Record<string, string> {
   if (!existsSync(file)) return {};
   try {
     return JSON.parse(readFileSync(file, "utf8")) as Record<string, string>;
-  } catch (error) {
-    throw new CliError(`${file} is not valid JSON (${(error as Error).message})`, "delete it and run npm start again, which writes it anew");
+  } catch {
+    // JSON.parse's message quotes the text around the fault, which is a secret here: only the file is named.
+    throw new CliError(`${file} is not valid JSON`, "delete it and run npm start again, which writes it anew");
   }
 }
 
@@ -65,8 +68,15 @@ export function locateHub(env: NodeJS.ProcessEnv = process.env): Hub {
         throw new UsageError(`no source named ${JSON.stringify(name)}`, `use one of ${sources.map((source) => source.name).join(", ")} (hooklog.config.yaml)`);
       return found;
     },
+    currentSecrets(source) {
+      if (source.secrets.length > 0) return source.secrets;
+      return (stored[source.secretEnvVar] ?? "")
+        .split(",")
+        .map((secret) => secret.trim())
+        .filter(Boolean);
+    },
     signingSecret(source) {
-      const secret = source.secrets[0] ?? stored[source.secretEnvVar]?.split(",")[0]?.trim();
+      const [secret] = this.currentSecrets(source);
       if (!secret)
         throw new CliError(
           `no secret for source ${source.name}: ${source.secretEnvVar} is unset and npm start has not generated one`,

@@ -45,14 +45,31 @@ describe("hooklog secrets rotate", () => {
     }
   });
 
-  it("without a current secret, the line holds the new one alone", async () => {
+  it("without a current secret, the line keeps the place of the one ingest uses, and says so", async () => {
     const run = await runCli(["secrets", "rotate", "payments", "--json"], {
       HOOKLOG_CONFIG: config(),
       HOOKLOG_STATE_DIR: mkdtempSync(join(tmpdir(), "hooklog-state-")),
     });
     assert.equal(run.code, 0, run.stderr);
+    const rotation = JSON.parse(run.stdout) as Rotation & { currentKnown: boolean };
+    // The new secret alone would make ingest refuse the sender until it switches.
+    assert.equal(rotation.environmentLine, `PAYMENTS_WEBHOOK_SECRET=${rotation.secret},<current secret>`);
+    assert.equal(rotation.currentKnown, false);
+    assert.match(run.stderr, /no current secret of payments is known here/);
+  });
+
+  it("keeps every current development secret, without printing any of a malformed file", async () => {
+    const state = mkdtempSync(join(tmpdir(), "hooklog-state-"));
+    writeFileSync(join(state, "dev-secrets.json"), JSON.stringify({ PAYMENTS_WEBHOOK_SECRET: "whsec_aaa,whsec_bbb" }));
+    const run = await runCli(["secrets", "rotate", "payments", "--json"], { HOOKLOG_CONFIG: config(), HOOKLOG_STATE_DIR: state });
     const rotation = JSON.parse(run.stdout) as Rotation;
-    assert.equal(rotation.environmentLine, `PAYMENTS_WEBHOOK_SECRET=${rotation.secret}`);
+    assert.equal(rotation.environmentLine, `PAYMENTS_WEBHOOK_SECRET=${rotation.secret},whsec_aaa,whsec_bbb`);
+
+    writeFileSync(join(state, "dev-secrets.json"), '{"PAYMENTS_WEBHOOK_SECRET": whsec_0123456789abcdef}');
+    const broken = await runCli(["secrets", "rotate", "payments"], { HOOKLOG_CONFIG: config(), HOOKLOG_STATE_DIR: state });
+    assert.equal(broken.code, 1);
+    assert.doesNotMatch(broken.stderr, /whsec_0123/);
+    assert.match(broken.stderr, /dev-secrets\.json is not valid JSON/);
   });
 
   it("exits 2 naming the sources for one that does not exist", async () => {

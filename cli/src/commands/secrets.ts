@@ -4,6 +4,8 @@ import type { Command } from "commander";
 import { providerModule } from "@hooklog/providers";
 import { contextOf } from "../program.ts";
 
+const CURRENT_PLACEHOLDER = "<current secret>";
+
 export function registerSecrets(program: Command): void {
   const secrets = program.command("secrets").summary("webhook secrets of the sources").description("Webhook secrets of the sources.");
   secrets
@@ -16,9 +18,14 @@ export function registerSecrets(program: Command): void {
       const { hub, out } = contextOf(command);
       const source = hub().source(name);
       const secret = providerModule(source.provider).newSecret();
-      // The secret in use now: the environment's, else the development one npm start keeps.
-      const current = source.secrets.length > 0 ? source.secrets : safeSigningSecret(() => hub().signingSecret(source));
-      const both = [secret, ...current].join(",");
+      // The secrets in use now: the environment's, else the development ones npm start keeps. Run
+      // away from ingest's environment, they are unknown: the line then says where they go.
+      const current = hub().currentSecrets(source);
+      const both = [secret, ...(current.length > 0 ? current : [CURRENT_PLACEHOLDER])].join(",");
+      if (current.length === 0)
+        out.warn(
+          `no current secret of ${source.name} is known here (${source.secretEnvVar} is unset and npm start made none): replace ${CURRENT_PLACEHOLDER} with the secret ingest uses now, or ingest refuses every delivery until the sender switches`,
+        );
       const steps = [
         `1. Set ${source.secretEnvVar}=${both} on every ingest instance and restart them one at a time: each accepts both secrets.`,
         `2. Give the new secret to the sender (${source.provider === "stripe" ? "Stripe: roll the endpoint's signing secret in the Dashboard" : source.provider === "github" ? "GitHub: the webhook's Secret in its settings" : "the sender's webhook settings"}). Deliveries signed with either secret are accepted meanwhile.`,
@@ -39,16 +46,9 @@ export function registerSecrets(program: Command): void {
           variable: source.secretEnvVar,
           secret,
           environmentLine: `${source.secretEnvVar}=${both}`,
+          currentKnown: current.length > 0,
           steps,
         },
       );
     });
-}
-
-function safeSigningSecret(read: () => string): string[] {
-  try {
-    return [read()];
-  } catch {
-    return [];
-  }
 }
