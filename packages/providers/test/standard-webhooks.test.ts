@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
-import { createVerifier } from "../src/index.ts";
+import { createVerifier, signStandardWebhook } from "../src/index.ts";
 import type { SignedRequest } from "../src/index.ts";
 import {
   EVENT_BODY,
@@ -128,5 +128,31 @@ describe("standard-webhooks verifier", () => {
         assert.deepEqual({ ours: ours.ok, theirs }, { ours: accepted, theirs: accepted });
       });
     }
+  });
+});
+
+describe("signStandardWebhook", () => {
+  it("signs the bytes sent, so a body that is not UTF-8 verifies as it was sent", () => {
+    const body = Buffer.from([0x7b, 0xff, 0xfe, 0x00, 0xc3, 0x28, 0x7d]);
+    const signature = signStandardWebhook(currentSecret, "msg_bytes", NOW_SECONDS, body);
+    const request: SignedRequest = {
+      rawBody: body,
+      headers: { "webhook-id": "msg_bytes", "webhook-timestamp": String(NOW_SECONDS), "webhook-signature": signature },
+    };
+    assert.deepEqual(verifier.verify(request, NOW), { ok: true, scheme: "standard-webhooks-v1", secretIndex: 0, timestampMs: NOW_SECONDS * 1000 });
+    // The reference library signs the body's UTF-8 decoding: for these bytes, another signature.
+    assert.notEqual(new Webhook(currentSecret).sign("msg_bytes", new Date(NOW_SECONDS * 1000), body), signature);
+  });
+
+  it("signs a UTF-8 body as the reference library does", () => {
+    const at = new Date(NOW_SECONDS * 1000);
+    assert.equal(
+      signStandardWebhook(currentSecret, "msg_text", NOW_SECONDS, Buffer.from(EVENT_BODY)),
+      new Webhook(currentSecret).sign("msg_text", at, EVENT_BODY),
+    );
+  });
+
+  it("refuses a secret that is not base64 with a SignatureConfigError", () => {
+    assert.throws(() => signStandardWebhook("whsec_not base64!", "msg", NOW_SECONDS, Buffer.alloc(0)), { name: "SignatureConfigError" });
   });
 });
