@@ -16,6 +16,7 @@ import { freePort, startServiceProcess, testStack, uniqueName, type ServiceProce
 const repoRoot = resolve(import.meta.dirname, "..", "..");
 const API_KEY = "sk_test_cli_reconcile_4Kd";
 const ADMIN_TOKEN = "hla_cli-reconcile-test-token";
+const GITHUB_TOKEN = "ghp_cliReconcileTest0123456789";
 
 /** The CLI as a person runs it: a process of its own, exit code and both streams. */
 async function hooklog(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -59,10 +60,26 @@ async function startStripeEvents(count: number): Promise<{ url: string; server: 
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
+/** GitHub's deliveries API for a hook with nothing delivered: a redeliver-mode run lists it and finds no gap. */
+async function startGitHubDeliveries(token: string): Promise<{ url: string; server: Server }> {
+  const server = createServer((request, response) => {
+    const ok =
+      String(request.headers.authorization).endsWith(token) &&
+      /^\/repos\/[^/]+\/[^/]+\/hooks\/\d+\/deliveries$/.test(new URL(request.url ?? "/", "http://github.test").pathname);
+    response.writeHead(ok ? 200 : 404, { "content-type": "application/json", "x-github-request-id": "CLI:TEST" }).end(ok ? "[]" : '{"message":"Not Found"}');
+  });
+  await new Promise<void>((listening) => server.listen(0, "127.0.0.1", listening));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
 describe("hooklog reconcile asks the running reconciliation service", () => {
   const source = uniqueName("stripe-cli");
   const topic = uniqueName("webhooks.stripe-cli");
+  // Reconcilable too (a token, a hook), in the default redeliver mode: no dry run can hold it back.
+  const githubSource = uniqueName("github-cli");
+  const githubTopic = uniqueName("webhooks.github-cli");
   let stripe: { url: string; server: Server };
+  let github: { url: string; server: Server };
   let service: ServiceProcess;
   let env: Record<string, string>;
   let directory: string;
@@ -75,12 +92,24 @@ describe("hooklog reconcile asks the running reconciliation service", () => {
   before(async () => {
     const stack = await testStack();
     stripe = await startStripeEvents(5);
+    github = await startGitHubDeliveries(GITHUB_TOKEN);
     directory = await mkdtemp(join(tmpdir(), "hooklog-cli-reconcile-"));
     const config = join(directory, "hooklog.config.yaml");
     // YAML is a superset of JSON.
-    await writeFile(config, JSON.stringify({ sources: { [source]: { provider: "stripe", topic, partitions: 3 } } }));
+    await writeFile(
+      config,
+      JSON.stringify({
+        sources: {
+          [source]: { provider: "stripe", topic, partitions: 3 },
+          [githubSource]: { provider: "github", topic: githubTopic, partitions: 3, githubHooks: [{ owner: "octo-org", repo: "shop", hookId: 1 }] },
+        },
+      }),
+    );
     const kafka = createKafka({ clientId: "cli-reconcile-test", brokers: stack.kafkaBrokers.split(",") });
-    await ensureTopics(kafka, [{ name: topic, partitions: 3 }]);
+    await ensureTopics(kafka, [
+      { name: topic, partitions: 3 },
+      { name: githubTopic, partitions: 3 },
+    ]);
     admin = kafka.admin();
     await admin.connect();
     db = connectDatabase(stack.databaseUrl, { poolMax: 2 });
@@ -90,6 +119,7 @@ describe("hooklog reconcile asks the running reconciliation service", () => {
       DATABASE_URL: stack.databaseUrl,
       HOOKLOG_CONFIG: config,
       [secretEnvVar(source)]: `whsec_${randomBytes(16).toString("hex")}`,
+      [secretEnvVar(githubSource)]: randomBytes(16).toString("hex"),
       HOOKLOG_ADMIN_TOKENS: ADMIN_TOKEN,
     };
     service = await startServiceProcess(
@@ -98,6 +128,8 @@ describe("hooklog reconcile asks the running reconciliation service", () => {
         ...common,
         STRIPE_API_KEY: API_KEY,
         STRIPE_API_BASE: stripe.url,
+        GITHUB_TOKEN,
+        GITHUB_API_BASE: github.url,
         RECONCILIATION_INTERVAL_SECONDS: "0",
       },
       "RECONCILIATION_PORT",
@@ -108,6 +140,7 @@ describe("hooklog reconcile asks the running reconciliation service", () => {
   after(async () => {
     await service?.stop();
     stripe?.server.close();
+    github?.server.close();
     await admin?.disconnect();
     await db?.destroy();
     if (directory) await rm(directory, { recursive: true, force: true });
@@ -123,11 +156,46 @@ describe("hooklog reconcile asks the running reconciliation service", () => {
     assert.equal(await inLedger(), 0);
   });
 
+  it("--dry-run without --source dry-runs the Stripe source and lists the GitHub source (redeliver mode) as skipped, exit 0", async () => {
+    const ran = await hooklog(env, "--json", "reconcile", "--since", "2h", "--dry-run");
+
+    assert.equal(ran.code, 0, `${ran.stderr}\n${service.output()}`);
+    const runs = ran.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.deepEqual(
+      runs.map((run) => [run.source, run.status, run.wouldBackfill ?? run.code]),
+      [
+        [source, "dry-run", 5],
+        [githubSource, "skipped", "not_dry_runnable"],
+      ],
+    );
+    assert.equal(await inTopic(), 0);
+  });
+
+  it("--dry-run naming the GitHub source (redeliver mode) exits 1 saying to run without --dry-run or set RECONCILIATION_GITHUB_MODE=fetch", async () => {
+    const ran = await hooklog(env, "reconcile", "--source", githubSource, "--dry-run");
+
+    assert.equal(ran.code, 1);
+    const lines = ran.stderr.trim().split("\n").slice(-2);
+    assert.match(lines[0] ?? "", /cannot be dry-run/);
+    assert.match(lines[1] ?? "", /what to do: .*without --dry-run.*RECONCILIATION_GITHUB_MODE=fetch/);
+  });
+
+  it("--dry-run --since further back than the dedup ledger's retention reports the dedup_retention_exceeded warning a real run would", async () => {
+    const ran = await hooklog(env, "reconcile", "--source", source, "--since", "8d", "--dry-run");
+
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.match(ran.stdout, /\n {2}warning dedup_retention_exceeded: /);
+  });
+
   it("without --dry-run (and without --source: every reconcilable source) backfills them", async () => {
     const ran = await hooklog(env, "reconcile", "--since", "2h");
 
     assert.equal(ran.code, 0, `${ran.stderr}\n${service.output()}`);
     assert.match(ran.stdout, new RegExp(`^${source}: completed — 5 event\\(s\\) listed in .*; 5 missing, 5 backfilled`));
+    assert.match(ran.stdout, new RegExp(`\\n${githubSource}: completed — 0 event\\(s\\) listed`));
     assert.equal(await inTopic(), 5);
     assert.equal(await inLedger(), 5);
   });

@@ -1,7 +1,6 @@
 // `hooklog redrive | replay | release`: operate a consumer's dead letters, offsets and held keys, by
 // the consumer kit's own commands; `--dry-run` counts what they would do and changes nothing.
 // `hooklog reconcile` asks the running reconciliation service (reconcile.ts).
-import { HooklogError, parseSince } from "@hooklog/core";
 import {
   committedTopics,
   consumerNames,
@@ -22,7 +21,7 @@ import { CliError, UsageError } from "../errors.ts";
 import type { Hub } from "../hub.ts";
 import type { Output } from "../output.ts";
 import { contextOf } from "../program.ts";
-import { registerReconcile } from "./reconcile.ts";
+import { readSince, registerReconcile } from "./reconcile.ts";
 
 const DRY_RUN = "count what it would do; change nothing";
 
@@ -173,15 +172,6 @@ async function releaseCommand(consumer: string, options: { key?: string; dryRun?
       ...result,
     });
   });
-}
-
-function readSince(text: string): Date {
-  try {
-    return parseSince(text);
-  } catch (error) {
-    if (error instanceof HooklogError && error.code === "INVALID_SINCE") throw new UsageError(error.message, "--since takes 30m, 2h, 3d or an ISO time");
-    throw error;
-  }
 }
 
 /** Runs `work` with the hub's database; Postgres or Kafka out of reach becomes a two-line error saying which. */

@@ -34,7 +34,8 @@ export function registerReconcile(program: Command): void {
     .option("--dry-run", "count what the provider lists and the log lacks; write nothing")
     .action(async (options: { source?: string; since?: string; dryRun?: boolean }, command: Command) => {
       const { hub, out } = contextOf(command);
-      if (options.since !== undefined) checkSince(options.since);
+      // Read here only to fail early with a usage error: the service reads it again against its own clock.
+      if (options.since !== undefined) readSince(options.since);
       const { reconciliationUrl: url } = hub();
       const token = hub().adminToken();
       if (!token) throw new CliError("there is no admin token to send", TOKEN_SOURCES);
@@ -58,20 +59,25 @@ export function registerReconcile(program: Command): void {
       progress.done(`answered ${response.status}`);
       const runs = runsOf(url, response.status, await answerOf(url, response));
       for (const run of runs) printRun(out, run);
-      if (runs.some((run) => run.status !== "completed" && run.status !== "dry-run")) process.exitCode = 1;
+      if (runs.some((run) => !succeeded(run))) process.exitCode = 1;
     });
 }
 
 const TOKEN_SOURCES = `hooklog sends the first of HOOKLOG_ADMIN_TOKENS, else the token npm start wrote to ${join(stateDir(), "admin-token")}: set HOOKLOG_ADMIN_TOKENS to one of the service's tokens`;
 
-function checkSince(since: string): void {
+/** A --since option as a time, or the usage error saying what it takes; every command with --since reads it here. */
+export function readSince(text: string): Date {
   try {
-    parseSince(since);
+    return parseSince(text);
   } catch (error) {
     if (error instanceof HooklogError && error.code === "INVALID_SINCE") throw new UsageError(error.message, "--since takes 30m, 2h, 3d or an ISO time");
     throw error;
   }
 }
+
+/** A source a dry run of every source passed over (it could not be held back) is listed, and is no failure. */
+const succeeded = (run: ReportedRun): boolean =>
+  run.status === "completed" || run.status === "dry-run" || (run.status === "skipped" && run.code === "not_dry_runnable");
 
 async function answerOf(url: string, response: Response): Promise<Record<string, unknown>> {
   const text = await response.text();
@@ -88,13 +94,21 @@ async function answerOf(url: string, response: Response): Promise<Record<string,
   }
 }
 
+/** What to do about each refusal the service names by code. */
+const REFUSAL_HINTS: Record<string, string> = {
+  not_dry_runnable:
+    "run it without --dry-run (GitHub is asked to redeliver what the log lacks), or set RECONCILIATION_GITHUB_MODE=fetch on the reconciliation service so its dry run writes nothing",
+  not_reconcilable: "set what the message names on the reconciliation service, or leave out --source to run every source it can reconcile",
+  nothing_reconcilable: "see the reconciliation service's log for why each source cannot be reconciled",
+};
+
 /** The runs an answer reports; an answer that is an error becomes the CliError it means. */
 function runsOf(url: string, status: number, answer: Record<string, unknown>): ReportedRun[] {
   if (status === 401) throw new CliError(`reconciliation at ${url} refused the admin token`, TOKEN_SOURCES);
   const error = answer.error as { code: string; message: string } | undefined;
   if (error) {
     if (status === 400 || error.code === "unknown_source") throw new UsageError(error.message, "hooklog reconcile --help");
-    throw new CliError(`reconciliation refused: ${error.message}`, "see the reconciliation service's log for why each source cannot be reconciled");
+    throw new CliError(`reconciliation refused: ${error.message}`, REFUSAL_HINTS[error.code] ?? "see the reconciliation service's log for why");
   }
   return Array.isArray(answer.runs) ? (answer.runs as ReportedRun[]) : [answer as unknown as ReportedRun];
 }

@@ -7,7 +7,7 @@ import { z } from "@hooklog/config";
 import type { Logger } from "@hooklog/logging";
 import type { ReconciliationMetrics } from "./metrics.ts";
 import type { ReconcileRequest } from "./reconcile-source.ts";
-import type { RunResult } from "./run-result.ts";
+import { passOverNotDryRunnable, passedOver, type RunResult } from "./run-result.ts";
 import { HooklogError, parseSince } from "@hooklog/core";
 
 export interface AdminDeps {
@@ -27,8 +27,12 @@ const MAX_BODY_BYTES = 16 * 1024;
 /** One HTTP status per way a run can end: a failed run is the provider's or Kafka's failure, reported with its summary. */
 const STATUS: Record<Exclude<RunResult["status"], "rejected">, number> = { completed: 200, "dry-run": 200, skipped: 409, failed: 502 };
 
-/** Several runs answer with the worst of their statuses: a failure before a skip before success. */
-const statusOf = (result: RunResult): number => (result.status === "rejected" ? 409 : STATUS[result.status]);
+/** Several runs answer with the worst of their statuses: a failure before a skip before success; a source passed over is no skip. */
+const statusOf = (result: RunResult): number => {
+  if (result.status === "rejected") return 409;
+  if (passedOver(result)) return 200;
+  return STATUS[result.status];
+};
 
 function send(response: ServerResponse, status: number, body: unknown): void {
   response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
@@ -80,7 +84,7 @@ async function handleReconcile(request: IncomingMessage, response: ServerRespons
       return;
     }
     const runs: RunResult[] = [];
-    for (const name of deps.reconcilable) runs.push(await deps.reconcile(name, asked));
+    for (const name of deps.reconcilable) runs.push(passOverNotDryRunnable(await deps.reconcile(name, asked)));
     send(response, Math.max(...runs.map(statusOf)), { runs });
     return;
   }

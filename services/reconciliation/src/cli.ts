@@ -1,9 +1,11 @@
 // `npm run reconcile -- --source <name> --since 2h [--dry-run]`: one run now, its summary on stdout.
 // Without --source every reconcilable source runs; --dry-run counts what a run would backfill and
-// writes nothing. Exit code 0 when every run completed (or dry-ran), 1 otherwise.
+// writes nothing. Exit code 0 when every run completed (or dry-ran, or was passed over by a dry run of
+// every source since it could not be held back), 1 otherwise.
 import { parseArgs } from "node:util";
 import { createLogger } from "@hooklog/logging";
 import { loadReconciliationConfig } from "./config.ts";
+import { passOverNotDryRunnable, passedOver } from "./run-result.ts";
 import { createReconciliationService } from "./service.ts";
 import { HooklogError, parseSince } from "@hooklog/core";
 
@@ -46,9 +48,10 @@ let allCompleted = true;
 try {
   await service.start({ schedule: false });
   for (const name of names) {
-    const result = await service.reconcile(name, { ...(since ? { since } : {}), ...(options["dry-run"] ? { dryRun: true } : {}) });
+    const asked = await service.reconcile(name, { ...(since ? { since } : {}), ...(options["dry-run"] ? { dryRun: true } : {}) });
+    const result = options.source ? asked : passOverNotDryRunnable(asked);
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    if (result.status !== "completed" && result.status !== "dry-run") allCompleted = false;
+    if (result.status !== "completed" && result.status !== "dry-run" && !passedOver(result)) allCompleted = false;
   }
 } finally {
   await service.stop();

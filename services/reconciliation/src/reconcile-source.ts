@@ -2,14 +2,15 @@
 // run span, the run log row, the checkpoint and the metrics.
 import { SpanStatusCode, context, trace, type Context } from "@hooklog/telemetry";
 import type { Logger } from "@hooklog/logging";
-import type { ReconcileRun, SourceReconciler } from "@hooklog/providers";
+import type { SourceReconciler } from "@hooklog/providers";
 import type { SourceConfig } from "@hooklog/sources";
 import type { BackfillWriter } from "./backfill-writer.ts";
 import type { ReconciliationMetrics } from "./metrics.ts";
-import { newTally, problemOf, warning, type RunResult, type RunSummary, type RunTally } from "./run-result.ts";
+import { problemOf, type RunResult, type RunSummary } from "./run-result.ts";
 import { dryRun } from "./dry-run.ts";
 import type { RunLog } from "./runs.ts";
-import { coversCheckpoint, runWindow, type RunWindow } from "./window.ts";
+import { reconcileRun, startRun } from "./run-start.ts";
+import { coversCheckpoint } from "./window.ts";
 
 export interface ReconcileDeps {
   sources: ReadonlyMap<string, SourceConfig>;
@@ -22,6 +23,8 @@ export interface ReconcileDeps {
   overlapMs: number;
   initialLookbackMs: number;
   dedupRetentionMs: number;
+  /** Why a dry run of a source could not be held to writing nothing (its reconciler acts on the provider), or undefined. */
+  notDryRunnable: (source: SourceConfig) => string | undefined;
   now: () => Date;
 }
 
@@ -61,7 +64,7 @@ export async function reconcileSource(name: string, request: ReconcileRequest, d
           deps.metrics.runs.inc({ source: name, status: "skipped" });
           deps.logger.info({ source: name }, reason);
           span.setAttribute("hooklog.reconciliation.status", "skipped");
-          return { status: "skipped", source: name, reason };
+          return { status: "skipped", source: name, code: "run_in_progress", reason };
         }
         try {
           const result = await run(source, reconciler, request.since, deps, context.active());
@@ -88,18 +91,6 @@ export async function reconcileSource(name: string, request: ReconcileRequest, d
   );
 }
 
-/** What the provider's reconciler gets of this run: its window and tally, and the log through the shared ledger. */
-function reconcileRun(source: SourceConfig, window: RunWindow, tally: RunTally, writer: BackfillWriter, runContext: Context): ReconcileRun {
-  return {
-    window,
-    tally,
-    warn: (code, message) => tally.problems.push(warning(code, message)),
-    problem: (error, where, severity) => tally.problems.push({ ...problemOf(error, where), severity }),
-    missing: (providerEventIds) => writer.missing(source.name, providerEventIds),
-    write: (events) => writer.write(source, events, runContext, tally),
-  };
-}
-
 async function run(
   source: SourceConfig,
   reconciler: SourceReconciler,
@@ -109,25 +100,19 @@ async function run(
 ): Promise<RunSummary & { status: "completed" | "failed" }> {
   const startedAt = deps.now();
   const started = performance.now();
-  const checkpoint = await deps.runLog.checkpoint(source.name);
-  const window = runWindow({ checkpoint, since, now: startedAt, overlapMs: deps.overlapMs, initialLookbackMs: deps.initialLookbackMs });
+  const start = await startRun(source.name, since, startedAt, deps);
+  const { checkpoint, window, tally } = start;
   const runId = await deps.runLog.start(source.name, window, startedAt);
-  const tally = newTally();
-  if (window.start.getTime() < startedAt.getTime() - deps.dedupRetentionMs) {
-    tally.problems.push(
-      warning(
-        "dedup_retention_exceeded",
-        `the window starts before the dedup ledger's retention: events ingest accepted before ${new Date(startedAt.getTime() - deps.dedupRetentionMs).toISOString()} may be written again (consumers skip them as duplicates)`,
-      ),
-    );
-  }
   deps.logger.info(
     { source: source.name, runId, windowStart: window.start.toISOString(), windowEnd: window.end.toISOString(), basis: window.basis },
     "reconciliation run started",
   );
 
   try {
-    await reconciler.reconcile(source, reconcileRun(source, window, tally, deps.writer, runContext));
+    await reconciler.reconcile(
+      source,
+      reconcileRun(source, start, deps.writer, (events) => deps.writer.write(source, events, runContext, tally)),
+    );
   } catch (error) {
     tally.problems.push(problemOf(error));
   }

@@ -51,8 +51,21 @@ export type RunResult =
   | ({ status: "completed" } & RunSummary)
   | ({ status: "failed" } & RunSummary)
   | ({ status: "dry-run" } & DryRunSummary)
-  | { status: "skipped"; source: string; reason: string }
+  /** run_in_progress: another run holds the source's lock; not_dry_runnable: a dry run of every source passed over one it could not hold back. */
+  | { status: "skipped"; source: string; code: "run_in_progress" | "not_dry_runnable"; reason: string }
   | { status: "rejected"; source: string; code: "unknown_source" | "not_reconcilable" | "not_dry_runnable"; message: string };
+
+/**
+ * Asked of every source, a source a dry run cannot hold back is passed over, its reason listed: the
+ * others' dry runs stand. Named on its own, it stays refused, as the caller asked for it alone.
+ */
+export const passOverNotDryRunnable = (result: RunResult): RunResult =>
+  result.status === "rejected" && result.code === "not_dry_runnable"
+    ? { status: "skipped", source: result.source, code: "not_dry_runnable", reason: result.message }
+    : result;
+
+/** A source a dry run of every source passed over: no failure, and no skip of a run either. */
+export const passedOver = (result: RunResult): boolean => result.status === "skipped" && result.code === "not_dry_runnable";
 
 export const newTally = (): RunTally => ({ eventsSeen: 0, gapsFound: 0, backfilled: 0, problems: [] });
 

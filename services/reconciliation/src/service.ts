@@ -7,7 +7,7 @@ import { sleep, type ProviderName, type RetryListener, type RetryPolicy, type So
 import type { SourceConfig } from "@hooklog/sources";
 import { createAdminServer } from "./app.ts";
 import { BackfillWriter } from "./backfill-writer.ts";
-import { missingApiAccess, type ReconciliationConfig } from "./config.ts";
+import { missingApiAccess, notDryRunnable, type ReconciliationConfig } from "./config.ts";
 import { createReconciliationMetrics, type ReconciliationMetrics } from "./metrics.ts";
 import { reconciliationMigrations } from "./migrations/index.ts";
 import { reconcileSource, type ReconcileRequest } from "./reconcile-source.ts";
@@ -75,6 +75,7 @@ export function createReconciliationService(config: ReconciliationConfig, logger
       overlapMs: config.RECONCILIATION_OVERLAP_MINUTES * 60_000,
       initialLookbackMs: config.RECONCILIATION_INITIAL_LOOKBACK_HOURS * 3_600_000,
       dedupRetentionMs: config.RECONCILIATION_DEDUP_RETENTION_HOURS * 3_600_000,
+      notDryRunnable: (source) => notDryRunnable(source, config),
       now,
     });
 

@@ -51,6 +51,15 @@ describe("the admin endpoint", () => {
     assert.equal(answer.json.checkpointAdvanced, true);
   });
 
+  it("answers 400 for a body that is JSON but not an object: only {} runs every source", async () => {
+    const answers = await Promise.all(["[]", "null", '"stripe"', "1", "true"].map((body) => post(url, body)));
+
+    assert.deepEqual(
+      answers.map((answer) => [answer.status, (answer.json.error as { code?: string } | undefined)?.code]),
+      answers.map(() => [400, "invalid_request"]),
+    );
+  });
+
   it("answers 400 for a since it cannot read, 404 for an unknown source and 409 for a source without API access", async () => {
     const badSince = await post(url, { source: harness.sources.stripe.name, since: "yesterday" });
     const notJson = await post(url, "{source:");

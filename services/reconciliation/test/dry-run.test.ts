@@ -9,6 +9,7 @@ const ADMIN_TOKEN = "hla_dry-run-test-token-0001";
 describe("a dry run of a Stripe source whose log lacks 9 of the 15 events of the last two hours", () => {
   let stripe: MockStripe;
   let harness: ReconciliationHarness<"stripe" | "github">;
+  let url: string;
 
   before(async () => {
     // One event every 5 minutes up to 5 s ago: 6 in the last 30 minutes, all 15 in the last 2 hours.
@@ -26,6 +27,7 @@ describe("a dry run of a Stripe source whose log lacks 9 of the 15 events of the
     );
     const first = await harness.service.reconcile(harness.sources.stripe.name, { since: new Date(Date.now() - 30 * 60_000) });
     assert.ok(first.status === "completed" && first.backfilled === 6, "the last 30 minutes are in the log before the dry run");
+    url = await harness.listen();
   });
 
   after(async () => {
@@ -50,8 +52,7 @@ describe("a dry run of a Stripe source whose log lacks 9 of the 15 events of the
     assert.deepEqual(await harness.checkpoint("stripe"), checkpoint, "the checkpoint stays");
   });
 
-  it("POST /reconcile with dryRun and no source dry-runs every reconcilable source, refusing one whose reconciler acts on the provider", async () => {
-    const url = await harness.listen();
+  it("POST /reconcile with dryRun and no source dry-runs every source it can and lists a GitHub source in redeliver mode as skipped, answering 200", async () => {
     const response = await fetch(`${url}/reconcile`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN_TOKEN}` },
@@ -59,11 +60,36 @@ describe("a dry run of a Stripe source whose log lacks 9 of the 15 events of the
     });
     const body = (await response.json()) as { runs: Array<Record<string, unknown>> };
 
-    assert.equal(response.status, 409, "the refused source is the worst outcome");
+    assert.equal(response.status, 200, "a source that cannot be dry-run is no failure of the others");
     const bySource = new Map(body.runs.map((run) => [run.source, run]));
     assert.deepEqual([bySource.get(harness.sources.stripe.name)?.status, bySource.get(harness.sources.stripe.name)?.wouldBackfill], ["dry-run", 9]);
-    assert.deepEqual([bySource.get(harness.sources.github.name)?.status, bySource.get(harness.sources.github.name)?.code], ["rejected", "not_dry_runnable"]);
+    const github = bySource.get(harness.sources.github.name);
+    assert.deepEqual([github?.status, github?.code], ["skipped", "not_dry_runnable"]);
+    assert.match(String(github?.reason), /redeliver.*RECONCILIATION_GITHUB_MODE=fetch/);
     assert.equal(stripe.requests.filter((request) => request.path === "/v1/events").length > 0, true);
+  });
+
+  it("POST /reconcile with dryRun naming the GitHub source in redeliver mode answers 409 not_dry_runnable, saying why and what to do", async () => {
+    const response = await fetch(`${url}/reconcile`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: JSON.stringify({ source: harness.sources.github.name, dryRun: true }),
+    });
+    const body = (await response.json()) as { error: { code: string; message: string } };
+
+    assert.equal(response.status, 409);
+    assert.equal(body.error.code, "not_dry_runnable");
+    assert.match(body.error.message, /redeliver.*RECONCILIATION_GITHUB_MODE=fetch/);
+  });
+
+  it("a dry run whose window starts before the dedup ledger's retention warns dedup_retention_exceeded, as the real run would", async () => {
+    const result = await harness.service.reconcile(harness.sources.stripe.name, { since: new Date(Date.now() - 8 * 86_400_000), dryRun: true });
+
+    assert.ok(result.status === "dry-run");
+    assert.deepEqual(
+      result.errors.map((problem) => [problem.severity, problem.code]),
+      [["warning", "dedup_retention_exceeded"]],
+    );
   });
 
   it("a real run then backfills the 9, and a dry run after it finds nothing missing", async () => {

@@ -23,6 +23,25 @@ describe("GitHub reconciliation in fetch mode (RECONCILIATION_GITHUB_MODE=fetch)
     await github?.close();
   });
 
+  it("a dry run counts a lost delivery it would fetch and writes nothing: fetch mode writes only through the run, which a dry run holds back", async () => {
+    const lost = delivery({ at: Date.now() - 60_000, statusCode: 0, event: "pull_request", action: "opened" });
+    github.payloads.set(lost.guid, { action: "opened", number: 7, pull_request: { number: 7 }, repository: { full_name: "octo-org/storefront" } });
+    github.deliveries.set(`${HOOK.owner}/${HOOK.repo}/${HOOK.hookId}`, [lost]);
+
+    const result = await harness.service.reconcile(harness.sources.github.name, { dryRun: true });
+
+    assert.equal(result.status, "dry-run", JSON.stringify(result));
+    assert.ok(result.status === "dry-run");
+    assert.deepEqual([result.eventsSeen, result.wouldBackfill, result.errors], [1, 1, []]);
+    assert.deepEqual(await harness.readEnvelopes("github"), []);
+    assert.deepEqual(await harness.runRows("github"), []);
+    assert.equal(await harness.checkpoint("github"), undefined);
+    assert.deepEqual(
+      github.requests.filter((request) => request.method === "POST"),
+      [],
+    );
+  });
+
   it("writes each lost delivery's payload to the topic with origin reconciliation instead of asking for a redelivery, and only once", async () => {
     const lost = delivery({ at: Date.now() - 60_000, statusCode: 0, event: "pull_request", action: "closed" });
     const payload = {
