@@ -9,8 +9,16 @@ import { SchemaRegistryClient, createKafka, ensureTopics, webhookTopicSpec } fro
 import { providerModule } from "@hooklog/providers";
 import type { WebhookEvent } from "@hooklog/schemas";
 import { parseSources, secretEnvVar, type SourceConfig } from "@hooklog/sources";
-import { eventually, readTopic, startServiceProcess, testStack, uniqueName, type ServiceProcess } from "@hooklog/testkit";
-import { startRecordingServer, type RecordingServer } from "./recording-server.ts";
+import {
+  eventually,
+  readTopic,
+  startRecordingServer,
+  startServiceProcess,
+  testStack,
+  uniqueName,
+  type RecordingServer,
+  type ServiceProcess,
+} from "@hooklog/testkit";
 
 export const PAGERDUTY_ROUTING_KEY = "R0123456789abcdef0123456789abcde";
 const SLACK_PATH = "/services/T0HOOKLOG/B0CLI/x9TestWebhookToken";
@@ -62,10 +70,10 @@ export async function startHub(): Promise<HubHarness> {
     roles.map((role) => webhookTopicSpec(sources[role])),
   );
 
-  const slack = await startRecordingServer({ status: 200, contentType: "text/html", body: "ok" });
+  const slack = await startRecordingServer({ status: 200, headers: { "content-type": "text/html" }, body: "ok" });
   const pagerDuty = await startRecordingServer({
     status: 202,
-    contentType: "application/json",
+    headers: { "content-type": "application/json" },
     body: JSON.stringify({ status: "success", message: "Event processed" }),
   });
   const db = connectDatabase(stack.databaseUrl, { applicationName: "cli-test" });

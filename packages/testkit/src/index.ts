@@ -10,3 +10,5 @@ export { eventually } from "./eventually.ts";
 export type { EventuallyOptions } from "./eventually.ts";
 export { TcpRelay } from "./tcp-relay.ts";
 export type { RelayMode } from "./tcp-relay.ts";
+export { startRecordingServer } from "./recording-server.ts";
+export type { Answer, RecordedRequest, RecordingServer } from "./recording-server.ts";

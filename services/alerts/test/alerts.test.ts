@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { connectDatabase, type Knex } from "@hooklog/db";
 import { testStack } from "@hooklog/testkit";
 import { PAGERDUTY_PATH, ROUTING_KEY, SLACK_PATH, failedInvoice, githubDelivery, startAlerts, stripeEvent, token, type AlertsHarness } from "./harness.ts";
-import type { RecordedRequest, RecordingServer } from "./recording-server.ts";
+import type { RecordedRequest, RecordingServer } from "@hooklog/testkit";
 
 /** Does the request's JSON body mention `needle` anywhere? */
 const mentions = (needle: string) => (json: unknown) => JSON.stringify(json ?? null).includes(needle);

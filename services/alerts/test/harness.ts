@@ -9,10 +9,19 @@ import { groupId } from "@hooklog/consumer-kit";
 import { connectDatabase, type Knex } from "@hooklog/db";
 import { createIdempotentProducer, createKafka, ensureTopics } from "@hooklog/kafka";
 import { secretEnvVar } from "@hooklog/sources";
-import { consumerCaughtUp, eventually, readTopic, startServiceProcess, testStack, uniqueName, type ServiceProcess } from "@hooklog/testkit";
+import {
+  consumerCaughtUp,
+  eventually,
+  readTopic,
+  startRecordingServer,
+  startServiceProcess,
+  testStack,
+  uniqueName,
+  type RecordingServer,
+  type ServiceProcess,
+} from "@hooklog/testkit";
 import Stripe from "stripe";
 import type { FakeSlackApi } from "./fake-slack-api.ts";
-import { startRecordingServer, type RecordingServer } from "./recording-server.ts";
 
 export const token = (): string => randomBytes(8).toString("hex");
 

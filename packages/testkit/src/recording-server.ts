@@ -1,4 +1,4 @@
-// A third-party HTTP API as a local server: records every request and answers as scripted.
+// A third-party HTTP API (Slack, PagerDuty, ...) as a local server: records every request and answers as scripted.
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 
