@@ -68,6 +68,7 @@ export function payloadForJson(event: WebhookEvent): { payload: unknown; payload
   try {
     return { payload: JSON.parse(event.payload.toString("utf8")), payloadEncoding: "json" };
   } catch {
+    // Not JSON (a form-encoded or binary body): base64 keeps every byte and the line valid JSON.
     return { payload: event.payload.toString("base64"), payloadEncoding: "base64" };
   }
 }

@@ -24,6 +24,7 @@ export function parseSetting(text: string, previous: Array<{ path: string; value
   try {
     value = JSON.parse(raw) as Json;
   } catch {
+    // Not JSON: the text itself, so --set data.object.currency=eur needs no quotes.
     value = raw;
   }
   return [...previous, { path: text.slice(0, at), value }];
@@ -44,13 +45,17 @@ export function registerTrigger(program: Command): void {
     )
     .argument("[source]", "a source of hooklog.config.yaml (stripe, github, ...)")
     .argument("[types...]", "event types, in the order to send them (hooklog trigger --list shows them)")
-    .option("--set <path=value>", "override a field before signing, repeatable: data.object.amount_paid=4200 (values are JSON, else text)", parseSetting)
+    .option(
+      "--set <path=value>",
+      "override a field of every sample sent, before signing, repeatable: data.object.amount_paid=4200 (values are JSON, else text; a missing key is made)",
+      parseSetting,
+    )
     .option("--count <n>", "send the whole sequence n times, each with fresh ids", positiveCount("--count", 1), 1)
     .option("--redeliver <k>", "send each delivery k more times, unchanged, as a provider's retries and resends do", positiveCount("--redeliver", 0), 0)
     .option("--list", "list the sources and the sample types of each")
     .addHelpText(
       "after",
-      "\nExamples:\n  hooklog trigger stripe invoice.paid\n  hooklog trigger stripe invoice.payment_failed invoice.paid --set data.object.amount_paid=4200\n  hooklog trigger github pull_request.opened pull_request.synchronize pull_request.closed:merged\n  hooklog trigger acme order.shipped --count 10\n\nThe ingest URL is HOOKLOG_INGEST_URL, else http://127.0.0.1:$INGEST_PORT (3000); the secret is <SOURCE>_WEBHOOK_SECRET, else the development secret npm start generated.",
+      "\nExamples:\n  hooklog trigger stripe invoice.paid\n  hooklog trigger stripe invoice.paid --set data.object.amount_paid=4200\n  hooklog trigger stripe invoice.payment_failed invoice.paid\n  hooklog trigger github pull_request.opened pull_request.synchronize pull_request.closed:merged\n  hooklog trigger acme order.shipped --count 10\n\nThe ingest URL is HOOKLOG_INGEST_URL, else http://127.0.0.1:$INGEST_PORT (3000); the secret is <SOURCE>_WEBHOOK_SECRET, else the development secret npm start generated.",
     )
     .action(async (source: string | undefined, types: string[], options: TriggerOptions, command: Command) => {
       const { hub, out } = contextOf(command);

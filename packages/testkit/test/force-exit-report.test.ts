@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -22,15 +22,19 @@ function workspaceWithManyTests(): string {
 describe("hooklog-test", () => {
   it("reports every test of a file, though each file's process is forced to exit when its tests end", () => {
     const folder = workspaceWithManyTests();
-    // One run loses verdicts often but not always without the fix: five in a row make a loss all but certain.
-    for (let run = 1; run <= 5; run += 1) {
-      const env = { ...process.env };
-      delete env.HOOKLOG_TEST_RESULTS;
-      // Set for the processes of a test run: a nested run would report to this one instead of printing.
-      delete env.NODE_TEST_CONTEXT;
-      const result = spawnSync(process.execPath, [hooklogTest], { cwd: folder, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-      assert.equal(result.status, 0, result.stderr);
-      assert.match(result.stdout, new RegExp(`^ℹ pass ${TESTS}$`, "m"), `run ${run}: ${/^ℹ pass \d+$/m.exec(result.stdout)?.[0] ?? "no summary"}`);
+    try {
+      // One run loses verdicts often but not always without the fix: five in a row make a loss all but certain.
+      for (let run = 1; run <= 5; run += 1) {
+        const env = { ...process.env };
+        delete env.HOOKLOG_TEST_RESULTS;
+        // Set for the processes of a test run: a nested run would report to this one instead of printing.
+        delete env.NODE_TEST_CONTEXT;
+        const result = spawnSync(process.execPath, [hooklogTest], { cwd: folder, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+        assert.equal(result.status, 0, result.stderr);
+        assert.match(result.stdout, new RegExp(`^ℹ pass ${TESTS}$`, "m"), `run ${run}: ${/^ℹ pass \d+$/m.exec(result.stdout)?.[0] ?? "no summary"}`);
+      }
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
     }
   });
 });
