@@ -1,37 +1,23 @@
 import { strict as assert } from "node:assert";
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { promisify } from "node:util";
 import { connectDatabase, type Knex } from "@hooklog/db";
 import { createKafka, ensureTopics, type Admin } from "@hooklog/kafka";
 import { secretEnvVar } from "@hooklog/sources";
 import { freePort, startServiceProcess, testStack, uniqueName, type ServiceProcess } from "@hooklog/testkit";
+import { runCli, type CliRun } from "./cli-process.ts";
 
-const repoRoot = resolve(import.meta.dirname, "..", "..");
 const API_KEY = "sk_test_cli_reconcile_4Kd";
 const ADMIN_TOKEN = "hla_cli-reconcile-test-token";
 const GITHUB_TOKEN = "ghp_cliReconcileTest0123456789";
 
 /** The CLI as a person runs it: a process of its own, exit code and both streams. */
-async function hooklog(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--disable-warning=TimeoutNegativeWarning", "cli/bin/hooklog.ts", ...args], {
-      cwd: repoRoot,
-      env: { ...process.env, ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: unknown; stdout?: string; stderr?: string };
-    if (typeof failed.code !== "number") throw error;
-    return { code: failed.code, stdout: failed.stdout ?? "", stderr: failed.stderr ?? "" };
-  }
-}
+const hooklog = (env: Record<string, string>, ...args: string[]): Promise<CliRun> => runCli(args, env);
 
 /** Stripe's Events API as far as a run of these few events pages it: one page, newest first, after created[gte]. */
 async function startStripeEvents(count: number): Promise<{ url: string; server: Server }> {
