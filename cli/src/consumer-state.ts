@@ -1,11 +1,12 @@
 // Where each consumer stands with one event, from the kit's own records: processed_events,
 // parked_events and held_keys in Postgres, the group's committed offset in Kafka, and the copies the
 // kit wrote to the consumer's retry topics and dead letters (found by their hooklog-event-key header).
-import { HEADERS, deadLetterTopic, groupId } from "@hooklog/consumer-kit";
+import { HEADERS, consumerNamesIn, deadLetterTopic, groupId } from "@hooklog/consumer-kit";
 import type { Knex } from "@hooklog/db";
 import { header, type Admin, type Kafka } from "@hooklog/kafka";
 import type { Progress } from "./output.ts";
-import { earliestOffsets, scanTopics } from "./topic-scan.ts";
+import { SCAN_MARGIN_MS } from "./event-lookup.ts";
+import { offsetsAt, scanTopics } from "./topic-scan.ts";
 
 /** The key the kit gives a webhook event in its records (packages/consumer-kit's decode). */
 export const eventKeyOf = (event: { source: string; providerEventId: string }): string => `${event.source}:${event.providerEventId}`;
@@ -16,6 +17,10 @@ export interface EventPosition {
   topic: string;
   partition: number;
   offset: string;
+  /** The Kafka message key, which the kit holds while the event fails; an event without one holds nothing. */
+  messageKey: string | null;
+  /** When ingest's ledger accepted the event: no copy of it is older (less SCAN_MARGIN_MS for clocks). */
+  acceptedAt: Date;
 }
 
 /** The key the event held because it failed. */
@@ -64,22 +69,17 @@ async function kitRecords(db: Knex, eventKey: string): Promise<KitRecords> {
   };
 }
 
-// A redrive reads the dead letters in a short-lived group of the consumer's name: not a consumer.
-const REDRIVE_READER = /\.redrive\.\d+$/;
-
 /** The committed offset on the event's partition of every hooklog.<consumer> group that has committed on its topic. */
 async function committedOffsets(admin: Admin, position: EventPosition): Promise<Map<string, string | null>> {
-  const prefix = groupId("");
   const { groups } = await admin.listGroups();
-  const names = groups.map((group) => group.groupId).filter((id) => id.startsWith(prefix) && !REDRIVE_READER.test(id));
   const offsets = new Map<string, string | null>();
   await Promise.all(
-    names.map(async (id) => {
-      const [topic] = await admin.fetchOffsets({ groupId: id, topics: [position.topic] });
+    consumerNamesIn(groups.map((group) => group.groupId)).map(async (consumer) => {
+      const [topic] = await admin.fetchOffsets({ groupId: groupId(consumer), topics: [position.topic] });
       const partitions = topic?.partitions ?? [];
       if (!partitions.some((partition) => BigInt(partition.offset) >= 0n)) return;
       const offset = partitions.find((partition) => partition.partition === position.partition)?.offset;
-      offsets.set(id.slice(prefix.length), offset === undefined || BigInt(offset) < 0n ? null : offset);
+      offsets.set(consumer, offset === undefined || BigInt(offset) < 0n ? null : offset);
     }),
   );
   return offsets;
@@ -95,14 +95,15 @@ interface FailedCopy {
   error: string | null;
 }
 
-/** The latest copy of the event in each consumer's retry topics and dead letters. */
+/** The latest copy of the event in each consumer's retry topics and dead letters, read from shortly before it was accepted. */
 async function latestFailedCopies(
   kafka: Kafka,
   admin: Admin,
   consumers: readonly string[],
-  eventKey: string,
+  position: EventPosition,
   progress: Progress,
 ): Promise<Map<string, FailedCopy>> {
+  const { eventKey } = position;
   if (consumers.length === 0) return new Map();
   const topics = new Set(await admin.listTopics());
   const owner = new Map<string, string>();
@@ -111,7 +112,9 @@ async function latestFailedCopies(
     for (const topic of topics) if (retry.test(topic) || topic === deadLetterTopic(consumer)) owner.set(topic, consumer);
   }
   const starts = new Map<string, Map<number, bigint>>();
-  for (const topic of owner.keys()) starts.set(topic, await earliestOffsets(admin, topic));
+  // The kit copies an event only after reading it: the dead letters kept from before it are not read.
+  const from = position.acceptedAt.getTime() - SCAN_MARGIN_MS;
+  for (const topic of owner.keys()) starts.set(topic, await offsetsAt(admin, topic, from));
   const latest = new Map<string, FailedCopy>();
   await scanTopics(kafka, admin, starts, {
     onProgress: (read, total) => progress.update(`reading retry topics and dead letters: ${read} of ${total} message(s)`),
@@ -150,11 +153,11 @@ export async function consumerStates(kafka: Kafka, admin: Admin, db: Knex, posit
     const committed = offsets.get(consumer);
     return committed !== undefined && committed !== null && BigInt(committed) > BigInt(position.offset);
   };
-  // Only a consumer that failed the event can have copies of it: one that holds its key, or that read past it without a record.
-  const failed = names.filter(
-    (consumer) => !records.processed.has(consumer) && !records.parked.has(consumer) && (records.holding.has(consumer) || readPast(consumer)),
-  );
-  const copies = await latestFailedCopies(kafka, admin, failed, position.eventKey, progress);
+  // Only a consumer that failed the event can have copies of it, and the kit holds a failed event's key until it
+  // is applied or released: one that read past it holding nothing is passed, unread. A keyless event holds nothing.
+  const mayHaveFailed = (consumer: string) => records.holding.has(consumer) || (position.messageKey === null && readPast(consumer));
+  const failed = names.filter((consumer) => !records.processed.has(consumer) && !records.parked.has(consumer) && mayHaveFailed(consumer));
+  const copies = await latestFailedCopies(kafka, admin, failed, position, progress);
 
   return names.map((consumer): ConsumerReport => {
     const base = { consumer, group: groupId(consumer), committedOffset: offsets.get(consumer) ?? null };

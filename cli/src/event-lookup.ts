@@ -1,7 +1,7 @@
 // Finds one event of the log: ingest's ledger (accepted_events) names its topic and when it was
 // accepted, and the topic is read from a little before then until the envelope with its id comes.
 import type { Knex } from "@hooklog/db";
-import { header, type Admin, type Kafka, type SchemaRegistryClient } from "@hooklog/kafka";
+import { KafkaUnavailableError, header, type Admin, type Kafka, type SchemaRegistryClient } from "@hooklog/kafka";
 import { parseWebhookPayload } from "@hooklog/consumer-kit";
 import { WEBHOOK_EVENT, latestSchema, type WebhookEvent } from "@hooklog/schemas";
 import { CliError, UsageError } from "./errors.ts";
@@ -33,7 +33,7 @@ export type ShownPayload = { format: "json"; value: unknown } | { format: "bytes
 
 // The record's Kafka timestamp is the producer's clock when ingest sent it: before the ledger's
 // accepted_at, by the batch's round trip, and by any skew between the two clocks.
-const SCAN_MARGIN_MS = 2 * 60_000;
+export const SCAN_MARGIN_MS = 2 * 60_000;
 
 /** The ledger entry of `id` (a hub event id or a provider event id), narrowed to `source` when given. */
 export async function findInLedger(db: Knex, id: string, source: string | undefined): Promise<LedgerEntry> {
@@ -88,7 +88,7 @@ export async function locateEvent(kafka: Kafka, admin: Admin, registry: SchemaRe
       const idHeader = header(message.headers, "hooklog-event-id");
       if (idHeader !== undefined && idHeader !== entry.eventId) return false;
       if (!message.value) return false;
-      const event = (await registry.decode(message.value, { readerSchema })) as WebhookEvent;
+      const event = await decodeEnvelope(registry, readerSchema, { topic, partition, offset: message.offset, value: message.value });
       if (event.id !== entry.eventId) return false;
       found = { event, topic, partition, offset: message.offset, messageKey: message.key?.toString("utf8") ?? null, timestamp: Number(message.timestamp) };
       return true;
@@ -101,6 +101,25 @@ export async function locateEvent(kafka: Kafka, admin: Admin, registry: SchemaRe
     );
   }
   return found;
+}
+
+/** The envelope in a record; a CliError naming the record when it is not one, the registry's own error when it did not answer. */
+async function decodeEnvelope(
+  registry: SchemaRegistryClient,
+  readerSchema: object,
+  record: { topic: string; partition: number; offset: string; value: Buffer },
+): Promise<WebhookEvent> {
+  try {
+    return (await registry.decode(record.value, { readerSchema })) as WebhookEvent;
+  } catch (error) {
+    // An unreachable registry is said by the command as such (kafkaFailure); anything else is this record's fault.
+    if (error instanceof KafkaUnavailableError) throw error;
+    throw new CliError(
+      `the record at ${record.topic} partition ${record.partition} offset ${record.offset} cannot be decoded as a webhook event: ${(error as Error).message}`,
+      `check that SCHEMA_REGISTRY_URL (${registry.url}) is the registry the hub wrote it with; read the raw record with a Kafka tool to see what it holds`,
+      { cause: error },
+    );
+  }
 }
 
 export function showPayload(event: WebhookEvent): ShownPayload {

@@ -1,7 +1,8 @@
 // A bounded read of topics: from given offsets up to each partition's end as it stood when the scan
 // began, never further, so a busy topic cannot keep a lookup going for ever. kafkajs reads only
 // through a consumer group: the scan uses a group of its own, sets its offsets before joining,
-// never commits, and deletes the group at the end.
+// never commits, and deletes the group at the end. A failure (of Kafka, or of onMessage) ends the scan
+// with that error.
 import { randomBytes } from "node:crypto";
 import { MAX_RECORD_BYTES, type Admin, type Kafka, type KafkaMessage } from "@hooklog/kafka";
 import { CliError } from "./errors.ts";
@@ -31,11 +32,6 @@ export async function offsetsAt(admin: Admin, topic: string, timestamp: number):
   return new Map(at.map(({ partition, offset }) => [partition, offset === "-1" ? (high.get(partition) ?? 0n) : BigInt(offset)]));
 }
 
-/** The earliest offset still held, per partition. */
-export async function earliestOffsets(admin: Admin, topic: string): Promise<Map<number, bigint>> {
-  return new Map((await admin.fetchTopicOffsets(topic)).map((end) => [end.partition, BigInt(end.low)]));
-}
-
 /** Reads from `starts` to the ends the topics have now; resolves when every partition is read or onMessage ended it. */
 export async function scanTopics(kafka: Kafka, admin: Admin, starts: ScanStarts, options: ScanOptions): Promise<void> {
   const unread = new Map<string, bigint>(); // `${topic}\0${partition}` → end offset
@@ -51,15 +47,22 @@ export async function scanTopics(kafka: Kafka, admin: Admin, starts: ScanStarts,
   if (unread.size === 0) return;
 
   const groupId = `hooklog-cli.scan.${Date.now().toString(36)}.${randomBytes(4).toString("hex")}`;
-  for (const [topic, partitions] of starts) {
-    const entries = [...partitions].map(([partition, offset]) => ({ partition, offset: String(offset) }));
-    if (entries.length > 0) await admin.setOffsets({ groupId, topic, partitions: entries });
-  }
   // A short fetch wait: disconnect waits for the fetch in hand. Fetch sizes fit the largest record.
-  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 250, maxBytesPerPartition: MAX_RECORD_BYTES, maxBytes: 2 * MAX_RECORD_BYTES });
+  // A failure ends the scan: restarted, kafkajs would read again from the start offsets, for ever.
+  const consumer = kafka.consumer({
+    groupId,
+    maxWaitTimeInMs: 250,
+    maxBytesPerPartition: MAX_RECORD_BYTES,
+    maxBytes: 2 * MAX_RECORD_BYTES,
+    retry: { restartOnFailure: async () => false },
+  });
   let read = 0n;
   let stopped = false;
   try {
+    for (const [topic, partitions] of starts) {
+      const entries = [...partitions].map(([partition, offset]) => ({ partition, offset: String(offset) }));
+      if (entries.length > 0) await admin.setOffsets({ groupId, topic, partitions: entries });
+    }
     await consumer.connect();
     await consumer.subscribe({ topics: [...starts.keys()] });
     await new Promise<void>((resolve, reject) => {
@@ -88,6 +91,7 @@ export async function scanTopics(kafka: Kafka, admin: Admin, starts: ScanStarts,
           );
         }
       }, 1000);
+      consumer.on(consumer.events.CRASH, ({ payload }) => finish(payload.error));
       // A partition may end in transaction markers, which eachMessage never sees: a batch's end says where the reader is.
       consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
         lastActivity = Date.now();
@@ -104,7 +108,15 @@ export async function scanTopics(kafka: Kafka, admin: Admin, starts: ScanStarts,
             if (end === undefined || BigInt(message.offset) >= end) return;
             read += 1n;
             options.onProgress?.(read, total);
-            if (await options.onMessage({ topic, partition, message })) finish();
+            let done: boolean;
+            try {
+              done = await options.onMessage({ topic, partition, message });
+            } catch (error) {
+              // Thrown to kafkajs it would retry the batch, and fail the same way: the scan ends with it.
+              finish(error);
+              return;
+            }
+            if (done) finish();
             else passed(topic, partition, BigInt(message.offset));
           },
         })
@@ -112,8 +124,11 @@ export async function scanTopics(kafka: Kafka, admin: Admin, starts: ScanStarts,
     });
   } finally {
     stopped = true;
-    await consumer.disconnect();
-    // The group only ever held this scan's offsets; a failure to delete it leaves an empty group that Kafka expires.
-    await admin.deleteGroups([groupId]).catch(() => undefined);
+    try {
+      await consumer.disconnect();
+    } finally {
+      // The group only ever held this scan's offsets; a failure to delete it leaves an empty group that Kafka expires.
+      await admin.deleteGroups([groupId]).catch(() => undefined);
+    }
   }
 }

@@ -5,21 +5,11 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { HEADERS, consumerKitMigrations, deadLetterTopic, groupId, retryTopic } from "@hooklog/consumer-kit";
 import { connectDatabase, migrateLatest, type Knex } from "@hooklog/db";
-import { SchemaRegistryClient, createKafka, ensureTopics, header, webhookTopicSpec, type Admin, type Kafka } from "@hooklog/kafka";
-import { providerModule } from "@hooklog/providers";
-import type { WebhookEvent } from "@hooklog/schemas";
+import { createKafka, ensureTopics, webhookTopicSpec, type Admin, type Kafka } from "@hooklog/kafka";
 import { secretEnvVar } from "@hooklog/sources";
-import { freePort, readTopic, startServiceProcess, testStack, uniqueName, type ReadMessage, type ServiceProcess } from "@hooklog/testkit";
+import { freePort, startServiceProcess, testStack, uniqueName, type ServiceProcess } from "@hooklog/testkit";
 import { runCli } from "./cli-process.ts";
-
-interface Posted {
-  hubId: string;
-  providerEventId: string;
-  body: unknown;
-  message: ReadMessage;
-  envelope: WebhookEvent;
-  acceptedAt: Date;
-}
+import { expectedShown, postStripeEvent, runCliWithin, showEvent, type Posted } from "./shown-event.ts";
 
 // One source and topic of this file's own, written by the real ingest; consumers with made-up names,
 // whose records and group offsets the tests put in place as the kit would have.
@@ -37,20 +27,7 @@ describe("hooklog events show", () => {
   let first: Posted;
   let second: Posted;
 
-  async function post(): Promise<Posted> {
-    const stripe = providerModule("stripe");
-    const delivery = await stripe.sampleDelivery(stripe.sampleTypes[0] as string, { secret });
-    const response = await fetch(`${ingest.url}/webhooks/${source}`, { method: "POST", headers: delivery.headers, body: delivery.rawBody });
-    assert.equal(response.status, 202, await response.clone().text());
-    const { eventId } = (await response.json()) as { eventId: string };
-    const body = JSON.parse(delivery.rawBody.toString("utf8")) as { id: string };
-    const messages = await readTopic(env.KAFKA_BROKERS as string, topic, { toEnd: true });
-    const message = messages.find((candidate) => header(candidate.headers, "hooklog-event-id") === eventId);
-    assert.ok(message, "ingest wrote the event");
-    const envelope = (await new SchemaRegistryClient(env.SCHEMA_REGISTRY_URL as string).decode(message.value as Buffer)) as WebhookEvent;
-    const row = await db("accepted_events").where({ source, event_id: eventId }).first("accepted_at");
-    return { hubId: eventId, providerEventId: body.id, body, message, envelope, acceptedAt: (row as { accepted_at: Date }).accepted_at };
-  }
+  const post = () => postStripeEvent({ ingestUrl: ingest.url, source, secret, topic, env, db });
 
   before(async () => {
     const stack = await testStack();
@@ -134,37 +111,8 @@ describe("hooklog events show", () => {
     if (directory) await rm(directory, { recursive: true, force: true });
   });
 
-  const expected = (posted: Posted, consumerReports: unknown[]) => ({
-    event: {
-      id: posted.hubId,
-      source,
-      provider: "stripe",
-      providerEventId: posted.providerEventId,
-      type: (posted.body as { type: string }).type,
-      origin: "webhook",
-      receivedAt: new Date(posted.envelope.receivedAt).toISOString(),
-      providerTimestamp: posted.envelope.providerTimestamp === null ? null : new Date(posted.envelope.providerTimestamp).toISOString(),
-      acceptedAt: posted.acceptedAt.toISOString(),
-      contentType: "application/json; charset=utf-8",
-      verification: { scheme: "stripe-v1", secretIndex: 0 },
-      headers: {},
-    },
-    eventKey: `${source}:${posted.providerEventId}`,
-    position: { topic, partition: posted.message.partition, offset: posted.message.offset, key: posted.message.key?.toString("utf8") ?? null },
-    payload: { format: "json", value: posted.body },
-    consumers: consumerReports,
-  });
-
-  /** The command's JSON, its record timestamp checked apart: ingest's producer sets it, between receipt and the ledger's record. */
-  async function show(posted: Posted, ...args: string[]) {
-    const run = await runCli(["events", "show", ...args, "--json"], env);
-    assert.equal(run.code, 0, run.stderr);
-    const shown = JSON.parse(run.stdout) as ReturnType<typeof expected> & { position: { timestamp: string } };
-    const { timestamp, ...position } = shown.position;
-    const written = Date.parse(timestamp);
-    assert.ok(written >= posted.envelope.receivedAt && written <= posted.acceptedAt.getTime() + 1000, `written at ${timestamp}`);
-    return { ...shown, position };
-  }
+  const expected = (posted: Posted, consumerReports: unknown[]) => expectedShown(source, topic, posted, consumerReports);
+  const show = (posted: Posted, ...args: string[]) => showEvent(env, posted, args);
 
   it("finds an event by its hub id: envelope, position, payload, and each consumer's state from the kit's records", async () => {
     const shown = await show(first, first.hubId);
@@ -259,11 +207,107 @@ describe("hooklog events show", () => {
     );
   });
 
+  it("exits 1 in two lines, within a bounded time, when the schema registry cannot decode the event", async () => {
+    const port = await freePort();
+
+    const run = await runCliWithin(60_000, ["events", "show", first.hubId], { ...env, SCHEMA_REGISTRY_URL: `http://127.0.0.1:${port}` });
+
+    assert.equal(run.code, 1, run.stderr);
+    assert.equal(run.stdout, "");
+    // Progress lines come first on stderr; the failure is the lines the command itself prints.
+    const said = run.stderr
+      .trimEnd()
+      .split("\n")
+      .filter((line) => line.startsWith("hooklog: "));
+    assert.equal(said.length, 2, run.stderr);
+    assert.match(said[0] as string, new RegExp(`^hooklog: the schema registry at http://127\\.0\\.0\\.1:${port} failed`));
+    assert.match(said[1] as string, /^hooklog: what to do: start the stack \(npm start\), or point .*SCHEMA_REGISTRY_URL/);
+  });
+
   it("exits 2 for an option it does not know", async () => {
     const run = await runCli(["events", "show", first.hubId, "--no-such-option"], env);
 
     assert.equal(run.code, 2);
     assert.equal(run.stdout, "");
     assert.match(run.stderr, /unknown option '--no-such-option'/);
+  });
+
+  // Consumers that failed the first event, put in place after the tests above have seen the others:
+  // the states that come from a consumer's retry topics and dead letters, or from their lack.
+  describe("a consumer that failed the event", () => {
+    const failing = { retrying: uniqueName("retrying"), failed: uniqueName("failed"), older: uniqueName("older"), passed: uniqueName("passed") };
+    const dueAt = new Date("2026-01-02T04:00:00.000Z");
+    let messageKey: string;
+    let reports: Map<string, Record<string, unknown>>;
+
+    before(async () => {
+      const eventKey = `${source}:${first.providerEventId}`;
+      messageKey = first.message.key?.toString("utf8") as string;
+      await ensureTopics(kafka, [
+        { name: retryTopic(failing.retrying, 1), partitions: 1 },
+        { name: deadLetterTopic(failing.older), partitions: 1 },
+        { name: deadLetterTopic(failing.passed), partitions: 1 },
+      ]);
+      const since = new Date("2026-01-02T03:04:08.000Z");
+      await db("held_keys").insert(
+        [failing.retrying, failing.failed, failing.older].map((consumer) => ({ consumer, message_key: messageKey, held_by: eventKey, held_since: since })),
+      );
+      const offset = BigInt(first.message.offset);
+      await admin.setOffsets({ groupId: groupId(failing.passed), topic, partitions: [{ partition: first.message.partition, offset: String(offset + 1n) }] });
+      const copy = (attempt: string, error: string, extra: { timestamp?: string; dueAt?: string } = {}) => ({
+        key: messageKey,
+        value: first.message.value,
+        headers: { [HEADERS.eventKey]: eventKey, [HEADERS.attempt]: attempt, [HEADERS.error]: error, [HEADERS.dueAt]: extra.dueAt ?? "0" },
+        ...(extra.timestamp === undefined ? {} : { timestamp: extra.timestamp }),
+      });
+      const producer = kafka.producer();
+      await producer.connect();
+      await producer.send({ topic: retryTopic(failing.retrying, 1), messages: [copy("3", "timed out", { dueAt: String(dueAt.getTime()) })] });
+      // Written an hour before the event was accepted: no copy of it can be that old.
+      await producer.send({
+        topic: deadLetterTopic(failing.older),
+        messages: [copy("5", "older than the event", { timestamp: String(first.acceptedAt.getTime() - 3_600_000) })],
+      });
+      // A consumer that holds nothing did not fail the event: a copy in its dead letters is not read.
+      await producer.send({ topic: deadLetterTopic(failing.passed), messages: [copy("5", "not read")] });
+      await producer.disconnect();
+
+      const shown = await show(first, first.hubId);
+      reports = new Map(shown.consumers.map((report) => [(report as { consumer: string }).consumer, report as Record<string, unknown>]));
+    });
+
+    const held = () => ({ messageKey, since: "2026-01-02T03:04:08.000Z" });
+    const failedHolding = (consumer: string) => ({ consumer, group: groupId(consumer), committedOffset: null, state: "failed", holds: held() });
+
+    it("holding its key with a copy in a retry topic, is retrying: the topic, the copy's attempt, due time and error", () => {
+      assert.deepEqual(reports.get(failing.retrying), {
+        consumer: failing.retrying,
+        group: groupId(failing.retrying),
+        committedOffset: null,
+        state: "retrying",
+        topic: retryTopic(failing.retrying, 1),
+        attempt: 3,
+        dueAt: dueAt.toISOString(),
+        error: "timed out",
+        holds: held(),
+      });
+    });
+
+    it("holding its key with no copy in its retry topics or dead letters, is failed", () => {
+      assert.deepEqual(reports.get(failing.failed), failedHolding(failing.failed));
+    });
+
+    it("holding its key, is failed when its only copy was written before the event was accepted: older records are not read", () => {
+      assert.deepEqual(reports.get(failing.older), failedHolding(failing.older));
+    });
+
+    it("read past the event holding nothing, is passed without its retry topics or dead letters read", () => {
+      assert.deepEqual(reports.get(failing.passed), {
+        consumer: failing.passed,
+        group: groupId(failing.passed),
+        committedOffset: String(BigInt(first.message.offset) + 1n),
+        state: "passed",
+      });
+    });
   });
 });

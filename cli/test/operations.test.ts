@@ -38,6 +38,12 @@ async function held(admin: Admin, topic: string): Promise<number> {
   return (await admin.fetchTopicOffsets(topic)).reduce((sum, end) => sum + Number(end.high) - Number(end.low), 0);
 }
 
+/** The consumer groups a redrive of `consumer` read its dead letters with that are still in Kafka. */
+async function redriveReaders(admin: Admin, consumer: string): Promise<string[]> {
+  const { groups } = await admin.listGroups();
+  return groups.map((group) => group.groupId).filter((id) => id.startsWith(`${groupId(consumer)}.redrive.`));
+}
+
 describe("hooklog redrive, replay and release on a consumer's real state", () => {
   const consumer = uniqueName("cli-ops");
   const topic = uniqueName("webhooks.cli-ops");
@@ -62,7 +68,8 @@ describe("hooklog redrive, replay and release on a consumer's real state", () =>
     await admin.connect();
     // What a consumer that ran leaves behind: 4 events from 3 hours ago and 6 from now, all committed;
     // 3 dead letters, the last of them processed since (a redrive must skip it); one key held with 2 parked.
-    const producer = kafka.producer();
+    // Idempotent: a send retried under load would otherwise write a partition's batch twice and skew the counts.
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     const threeHoursAgo = String(Date.now() - 3 * 3_600_000);
     await producer.send({
@@ -105,6 +112,7 @@ describe("hooklog redrive, replay and release on a consumer's real state", () =>
     assert.match(ran.stderr, new RegExp(`read 3 dead letter\\(s\\) of ${consumer}`), "the read's progress goes to stderr");
     assert.equal(await held(admin, deadLetterTopic(consumer)), 3, "the dead letters are still there");
     assert.equal(await held(admin, retryTopic(consumer, 1)), 0, "nothing went to the first retry");
+    assert.deepEqual(await redriveReaders(admin, consumer), [], "the reader's group is gone");
   });
 
   it("redrive without --dry-run sends those it counted to the first retry with a fresh attempt", async () => {
@@ -113,6 +121,7 @@ describe("hooklog redrive, replay and release on a consumer's real state", () =>
     assert.equal(ran.code, 0, ran.stderr);
     assert.match(ran.stdout, /3 dead letter\(s\) read; 2 redriven through .*\.retry\.1; 1 already processed/);
     assert.equal(await held(admin, retryTopic(consumer, 1)), 2);
+    assert.deepEqual(await redriveReaders(admin, consumer), [], "the reader's group is gone");
   });
 
   it("replay --since 2h --dry-run counts what would be read again per topic and in total, and moves no committed offset", async () => {

@@ -57,7 +57,14 @@ async function showEvent(hub: Hub, out: Output, id: string, source: string | und
     let consumers: ConsumerReport[];
     try {
       located = await locateEvent(kafka, admin, new SchemaRegistryClient(hub.schemaRegistryUrl), entry, progress);
-      const position = { eventKey: eventKeyOf(located.event), topic: located.topic, partition: located.partition, offset: located.offset };
+      const position = {
+        eventKey: eventKeyOf(located.event),
+        topic: located.topic,
+        partition: located.partition,
+        offset: located.offset,
+        messageKey: located.messageKey,
+        acceptedAt: entry.acceptedAt,
+      };
       consumers = await query(hub, () => consumerStates(kafka, admin as Admin, db, position, progress));
       progress.done(`found ${entry.eventId} at ${located.topic} partition ${located.partition} offset ${located.offset}`);
     } catch (error) {
@@ -94,8 +101,12 @@ async function showEvent(hub: Hub, out: Output, id: string, source: string | und
   } catch (error) {
     throw kafkaFailure(hub, error);
   } finally {
-    await admin?.disconnect();
-    await db.destroy();
+    // Each client closed whatever became of the other: one left open keeps the process from exiting.
+    try {
+      await admin?.disconnect();
+    } finally {
+      await db.destroy();
+    }
   }
 }
 

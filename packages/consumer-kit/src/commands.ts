@@ -1,10 +1,19 @@
 import type { Knex } from "@hooklog/db";
-import { MAX_RECORD_BYTES, createIdempotentProducer, createKafka, header } from "@hooklog/kafka";
+import { MAX_RECORD_BYTES, createIdempotentProducer, createKafka, header, type KafkaMessage, type LogProducer } from "@hooklog/kafka";
 import type { ParkedRow } from "./key-order.ts";
 import { HEADERS, deadLetterTopic, groupId, retryTopic } from "./topology.ts";
 
 /** The group a redrive reads the dead letters with: one per redrive, not a consumer. */
 const REDRIVE_READER = /\.redrive\.\d+$/;
+
+/** The consumers among Kafka's consumer group ids: every hooklog.<consumer>, less the short-lived readers of a redrive. */
+export function consumerNamesIn(groupIds: readonly string[]): string[] {
+  const prefix = groupId("");
+  return groupIds
+    .filter((id) => id.startsWith(prefix) && !REDRIVE_READER.test(id))
+    .map((id) => id.slice(prefix.length))
+    .sort();
+}
 
 export interface RedriveResult {
   inDeadLetters: number;
@@ -32,57 +41,100 @@ export async function redrive(consumer: string, options: RedriveOptions): Promis
   const topic = deadLetterTopic(consumer);
   const admin = kafka.admin();
   await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
-  const remaining = new Map(ends.filter((end) => BigInt(end.high) > BigInt(end.low)).map((end) => [end.partition, BigInt(end.high)]));
-  const result: RedriveResult = { inDeadLetters: 0, redriven: 0, alreadyProcessed: 0 };
-  if (remaining.size === 0) return result;
-  const total = ends.reduce((sum, end) => sum + Number(BigInt(end.high) - BigInt(end.low)), 0);
-
-  const producer = options.dryRun ? undefined : createIdempotentProducer(kafka);
-  await producer?.connect();
-  const reader = kafka.consumer({
-    groupId: `${groupId(consumer)}.redrive.${Date.now()}`, // matches REDRIVE_READER
-    maxBytesPerPartition: MAX_RECORD_BYTES,
-    maxBytes: 2 * MAX_RECORD_BYTES,
-  });
-  await reader.connect();
-  await reader.subscribe({ topics: [topic], fromBeginning: true });
-  await new Promise<void>((resolve, reject) => {
-    reader
-      .run({
-        eachMessage: async ({ partition, message }) => {
-          const end = remaining.get(partition);
-          if (end === undefined) return;
-          result.inDeadLetters += 1;
-          const eventKey = header(message.headers, HEADERS.eventKey);
-          if (!options.eventKey || options.eventKey === eventKey) {
-            const processed = eventKey ? await options.db("processed_events").where({ consumer, event_key: eventKey }).first() : undefined;
-            if (processed) result.alreadyProcessed += 1;
-            else if (producer) {
-              const headers: Record<string, string> = {};
-              for (const name of Object.keys(message.headers ?? {})) {
-                const value = header(message.headers, name);
-                if (value !== undefined) headers[name] = value;
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const remaining = new Map(ends.filter((end) => BigInt(end.high) > BigInt(end.low)).map((end) => [end.partition, BigInt(end.high)]));
+    const result: RedriveResult = { inDeadLetters: 0, redriven: 0, alreadyProcessed: 0 };
+    if (remaining.size === 0) return result;
+    const total = ends.reduce((sum, end) => sum + Number(BigInt(end.high) - BigInt(end.low)), 0);
+    const readerGroup = `${groupId(consumer)}.redrive.${Date.now()}`; // matches REDRIVE_READER
+    const producer = options.dryRun ? undefined : createIdempotentProducer(kafka);
+    // A failure ends the redrive: restarted, kafkajs would read the dead letters again from the start and count them twice.
+    const reader = kafka.consumer({
+      groupId: readerGroup,
+      maxBytesPerPartition: MAX_RECORD_BYTES,
+      maxBytes: 2 * MAX_RECORD_BYTES,
+      retry: { restartOnFailure: async () => false },
+    });
+    try {
+      await producer?.connect();
+      await reader.connect();
+      await reader.subscribe({ topics: [topic], fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        let ended = false;
+        const end = (error?: unknown) => {
+          if (ended) return;
+          ended = true;
+          if (error === undefined) resolve();
+          else reject(error);
+        };
+        reader.on(reader.events.CRASH, ({ payload }) => end(payload.error));
+        reader
+          .run({
+            // The group is this redrive's alone and deleted after it: nothing to commit.
+            autoCommit: false,
+            eachMessage: async ({ partition, message }) => {
+              if (ended) return;
+              const last = remaining.get(partition);
+              if (last === undefined) return;
+              try {
+                await redriveOne(consumer, message, producer, options, result);
+              } catch (error) {
+                // Thrown to kafkajs it would retry the batch and count this dead letter again: the redrive ends with it.
+                end(error);
+                return;
               }
-              await producer.send({
-                topic: retryTopic(consumer, 1),
-                acks: -1,
-                messages: [{ key: message.key, value: message.value, headers: { ...headers, [HEADERS.attempt]: "1", [HEADERS.dueAt]: "0" } }],
-              });
-              result.redriven += 1;
-            } else result.redriven += 1;
-          }
-          options.onProgress?.(result.inDeadLetters, total);
-          if (BigInt(message.offset) + 1n >= end) remaining.delete(partition);
-          if (remaining.size === 0) resolve();
-        },
-      })
-      .catch(reject);
-  });
-  await reader.disconnect();
-  await producer?.disconnect();
-  return result;
+              options.onProgress?.(result.inDeadLetters, total);
+              if (BigInt(message.offset) + 1n >= last) remaining.delete(partition);
+              if (remaining.size === 0) end();
+            },
+          })
+          .catch(end);
+      });
+      return result;
+    } finally {
+      try {
+        await reader.disconnect();
+        await producer?.disconnect();
+      } finally {
+        // The group never committed; should Kafka refuse to delete it, it expires as an empty group.
+        await admin.deleteGroups([readerGroup]).catch(() => undefined);
+      }
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Counts one dead letter and, unless its event was processed since or it is another key's, sends it to the first retry. */
+async function redriveOne(
+  consumer: string,
+  message: KafkaMessage,
+  producer: LogProducer | undefined,
+  options: RedriveOptions,
+  result: RedriveResult,
+): Promise<void> {
+  result.inDeadLetters += 1;
+  const eventKey = header(message.headers, HEADERS.eventKey);
+  if (options.eventKey && options.eventKey !== eventKey) return;
+  const processed = eventKey ? await options.db("processed_events").where({ consumer, event_key: eventKey }).first() : undefined;
+  if (processed) {
+    result.alreadyProcessed += 1;
+    return;
+  }
+  if (producer) {
+    const headers: Record<string, string> = {};
+    for (const name of Object.keys(message.headers ?? {})) {
+      const value = header(message.headers, name);
+      if (value !== undefined) headers[name] = value;
+    }
+    await producer.send({
+      topic: retryTopic(consumer, 1),
+      acks: -1,
+      messages: [{ key: message.key, value: message.value, headers: { ...headers, [HEADERS.attempt]: "1", [HEADERS.dueAt]: "0" } }],
+    });
+  }
+  result.redriven += 1;
 }
 
 /**
@@ -169,12 +221,7 @@ export async function consumerNames(options: { kafkaBrokers: readonly string[] }
   await admin.connect();
   try {
     const { groups } = await admin.listGroups();
-    const prefix = groupId("");
-    return groups
-      .map((group) => group.groupId)
-      .filter((id) => id.startsWith(prefix) && !REDRIVE_READER.test(id))
-      .map((id) => id.slice(prefix.length))
-      .sort();
+    return consumerNamesIn(groups.map((group) => group.groupId));
   } finally {
     await admin.disconnect();
   }

@@ -14,7 +14,7 @@ export type {
 export type { EarlierAttempt, OutsideCall } from "./effects.ts";
 export { startConsumer } from "./runner.ts";
 export type { ConsumerRuntimeOptions, RunningConsumer } from "./runner.ts";
-export { committedTopics, consumerNames, groupMembers, heldKeys, redrive, release, replay, replayPlan } from "./commands.ts";
+export { committedTopics, consumerNames, consumerNamesIn, groupMembers, heldKeys, redrive, release, replay, replayPlan } from "./commands.ts";
 export type { HeldKey, RedriveOptions, RedriveResult, ReleaseResult, ReplayPlan } from "./commands.ts";
 export { createConsumerMetrics } from "./metrics.ts";
 export type { ConsumerMetrics } from "./metrics.ts";
