@@ -3,7 +3,9 @@
 // directory (HOOKLOG_STATE_DIR, else .hooklog at the repository root).
 import { existsSync, readFileSync } from "node:fs";
 import { loadConfig, z } from "@hooklog/config";
-import { adminTokenForClients, stateDir } from "@hooklog/infra";
+// The light corners of infra: its index loads the whole stack's launcher.
+import { adminTokenForClients } from "@hooklog/infra/admin-token";
+import { stateDir } from "@hooklog/infra/paths";
 import { loadSources, type SourceConfig } from "@hooklog/sources";
 import { join } from "node:path";
 import { CliError, UsageError } from "./errors.ts";

@@ -4,25 +4,12 @@
 // it handled, in a fresh consumer group, for as long as it takes. It never stops in silence.
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { HooklogError, parseSince } from "@hooklog/core";
 import { KafkaUnavailableError, SchemaRegistryClient, createKafka, type Consumer, type Kafka } from "@hooklog/kafka";
 import type { WebhookEvent } from "@hooklog/schemas";
 import { MemberWatchdog } from "@hooklog/consumer-kit";
-import { InvalidArgumentError } from "commander";
 
-export type StartPoint = { kind: "now" } | { kind: "beginning" } | { kind: "time"; at: Date };
-
-/** `now`, `beginning`, a duration back from now (30m, 2h, 3d) or an ISO time. */
-export function parseStartPoint(text: string): StartPoint {
-  if (text === "now") return { kind: "now" };
-  if (text === "beginning") return { kind: "beginning" };
-  try {
-    return { kind: "time", at: parseSince(text) };
-  } catch (error) {
-    if (error instanceof HooklogError) throw new InvalidArgumentError(`${error.message}, or now, or beginning`);
-    throw error;
-  }
-}
+export type { StartPoint } from "./start-point.ts";
+import type { StartPoint } from "./start-point.ts";
 
 export interface LoggedEvent {
   topic: string;

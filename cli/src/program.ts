@@ -8,7 +8,7 @@ import { registerSecrets } from "./commands/secrets.ts";
 import { registerTail } from "./commands/tail.ts";
 import { registerTrigger } from "./commands/trigger.ts";
 import { CliError } from "./errors.ts";
-import { locateHub, type Hub } from "./hub.ts";
+import type { Hub } from "./hub.ts";
 import { createOutput, type Output } from "./output.ts";
 
 /** What an action needs: the hub (found on first use, so --help never reads the environment) and the output. */
@@ -17,9 +17,13 @@ export interface CommandContext {
   out: Output;
 }
 
-/** The context of the command running now, with the program's global options (--json). */
-export function contextOf(command: Command): CommandContext {
+/**
+ * The context of the command running now, with the program's global options (--json). The hub's
+ * modules are loaded here, on first use, so that --help and usage errors load no more than commander.
+ */
+export async function contextOf(command: Command): Promise<CommandContext> {
   const { json } = command.optsWithGlobals<{ json?: boolean }>();
+  const { locateHub } = await import("./hub.ts");
   let hub: Hub | undefined;
   return {
     hub: () => {

@@ -2,7 +2,7 @@
 // (POST /reconcile with the admin token) rather than running one in this process, so the run takes
 // the service's lock, its configuration and its metrics like any other.
 import { HooklogError, parseSince } from "@hooklog/core";
-import { stateDir } from "@hooklog/infra";
+import { stateDir } from "@hooklog/infra/paths";
 import type { Command } from "commander";
 import { join } from "node:path";
 import { CliError, UsageError } from "../errors.ts";
@@ -33,12 +33,12 @@ export function registerReconcile(program: Command): void {
     .option("--since <when>", "from 2h, 30m, 3d ago or an ISO time, instead of the source's checkpoint")
     .option("--dry-run", "count what the provider lists and the log lacks; write nothing")
     .action(async (options: { source?: string; since?: string; dryRun?: boolean }, command: Command) => {
-      const { hub, out } = contextOf(command);
+      const { hub, out } = await contextOf(command);
       // Read here only to fail early with a usage error: the service reads it again against its own clock.
       if (options.since !== undefined) readSince(options.since);
       const { reconciliationUrl: url } = hub();
       const token = hub().adminToken();
-      if (!token) throw new CliError("there is no admin token to send", TOKEN_SOURCES);
+      if (!token) throw new CliError("there is no admin token to send", tokenSources());
       const body = {
         ...(options.source ? { source: options.source } : {}),
         ...(options.since ? { since: options.since } : {}),
@@ -63,7 +63,8 @@ export function registerReconcile(program: Command): void {
     });
 }
 
-const TOKEN_SOURCES = `hooklog sends the first of HOOKLOG_ADMIN_TOKENS, else the token npm start wrote to ${join(stateDir(), "admin-token")}: set HOOKLOG_ADMIN_TOKENS to one of the service's tokens`;
+const tokenSources = (): string =>
+  `hooklog sends the first of HOOKLOG_ADMIN_TOKENS, else the token npm start wrote to ${join(stateDir(), "admin-token")}: set HOOKLOG_ADMIN_TOKENS to one of the service's tokens`;
 
 /** A --since option as a time, or the usage error saying what it takes; every command with --since reads it here. */
 export function readSince(text: string): Date {
@@ -104,7 +105,7 @@ const REFUSAL_HINTS: Record<string, string> = {
 
 /** The runs an answer reports; an answer that is an error becomes the CliError it means. */
 function runsOf(url: string, status: number, answer: Record<string, unknown>): ReportedRun[] {
-  if (status === 401) throw new CliError(`reconciliation at ${url} refused the admin token`, TOKEN_SOURCES);
+  if (status === 401) throw new CliError(`reconciliation at ${url} refused the admin token`, tokenSources());
   const error = answer.error as { code: string; message: string } | undefined;
   if (error) {
     if (status === 400 || error.code === "unknown_source") throw new UsageError(error.message, "hooklog reconcile --help");

@@ -1,7 +1,6 @@
 // `hooklog secrets rotate`: a new secret in the provider's form, and the order of steps that
 // rotates it without refusing a single delivery (ingest accepts every secret listed, newest first).
 import type { Command } from "commander";
-import { providerModule } from "@hooklog/providers";
 import { contextOf } from "../program.ts";
 
 const CURRENT_PLACEHOLDER = "<current secret>";
@@ -14,8 +13,10 @@ export function registerSecrets(program: Command): void {
       "Prints a new secret for the source, in its provider's form, the environment line that holds it beside the current one, and the steps that rotate it without refusing a delivery.",
     )
     .argument("<source>", "a source of hooklog.config.yaml")
-    .action((name: string, _options: object, command: Command) => {
-      const { hub, out } = contextOf(command);
+    .action(async (name: string, _options: object, command: Command) => {
+      const { hub, out } = await contextOf(command);
+      // Loaded here, not at the top: --help needs none of the providers' libraries.
+      const { providerModule } = await import("@hooklog/providers");
       const source = hub().source(name);
       const secret = providerModule(source.provider).newSecret();
       // The secrets in use now: the environment's, else the development ones npm start keeps. Run
