@@ -86,7 +86,7 @@ export async function scanTopics(kafka: Kafka, admin: Admin, starts: ScanStarts,
           finish(
             new CliError(
               `Kafka sent nothing for ${stallMs / 1000} s with ${total - read} message(s) still to read`,
-              "check that Kafka is healthy (npm run infra -- status), then run the command again",
+              "check that Kafka is healthy (npm run infra:status), then run the command again",
             ),
           );
         }
