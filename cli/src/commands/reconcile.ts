@@ -54,6 +54,13 @@ export function registerReconcile(program: Command): void {
         });
       } catch (error) {
         progress.done("no answer");
+        // fetch gives up on an answer's headers after 5 minutes; the service's run goes on regardless.
+        if ((error as { cause?: { code?: string } }).cause?.code === "UND_ERR_HEADERS_TIMEOUT")
+          throw new CliError(
+            `reconciliation at ${url} took the request but has not answered in 5 minutes; its run goes on`,
+            "read the service's log or the reconciliation_runs table for the outcome, or name one --source to make the run shorter",
+            { cause: error },
+          );
         throw new CliError(`reconciliation is not answering at ${url}`, "start the hub (npm start), or set HOOKLOG_RECONCILIATION_URL", { cause: error });
       }
       progress.done(`answered ${response.status}`);
