@@ -124,9 +124,6 @@ export class LogReader {
     let watchdog: MemberWatchdog | undefined;
     let onAbort: (() => void) | undefined;
     try {
-      await this.#placeGroup(groupId);
-      // Ctrl-C while the group was placed: a listener added to an aborted signal would never hear it.
-      if (signal.aborted) return { kind: "done" };
       consumer = this.#kafka.consumer({
         groupId,
         // A crash is ours to handle (read on from our own positions), not kafkajs' to restart in its own way.
@@ -164,7 +161,7 @@ export class LogReader {
       if (generation > 1) handlers.status("Kafka answers again: reading on");
       // Offsets are committed as events are handled: should the group rejoin, it resumes there rather
       // than from where this generation began (what was handled is passed over either way).
-      await consumer.run({
+      const running = consumer.run({
         eachMessage: async ({ topic, partition, message, heartbeat }) => {
           const key = partitionKey(topic, partition);
           const offset = BigInt(message.offset);
@@ -178,6 +175,14 @@ export class LogReader {
           if (end !== undefined && offset + 1n >= end) this.#unread.delete(key);
         },
       });
+      // A fresh group starts where the reader stands. Seeks made before the first fetch are applied
+      // by it, and no message before them is handed over (kafkajs' own setOffsets works this way;
+      // setOffsets itself costs a temporary member and a five-second fetch each time).
+      for (const [key, offset] of this.#next) {
+        const [topic = "", partition = "0"] = key.split("\u0000");
+        consumer.seek({ topic, partition: Number(partition), offset: String(offset) });
+      }
+      await running;
       return await ended.promise;
     } catch (error) {
       return { kind: "failed", reason: (error as Error).message, handled };
@@ -186,22 +191,6 @@ export class LogReader {
       await watchdog?.stop();
       await consumer?.disconnect().catch(() => undefined); // Kafka may be the reason we stop: nothing more to do with this consumer.
       await this.#forgetGroup(groupId);
-    }
-  }
-
-  /** A fresh group starts where the reader stands: its offsets are set before any member joins. */
-  async #placeGroup(groupId: string): Promise<void> {
-    const admin = this.#kafka.admin();
-    await admin.connect();
-    try {
-      for (const topic of this.#options.topics) {
-        const partitions = [...this.#next]
-          .filter(([key]) => key.startsWith(`${topic}\u0000`))
-          .map(([key, offset]) => ({ partition: Number(key.split("\u0000")[1]), offset: String(offset) }));
-        await admin.setOffsets({ groupId, topic, partitions });
-      }
-    } finally {
-      await admin.disconnect();
     }
   }
 

@@ -1,6 +1,6 @@
 // A bounded read of topics: from given offsets up to each partition's end as it stood when the scan
 // began, never further, so a busy topic cannot keep a lookup going for ever. kafkajs reads only
-// through a consumer group: the scan uses a group of its own, sets its offsets before joining,
+// through a consumer group: the scan uses a group of its own, seeks to its starts as it joins,
 // never commits, and deletes the group at the end. A failure (of Kafka, or of onMessage) ends the scan
 // with that error.
 import { randomBytes } from "node:crypto";
@@ -59,10 +59,6 @@ export async function scanTopics(kafka: Kafka, admin: Admin, starts: ScanStarts,
   let read = 0n;
   let stopped = false;
   try {
-    for (const [topic, partitions] of starts) {
-      const entries = [...partitions].map(([partition, offset]) => ({ partition, offset: String(offset) }));
-      if (entries.length > 0) await admin.setOffsets({ groupId, topic, partitions: entries });
-    }
     await consumer.connect();
     await consumer.subscribe({ topics: [...starts.keys()] });
     await new Promise<void>((resolve, reject) => {
@@ -97,30 +93,34 @@ export async function scanTopics(kafka: Kafka, admin: Admin, starts: ScanStarts,
         lastActivity = Date.now();
         if (!stopped) passed(payload.topic, payload.partition, BigInt(payload.lastOffset));
       });
-      consumer
-        .run({
-          autoCommit: false,
-          eachMessage: async ({ topic, partition, message }) => {
-            if (stopped) return;
-            lastActivity = Date.now();
-            const slot = `${topic}\0${partition}`;
-            const end = unread.get(slot);
-            if (end === undefined || BigInt(message.offset) >= end) return;
-            read += 1n;
-            options.onProgress?.(read, total);
-            let done: boolean;
-            try {
-              done = await options.onMessage({ topic, partition, message });
-            } catch (error) {
-              // Thrown to kafkajs it would retry the batch, and fail the same way: the scan ends with it.
-              finish(error);
-              return;
-            }
-            if (done) finish();
-            else passed(topic, partition, BigInt(message.offset));
-          },
-        })
-        .catch(finish);
+      const running = consumer.run({
+        autoCommit: false,
+        eachMessage: async ({ topic, partition, message }) => {
+          if (stopped) return;
+          lastActivity = Date.now();
+          const slot = `${topic}\0${partition}`;
+          const end = unread.get(slot);
+          if (end === undefined || BigInt(message.offset) >= end) return;
+          read += 1n;
+          options.onProgress?.(read, total);
+          let done: boolean;
+          try {
+            done = await options.onMessage({ topic, partition, message });
+          } catch (error) {
+            // Thrown to kafkajs it would retry the batch, and fail the same way: the scan ends with it.
+            finish(error);
+            return;
+          }
+          if (done) finish();
+          else passed(topic, partition, BigInt(message.offset));
+        },
+      });
+      // Seeks made before the first fetch are applied by it, and nothing before them is handed over
+      // (kafkajs' own setOffsets works this way, at the cost of a temporary member and a 5 s fetch).
+      for (const [topic, partitions] of starts) {
+        for (const [partition, offset] of partitions) consumer.seek({ topic, partition, offset: String(offset) });
+      }
+      running.catch(finish);
     });
   } finally {
     stopped = true;
