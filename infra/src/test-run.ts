@@ -17,7 +17,7 @@ interface Tally {
 }
 
 /** Asynchronous on purpose: a blocked event loop would leave the stack's daemons, our children, unreaped when a test stops them. */
-function run(tool: "turbo" | "biome", args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+function run(tool: "turbo" | "biome" | "tsc", args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const child = spawn(join(repoRoot, "node_modules", ".bin", tool), args, { cwd: repoRoot, stdio: "inherit", env });
   return new Promise((resolve) => child.once("exit", (code) => resolve(code ?? 1)));
 }
@@ -79,8 +79,8 @@ async function main(): Promise<number> {
 
     step("checking format and lint (biome ci; 'npm run lint:fix' fixes what it can)");
     const lint = await run("biome", ["ci", "--reporter=summary", "."], env);
-    step("type-checking every workspace");
-    const typecheck = await run("turbo", ["run", "typecheck", "--output-logs=errors-only", "--concurrency=2"], env);
+    step("type-checking every workspace (one program: tsconfig.typecheck.json)");
+    const typecheck = await run("tsc", ["-p", "tsconfig.typecheck.json"], env);
     step("running every workspace's tests against the real stack");
     // One workspace at a time: the machine has two cores, and one test restarts Kafka and the registry.
     await run("turbo", ["run", "test", "--concurrency=1", "--continue", "--output-logs=full"], env);
