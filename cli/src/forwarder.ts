@@ -37,8 +37,11 @@ const DEFAULT_BACKOFF_MS = [1000, 2000, 4000, 8000, 15_000, 30_000];
 
 const retried = (status: number | undefined): boolean => status === undefined || status >= 500 || status === 408 || status === 429;
 
-/** A header value as HTTP can carry it: printable ASCII as is, anything else (accents, emoji, CR/LF) percent-encoded. */
-export const headerValue = (text: string): string => (/^[\x20-\x7e]*$/.test(text) ? text : encodeURIComponent(text));
+/**
+ * A header value as HTTP can carry it: printable ASCII as is, anything else (accents, emoji, CR/LF)
+ * percent-encoded, and so is a value with a '%', so a receiver can always decode what it gets.
+ */
+export const headerValue = (text: string): string => (/^[\x20-\x24\x26-\x7e]*$/.test(text) ? text : encodeURIComponent(text));
 
 export function createForwarder(options: ForwarderOptions) {
   const backoff = options.backoffMs ?? DEFAULT_BACKOFF_MS;
@@ -83,7 +86,8 @@ export function createForwarder(options: ForwarderOptions) {
         if (signal.aborted) return { attempt, status: undefined, ms: Math.round(performance.now() - started), delivered: false, final: false };
         const cause = (error as { cause?: { code?: string; message?: string } }).cause;
         // fetch names a network failure by its cause; an error without one is a request that cannot be made at all, which no retry mends.
-        if (cause === undefined && (error as Error).name === "TypeError")
+        // fetch also refuses a port browsers block (6000, say) for good: no retry mends that either.
+        if ((cause === undefined && (error as Error).name === "TypeError") || cause?.message === "bad port")
           return { attempt, status: undefined, error: `cannot send: ${(error as Error).message}`, ms: 0, delivered: false, final: true };
         const reason = cause?.code ?? cause?.message ?? ((error as Error).name === "TimeoutError" ? "no answer in time" : (error as Error).message);
         result = { attempt, status: undefined, error: reason, ms: Math.round(performance.now() - started) };

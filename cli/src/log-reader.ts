@@ -157,7 +157,9 @@ export class LogReader {
       for (const sign of [FETCH_START, GROUP_JOIN, HEARTBEAT, START_BATCH_PROCESS]) consumer.on(sign, () => watchdog?.alive());
       watchdog.start();
       await consumer.connect();
-      await consumer.subscribe({ topics: [...this.#options.topics] });
+      // From the beginning only should a seek be lost (its commit failing as Kafka falls over): the
+      // reader then reads again what it passed, and hands none of it over, rather than skip to the end.
+      await consumer.subscribe({ topics: [...this.#options.topics], fromBeginning: true });
       if (generation > 1) handlers.status("Kafka answers again: reading on");
       // Offsets are committed as events are handled: should the group rejoin, it resumes there rather
       // than from where this generation began (what was handled is passed over either way).
@@ -182,7 +184,8 @@ export class LogReader {
         const [topic = "", partition = "0"] = key.split("\u0000");
         consumer.seek({ topic, partition: Number(partition), offset: String(offset) });
       }
-      await running;
+      // Not awaited: it resolves only once the group is joined, and Ctrl-C must be heard before that.
+      running.catch((error: unknown) => ended.resolve({ kind: "failed", reason: (error as Error).message, handled }));
       return await ended.promise;
     } catch (error) {
       return { kind: "failed", reason: (error as Error).message, handled };

@@ -58,9 +58,14 @@ export async function scanTopics(kafka: Kafka, admin: Admin, starts: ScanStarts,
   });
   let read = 0n;
   let stopped = false;
+  /** The next offset to hand to onMessage, per partition: a read that starts again never hands one over twice. */
+  const next = new Map<string, bigint>();
+  for (const [topic, partitions] of starts) for (const [partition, offset] of partitions) next.set(`${topic}\0${partition}`, offset);
   try {
     await consumer.connect();
-    await consumer.subscribe({ topics: [...starts.keys()] });
+    // From the beginning only should the seeks be lost (a rejoin makes a new offset manager, and
+    // nothing is committed): what comes before a start is then passed over, never skipped past.
+    await consumer.subscribe({ topics: [...starts.keys()], fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
       const stallMs = options.stallMs ?? 30_000;
       let lastActivity = Date.now();
@@ -100,7 +105,9 @@ export async function scanTopics(kafka: Kafka, admin: Admin, starts: ScanStarts,
           lastActivity = Date.now();
           const slot = `${topic}\0${partition}`;
           const end = unread.get(slot);
-          if (end === undefined || BigInt(message.offset) >= end) return;
+          const offset = BigInt(message.offset);
+          if (end === undefined || offset >= end || offset < (next.get(slot) ?? 0n)) return;
+          next.set(slot, offset + 1n);
           read += 1n;
           options.onProgress?.(read, total);
           let done: boolean;

@@ -257,6 +257,11 @@ describe("hooklog listen", () => {
     }
   });
 
+  it("refuses an endpoint URL with credentials in it, which fetch cannot send to, as a usage error", async () => {
+    const run = await startCli(["listen", "--forward-to", "http://user:secret@127.0.0.1:9/webhooks"], env).exited;
+    assert.equal(run, 2);
+  });
+
   it("refuses a signing secret that is not one, as a usage error", async () => {
     const run = await startCli(["listen", "--forward-to", "http://127.0.0.1:9/", "--secret", "whsec_not base64!"], env).exited;
     assert.equal(run, 2);

@@ -16,6 +16,8 @@ const endpointUrl = (text: string): string => {
   const url = URL.parse(text);
   if (!url || (url.protocol !== "http:" && url.protocol !== "https:"))
     throw new InvalidArgumentError(`expected an http(s) URL, such as http://localhost:4000/webhooks (got ${text})`);
+  // fetch refuses a URL with credentials in it: every event would fail.
+  if (url.username || url.password) throw new InvalidArgumentError("a URL with a user or password in it cannot be fetched; give the endpoint without them");
   return url.href;
 };
 
