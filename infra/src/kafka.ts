@@ -139,9 +139,16 @@ function serverProperties(node: KafkaNode, nodes: readonly KafkaNode[]): string 
   ].join("\n");
 }
 
-/** Kafka cluster ids are 16 random bytes in unpadded base64url. */
-function newClusterId(): string {
-  return randomBytes(16).toString("base64url");
+/**
+ * Kafka cluster ids are 16 random bytes in unpadded base64url. One in 64 would start with '-', which
+ * kafka-storage's argument parser takes for an option ("argument --cluster-id/-t: expected one
+ * argument"); Kafka's own Uuid.randomUuid draws again in that case, and so does this.
+ */
+export function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString("base64url");
+    if (!id.startsWith("-")) return id;
+  }
 }
 
 function daemonSpec(libs: string, node: KafkaNode, settings: KafkaSettings, java: string): DaemonSpec {
