@@ -6,7 +6,7 @@ import { loadConfig, z } from "@hooklog/config";
 // The light corners of infra: its index loads the whole stack's launcher.
 import { adminTokenForClients } from "@hooklog/infra/admin-token";
 import { stateDir } from "@hooklog/infra/paths";
-import { loadSources, type SourceConfig } from "@hooklog/sources";
+import { loadSources, secretList, type SourceConfig } from "@hooklog/sources";
 import { join } from "node:path";
 import { CliError, UsageError } from "./errors.ts";
 
@@ -72,10 +72,7 @@ export function locateHub(env: NodeJS.ProcessEnv = process.env): Hub {
     },
     currentSecrets(source) {
       if (source.secrets.length > 0) return source.secrets;
-      return (stored[source.secretEnvVar] ?? "")
-        .split(",")
-        .map((secret) => secret.trim())
-        .filter(Boolean);
+      return secretList(stored[source.secretEnvVar]);
     },
     signingSecret(source) {
       const [secret] = this.currentSecrets(source);

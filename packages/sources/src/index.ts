@@ -1,2 +1,2 @@
-export { loadSources, parseSources, secretEnvVar, defaultConfigPath, SourcesConfigError, contentEncodingNames } from "./sources.ts";
+export { loadSources, parseSources, secretEnvVar, secretList, defaultConfigPath, SourcesConfigError, contentEncodingNames } from "./sources.ts";
 export type { SourceConfig, RateLimit, ContentEncoding } from "./sources.ts";

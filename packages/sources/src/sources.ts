@@ -111,6 +111,14 @@ export class SourcesConfigError extends HooklogError<"SOURCES_CONFIG_INVALID"> {
   }
 }
 
+/** A <NAME>_WEBHOOK_SECRET value as a list: comma-separated while a secret rotates, entries trimmed, empty ones dropped. */
+export function secretList(value: string | undefined): string[] {
+  return (value ?? "")
+    .split(",")
+    .map((secret) => secret.trim())
+    .filter(Boolean);
+}
+
 /** `stripe` → STRIPE_WEBHOOK_SECRET, `acme-eu` → ACME_EU_WEBHOOK_SECRET. */
 export function secretEnvVar(source: string): string {
   return `${source.toUpperCase().replaceAll("-", "_")}_WEBHOOK_SECRET`;
@@ -144,10 +152,7 @@ export function parseSources(text: string, env: NodeJS.ProcessEnv, origin = "hoo
       contentEncodings: source.contentEncodings ?? [],
       options: own === undefined ? undefined : blockOf(source, own.key),
       secretEnvVar: variable,
-      secrets: (env[variable] ?? "")
-        .split(",")
-        .map((secret) => secret.trim())
-        .filter(Boolean),
+      secrets: secretList(env[variable]),
     };
   });
 }

@@ -34,12 +34,6 @@ function loadReconciliationSettings(env: NodeJS.ProcessEnv) {
       RECONCILIATION_BACKOFF_BASE_MS: z.coerce.number().int().min(1).default(500),
       /** A provider asking us to wait longer than this (a primary rate limit resetting in 40 minutes) fails the run; the next run resumes. */
       RECONCILIATION_MAX_WAIT_SECONDS: z.coerce.number().int().min(1).default(120),
-      /**
-       * The GitHub provider module owns this setting (and validates it alike); it is read here too
-       * because the reconciler keeps its mode to itself, and a dry run must know whether GitHub's
-       * reconciler would ask GitHub to redeliver (which no dry run can hold back) or only write through the run.
-       */
-      RECONCILIATION_GITHUB_MODE: z.enum(["redeliver", "fetch"]).default("redeliver"),
     },
     env,
   );
@@ -66,9 +60,7 @@ export function missingApiAccess(source: SourceConfig, config: Pick<Reconciliati
   return access ? access.missing(source) : `provider ${source.provider} has no API to reconcile against`;
 }
 
-/** Why a dry run of `source` cannot be held to writing nothing, or undefined when it can: only a reconciler that acts on the provider itself cannot. */
-export function notDryRunnable(source: SourceConfig, config: Pick<ReconciliationConfig, "RECONCILIATION_GITHUB_MODE">): string | undefined {
-  if (source.provider === "github" && config.RECONCILIATION_GITHUB_MODE === "redeliver")
-    return "in RECONCILIATION_GITHUB_MODE=redeliver its reconciler asks GitHub to redeliver, which a dry run could not hold back: run it without a dry run, or set RECONCILIATION_GITHUB_MODE=fetch (it then writes through the run, which a dry run holds back)";
-  return undefined;
+/** Why a dry run of `source` cannot be held to writing nothing, or undefined when it can: its provider module says. */
+export function notDryRunnable(source: SourceConfig, config: Pick<ReconciliationConfig, "apiAccess">): string | undefined {
+  return config.apiAccess.get(source.provider)?.notDryRunnable?.(source);
 }

@@ -48,6 +48,11 @@ export interface ApiAccess {
   missing(source: ReconciledSource): string | undefined;
   /** The reconciler, API client and all; undefined when the credentials are not set. */
   createReconciler(deps: ReconcilerDeps): SourceReconciler | undefined;
+  /**
+   * Why a dry run of `source` could not be held to writing nothing (its reconciler acts on the
+   * provider itself, beyond the run's write), or undefined. Omitted: every run only writes through the run.
+   */
+  notDryRunnable?(source: ReconciledSource): string | undefined;
 }
 
 export interface ApiReconciliation {

@@ -34,6 +34,10 @@ export const githubReconciliation: ApiReconciliation = {
         if (!token) return "set GITHUB_TOKEN to reconcile GitHub sources";
         return githubHooksOf(source).length > 0 ? undefined : "list the source's webhooks under githubHooks: [{ owner, repo, hookId }] in hooklog.config.yaml";
       },
+      notDryRunnable: () =>
+        mode === "redeliver"
+          ? "in RECONCILIATION_GITHUB_MODE=redeliver its reconciler asks GitHub to redeliver, which a dry run could not hold back: run it without a dry run, or set RECONCILIATION_GITHUB_MODE=fetch (it then writes through the run, which a dry run holds back)"
+          : undefined,
       createReconciler: ({ retry, onRetry, logger, now }) =>
         token
           ? new GitHubReconciler({ api: new GitHubApi(createOctokit({ token, baseUrl, logger, retry, onRetry })), mode, maxRedeliveries, logger, now })
