@@ -4,8 +4,8 @@ import type { Consumer, KafkaMessage } from "@hooklog/kafka";
 import type { Logger } from "@hooklog/logging";
 import type { Batch, EachBatchHandler } from "kafkajs";
 import { restartingOnFailure } from "./batch-failure.ts";
-import type { ConsumerDefinition, InboundEvent } from "./definition.ts";
-import { UndecodableMessageError } from "./decode.ts";
+import type { ConsumerDefinition, EventAt, InboundEvent } from "./definition.ts";
+import { UndecodableMessageError, traceIdOf } from "./decode.ts";
 import { handlerFor } from "./dispatch.ts";
 import { heartbeatWhile } from "./heartbeat.ts";
 import type { ConsumerMetrics } from "./metrics.ts";
@@ -25,7 +25,7 @@ export interface BatchLoopDeps {
   relay: Pick<OutboxRelay, "poke">;
   route: Route;
   /** Decodes a message of a subscribed topic (decode.ts); a retried one by its original topic. */
-  decode: (topic: string, value: Buffer | null) => Promise<InboundEvent>;
+  decode: (topic: string, value: Buffer | null, at: EventAt) => Promise<InboundEvent>;
   outage: RegistryOutage;
   /** kafkajs's heartbeat interval: the batch heartbeats twice as often (kafkajs sends at most one per interval). */
   heartbeatIntervalMs: number;
@@ -99,7 +99,17 @@ function batchReader(deps: BatchLoopDeps): (batch: Batch, isRunning: () => boole
         break;
       }
       try {
-        const inbound = await decode(isRetry ? (header(message.headers, HEADERS.originalTopic) ?? topic) : topic, message.value);
+        const originalTopic = isRetry ? (header(message.headers, HEADERS.originalTopic) ?? topic) : topic;
+        const inbound = await decode(originalTopic, message.value, {
+          position: isRetry
+            ? {
+                topic: originalTopic,
+                partition: Number(header(message.headers, HEADERS.originalPartition) ?? partition),
+                offset: header(message.headers, HEADERS.originalOffset) ?? message.offset,
+              }
+            : { topic, partition, offset: message.offset },
+          traceId: traceIdOf(header(message.headers, "traceparent")),
+        });
         outage.decoded(`${topic}/${partition}`);
         const handle = handlerFor(subscriptionOf.get(inbound.topic), inbound);
         const attempt = isRetry ? Number(header(message.headers, HEADERS.attempt) ?? 2) : 1;
@@ -164,7 +174,10 @@ function batchProcessor(deps: BatchLoopDeps): (read: ReadBatch, topic: string, p
 function reviver(deps: BatchLoopDeps): Revive {
   const subscriptionOf = new Map(deps.definition.subscriptions.map((subscription) => [subscription.topic, subscription]));
   return async (row, messageKey) => {
-    const inbound = await deps.decode(row.topic, row.value);
+    const inbound = await deps.decode(row.topic, row.value, {
+      position: { topic: row.topic, partition: row.partition, offset: row.offset },
+      traceId: traceIdOf(row.headers.traceparent),
+    });
     const handle = handlerFor(subscriptionOf.get(inbound.topic), inbound);
     return handle && { inbound, handle, attempt: 1, messageKey, source: { message: parkedMessage(row, messageKey), partition: row.partition, retried: false } };
   };

@@ -1,6 +1,6 @@
 import { KafkaUnavailableError, type SchemaRegistryClient } from "@hooklog/kafka";
 import { latestSchema, type WebhookEvent } from "@hooklog/schemas";
-import type { InboundEvent } from "./definition.ts";
+import type { EventAt, InboundEvent } from "./definition.ts";
 import { ConsumerKitError } from "./errors.ts";
 import { parseWebhookPayload } from "./payload.ts";
 import { RegistryUnavailableError } from "./registry-outage.ts";
@@ -36,7 +36,7 @@ export function createDecoder(registry: SchemaRegistryClient, subscriptions: Rea
     return schema;
   };
 
-  return async function decode(topic: string, value: Buffer | null): Promise<InboundEvent> {
+  return async function decode(topic: string, value: Buffer | null, at: EventAt): Promise<InboundEvent> {
     const record = records.get(topic);
     if (!record) throw new UndecodableMessageError(`no subscription declares topic ${topic}`);
     if (!value) throw new UndecodableMessageError(`a message on ${topic} has no value`);
@@ -66,10 +66,19 @@ export function createDecoder(registry: SchemaRegistryClient, subscriptions: Rea
         key: `${event.source}:${event.providerEventId}`,
         event,
         payload: () => parseWebhookPayload(event.contentType, event.payload),
+        ...at,
       };
     }
     const event = decoded as Record<string, unknown>;
     if (typeof event.eventId !== "string") throw new UndecodableMessageError(`${record} on ${topic} has no string eventId`);
-    return { kind: "domain", topic, type: record, key: `${record}:${event.eventId}`, event };
+    return { kind: "domain", topic, type: record, key: `${record}:${event.eventId}`, event, ...at };
   };
+}
+
+const TRACEPARENT = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}/;
+
+/** The trace id of a W3C `traceparent` header value; undefined for none or a malformed one. */
+export function traceIdOf(traceparent: string | undefined): string | undefined {
+  const traceId = traceparent === undefined ? undefined : TRACEPARENT.exec(traceparent.trim())?.[1];
+  return traceId === undefined || /^0+$/.test(traceId) ? undefined : traceId;
 }

@@ -10,8 +10,22 @@ import { ConsumerKitError } from "./errors.ts";
  * it throws a non-retryable UNPARSEABLE_PAYLOAD error for a body that is neither.
  */
 export type InboundEvent =
-  | { kind: "webhook"; topic: string; type: string; key: string; event: WebhookEvent; payload: () => unknown }
-  | { kind: "domain"; topic: string; type: string; key: string; event: Record<string, unknown> };
+  | ({ kind: "webhook"; topic: string; type: string; key: string; event: WebhookEvent; payload: () => unknown } & EventAt)
+  | ({ kind: "domain"; topic: string; type: string; key: string; event: Record<string, unknown> } & EventAt);
+
+/** Where an event sits in the log: the subscribed topic it was written to (a retry carries it in headers), its partition and offset. */
+export interface LogPosition {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+export interface EventAt {
+  /** The event's first position: the same on every retry, redrive and replay. */
+  position: LogPosition;
+  /** The W3C trace id its message carries (the POST's trace), when it carries one. */
+  traceId: string | undefined;
+}
 
 export type WebhookInbound = Extract<InboundEvent, { kind: "webhook" }>;
 export type DomainInbound = Extract<InboundEvent, { kind: "domain" }>;
@@ -59,7 +73,10 @@ export type DomainHandler = (event: DomainInbound, context: HandlerContext) => P
 export interface WebhookSubscription {
   topic: string;
   record?: undefined;
-  /** Handlers by webhook event type as ingest names it: `invoice.paid`, `pull_request.opened`. */
+  /**
+   * Handlers by webhook event type as ingest names it: `invoice.paid`, `pull_request.opened`. `*`
+   * takes every type no other key names (a projection of the whole log, such as the catalog).
+   */
   on: Readonly<Record<string, WebhookHandler>>;
 }
 

@@ -1,5 +1,8 @@
 import type { HandlerContext, InboundEvent, Subscription } from "./definition.ts";
 
+/** The key of a webhook subscription's `on` that takes every type no other key names. */
+export const ANY_TYPE = "*";
+
 /** An event's handler, bound to the event. */
 export type BoundHandler = (context: HandlerContext) => Promise<void>;
 
@@ -16,6 +19,6 @@ export function handlerFor(subscription: Subscription | undefined, inbound: Inbo
   }
   if (subscription.record !== undefined) return undefined;
   // Own keys only: an event type such as `constructor` must not find Object's prototype.
-  const handler = Object.hasOwn(subscription.on, inbound.type) ? subscription.on[inbound.type] : undefined;
+  const handler = Object.hasOwn(subscription.on, inbound.type) ? subscription.on[inbound.type] : subscription.on[ANY_TYPE];
   return handler && ((context) => handler(inbound, context));
 }

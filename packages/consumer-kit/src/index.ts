@@ -4,8 +4,10 @@ export type {
   DomainHandler,
   DomainInbound,
   DomainSubscription,
+  EventAt,
   HandlerContext,
   InboundEvent,
+  LogPosition,
   Subscription,
   WebhookHandler,
   WebhookInbound,
@@ -19,7 +21,8 @@ export type { HeldKey, RedriveOptions, RedriveResult, ReleaseResult, ReplayPlan 
 export { createConsumerMetrics } from "./metrics.ts";
 export type { ConsumerMetrics } from "./metrics.ts";
 export { deadLetterTopic, domainTopic, groupId, retryTopic, HEADERS } from "./topology.ts";
-export { UndecodableMessageError } from "./decode.ts";
+export { UndecodableMessageError, traceIdOf } from "./decode.ts";
+export { ANY_TYPE } from "./dispatch.ts";
 export { runConsumerService } from "./service.ts";
 export type { ConsumerServiceOptions } from "./service.ts";
 // For whoever prepares a database before any consumer service ran on it (a test of the operator's commands).

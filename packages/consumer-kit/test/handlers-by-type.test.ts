@@ -5,9 +5,10 @@ import { defineConsumer, type HandlerContext, type InboundEvent } from "../src/i
 import { handlerFor } from "../src/dispatch.ts";
 
 const context = {} as HandlerContext; // the handlers under test only say which of them ran
+const at = { position: { topic: "webhooks.stripe", partition: 0, offset: "0" }, traceId: undefined };
 
 function webhook(type: string): InboundEvent {
-  return { kind: "webhook", topic: "webhooks.stripe", type, key: `stripe:${type}`, event: {} as WebhookEvent, payload: () => ({}) };
+  return { kind: "webhook", topic: "webhooks.stripe", type, key: `stripe:${type}`, event: {} as WebhookEvent, payload: () => ({}), ...at };
 }
 
 describe("handlers registered by event type", () => {
@@ -40,6 +41,20 @@ describe("handlers registered by event type", () => {
     assert.equal(handlerFor(stripe, webhook("toString")), undefined);
   });
 
+  it("runs the '*' handler for every type no other handler names, and a named type's own handler before it", async () => {
+    ran.length = 0;
+    const everything = defineConsumer({
+      name: "everything",
+      subscriptions: [
+        { topic: "webhooks.stripe", on: { "invoice.paid": async () => void ran.push("paid"), "*": async (event) => void ran.push(`any ${event.type}`) } },
+      ],
+    }).subscriptions[0];
+    await handlerFor(everything, webhook("invoice.paid"))?.(context);
+    await handlerFor(everything, webhook("charge.refunded"))?.(context);
+    await handlerFor(everything, webhook("constructor"))?.(context);
+    assert.deepEqual(ran, ["paid", "any charge.refunded", "any constructor"]);
+  });
+
   it("runs a domain subscription's handler for its record, and for no other", async () => {
     ran.length = 0;
     const task: InboundEvent = {
@@ -48,6 +63,7 @@ describe("handlers registered by event type", () => {
       type: "fulfillment.TaskCreated",
       key: "fulfillment.TaskCreated:t1",
       event: { eventId: "t1" },
+      ...at,
     };
     await handlerFor(tasks, task)?.(context);
     assert.deepEqual(ran, ["task fulfillment.TaskCreated:t1"]);

@@ -43,7 +43,7 @@ describe("a webhook event's payload()", () => {
         headers: {},
         payload: body,
       };
-      return decode(harness.topic, await codec.encode(event));
+      return decode(harness.topic, await codec.encode(event), { position: { topic: harness.topic, partition: 0, offset: "0" }, traceId: undefined });
     };
   });
 
