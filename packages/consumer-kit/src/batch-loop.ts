@@ -108,6 +108,7 @@ function batchReader(deps: BatchLoopDeps): (batch: Batch, isRunning: () => boole
                 offset: header(message.headers, HEADERS.originalOffset) ?? message.offset,
               }
             : { topic, partition, offset: message.offset },
+          messageKey: message.key?.toString(),
           traceId: traceIdOf(header(message.headers, "traceparent")),
         });
         outage.decoded(`${topic}/${partition}`);
@@ -176,6 +177,7 @@ function reviver(deps: BatchLoopDeps): Revive {
   return async (row, messageKey) => {
     const inbound = await deps.decode(row.topic, row.value, {
       position: { topic: row.topic, partition: row.partition, offset: row.offset },
+      messageKey,
       traceId: traceIdOf(row.headers.traceparent),
     });
     const handle = handlerFor(subscriptionOf.get(inbound.topic), inbound);

@@ -23,6 +23,8 @@ export interface LogPosition {
 export interface EventAt {
   /** The event's first position: the same on every retry, redrive and replay. */
   position: LogPosition;
+  /** Its Kafka message key: the entity its events are ordered by (the order, the pull request). */
+  messageKey: string | undefined;
   /** The W3C trace id its message carries (the POST's trace), when it carries one. */
   traceId: string | undefined;
 }

@@ -43,7 +43,11 @@ describe("a webhook event's payload()", () => {
         headers: {},
         payload: body,
       };
-      return decode(harness.topic, await codec.encode(event), { position: { topic: harness.topic, partition: 0, offset: "0" }, traceId: undefined });
+      return decode(harness.topic, await codec.encode(event), {
+        position: { topic: harness.topic, partition: 0, offset: "0" },
+        messageKey: undefined,
+        traceId: undefined,
+      });
     };
   });
 
