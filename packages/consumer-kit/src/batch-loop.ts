@@ -13,7 +13,7 @@ import type { OutboxRelay } from "./outbox.ts";
 import { parkedMessage, type Revive, type UnparkedFailure } from "./key-order.ts";
 import { processBatch, type Emitter, type PendingEvent } from "./processing.ts";
 import { RegistryUnavailableError, type RegistryOutage } from "./registry-outage.ts";
-import type { Route } from "./router.ts";
+import { nextStep, type Route } from "./router.ts";
 import { HEADERS, emittedRecords, retryTopics } from "./topology.ts";
 
 export interface BatchLoopDeps {
@@ -148,7 +148,7 @@ function batchProcessor(deps: BatchLoopDeps): (read: ReadBatch, topic: string, p
   const emitsAny = emittedRecords(definition).length > 0;
   const revive = reviver(deps);
   const routeUnparked = (failure: UnparkedFailure): Promise<void> =>
-    route(failure.message, failure.topic, failure.partition, 1, failure.error, failure.eventKey);
+    route(failure.message, failure.topic, failure.partition, 1, failure.error, failure.eventKey, failure.step);
 
   return async ({ taken, undecodable }, topic, partition) => {
     const pendings = taken.flatMap((entry) => (entry.pending ? [{ message: entry.message, pending: entry.pending }] : []));
@@ -163,10 +163,11 @@ function batchProcessor(deps: BatchLoopDeps): (read: ReadBatch, topic: string, p
         : { results: [], processed: 0 };
     if (emitsAny && processed > 0) relay.poke();
 
-    for (const { message, error } of undecodable) await route(message, topic, partition, 1, error, "undecodable");
+    for (const { message, error } of undecodable) await route(message, topic, partition, 1, error, "undecodable", nextStep(definition, 1, error, Date.now()));
     for (const [index, result] of results.entries()) {
       const entry = pendings[index];
-      if (entry && result.status === "failed") await route(entry.message, topic, partition, entry.pending.attempt, result.error, entry.pending.inbound.key);
+      if (entry && result.status === "failed")
+        await route(entry.message, topic, partition, entry.pending.attempt, result.error, entry.pending.inbound.key, result.step);
     }
   };
 }

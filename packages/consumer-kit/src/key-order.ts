@@ -3,6 +3,7 @@ import { type KafkaMessage, plainHeaders } from "@hooklog/kafka";
 import type { Logger } from "@hooklog/logging";
 import type { ConsumerMetrics, KeyOrderReading } from "./metrics.ts";
 import type { EventResult, PendingEvent } from "./processing.ts";
+import type { NextStep } from "./router.ts";
 import { within } from "./within.ts";
 
 /** A message as the router needs it: a parked event that failed once it was applied is routed as its source message. */
@@ -15,6 +16,8 @@ export interface UnparkedFailure {
   partition: number;
   eventKey: string;
   error: Error;
+  /** Where it goes, as decided when it failed (and recorded so). */
+  step: NextStep;
 }
 
 /** A row of parked_events (migrations/0008_key_order.ts). */
@@ -43,6 +46,8 @@ export interface KeyOrderDeps {
   logger: Logger;
   metrics: ConsumerMetrics;
   revive: Revive;
+  /** The result for a parked event that cannot be decoded now: a failure, recorded as one. */
+  unrevivable(row: ParkedRow, error: Error): EventResult;
 }
 
 /**
@@ -182,6 +187,7 @@ export class BatchKeyOrder {
         partition: row.partition,
         eventKey: row.event_key,
         error: result.error,
+        step: result.step,
       });
       this.#deps.logger.warn(
         { consumer: this.#consumer, messageKey, releasedBy: heldBy, eventKey: row.event_key, applied, stillParked: parked.length - index - 1 },
@@ -207,7 +213,7 @@ export class BatchKeyOrder {
     try {
       revived = await this.#deps.revive(row, messageKey);
     } catch (error) {
-      return { status: "failed", error: error instanceof Error ? error : new Error(String(error)) };
+      return this.#deps.unrevivable(row, error instanceof Error ? error : new Error(String(error)));
     }
     return revived ? applyOne(revived) : { status: "duplicate" };
   }

@@ -5,8 +5,10 @@ import { assertNotAborted } from "./aborted-transaction.ts";
 import type { ConsumerDefinition, HandlerContext, InboundEvent } from "./definition.ts";
 import type { BoundHandler } from "./dispatch.ts";
 import { createOnce } from "./effects.ts";
-import { BatchKeyOrder, type Revive, type RoutableMessage, type UnparkedFailure } from "./key-order.ts";
+import { BatchKeyOrder, type ParkedRow, type Revive, type RoutableMessage, type UnparkedFailure } from "./key-order.ts";
 import type { ConsumerMetrics } from "./metrics.ts";
+import { nextStep, type NextStep } from "./router.ts";
+import { BatchStateLog, eventIdOf } from "./state-log.ts";
 
 export interface PendingEvent {
   inbound: InboundEvent;
@@ -19,8 +21,11 @@ export interface PendingEvent {
   source: { message: RoutableMessage; partition: number; retried: boolean };
 }
 
-/** `parked`: the event waits behind a failed event of its key (key-order.ts). */
-export type EventResult = { status: "processed" } | { status: "duplicate" } | { status: "parked" } | { status: "failed"; error: Error };
+/**
+ * `parked`: the event waits behind a failed event of its key (key-order.ts). `failed` says where the
+ * event goes next, decided once: its recorded state and its routing follow the same step.
+ */
+export type EventResult = { status: "processed" } | { status: "duplicate" } | { status: "parked" } | { status: "failed"; error: Error; step: NextStep };
 
 export interface BatchOutcome {
   /** One per event of the batch, in its order. */
@@ -54,29 +59,57 @@ const tracer = trace.getTracer("hooklog-consumer-kit");
  * back only its own event. Kafka offsets are committed by the caller after this commit, so this
  * throws rather than resolve when the commit would not commit. With `ordering: "per-key"` (the
  * default), an event whose key waits behind a failed event is parked instead, and the failed event
- * applied releases what waited behind it (key-order.ts), in the same transaction.
+ * applied releases what waited behind it (key-order.ts), in the same transaction. What the batch did
+ * with each event (state-log.ts) is written in it too, so a state never tells of an uncommitted batch.
  */
 export async function processBatch(db: Knex, definition: ConsumerDefinition, events: readonly PendingEvent[], deps: BatchDeps): Promise<BatchOutcome> {
   return db.transaction(async (trx) => {
     let processed = 0;
+    const log = new BatchStateLog(definition.name);
     const applyOne = async (pending: PendingEvent): Promise<EventResult> => {
+      const startedAt = new Date();
+      const started = performance.now();
       const result = await processOne(db, trx, definition, pending, deps);
-      if (result.status === "processed") processed += 1;
+      const run = { startedAt, durationMs: performance.now() - started };
+      const { inbound } = pending;
+      if (result.status === "processed") {
+        processed += 1;
+        log.processed(inbound, pending.attempt, run);
+      } else if (result.status === "failed") {
+        log.failed(
+          { key: inbound.key, id: eventIdOf(inbound), position: inbound.position },
+          pending.attempt,
+          result.error,
+          result.step,
+          run,
+          pending.source.message.headers,
+        );
+      }
       return result;
     };
-    const order = (definition.ordering ?? "per-key") === "per-key" ? await BatchKeyOrder.begin(trx, definition.name, events, deps) : undefined;
+    const unrevivable = (row: ParkedRow, error: Error): EventResult => {
+      const step = nextStep(definition, 1, error, Date.now());
+      log.unrevivable(row, error, step);
+      return { status: "failed", error, step };
+    };
+    const order =
+      (definition.ordering ?? "per-key") === "per-key" ? await BatchKeyOrder.begin(trx, definition.name, events, { ...deps, unrevivable }) : undefined;
     const results: EventResult[] = [];
     for (const pending of events) {
       if (order?.mustWait(pending)) {
         results.push(await order.park(pending));
+        log.parked(pending.inbound, pending.attempt);
         continue;
       }
       const result = await applyOne(pending);
-      results.push(order ? await order.settle(pending, result, applyOne) : result);
+      const settled = order ? await order.settle(pending, result, applyOne) : result;
+      if (settled.status === "parked") log.parked(pending.inbound, pending.attempt);
+      results.push(settled);
     }
     // Postgres turns the COMMIT of an aborted transaction into a ROLLBACK without an error (a query a
     // handler left running after it returned can still abort it): the batch must not pass as processed.
     await assertNotAborted(trx, `the batch of ${definition.name}`);
+    await log.write(trx);
     // Should the commit fail after this, the event is both in its retry and parked again: applied once
     // (its processed mark), possibly before the event it waited for, which is read and applied again.
     for (const failure of order?.unparkedFailures ?? []) await deps.routeUnparked(failure);
@@ -111,7 +144,7 @@ async function processOne(
     const result = await context.with(trace.setSpan(parent, span), () =>
       trx.transaction(async (savepoint): Promise<EventResult> => {
         const marked = await savepoint("processed_events")
-          .insert({ consumer: definition.name, event_key: inbound.key, event_id: inbound.kind === "webhook" ? inbound.event.id : inbound.key })
+          .insert({ consumer: definition.name, event_key: inbound.key, event_id: eventIdOf(inbound) })
           .onConflict(["consumer", "event_key"])
           .ignore()
           .returning("event_key");
@@ -143,7 +176,8 @@ async function processOne(
     span.recordException(error as Error);
     span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
     deps.logger.warn({ consumer: definition.name, eventKey: inbound.key, attempt: pending.attempt, err: error }, "handler failed");
-    return { status: "failed", error: error instanceof Error ? error : new Error(String(error)) };
+    const failure = error instanceof Error ? error : new Error(String(error));
+    return { status: "failed", error: failure, step: nextStep(definition, pending.attempt, failure, Date.now()) };
   } finally {
     span.end();
   }

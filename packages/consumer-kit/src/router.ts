@@ -7,7 +7,26 @@ import type { RoutableMessage } from "./key-order.ts";
 import type { ConsumerMetrics } from "./metrics.ts";
 import { HEADERS, deadLetterTopic, maxAttempts, retryDelayMs, retryTopic, retryTopics } from "./topology.ts";
 
-/** Sends a message whose attempt failed on to its next retry level, or to the dead letters. */
+/** Where a failed attempt goes next: decided once, then both recorded (event-states.ts) and routed, so the two never disagree. */
+export type NextStep =
+  | { dead: false; topic: string; dueAt: number }
+  | { dead: true; topic: string; reason: "undecodable" | "not_retryable" | "attempts_exhausted" };
+
+/**
+ * The retry-or-dead-letter decision for an attempt that failed at `now`. Pure but for the jitter of
+ * the delay (`random`): decide once and hand the step on, never decide again.
+ */
+export function nextStep(definition: ConsumerDefinition, attemptThatFailed: number, error: Error, now: number, random: () => number = Math.random): NextStep {
+  // A HooklogError says whether it can be retried: `retryable: false` goes to the dead letters at once.
+  if (error instanceof UndecodableMessageError) return { dead: true, topic: deadLetterTopic(definition.name), reason: "undecodable" };
+  if (!isRetryable(error)) return { dead: true, topic: deadLetterTopic(definition.name), reason: "not_retryable" };
+  if (attemptThatFailed >= maxAttempts(definition)) return { dead: true, topic: deadLetterTopic(definition.name), reason: "attempts_exhausted" };
+  const levels = retryTopics(definition).length;
+  const delay = Math.max(retryDelayMs(definition, attemptThatFailed, random), error instanceof RetryLaterError ? error.retryAfterMs : 0);
+  return { dead: false, topic: retryTopic(definition.name, Math.min(attemptThatFailed, levels)), dueAt: now + delay };
+}
+
+/** Sends a message whose attempt failed on to where `step` says: its next retry level, or the dead letters. */
 export type Route = (
   message: RoutableMessage,
   sourceTopic: string,
@@ -15,6 +34,7 @@ export type Route = (
   attemptThatFailed: number,
   error: Error,
   eventKey: string,
+  step: NextStep,
 ) => Promise<void>;
 
 /**
@@ -23,37 +43,25 @@ export type Route = (
  */
 export function createRouter(deps: { definition: ConsumerDefinition; producer: LogProducer; metrics: ConsumerMetrics; logger: Logger }): Route {
   const { definition, producer, metrics, logger } = deps;
-  const levels = retryTopics(definition).length;
-  return async function route(message, sourceTopic, partition, attemptThatFailed, error, eventKey) {
+  return async function route(message, sourceTopic, partition, attemptThatFailed, error, eventKey, step) {
     const headers = plainHeaders(message.headers);
-    const now = Date.now();
     const common = {
       ...headers,
       [HEADERS.attempt]: String(attemptThatFailed + 1),
       [HEADERS.error]: error.message.slice(0, 1000),
-      [HEADERS.firstFailureAt]: headers[HEADERS.firstFailureAt] ?? new Date(now).toISOString(),
+      [HEADERS.firstFailureAt]: headers[HEADERS.firstFailureAt] ?? new Date().toISOString(),
       [HEADERS.originalTopic]: headers[HEADERS.originalTopic] ?? sourceTopic,
       [HEADERS.originalPartition]: headers[HEADERS.originalPartition] ?? String(partition),
       [HEADERS.originalOffset]: headers[HEADERS.originalOffset] ?? message.offset,
       [HEADERS.eventKey]: eventKey,
     };
-    // A HooklogError says whether it can be retried: `retryable: false` goes to the dead letters at once.
-    const notRetryable = error instanceof UndecodableMessageError || !isRetryable(error);
-    const dead = notRetryable || attemptThatFailed >= maxAttempts(definition);
-    const topic = dead ? deadLetterTopic(definition.name) : retryTopic(definition.name, Math.min(attemptThatFailed, levels));
-    const outgoing = dead
-      ? { ...common, [HEADERS.attempt]: String(attemptThatFailed) }
-      : {
-          ...common,
-          [HEADERS.dueAt]: String(now + Math.max(retryDelayMs(definition, attemptThatFailed), error instanceof RetryLaterError ? error.retryAfterMs : 0)),
-        };
-    await producer.send({ topic, acks: -1, messages: [{ key: message.key, value: message.value, headers: outgoing }] });
-    if (dead)
-      metrics.deadLetters.inc({
-        consumer: definition.name,
-        reason: error instanceof UndecodableMessageError ? "undecodable" : notRetryable ? "not_retryable" : "attempts_exhausted",
-      });
+    const outgoing = step.dead ? { ...common, [HEADERS.attempt]: String(attemptThatFailed) } : { ...common, [HEADERS.dueAt]: String(step.dueAt) };
+    await producer.send({ topic: step.topic, acks: -1, messages: [{ key: message.key, value: message.value, headers: outgoing }] });
+    if (step.dead) metrics.deadLetters.inc({ consumer: definition.name, reason: step.reason });
     else metrics.retries.inc({ consumer: definition.name });
-    logger.warn({ consumer: definition.name, eventKey, attempt: attemptThatFailed, to: topic }, dead ? "event dead-lettered" : "event scheduled for retry");
+    logger.warn(
+      { consumer: definition.name, eventKey, attempt: attemptThatFailed, to: step.topic },
+      step.dead ? "event dead-lettered" : "event scheduled for retry",
+    );
   };
 }

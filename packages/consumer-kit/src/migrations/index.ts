@@ -2,6 +2,7 @@ import type { MigrationSet } from "@hooklog/db";
 import * as consumerKit from "./0002_consumer_kit.ts";
 import * as effectCallAttempts from "./0006_effect_call_attempts.ts";
 import * as keyOrder from "./0008_key_order.ts";
+import * as consumerStates from "./0010_consumer_states.ts";
 
 /**
  * The kit's bookkeeping tables, run by every consumer service as it starts (runConsumerService).
@@ -13,5 +14,6 @@ export const consumerKitMigrations: MigrationSet = {
     ["0002_consumer_kit", consumerKit],
     ["0006_effect_call_attempts", effectCallAttempts],
     ["0008_key_order", keyOrder],
+    ["0010_consumer_states", consumerStates],
   ],
 };

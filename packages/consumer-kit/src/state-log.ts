@@ -1,0 +1,214 @@
+import type { Knex } from "@hooklog/db";
+import { header } from "@hooklog/kafka";
+import type { InboundEvent, LogPosition } from "./definition.ts";
+import type { ParkedRow } from "./key-order.ts";
+import type { NextStep } from "./router.ts";
+import { HEADERS } from "./topology.ts";
+
+/** Where an event stands with one consumer (migrations/0010_consumer_states.ts). */
+export type EventState = "processed" | "retrying" | "dead_lettered" | "parked" | "redriven" | "rerun_requested";
+
+/** What one handler run or operator action did with an event. */
+export type AttemptOutcome = "processed" | "failed" | "parked" | "redriven" | "rerun" | "replayed";
+
+export interface StateRow {
+  consumer: string;
+  event_key: string;
+  event_id: string;
+  topic: string;
+  partition: number;
+  offset: string;
+  state: EventState;
+  attempts: number;
+  last_error: string | null;
+  next_attempt_at: Date | null;
+  first_failure_at: Date | null;
+  processed_at: Date | null;
+  duration_ms: number | null;
+  updated_at: Date;
+}
+
+export interface AttemptRow {
+  consumer: string;
+  event_key: string;
+  event_id: string;
+  attempt: number;
+  outcome: AttemptOutcome;
+  started_at: Date;
+  duration_ms: number | null;
+  error: string | null;
+  routed_to: string | null;
+  actor: string | null;
+}
+
+/** The stored error text: enough to tell the cause, never a whole payload echoed back. */
+const errorText = (error: Error): string => error.message.slice(0, 4000);
+
+/** A webhook's hub event id; a domain event has no other id than its key. */
+export const eventIdOf = (inbound: InboundEvent): string => (inbound.kind === "webhook" ? inbound.event.id : inbound.key);
+
+/**
+ * Writes state rows and attempt rows: one multi-row statement each, whatever their number. A state
+ * keeps its first failure, and the last error and duration when the new row has none.
+ */
+export async function writeStates(trx: Knex | Knex.Transaction, states: readonly StateRow[], attempts: readonly AttemptRow[]): Promise<void> {
+  if (attempts.length > 0) await trx("consumer_event_attempts").insert(attempts);
+  if (states.length === 0) return;
+  await trx("consumer_event_states")
+    .insert(states)
+    .onConflict(["consumer", "event_key"])
+    .merge({
+      topic: trx.raw("excluded.topic"),
+      partition: trx.raw("excluded.partition"),
+      offset: trx.raw("excluded.offset"),
+      state: trx.raw("excluded.state"),
+      attempts: trx.raw("excluded.attempts"),
+      last_error: trx.raw("coalesce(excluded.last_error, consumer_event_states.last_error)"),
+      next_attempt_at: trx.raw("excluded.next_attempt_at"),
+      first_failure_at: trx.raw("coalesce(consumer_event_states.first_failure_at, excluded.first_failure_at)"),
+      processed_at: trx.raw("coalesce(excluded.processed_at, consumer_event_states.processed_at)"),
+      duration_ms: trx.raw("coalesce(excluded.duration_ms, consumer_event_states.duration_ms)"),
+      updated_at: trx.raw("excluded.updated_at"),
+    });
+}
+
+/** What a handler run took: when it began and how long it ran. */
+export interface Run {
+  startedAt: Date;
+  durationMs: number;
+}
+
+/**
+ * What one batch did with each of its events, gathered as the batch goes and written in its
+ * transaction, once, before it commits: the states can never tell of a batch that did not commit.
+ */
+export class BatchStateLog {
+  readonly #consumer: string;
+  /** By event key: its state as the batch leaves it, and what each of its runs in the batch did. */
+  readonly #entries = new Map<string, { state: StateRow; attempts: AttemptRow[] }>();
+
+  constructor(consumer: string) {
+    this.#consumer = consumer;
+  }
+
+  processed(inbound: InboundEvent, attempt: number, run: Run): void {
+    this.#put(inbound.key, eventIdOf(inbound), inbound.position, {
+      state: "processed",
+      attempts: attempt,
+      processedAt: new Date(run.startedAt.getTime() + run.durationMs),
+      run,
+      attempt,
+      outcome: "processed",
+    });
+  }
+
+  /** A failed attempt, sent where `step` says. `headers` are its message's: a retry carries its first failure. */
+  failed(
+    event: { key: string; id: string; position: LogPosition },
+    attempt: number,
+    error: Error,
+    step: NextStep,
+    run: Run,
+    headers?: Parameters<typeof header>[0],
+  ): void {
+    const firstFailure = header(headers, HEADERS.firstFailureAt);
+    this.#put(event.key, event.id, event.position, {
+      state: step.dead ? "dead_lettered" : "retrying",
+      attempts: attempt,
+      error,
+      nextAttemptAt: step.dead ? null : new Date(step.dueAt),
+      firstFailureAt: firstFailure ? new Date(firstFailure) : new Date(run.startedAt.getTime() + run.durationMs),
+      run,
+      attempt,
+      outcome: "failed",
+      routedTo: step.topic,
+    });
+  }
+
+  /** A parked event waits behind its key's failed event: it may have run and failed first (then it says so), or not run at all. */
+  parked(inbound: InboundEvent, attempt: number): void {
+    // A failed event parked after all (another event took its key meanwhile) was never routed: its run is told as parked.
+    const ran = this.#entries.get(inbound.key)?.attempts.at(-1);
+    const failed = ran?.outcome === "failed" ? ran : undefined;
+    const error = failed?.error;
+    this.#put(inbound.key, eventIdOf(inbound), inbound.position, {
+      state: "parked",
+      attempts: failed ? attempt : attempt - 1,
+      error: error ? new Error(error) : undefined,
+      run: failed?.duration_ms != null ? { startedAt: failed.started_at, durationMs: failed.duration_ms } : undefined,
+      attempt,
+      outcome: "parked",
+      replacesLast: failed !== undefined,
+    });
+  }
+
+  /** A parked event that could not be decoded when released: known by its parked row only. */
+  unrevivable(row: ParkedRow, error: Error, step: NextStep): void {
+    const now = new Date();
+    this.failed({ key: row.event_key, id: row.event_key, position: row }, 1, error, step, { startedAt: now, durationMs: 0 });
+  }
+
+  async write(trx: Knex.Transaction): Promise<void> {
+    const entries = [...this.#entries.values()];
+    await writeStates(
+      trx,
+      entries.map((entry) => entry.state),
+      entries.flatMap((entry) => entry.attempts),
+    );
+  }
+
+  #put(
+    eventKey: string,
+    eventId: string,
+    position: LogPosition,
+    what: {
+      state: EventState;
+      attempts: number;
+      error?: Error | undefined;
+      nextAttemptAt?: Date | null;
+      firstFailureAt?: Date;
+      processedAt?: Date;
+      run: Run | undefined;
+      attempt: number;
+      outcome: AttemptOutcome;
+      routedTo?: string;
+      replacesLast?: boolean;
+    },
+  ): void {
+    const now = new Date();
+    const earlier = this.#entries.get(eventKey)?.attempts ?? [];
+    this.#entries.set(eventKey, {
+      state: {
+        consumer: this.#consumer,
+        event_key: eventKey,
+        event_id: eventId,
+        topic: position.topic,
+        partition: position.partition,
+        offset: position.offset,
+        state: what.state,
+        attempts: what.attempts,
+        last_error: what.error ? errorText(what.error) : null,
+        next_attempt_at: what.nextAttemptAt ?? null,
+        first_failure_at: what.firstFailureAt ?? null,
+        processed_at: what.processedAt ?? null,
+        duration_ms: what.run?.durationMs ?? null,
+        updated_at: now,
+      },
+      attempts: [
+        ...(what.replacesLast ? earlier.slice(0, -1) : earlier),
+        {
+          consumer: this.#consumer,
+          event_key: eventKey,
+          event_id: eventId,
+          attempt: what.attempt,
+          outcome: what.outcome,
+          started_at: what.run?.startedAt ?? now,
+          duration_ms: what.run?.durationMs ?? null,
+          error: what.error ? errorText(what.error) : null,
+          routed_to: what.routedTo ?? null,
+          actor: null,
+        },
+      ],
+    });
+  }
+}
