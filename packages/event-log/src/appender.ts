@@ -2,6 +2,7 @@ import type { RecordCodec, SchemaRegistryClient } from "@hooklog/kafka";
 import { webhookEventCodec, type EventOrigin, type WebhookEvent } from "@hooklog/schemas";
 import { SpanKind, SpanStatusCode, injectTraceHeaders, trace, type Context } from "@hooklog/telemetry";
 import { newEventId } from "./event-id.ts";
+import type { SideRecord } from "./side-records.ts";
 import type { EventLogWriter, WriteOutcome } from "./writer.ts";
 
 /** An event as its writer knows it: where it goes, what its provider says of it, how it arrived. */
@@ -25,6 +26,11 @@ export interface NewEvent {
   receivedAt: number;
   /** The producer span's parent: the POST's span, or the reconciliation run's. */
   parent: Context;
+  /**
+   * A side record to send in the event's own produce request, should the event be written (not a
+   * duplicate), built once the event has its id: ingest's delivery record of an accepted request.
+   */
+  receipt?: ((event: WebhookEvent) => Promise<SideRecord | undefined>) | undefined;
 }
 
 /**
@@ -122,6 +128,7 @@ export class EventAppender {
       input.parent,
     );
     const headers = injectTraceHeaders({ "hooklog-event-id": event.id, "hooklog-event-type": event.type }, trace.setSpan(input.parent, span));
+    const receipt = await input.receipt?.(event);
     const entry = {
       source: event.source,
       providerEventId: event.providerEventId,
@@ -132,6 +139,7 @@ export class EventAppender {
       key: input.partitionKey,
       value,
       headers,
+      ...(receipt === undefined ? {} : { receipt }),
     };
     const written = this.#writer.write(entry, options.signal);
     written.then(

@@ -3,6 +3,7 @@ import { isRecordTooLargeError, isUnknownTopicError, type LogProducer } from "@h
 import { EventLogError } from "./errors.ts";
 import { SIGNED_CONTENT_KEY_PREFIX, eventKeyProblem } from "./event-keys.ts";
 import { GroupCommit } from "./group-commit.ts";
+import { SideRecordQueue, type SideRecord, type SideRecordOptions } from "./side-records.ts";
 
 /** One event for the log, with what the deduplication ledger keeps about it. */
 export interface LogEntry {
@@ -21,6 +22,11 @@ export interface LogEntry {
   key: string;
   value: Buffer;
   headers: Record<string, string>;
+  /**
+   * A side record sent in the same produce request as the event, and only when the event itself is
+   * sent (never for a duplicate): ingest's delivery record of an accepted request.
+   */
+  receipt?: SideRecord | undefined;
 }
 
 /** One batch: events submitted, events sent (the rest were duplicates), and seconds per round trip. */
@@ -56,6 +62,8 @@ export interface EventLogWriterOptions {
    * (consumers are idempotent). The writes still count as written.
    */
   onLedgerError: (error: unknown, entries: readonly LogEntry[]) => void;
+  /** Side records (and entries' receipts) ride in the produce requests of events; without this none are sent. */
+  sideRecords?: SideRecordOptions;
 }
 
 const MIB = 1024 * 1024;
@@ -129,6 +137,8 @@ export class EventLogWriter {
   /** Ids Kafka has acknowledged whose ledger record is not committed yet. */
   readonly #recording = new Set<string>();
   readonly #records = new Set<Promise<void>>();
+  readonly #side: SideRecordQueue | undefined;
+  #produceRequests = 0;
 
   constructor(options: EventLogWriterOptions) {
     this.#db = options.db;
@@ -143,6 +153,21 @@ export class EventLogWriter {
       weigh: entryBytes,
       commit: (entries) => this.#commit(entries),
     });
+    if (options.sideRecords) this.#side = new SideRecordQueue(options.sideRecords, (records) => this.#produce([], records));
+  }
+
+  /**
+   * Queues a side record for the next produce request (an event batch's, or its own after the
+   * linger); false when the queue is full. Its fate is told to `sideRecords.onSettled`.
+   */
+  addSideRecord(record: SideRecord): boolean {
+    if (!this.#side) throw new Error("EventLogWriter: addSideRecord needs the sideRecords option");
+    return this.#side.add(record);
+  }
+
+  /** Produce requests sent so far (events, side records or both), retries included. */
+  get produceRequests(): number {
+    return this.#produceRequests;
   }
 
   /**
@@ -185,6 +210,7 @@ export class EventLogWriter {
   /** Resolves once everything submitted so far is written (or failed) and its ledger record settled. */
   async drain(): Promise<void> {
     await this.#batches.drain();
+    await this.#side?.flush();
     await Promise.all(this.#records);
   }
 
@@ -215,7 +241,7 @@ export class EventLogWriter {
     const fresh = candidates.filter((entry) => !accepted.has(entry));
     const looked = performance.now();
 
-    const failures = fresh.length > 0 ? await this.#send(fresh) : new Map<LogEntry, unknown>();
+    const failures = fresh.length > 0 ? await this.#sendWithSideRecords(fresh) : new Map<LogEntry, unknown>();
     const written = fresh.filter((entry) => !failures.has(entry));
     const timing = { size: entries.length, sent: written.length, lookupSeconds: (looked - started) / 1000, sendSeconds: (performance.now() - looked) / 1000 };
     if (written.length > 0) this.#record(written, timing);
@@ -229,6 +255,45 @@ export class EventLogWriter {
       if (failures.has(candidate)) return { failed: failures.get(candidate) };
       return candidate !== entry || accepted.has(candidate) ? "duplicate" : "written";
     });
+  }
+
+  /**
+   * Sends `entries` with their receipts and the queued side records in one produce request. Should it
+   * fail for a reason that may be the side records' (their topic gone), the events are sent again
+   * without them; side records are never sent twice (metadata: a second try would hold the events up).
+   */
+  async #sendWithSideRecords(entries: readonly LogEntry[]): Promise<Map<LogEntry, unknown>> {
+    const side = this.#side;
+    const receipts = side ? entries.flatMap((entry) => (entry.receipt ? [entry.receipt] : [])) : [];
+    const queued = side?.take() ?? [];
+    if (!side || receipts.length + queued.length === 0) return this.#send(entries);
+    try {
+      await this.#produce(entries, [...receipts, ...queued]);
+      side.settled([...receipts, ...queued], undefined);
+      return new Map();
+    } catch (error) {
+      const failures = isRecordTooLargeError(error) || isUnknownTopicError(error) ? await this.#send(entries) : new Map(entries.map((entry) => [entry, error]));
+      // A receipt whose event failed too is no loss: its request is answered, and recorded, as it failed.
+      const lost = entries.flatMap((entry) => (entry.receipt && !failures.has(entry) ? [entry.receipt] : []));
+      side.settled([...lost, ...queued], error);
+      return failures;
+    }
+  }
+
+  /** One produce request of `entries` and `side` records, each topic's messages together. */
+  async #produce(entries: readonly LogEntry[], side: readonly SideRecord[]): Promise<void> {
+    const byTopic = new Map<string, Array<{ key: string; value: Buffer; headers?: Record<string, string> }>>();
+    const messages = [
+      ...entries.map(({ topic, key, value, headers }) => ({ topic, message: { key, value, headers } })),
+      ...side.map(({ topic, key, value }) => ({ topic, message: { key, value } })),
+    ];
+    for (const { topic, message } of messages) {
+      const list = byTopic.get(topic);
+      if (list) list.push(message);
+      else byTopic.set(topic, [message]);
+    }
+    this.#produceRequests += 1;
+    await this.#producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
   }
 
   /**
@@ -247,13 +312,7 @@ export class EventLogWriter {
       else byTopic.set(entry.topic, [entry]);
     }
     try {
-      await this.#producer.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, list]) => ({
-          topic,
-          messages: list.map(({ key, value, headers }) => ({ key, value, headers })),
-        })),
-      });
+      await this.#produce(entries, []);
       return new Map();
     } catch (error) {
       const ownFault = isRecordTooLargeError(error) || isUnknownTopicError(error);

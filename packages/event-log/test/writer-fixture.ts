@@ -3,7 +3,7 @@
 import { connectDatabase, migrateLatest, type Knex } from "@hooklog/db";
 import { createIdempotentProducer, createKafka, ensureTopics, type IHeaders, type Kafka, type LogProducer } from "@hooklog/kafka";
 import { readTopic, testStack, uniqueName, type ReadMessage } from "@hooklog/testkit";
-import { EventLogWriter, eventLogMigrations, newEventId, type LogEntry } from "../src/index.ts";
+import { EventLogWriter, eventLogMigrations, newEventId, type EventLogWriterOptions, type LogEntry } from "../src/index.ts";
 
 export const RETENTION_HOURS = 24;
 
@@ -51,8 +51,8 @@ export interface WriterStack {
   databaseUrl: string;
   /** The shared ledger. */
   db: Knex;
-  /** A writer on `ledger` (the shared one unless given) and `producer` (this stack's unless given). */
-  newWriter(ledger?: Knex, producer?: LogProducer): WriterUnderTest;
+  /** A writer on `ledger` (the shared one unless given) and `producer` (this stack's unless given), with `options` over the defaults. */
+  newWriter(ledger?: Knex, producer?: LogProducer, options?: Partial<EventLogWriterOptions>): WriterUnderTest;
   /** A fresh topic of three partitions. */
   newTopic(): Promise<string>;
   /**
@@ -78,7 +78,7 @@ export async function openWriterStack(): Promise<WriterStack> {
     brokers,
     databaseUrl,
     db,
-    newWriter(ledger = db, through = producer) {
+    newWriter(ledger = db, through = producer, options = {}) {
       const ledgerErrors: WriterUnderTest["ledgerErrors"] = [];
       const writer = new EventLogWriter({
         db: ledger,
@@ -86,6 +86,7 @@ export async function openWriterStack(): Promise<WriterStack> {
         retentionHours: RETENTION_HOURS,
         maxBatch: 100,
         onLedgerError: (error, entries) => ledgerErrors.push({ error, entries }),
+        ...options,
       });
       return { writer, ledgerErrors };
     },
