@@ -1,4 +1,4 @@
-import { SchemaRegistryClient, createKafka, ensureTopics, webhookTopicSpec, type Replication } from "@hooklog/kafka";
+import { SchemaRegistryClient, createKafka, deliveryTopicSpec, ensureTopics, webhookTopicSpec, type Replication } from "@hooklog/kafka";
 import { checkSchemas, schemaBindings } from "@hooklog/schemas";
 import { loadSources } from "@hooklog/sources";
 import { InfraError } from "./errors.ts";
@@ -22,6 +22,20 @@ export function topicReplication(env: NodeJS.ProcessEnv): Replication {
   return { replicationFactor: read("HOOKLOG_TOPIC_REPLICATION_FACTOR"), minInSyncReplicas: read("HOOKLOG_TOPIC_MIN_INSYNC_REPLICAS") };
 }
 
+/** HOOKLOG_DELIVERY_RETENTION_HOURS: how long the deliveries topic keeps its records (a week when unset). */
+export function deliveryRetentionHours(env: NodeJS.ProcessEnv): number | undefined {
+  const value = env.HOOKLOG_DELIVERY_RETENTION_HOURS;
+  if (value === undefined || value === "") return undefined;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1)
+    throw new InfraError(
+      "DELIVERY_RETENTION_INVALID",
+      `HOOKLOG_DELIVERY_RETENTION_HOURS=${value} is not a whole number of hours of at least 1.`,
+      "Set it to the hours delivery records are kept (168 is a week), or unset it.",
+    );
+  return parsed;
+}
+
 /**
  * What every start needs before a service runs: the topics and schemas in place. Postgres is not
  * touched here: each service migrates the tables it owns as it starts.
@@ -29,10 +43,13 @@ export function topicReplication(env: NodeJS.ProcessEnv): Replication {
 export async function prepareHub(endpoints: StackEndpoints): Promise<void> {
   const sources = loadSources();
   const kafka = createKafka({ clientId: "hooklog-prepare", brokers: endpoints.kafkaBrokers.split(",") });
-  const { created } = await ensureTopics(
-    kafka,
-    sources.map((source) => webhookTopicSpec(source, topicReplication(process.env))),
-  );
+  const replication = topicReplication(process.env);
+  const retentionHours = deliveryRetentionHours(process.env);
+  const { created } = await ensureTopics(kafka, [
+    ...sources.map((source) => webhookTopicSpec(source, replication)),
+    // Created once: a changed retention is an operator's kafka-configs --alter, as for any topic.
+    deliveryTopicSpec({ ...replication, ...(retentionHours === undefined ? {} : { retentionHours }) }),
+  ]);
   if (created.length > 0) step(`created topics: ${created.join(", ")}`);
 
   const results = await checkSchemas(new SchemaRegistryClient(endpoints.schemaRegistryUrl), schemaBindings(sources));

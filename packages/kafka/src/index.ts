@@ -2,7 +2,16 @@ export { createKafka } from "./client.ts";
 export type { KafkaClientOptions, KafkaLogSink } from "./client.ts";
 export { createIdempotentProducer, createTransactionalProducer } from "./producer.ts";
 export type { LogProducer } from "./producer.ts";
-export { ensureTopics, KEEP_FOREVER, replicationFor, topicMaxMessageBytes, webhookTopicSpec } from "./topics.ts";
+export {
+  DELIVERY_RETENTION_HOURS,
+  DELIVERY_TOPIC,
+  deliveryTopicSpec,
+  ensureTopics,
+  KEEP_FOREVER,
+  replicationFor,
+  topicMaxMessageBytes,
+  webhookTopicSpec,
+} from "./topics.ts";
 export type { Replication, TopicSpec } from "./topics.ts";
 export { SchemaRegistryClient, valueSubject } from "./schema-registry.ts";
 export type { CompatibilityVerdict } from "./schema-registry.ts";

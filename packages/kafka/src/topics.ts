@@ -36,6 +36,29 @@ export function webhookTopicSpec(source: { topic: string; partitions: number; ma
   };
 }
 
+/** The deliveries topic: one metadata record per inbound webhook request (schemas/hooklog.Delivery.v1.avsc). */
+export const DELIVERY_TOPIC = "hooklog.Delivery";
+
+/** How long delivery records are kept unless the operator says otherwise: a week. */
+export const DELIVERY_RETENTION_HOURS = 168;
+
+/**
+ * The deliveries topic: keyed by source, so one source's deliveries keep their order; metadata, so
+ * kept `retentionHours` (a week by default) where events are kept forever.
+ */
+export function deliveryTopicSpec(options: { retentionHours?: number } & Replication = {}): TopicSpec {
+  const retentionHours = options.retentionHours ?? DELIVERY_RETENTION_HOURS;
+  if (!Number.isInteger(retentionHours) || retentionHours < 1)
+    throw new Error(`delivery retention must be a whole number of hours, at least 1: ${retentionHours}`);
+  return {
+    name: DELIVERY_TOPIC,
+    partitions: 6,
+    configs: { "retention.ms": String(retentionHours * 60 * 60 * 1000) },
+    replicationFactor: options.replicationFactor,
+    minInSyncReplicas: options.minInSyncReplicas,
+  };
+}
+
 /**
  * The replication a topic is created with on a cluster of `brokers`: three copies where there are
  * three brokers, and an acknowledgement only once all but one of them have the write — so a 2xx
