@@ -1,12 +1,13 @@
 import type { Knex } from "@hooklog/db";
 import { MAX_RECORD_BYTES, createIdempotentProducer, createKafka, header, type KafkaMessage, type LogProducer } from "@hooklog/kafka";
+import { recordActions } from "./event-actions.ts";
 import type { ParkedRow } from "./key-order.ts";
 import { HEADERS, deadLetterTopic, groupId, retryTopic } from "./topology.ts";
 
-/** The group a redrive reads the dead letters with: one per redrive, not a consumer. */
-const REDRIVE_READER = /\.redrive\.\d+$/;
+/** The groups a redrive reads the dead letters with, and a resend its events (event-actions.ts): one per use, not consumers. */
+const REDRIVE_READER = /\.(redrive|resend)\.\d+$/;
 
-/** The consumers among Kafka's consumer group ids: every hooklog.<consumer>, less the short-lived readers of a redrive. */
+/** The consumers among Kafka's consumer group ids: every hooklog.<consumer>, less the short-lived readers of a redrive or a resend. */
 export function consumerNamesIn(groupIds: readonly string[]): string[] {
   const prefix = groupId("");
   return groupIds
@@ -29,6 +30,8 @@ export interface RedriveOptions {
   dryRun?: boolean;
   /** After each dead letter read: how many so far, of how many the topic held as the read began. */
   onProgress?: (read: number, total: number) => void;
+  /** Who asked, recorded with each event redriven; default "cli". */
+  actor?: string;
 }
 
 /**
@@ -128,10 +131,15 @@ async function redriveOne(
       const value = header(message.headers, name);
       if (value !== undefined) headers[name] = value;
     }
-    await producer.send({
-      topic: retryTopic(consumer, 1),
-      acks: -1,
-      messages: [{ key: message.key, value: message.value, headers: { ...headers, [HEADERS.attempt]: "1", [HEADERS.dueAt]: "0" } }],
+    // The state is written in a transaction that commits after the send: the consumer's batch that
+    // applies the redriven event waits on the state row until then, so its record comes after this one.
+    await options.db.transaction(async (trx) => {
+      if (eventKey) await recordActions(trx, consumer, [{ eventKey }], { state: "redriven", outcome: "redriven", actor: options.actor ?? "cli" });
+      await producer.send({
+        topic: retryTopic(consumer, 1),
+        acks: -1,
+        messages: [{ key: message.key, value: message.value, headers: { ...headers, [HEADERS.attempt]: "1", [HEADERS.dueAt]: "0" } }],
+      });
     });
   }
   result.redriven += 1;
