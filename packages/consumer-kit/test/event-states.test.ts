@@ -159,6 +159,54 @@ describe("the state of each event per consumer", () => {
     assert.equal((await consumerStateCounts(harness.db, name)).oldestDeadLetterAt, undefined);
   });
 
+  it("records an event parked behind a failed event of its key, then processed when released", async () => {
+    const name = uniqueName("kit-states-parked");
+    const [firstId, secondId] = [randomUUID(), randomUUID()];
+    let firstCalls = 0;
+    const retry = Promise.withResolvers<void>();
+    running = await startConsumer(
+      defineConsumer({
+        name,
+        retryBaseDelayMs: 50,
+        subscriptions: [
+          {
+            topic: harness.topic,
+            on: {
+              "invoice.paid": async (event, context) => {
+                if (event.key.endsWith(":evt_first")) {
+                  firstCalls += 1;
+                  if (firstCalls === 1) throw new Error("not yet");
+                  await retry.promise;
+                }
+                await context.trx(harness.effects).insert({ event_key: event.key, attempt: context.attempt });
+              },
+            },
+          },
+        ],
+      }),
+      { kafkaBrokers: harness.brokers, schemaRegistryUrl: harness.registryUrl, db: harness.db, logger: harness.logger },
+    );
+    await harness.publish(
+      [
+        { providerEventId: "evt_first", id: firstId },
+        { providerEventId: "evt_second", id: secondId },
+      ],
+      { key: "order-1" },
+    );
+
+    await eventually("the second event parked", async () => (await eventStates(harness.db, secondId))[0]?.state === "parked");
+    assert.deepEqual(outcomes((await eventStates(harness.db, secondId))[0]), [["parked", undefined]]);
+    assert.equal((await eventStates(harness.db, firstId))[0]?.state, "retrying");
+
+    retry.resolve();
+    await eventually("the second event applied once released", async () => (await eventStates(harness.db, secondId))[0]?.state === "processed");
+    assert.deepEqual(outcomes((await eventStates(harness.db, secondId))[0]), [
+      ["parked", undefined],
+      ["processed", undefined],
+    ]);
+    assert.equal((await eventStates(harness.db, firstId))[0]?.state, "processed");
+  });
+
   describe("rerunning a processed event while the consumer runs", () => {
     let notifications: RecordingServer;
 
