@@ -3,6 +3,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { ensureChromium } from "./chromium.ts";
 import { InfraError } from "./errors.ts";
 import { repoRoot, stateFolder } from "./paths.ts";
 import { prepareHub } from "./prepare.ts";
@@ -60,9 +61,13 @@ function tallyResults(folder: string): Tally {
 
 async function main(): Promise<number> {
   const started = performance.now();
+  // The browser tests' Chromium: a stat when present, else an install that overlaps the stack's start.
+  const chromium = ensureChromium();
+  chromium.catch(() => undefined);
   const stack = await up();
   const keep = process.env.HOOKLOG_KEEP_STACK === "1";
   try {
+    const chromiumPath = await chromium;
     await prepareHub(stack.endpoints);
     const results = stateFolder("test-results");
     rmSync(results, { recursive: true, force: true });
@@ -74,6 +79,7 @@ async function main(): Promise<number> {
       DATABASE_URL: stack.endpoints.databaseUrl,
       HOOKLOG_STATE_DIR: stack.endpoints.stateDir,
       HOOKLOG_TEST_RESULTS: results,
+      CHROMIUM_PATH: chromiumPath,
       TURBO_TELEMETRY_DISABLED: "1",
     };
 
