@@ -3,7 +3,10 @@ import express, { type ErrorRequestHandler, type NextFunction, type Request, typ
 import type { Logger } from "@hooklog/logging";
 import { serverSpanOf } from "@hooklog/telemetry";
 import { clientKey, type ClientBudget } from "./client-budget.ts";
-import { OVERLOADED, ingestWebhook, isVerificationFailure, type IngestDeps, type IngestSource } from "./ingest.ts";
+import { newEventId } from "@hooklog/event-log";
+import type { WebhookEvent } from "@hooklog/schemas";
+import type { Delivery, DeliveryLog } from "./delivery-log.ts";
+import { OVERLOADED, ingestWebhook, isVerificationFailure, type DeliveryFacts, type IngestDeps, type IngestSource } from "./ingest.ts";
 import type { IngestMetrics } from "./metrics.ts";
 import { rejected, type IngestOutcome } from "./outcome.ts";
 import { afterUnreadBody } from "./discard-body.ts";
@@ -20,26 +23,47 @@ export interface AppDeps extends IngestDeps {
   trustProxy: boolean | number | string;
   /** Header lines a request may carry (the server counts one past it). */
   maxHeaders: number;
+  /** One metadata record per request to POST /webhooks/:source, never awaited by it. */
+  deliveries: Pick<DeliveryLog, "record" | "receipt">;
+}
+
+/** The HTTP status each outcome is answered with. */
+function statusOf(outcome: IngestOutcome): number {
+  switch (outcome.kind) {
+    case "accepted":
+      return 202;
+    case "duplicate":
+    case "ignored":
+      return 200;
+    case "rejected":
+      return outcome.status;
+    case "unavailable":
+      return 503;
+    default: {
+      const unknown: never = outcome;
+      throw new Error(`unhandled outcome ${JSON.stringify(unknown)}`);
+    }
+  }
 }
 
 function sendOutcome(response: Response, outcome: IngestOutcome): void {
   switch (outcome.kind) {
     case "accepted":
-      response.status(202).json({ status: "accepted", eventId: outcome.eventId });
+      response.status(statusOf(outcome)).json({ status: "accepted", eventId: outcome.eventId });
       return;
     case "duplicate":
-      response.status(200).json({ status: "duplicate" });
+      response.status(statusOf(outcome)).json({ status: "duplicate" });
       return;
     case "ignored":
-      response.status(200).json({ status: "ignored", reason: `event type ${outcome.type} is not accepted by this source` });
+      response.status(statusOf(outcome)).json({ status: "ignored", reason: `event type ${outcome.type} is not accepted by this source` });
       return;
     case "rejected":
       if (outcome.retryAfterSeconds !== undefined) response.setHeader("Retry-After", String(outcome.retryAfterSeconds));
-      response.status(outcome.status).json({ error: { code: outcome.code, message: outcome.message } });
+      response.status(statusOf(outcome)).json({ error: { code: outcome.code, message: outcome.message } });
       return;
     case "unavailable":
       response.setHeader("Retry-After", String(outcome.retryAfterSeconds));
-      response.status(503).json({ error: { code: outcome.code, message: outcome.message } });
+      response.status(statusOf(outcome)).json({ error: { code: outcome.code, message: outcome.message } });
       return;
     default: {
       const unknown: never = outcome;
@@ -123,36 +147,46 @@ function webhookRoute(deps: AppDeps): [admit: RequestHandler<{ source: string }>
     response.locals.requestId = request.header("x-request-id") ?? randomUUID();
     const source = deps.sources.get(request.params.source);
     if (!source) {
-      finish(deps, response, "(unknown)", rejected(404, "unknown_source", "No webhook source of that name is configured."));
+      finish(deps, response, rejected(404, "unknown_source", "No webhook source of that name is configured."));
       return;
     }
     deps.metrics.received.inc({ source: source.config.name });
+    response.locals.source = source;
     const refused = admission(deps, request, source);
     if (refused) {
-      finish(deps, response, source.config.name, refused);
+      finish(deps, response, refused);
       return;
     }
-    response.locals.source = source;
     bodyReaders.get(source.config.name)?.(request, response, next);
   };
 
   const ingest = async (request: Request, response: Response) => {
     const source = response.locals.source as IngestSource;
     const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const headers: Record<string, string | undefined> = {};
-    for (const [name, value] of Object.entries(request.headers)) headers[name] = Array.isArray(value) ? value.join(", ") : value;
-    const outcome = await ingestWebhook(
+    // Built once the event has its id, should the event be written: its record then travels with it.
+    let receiptBuilt = false;
+    const receipt = async (event: WebhookEvent) => {
+      const facts = { verification: event.verification, providerEventId: event.providerEventId, eventType: event.type };
+      const accepted: IngestOutcome = { kind: "accepted", eventId: event.id };
+      const record = await deps.deliveries.receipt(
+        deliveryOf(deps, response, accepted, { facts, bodyBytes: rawBody.length, client: clientOf(request), headers: event.headers }),
+      );
+      receiptBuilt = record !== undefined;
+      return record;
+    };
+    const { outcome, facts } = await ingestWebhook(
       source,
       {
         rawBody,
-        headers,
+        headers: plainHeaders(request),
         contentType: (request.header("content-type") ?? "").toLowerCase(),
         requestId: response.locals.requestId as string,
         span: serverSpanOf(request),
+        receipt,
       },
       deps,
     );
-    finish(deps, response, source.config.name, outcome);
+    finish(deps, response, outcome, { facts, bodyBytes: rawBody.length, receiptBuilt });
   };
 
   return [admit, ingest];
@@ -164,7 +198,7 @@ function webhookRoute(deps: AppDeps): [admit: RequestHandler<{ source: string }>
  */
 function requestFailureHandler(deps: AppDeps): ErrorRequestHandler {
   return (error: { type?: string; status?: number }, _request: Request, response: Response, _next: NextFunction) => {
-    const source = (response.locals.source as IngestSource | undefined)?.config.name ?? "(unknown)";
+    const source = sourceName(response);
     let outcome: IngestOutcome;
     if (error.type === "entity.too.large") outcome = rejected(413, "body_too_large", "The body is larger than this source accepts.");
     else if (error.type === "encoding.unsupported") outcome = rejected(415, "unsupported_encoding", "The body's Content-Encoding is not supported.");
@@ -175,7 +209,7 @@ function requestFailureHandler(deps: AppDeps): ErrorRequestHandler {
       deps.logger.error({ err: error, source, requestId: response.locals.requestId as string | undefined }, "ingest failed on a request");
       outcome = { kind: "unavailable", code: "internal_error", message: "Ingest failed to take the event; retry later.", retryAfterSeconds: 5 };
     }
-    finish(deps, response, source, outcome);
+    finish(deps, response, outcome);
   };
 }
 
@@ -184,9 +218,58 @@ const AFTER_VERIFICATION = new Set(["rate_limited", "malformed_payload", "invali
 
 const isUnverifiedRejection = (outcome: IngestOutcome): boolean => outcome.kind === "rejected" && !AFTER_VERIFICATION.has(outcome.code);
 
-function finish(deps: AppDeps, response: Response, source: string, outcome: IngestOutcome): void {
-  // Only a refusal needs the client (an accepted delivery does not pay for the address parsing).
-  const client = outcome.kind === "rejected" || outcome.kind === "unavailable" ? clientOf(response.req) : "";
+/** What the delivery record of a request knows beyond its answer. */
+interface DeliveryContext {
+  facts?: DeliveryFacts;
+  /** The body's size as read; 0 when refused before it was read. */
+  bodyBytes?: number;
+  /** The record of an accepted delivery travelled with its event: not recorded again (and its rate token is taken). */
+  receiptBuilt?: boolean;
+}
+
+const sourceName = (response: Response): string => (response.locals.source as IngestSource | undefined)?.config.name ?? "(unknown)";
+
+/** The request's headers as one string each. */
+function plainHeaders(request: Request): Record<string, string | undefined> {
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(request.headers)) headers[name] = Array.isArray(value) ? value.join(", ") : value;
+  return headers;
+}
+
+/** The delivery record of a request: metadata only, never the body, a signature or a secret. */
+function deliveryOf(
+  deps: AppDeps,
+  response: Response,
+  answer: IngestOutcome,
+  at: { facts: DeliveryFacts; bodyBytes: number; client: string; headers?: Record<string, string> },
+): Delivery {
+  const source = response.locals.source as IngestSource | undefined;
+  const receivedAt = deps.now?.().getTime() ?? Date.now();
+  const { facts } = at;
+  return {
+    eventId: newEventId(receivedAt),
+    receivedAt,
+    source: sourceName(response),
+    requestId: (response.locals.requestId as string | undefined) ?? "-",
+    client: at.client,
+    outcome: answer.kind,
+    status: statusOf(answer),
+    reason: answer.kind === "rejected" || answer.kind === "unavailable" ? answer.code : null,
+    bodyBytes: at.bodyBytes,
+    verificationScheme: facts.verification?.scheme ?? null,
+    secretIndex: facts.verification?.secretIndex ?? null,
+    verificationFailure: facts.verificationFailure ?? null,
+    hubEventId: answer.kind === "accepted" ? answer.eventId : null,
+    providerEventId: facts.providerEventId ?? null,
+    eventType: facts.eventType ?? null,
+    // The provider module's audit headers: never a signature or a credential. An unknown source has no module to ask.
+    headers: at.headers ?? (source ? source.provider.auditHeaders(plainHeaders(response.req), source.config) : {}),
+  };
+}
+
+function finish(deps: AppDeps, response: Response, outcome: IngestOutcome, context: DeliveryContext = {}): void {
+  const source = sourceName(response);
+  const client = clientOf(response.req);
   // Decided after verification, never before: providers share addresses (GitHub's hook ranges,
   // Stripe's few IPs), so a client past its budget still has every delivery that verifies taken.
   const wait = isUnverifiedRejection(outcome) ? deps.clientBudget.exhausted(client) : undefined;
@@ -195,6 +278,11 @@ function finish(deps: AppDeps, response: Response, source: string, outcome: Inge
       ? outcome
       : rejected(429, "too_many_unverified", "Too many requests from this address failed verification; retry after the given delay.", wait);
   count(deps, response, { source, client, outcome, answer });
+  // Queued, never awaited: the answer does not wait for the record.
+  if (!(answer.kind === "accepted" && context.receiptBuilt))
+    deps.deliveries.record(deliveryOf(deps, response, answer, { facts: context.facts ?? {}, bodyBytes: context.bodyBytes ?? 0, client }), {
+      charged: context.receiptBuilt === true,
+    });
   // A request refused before its body was read: the body is read and dropped first, so the answer survives a closing connection.
   afterUnreadBody(response.req, (whole) => {
     // Past the bytes it drops, the rest of the body is not waited for: the connection ends with the answer.

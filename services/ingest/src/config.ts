@@ -93,6 +93,10 @@ function loadIngestSettings(env: NodeJS.ProcessEnv) {
       INGEST_PRODUCE_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
       /** Deduplication keeps accepted ids this long; providers redeliver for up to 3 days (Stripe). */
       INGEST_DEDUP_RETENTION_HOURS: z.coerce.number().int().min(72).default(168),
+      /** Delivery records (one per inbound request) written per second per source, and as many at once; past it they are counted, not written. */
+      INGEST_DELIVERY_LOG_RATE: z.coerce.number().positive().default(200),
+      /** Where delivery records go: the topic named after the record, as for every domain record. */
+      INGEST_DELIVERY_TOPIC: z.string().trim().min(1).default("hooklog.Delivery"),
       INGEST_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
     },
     env,

@@ -3,6 +3,7 @@ import type { SourceConfig } from "@hooklog/sources";
 import type { ProviderModule, VerificationFailureReason, Verifier } from "@hooklog/providers";
 import type { Logger } from "@hooklog/logging";
 import { EventLogError, eventKeyProblem, type EventAppender, type EventLogWriter, type NewEvent } from "@hooklog/event-log";
+import type { WebhookEvent } from "@hooklog/schemas";
 import { isUnknownTopicError } from "@hooklog/kafka";
 import type { IngestMetrics } from "./metrics.ts";
 import type { RateLimiter } from "./rate-limiter.ts";
@@ -37,6 +38,24 @@ export interface WebhookRequest {
   requestId: string;
   /** The request's server span: the event's producer span is its child. */
   span: Span | undefined;
+  /** The delivery record of the request should its event be written: it travels in the event's own produce request. */
+  receipt?: NewEvent["receipt"];
+}
+
+/** What the request's delivery record says beyond the answer, learnt as the steps went. */
+export interface DeliveryFacts {
+  /** The scheme and secret that verified it. */
+  verification?: WebhookEvent["verification"];
+  /** Why verification failed. */
+  verificationFailure?: string;
+  /** Known once verification passed (a duplicate's ties a provider's redelivery to its event). */
+  providerEventId?: string;
+  eventType?: string;
+}
+
+export interface Ingested {
+  outcome: IngestOutcome;
+  facts: DeliveryFacts;
 }
 
 const SIGNATURE_STATUS: Record<VerificationFailureReason, 400 | 401> = {
@@ -94,15 +113,25 @@ const topicMissing = (topic: string): IngestOutcome => ({
   retryAfterSeconds: TOPIC_RECHECK_MS / 1000,
 });
 
-/** Verify, deduplicate, write to Kafka; never answers accepted before the broker has acknowledged. */
-export async function ingestWebhook(source: IngestSource, request: WebhookRequest, deps: IngestDeps): Promise<IngestOutcome> {
+/** Verify, deduplicate, write to Kafka; never answers accepted before the broker has acknowledged. Says too what was learnt of the delivery. */
+export async function ingestWebhook(source: IngestSource, request: WebhookRequest, deps: IngestDeps): Promise<Ingested> {
+  const learnt: DeliveryFacts = {};
+  const outcome = await ingestSteps(source, request, deps, learnt);
+  return { outcome, facts: learnt };
+}
+
+async function ingestSteps(source: IngestSource, request: WebhookRequest, deps: IngestDeps, learnt: DeliveryFacts): Promise<IngestOutcome> {
   // SREs find the event by these attributes on the POST's span.
   const { span } = request;
   span?.setAttributes({ "hooklog.source": source.config.name, "hooklog.provider": source.config.provider });
 
   const verification = source.verifier.verify({ rawBody: request.rawBody, headers: request.headers }, deps.now?.());
   span?.setAttribute("hooklog.verification", verification.ok ? `ok:${verification.scheme}` : verification.reason);
-  if (!verification.ok) return rejected(SIGNATURE_STATUS[verification.reason], verification.reason, verification.message);
+  if (!verification.ok) {
+    learnt.verificationFailure = verification.reason;
+    return rejected(SIGNATURE_STATUS[verification.reason], verification.reason, verification.message);
+  }
+  learnt.verification = { scheme: verification.scheme, secretIndex: verification.secretIndex };
   // Only now: a flood of forged requests never takes a genuine delivery's place.
   const allowed = source.rateLimiter?.take();
   if (allowed && !allowed.allowed)
@@ -113,6 +142,8 @@ export async function ingestWebhook(source: IngestSource, request: WebhookReques
   const { providerEventId, type } = facts.facts;
   const problem = eventKeyProblem(providerEventId, "the event id") ?? eventKeyProblem(type, "the event type");
   if (problem) return rejected(400, "invalid_event_id", `${problem[0]?.toUpperCase()}${problem.slice(1)}.`);
+  learnt.providerEventId = providerEventId;
+  learnt.eventType = type;
   span?.setAttributes({ "hooklog.provider_event_id": providerEventId, "hooklog.event_type": type });
 
   if (source.config.eventTypes && !source.config.eventTypes.includes(type)) return { kind: "ignored", type };
@@ -132,6 +163,7 @@ export async function ingestWebhook(source: IngestSource, request: WebhookReques
       receivedAt: deps.now?.().getTime() ?? Date.now(),
       // The producer span is a child of the request's.
       parent: request.span ? trace.setSpan(ROOT_CONTEXT, request.span) : ROOT_CONTEXT,
+      receipt: request.receipt,
     },
     deps,
     request,

@@ -38,6 +38,18 @@ export function createIngestMetrics() {
       labelNames: ["source", "reason"] as const,
       registers: [registry],
     }),
+    deliveryRecordsWritten: new Counter({
+      name: "hooklog_ingest_delivery_records_written_total",
+      help: "Delivery records (one per inbound request) Kafka acknowledged on the deliveries topic, by source",
+      labelNames: labels,
+      registers: [registry],
+    }),
+    deliveryRecordsDropped: new Counter({
+      name: "hooklog_ingest_delivery_records_dropped_total",
+      help: "Delivery records not written, by source and reason: rate (past INGEST_DELIVERY_LOG_RATE), queue_full, write_failed (Kafka, the registry or the topic)",
+      labelNames: ["source", "reason"] as const,
+      registers: [registry],
+    }),
     produceLatency: new Histogram({
       name: "hooklog_ingest_produce_seconds",
       help: "Time from handing an event to the producer until Kafka acknowledged it",
@@ -68,6 +80,19 @@ export function observePendingBytes(metrics: IngestMetrics, read: () => number):
     registers: [metrics.registry],
     collect() {
       this.set(read());
+    },
+  });
+}
+
+/** Produce requests the writer sent (events, delivery records or both), read from the writer at each scrape. */
+export function observeProduceRequests(metrics: IngestMetrics, read: () => number): void {
+  new Counter({
+    name: "hooklog_ingest_produce_requests_total",
+    help: "Produce requests sent to Kafka: events and delivery records share them",
+    registers: [metrics.registry],
+    collect() {
+      this.reset();
+      this.inc(read());
     },
   });
 }

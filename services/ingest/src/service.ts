@@ -11,11 +11,16 @@ import { createApp, ingestRoute } from "./app.ts";
 import { ClientBudget } from "./client-budget.ts";
 import type { IngestConfig } from "./config.ts";
 import type { IngestSource } from "./ingest.ts";
-import { createIngestMetrics, observePendingBytes, type IngestMetrics } from "./metrics.ts";
+import { DeliveryLog } from "./delivery-log.ts";
+import { createIngestMetrics, observePendingBytes, observeProduceRequests, type IngestMetrics } from "./metrics.ts";
 import { RateLimiter } from "./rate-limiter.ts";
 import { RejectionLog } from "./rejection-log.ts";
 import { createPublicServer } from "./server.ts";
 import { TopicWatch } from "./topic-watch.ts";
+
+/** Delivery records waiting for a produce request, and how long one waits for events to ride with. */
+const DELIVERY_QUEUE_MAX = 10_000;
+const DELIVERY_LINGER_MS = 20;
 
 export interface IngestService {
   /** The public port's server (webhooks, /healthz), with its limits set; not listening yet. */
@@ -43,6 +48,8 @@ export function createIngestService(config: IngestConfig, logger: Logger): Inges
   // later (Kafka holds the events), so its commits need not wait for the disk.
   const db = connectDatabase(config.DATABASE_URL, { applicationName: "hooklog-ingest", poolMax: 10, synchronousCommit: false });
   const metrics = createIngestMetrics();
+  // The writer tells the delivery log what became of the records it took; the log queues them in the writer.
+  let deliveries: DeliveryLog | undefined;
   const writer = new EventLogWriter({
     db,
     producer,
@@ -53,11 +60,28 @@ export function createIngestService(config: IngestConfig, logger: Logger): Inges
     onBatch: (batch) => observeBatch(metrics, batch),
     onLedgerError: (error, entries) =>
       logger.error({ err: error, events: entries.length }, "events are in Kafka but the dedup ledger write failed; a redelivery may be written twice"),
+    sideRecords: {
+      // Metadata: a few seconds of a busy hub at most, then records are counted, not held.
+      maxQueued: DELIVERY_QUEUE_MAX,
+      lingerMs: DELIVERY_LINGER_MS,
+      onSettled: (records, error) => deliveries?.settled(records, error),
+    },
   });
   observePendingBytes(metrics, () => writer.pendingBytes);
+  observeProduceRequests(metrics, () => writer.produceRequests);
   const sources = ingestSources(config.sources);
   const admin = kafka.admin();
   const topics = new TopicWatch(admin, config.sources, logger);
+  const deliveryLog = new DeliveryLog({
+    queue: (record) => writer.addSideRecord(record),
+    registry,
+    admin,
+    topic: config.INGEST_DELIVERY_TOPIC,
+    ratePerSecond: config.INGEST_DELIVERY_LOG_RATE,
+    metrics,
+    logger,
+  });
+  deliveries = deliveryLog;
   let purgeTimer: NodeJS.Timeout | undefined;
 
   const appender = new EventAppender({ writer, registry });
@@ -74,6 +98,7 @@ export function createIngestService(config: IngestConfig, logger: Logger): Inges
     rejections,
     trustProxy: config.INGEST_TRUST_PROXY,
     maxHeaders: config.INGEST_MAX_HEADERS,
+    deliveries: deliveryLog,
   });
   // Ingest makes its own server spans (package.json turns the http instrumentation off): see withServerSpans.
   const server = createPublicServer(withServerSpans(app, { route: ingestRoute }), {
@@ -101,12 +126,15 @@ export function createIngestService(config: IngestConfig, logger: Logger): Inges
       await topics.refreshLimits();
       // Warm the codecs so the first request does not pay for registration; failures retry lazily.
       await Promise.allSettled([...sources.values()].map(async (source) => appender.codec(source.config.topic)));
+      await deliveryLog.start();
       purgeTimer = purgeHourly(writer, logger);
     },
     async stop() {
       clearInterval(purgeTimer);
       rejections.stop();
+      // Drained first: the last requests' delivery records go with it.
       await writer.drain();
+      deliveryLog.stop();
       await producer.disconnect();
       // After the drain: a failed send in it may still ask the watch to look.
       await topics.stop();

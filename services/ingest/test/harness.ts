@@ -9,16 +9,27 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { connectDatabase } from "@hooklog/db";
 import { SIGNED_CONTENT_KEY_PREFIX } from "@hooklog/event-log";
-import { MAX_SOURCE_BODY_BYTES, SchemaRegistryClient, createKafka, ensureTopics, webhookTopicSpec, type IHeaders } from "@hooklog/kafka";
+import {
+  MAX_SOURCE_BODY_BYTES,
+  SchemaRegistryClient,
+  createKafka,
+  createRecordCodec,
+  deliveryTopicSpec,
+  ensureTopics,
+  valueSubject,
+  webhookTopicSpec,
+  type IHeaders,
+} from "@hooklog/kafka";
 import { createLogger } from "@hooklog/logging";
-import { webhookEventCodec, type WebhookEvent } from "@hooklog/schemas";
+import { latestSchema, webhookEventCodec, type WebhookEvent } from "@hooklog/schemas";
 import { secretEnvVar } from "@hooklog/sources";
 import { readTopic, testStack, uniqueName } from "@hooklog/testkit";
 import { loadIngestConfig, type IngestConfig } from "../src/config.ts";
+import { DELIVERY_RECORD, type Delivery } from "../src/delivery-log.ts";
 import { createIngestService, type IngestService } from "../src/service.ts";
 
 /** The sources every harness declares, by the role they play in the tests. */
-export type SourceRole = "stripe" | "github" | "standard" | "hmac" | "rotating" | "small" | "limited" | "large" | "compressed";
+export type SourceRole = "stripe" | "github" | "standard" | "hmac" | "rotating" | "small" | "limited" | "large" | "compressed" | "filtered";
 
 export interface SourceUnderTest {
   name: string;
@@ -34,6 +45,9 @@ export const SMALL_BODY_LIMIT = 1024;
 export const COMPRESSED_BODY_LIMIT = 64 * 1024;
 /** The `limited` source lets one request through, then one per 100 s: far longer than a test file runs. */
 export const RATE_LIMIT = { requestsPerSecond: 0.01, burst: 1 } as const;
+
+/** The one event type the `filtered` source takes: the others are answered ignored. */
+export const FILTERED_TYPE = "invoice.paid";
 
 const stripeSecret = (): string => `whsec_${randomBytes(16).toString("hex")}`;
 // Standard Webhooks secrets are base64 key bytes after the whsec_ prefix.
@@ -51,6 +65,7 @@ function declareSources(): Record<SourceRole, { provider: string; secrets: strin
     limited: { provider: "stripe", secrets: [stripeSecret()], extra: { rateLimit: RATE_LIMIT } },
     large: { provider: "github", secrets: [plainSecret()], extra: { maxBodyBytes: MAX_SOURCE_BODY_BYTES } },
     compressed: { provider: "stripe", secrets: [stripeSecret()], extra: { maxBodyBytes: COMPRESSED_BODY_LIMIT, contentEncodings: ["gzip"] } },
+    filtered: { provider: "stripe", secrets: [stripeSecret()], extra: { eventTypes: [FILTERED_TYPE] } },
   };
 }
 
@@ -91,6 +106,12 @@ export interface IngestHarness {
    * so after its answer the topic holds it: nothing to wait for, and one envelope too many is seen.
    */
   readEnvelopes(role: SourceRole, options?: { timeoutMs?: number }): Promise<TopicRecord[]>;
+  /** This ingest's deliveries topic (a name of its own, so tests do not share records). */
+  readonly deliveryTopic: string;
+  /** Creates the deliveries topic (for a harness started `withoutDeliveryTopic`). */
+  createDeliveryTopic(): Promise<void>;
+  /** Every record on the deliveries topic as it stands when the read begins, decoded through the registry, with its key. */
+  readDeliveries(): Promise<Array<{ key: string | undefined; delivery: Delivery }>>;
   stop(): Promise<void>;
 }
 
@@ -132,6 +153,8 @@ async function stopRunning(running: Running): Promise<void> {
 export interface IngestHarnessOptions {
   /** Sources whose topic is not created before ingest starts: provisioning that lags a new source. */
   withoutTopics?: readonly SourceRole[];
+  /** The deliveries topic is not created: ingest must take events regardless. */
+  withoutDeliveryTopic?: boolean;
 }
 
 /** `env` overrides ingest settings, e.g. a short INGEST_PRODUCE_TIMEOUT_MS. */
@@ -158,6 +181,9 @@ export async function startIngest(env: Record<string, string> = {}, options: Ing
   const topicOf = (role: SourceRole) =>
     webhookTopicSpec({ topic: sources[role].topic, partitions: 3, maxBodyBytes: (declared[role].extra?.maxBodyBytes as number | undefined) ?? 1024 * 1024 });
   await ensureTopics(kafka, roles.filter((role) => !options.withoutTopics?.includes(role)).map(topicOf));
+  const deliveryTopic = uniqueName("hooklog.Delivery");
+  const deliveryTopicOf = () => ({ ...deliveryTopicSpec(), name: deliveryTopic });
+  if (!options.withoutDeliveryTopic) await ensureTopics(kafka, [deliveryTopicOf()]);
 
   const config = loadIngestConfig({
     ...process.env,
@@ -167,6 +193,7 @@ export async function startIngest(env: Record<string, string> = {}, options: Ing
     DATABASE_URL: stack.databaseUrl,
     LOG_LEVEL: "info",
     INGEST_PRODUCE_TIMEOUT_MS: "10000",
+    INGEST_DELIVERY_TOPIC: deliveryTopic,
     ...Object.fromEntries(Object.values(sources).map((source) => [secretEnvVar(source.name), source.secrets.join(",")])),
     ...env,
   });
@@ -244,6 +271,20 @@ export async function startIngest(env: Record<string, string> = {}, options: Ing
         messages.map(async (message) => {
           if (!message.value) throw new Error(`a message on ${topic} has no value`);
           return { key: message.key?.toString("utf8"), headers: message.headers, envelope: await codec.decode(message.value) };
+        }),
+      );
+    },
+    deliveryTopic,
+    async createDeliveryTopic() {
+      await ensureTopics(kafka, [deliveryTopicOf()]);
+    },
+    async readDeliveries() {
+      const codec = await createRecordCodec<Delivery>(registry, valueSubject(deliveryTopic), latestSchema(DELIVERY_RECORD).schema);
+      const messages = await readTopic(stack.kafkaBrokers, deliveryTopic, { toEnd: true, timeoutMs: 30_000 });
+      return Promise.all(
+        messages.map(async (message) => {
+          if (!message.value) throw new Error(`a message on ${deliveryTopic} has no value`);
+          return { key: message.key?.toString("utf8"), delivery: await codec.decode(message.value) };
         }),
       );
     },
