@@ -21,7 +21,7 @@ export type { HeldKey, RedriveOptions, RedriveResult, ReleaseResult, ReplayPlan 
 export { consumerStateCounts, eventStates } from "./event-states.ts";
 export { rerunEvent, resendEvents } from "./event-actions.ts";
 export type { ResendEvent, ResendOptions, ResendProgress, ResendResult } from "./event-actions.ts";
-export { PositionNotReadableError } from "./position-reader.ts";
+export { PositionNotReadableError, readMessagesAt } from "./position-reader.ts";
 export type { ConsumerEventState, ConsumerStateCounts, EventAttempt } from "./event-states.ts";
 export type { AttemptOutcome, EventState } from "./state-log.ts";
 export { createConsumerMetrics } from "./metrics.ts";
