@@ -15,6 +15,7 @@ async function main(command: string | undefined): Promise<void> {
       console.log(`kafka     ${endpoints.kafkaBrokers} (Apache Kafka ${endpoints.kafkaVersion}, KRaft)`);
       console.log(`registry  ${endpoints.schemaRegistryUrl}`);
       console.log(`postgres  ${endpoints.databaseUrl.replace(/:[^:@/]+@/, ":***@")} (${endpoints.postgres})`);
+      console.log(`traces    ${endpoints.zipkinUrl ? `${endpoints.zipkinUrl}/zipkin/ (Zipkin, in memory)` : "none (HOOKLOG_ZIPKIN=0)"}`);
       console.log(`state     ${endpoints.stateDir}`);
       return;
     }

@@ -9,7 +9,8 @@ import { logFile } from "./paths.ts";
 import { prepareHub } from "./prepare.ts";
 import { step } from "./progress.ts";
 import { discoverServices, startService, stopService, type RunningService } from "./services.ts";
-import { down, up, type StackUp } from "./stack.ts";
+import { down, up, type StackEndpoints, type StackUp } from "./stack.ts";
+import { zipkinSpansEndpoint, zipkinTraceUrlTemplate } from "./zipkin.ts";
 
 let stack: StackUp | undefined;
 let services: RunningService[] = [];
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
     KAFKA_BROKERS: stack.endpoints.kafkaBrokers,
     SCHEMA_REGISTRY_URL: stack.endpoints.schemaRegistryUrl,
     DATABASE_URL: stack.endpoints.databaseUrl,
+    ...tracingForServices(stack.endpoints),
   };
   services = discoverServices().map((name) => startService(name, env));
   for (const service of services) {
@@ -77,10 +79,42 @@ async function main(): Promise<void> {
   console.log(`  kafka      ${stack.endpoints.kafkaBrokers} (Apache Kafka ${stack.endpoints.kafkaVersion}, KRaft)`);
   console.log(`  registry   ${stack.endpoints.schemaRegistryUrl}`);
   console.log(`  postgres   ${stack.endpoints.databaseUrl.replace(/:[^:@/]+@/, ":***@")} (${stack.endpoints.postgres})`);
+  console.log(`  traces     ${tracesLine(stack.endpoints)}`);
+  if (services.some((service) => service.name === "console"))
+    console.log(`  console    http://127.0.0.1:${process.env.CONSOLE_PORT ?? "3200"}/ (sign in with the admin token)`);
   console.log(`  services   ${services.map((service) => service.name).join(", ") || "(none yet)"}`);
   console.log(`  admin      Authorization: Bearer ${adminTokens.where} (POST /reconcile on port ${process.env.RECONCILIATION_PORT ?? "3104"})`);
   console.log(`  state      ${stack.endpoints.stateDir}`);
-  console.log(`  logs       ${logFile("kafka")}, ${logFile("registry")}`);
+  console.log(`  logs       ${[logFile("kafka"), logFile("registry"), ...(stack.endpoints.zipkinUrl ? [logFile("zipkin")] : [])].join(", ")}`);
+}
+
+/**
+ * Spans go to the local Zipkin unless the user chose a backend (OTEL_EXPORTER_OTLP_ENDPOINT or
+ * OTEL_EXPORTER_ZIPKIN_ENDPOINT); the console links an event to its trace through HOOKLOG_TRACE_URL,
+ * which defaults to Zipkin's page of the trace only when the spans go there.
+ */
+function tracingForServices(endpoints: StackEndpoints): NodeJS.ProcessEnv {
+  const chosen = chosenTraceBackend();
+  if (chosen || !endpoints.zipkinUrl) {
+    if (chosen && !process.env.HOOKLOG_TRACE_URL)
+      step(`spans go to ${chosen}; set HOOKLOG_TRACE_URL (a URL with {traceId}) for the console to link events to traces`);
+    return {};
+  }
+  return {
+    OTEL_EXPORTER_ZIPKIN_ENDPOINT: zipkinSpansEndpoint(endpoints.zipkinUrl),
+    HOOKLOG_TRACE_URL: process.env.HOOKLOG_TRACE_URL || zipkinTraceUrlTemplate(endpoints.zipkinUrl),
+  };
+}
+
+/** The span endpoint the user set, if any: OTLP's wins, as in @hooklog/telemetry. */
+function chosenTraceBackend(): string | undefined {
+  return process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_ZIPKIN_ENDPOINT || undefined;
+}
+
+function tracesLine(endpoints: StackEndpoints): string {
+  const chosen = chosenTraceBackend();
+  if (chosen) return `spans go to ${chosen} (set by you)`;
+  return endpoints.zipkinUrl ? `${endpoints.zipkinUrl}/zipkin/` : "none (HOOKLOG_ZIPKIN=0; set OTEL_EXPORTER_OTLP_ENDPOINT to export spans)";
 }
 
 /**

@@ -3,6 +3,7 @@ import { bootstrapServers, kafkaNodes, kafkaPid, kafkaReady, kafkaSettings, kafk
 import { logFile, stateDir, statePath } from "./paths.ts";
 import { embeddedPostgresPid, startPostgres, stopEmbeddedPostgres, type PostgresKind } from "./postgres.ts";
 import { registryPid, registryReady, registrySettings, registryUrl, startRegistry, stopRegistry } from "./registry.ts";
+import { startZipkin, stopZipkin, zipkinPid, zipkinReady, zipkinSettings, zipkinUrl } from "./zipkin.ts";
 
 /** Where the running stack is; written to .hooklog/stack.json so any process of the run can find it. */
 export interface StackEndpoints {
@@ -10,6 +11,8 @@ export interface StackEndpoints {
   schemaRegistryUrl: string;
   databaseUrl: string;
   postgres: PostgresKind;
+  /** The local trace backend (its UI under /zipkin/); undefined with HOOKLOG_ZIPKIN=0. */
+  zipkinUrl: string | undefined;
   kafkaVersion: string;
   stateDir: string;
 }
@@ -17,19 +20,29 @@ export interface StackEndpoints {
 export interface StackUp {
   endpoints: StackEndpoints;
   /** The components this call started (and that whoever called it may stop again). */
-  started: Array<"kafka" | "registry" | "postgres">;
+  started: Array<"kafka" | "registry" | "postgres" | "zipkin">;
 }
 
 const stackFile = (): string => statePath("stack.json");
 
-/** Idempotent: starts whatever of Postgres, Kafka and the registry is not running, and waits until each is ready. */
+/** Idempotent: starts whatever of Postgres, Kafka, the registry and Zipkin is not running, and waits until each is ready. */
 export async function up(env: NodeJS.ProcessEnv = process.env): Promise<StackUp> {
   const started: StackUp["started"] = [];
+  // Zipkin needs nothing else, so it starts first and loads its classes while the rest comes up.
+  const zipkin = zipkinSettings(env);
+  const zipkinStarting = zipkin.enabled
+    ? startZipkin(zipkin).then((running) => {
+        if (running.started) started.push("zipkin");
+        return running.url;
+      })
+    : Promise.resolve(undefined);
+  // Awaited below; until then a failure must not surface as an unhandled rejection.
+  zipkinStarting.catch(() => undefined);
   const postgres = await startPostgres(env);
   if (postgres.started) started.push("postgres");
 
   // Kafka and the registry start side by side: both are JVMs that spend their first seconds loading classes.
-  const [kafkaBrokers, schemaRegistryUrl] = await Promise.all([
+  const [kafkaBrokers, schemaRegistryUrl, zipkinUrlOfRun] = await Promise.all([
     env.KAFKA_BROKERS
       ? Promise.resolve(env.KAFKA_BROKERS)
       : startKafka(kafkaSettings(env)).then((kafka) => {
@@ -42,6 +55,7 @@ export async function up(env: NodeJS.ProcessEnv = process.env): Promise<StackUp>
           if (registry.started) started.push("registry");
           return registry.url;
         }),
+    zipkinStarting,
   ]);
 
   const endpoints: StackEndpoints = {
@@ -49,6 +63,7 @@ export async function up(env: NodeJS.ProcessEnv = process.env): Promise<StackUp>
     schemaRegistryUrl,
     databaseUrl: postgres.endpoint.url,
     postgres: postgres.endpoint.kind,
+    zipkinUrl: zipkinUrlOfRun,
     kafkaVersion: kafkaVersion(),
     stateDir: stateDir(),
   };
@@ -62,8 +77,9 @@ export function readStackFile(): StackEndpoints | undefined {
 }
 
 /** Stops the given components (all the stack's own by default), registry first since it writes to Postgres. */
-export async function down(components: StackUp["started"] = ["registry", "kafka", "postgres"]): Promise<string[]> {
+export async function down(components: StackUp["started"] = ["zipkin", "registry", "kafka", "postgres"]): Promise<string[]> {
   const stopped: string[] = [];
+  if (components.includes("zipkin") && (await stopZipkin())) stopped.push("zipkin");
   if (components.includes("registry") && (await stopRegistry())) stopped.push("registry");
   if (components.includes("kafka") && (await stopKafka())) stopped.push("kafka");
   if (components.includes("postgres") && (await stopEmbeddedPostgres())) stopped.push("postgres");
@@ -82,6 +98,7 @@ export async function status(env: NodeJS.ProcessEnv = process.env): Promise<Comp
   const settings = kafkaSettings(env);
   const brokers = env.KAFKA_BROKERS ?? bootstrapServers(kafkaNodes(settings));
   const registry = env.SCHEMA_REGISTRY_URL ?? registryUrl(registrySettings(env).port);
+  const zipkin = zipkinSettings(env);
   return [
     {
       name: settings.brokers === 1 ? "kafka" : "kafka (3 brokers)",
@@ -98,5 +115,16 @@ export async function status(env: NodeJS.ProcessEnv = process.env): Promise<Comp
       endpoint: readStackFile()?.databaseUrl.replace(/:[^:@/]+@/, ":***@") ?? "-",
       log: logFile("postgres"),
     },
+    ...(zipkin.enabled
+      ? [
+          {
+            name: "zipkin",
+            pid: zipkinPid(),
+            ready: await zipkinReady(zipkinUrl(zipkin.port)),
+            endpoint: `${zipkinUrl(zipkin.port)}/zipkin/`,
+            log: logFile("zipkin"),
+          },
+        ]
+      : []),
   ];
 }

@@ -8,7 +8,15 @@ import { discoverServices } from "../src/services.ts";
 
 const repoRoot = resolve(import.meta.dirname, "..", "..");
 
-const commonVariables = ["KAFKA_BROKERS", "SCHEMA_REGISTRY_URL", "DATABASE_URL", "OTEL_EXPORTER_OTLP_ENDPOINT", "LOG_LEVEL", "HOOKLOG_CONFIG"];
+const commonVariables = [
+  "KAFKA_BROKERS",
+  "SCHEMA_REGISTRY_URL",
+  "DATABASE_URL",
+  "OTEL_EXPORTER_OTLP_ENDPOINT",
+  "HOOKLOG_TRACE_URL",
+  "LOG_LEVEL",
+  "HOOKLOG_CONFIG",
+];
 const infrastructure = ["kafka", "schema-registry", "postgres", "otel-collector", "jaeger"];
 
 interface ComposeService {
@@ -117,6 +125,20 @@ describe("docker-compose.yml", () => {
         if (name === "ingest" && published === webhookPort) continue;
         assert.equal(hostIp, "127.0.0.1", `${name} publishes ${JSON.stringify(port)} on this machine only`);
       }
+    }
+  });
+
+  it("links an event to its trace in Jaeger's UI, at the port Jaeger publishes on the host", () => {
+    const services = composeServices();
+    const jaegerUi = (services.jaeger?.ports ?? []).map((port) => publication(port).published);
+
+    for (const name of hooklogServiceNames()) {
+      const template = environmentOf(services, name).get("HOOKLOG_TRACE_URL") ?? "";
+      assert.match(template, /^http:\/\/localhost:\d+\/trace\/\{traceId\}$/, `${name}: a Jaeger trace page with {traceId}`);
+      assert.ok(
+        jaegerUi.includes(new URL(template.replace("{traceId}", "x")).port),
+        `${name}: ${template} is on a port Jaeger publishes (${jaegerUi.join(", ")})`,
+      );
     }
   });
 

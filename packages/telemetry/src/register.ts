@@ -11,6 +11,7 @@ startTelemetry({
   serviceName: process.env.OTEL_SERVICE_NAME ?? identity.name,
   serviceVersion: identity.version,
   otlpEndpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined,
+  zipkinEndpoint: process.env.OTEL_EXPORTER_ZIPKIN_ENDPOINT || undefined,
   traceFile: process.env.HOOKLOG_TRACE_FILE || undefined,
   instrumentations: selectInstrumentations(process.env, identity.instrumentations),
 });

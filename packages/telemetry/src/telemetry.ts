@@ -6,17 +6,20 @@ import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import type { Instrumentation } from "@opentelemetry/instrumentation";
 import { KnexInstrumentation } from "@opentelemetry/instrumentation-knex";
 import { PgInstrumentation } from "@opentelemetry/instrumentation-pg";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { createLogger } from "@hooklog/logging";
 import { NodeSDK } from "@opentelemetry/sdk-node";
-import { BatchSpanProcessor, NoopSpanProcessor, SimpleSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace";
+import { NoopSpanProcessor, SimpleSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace";
 import { FileSpanExporter } from "./file-exporter.ts";
 import { ExplicitFirstPropagator } from "./propagation.ts";
+import { chooseTraceBackend, exportingProcessor } from "./span-export.ts";
 
 export interface TelemetryOptions {
   serviceName: string;
   serviceVersion: string;
-  /** OTLP/HTTP base URL, e.g. http://127.0.0.1:4318; spans go nowhere when unset. */
+  /** OTLP/HTTP base URL, e.g. http://127.0.0.1:4318; when set, spans go there and nowhere else. */
   otlpEndpoint: string | undefined;
+  /** Zipkin's spans API, e.g. http://127.0.0.1:9411/api/v2/spans; used when otlpEndpoint is unset. Neither: spans go nowhere. */
+  zipkinEndpoint?: string | undefined;
   /** Also write every span as a JSON line to this file (tests, debugging). */
   traceFile: string | undefined;
   /** Which libraries to instrument; all of them when unset. */
@@ -73,9 +76,14 @@ let sdk: NodeSDK | undefined;
 export function startTelemetry(options: TelemetryOptions): void {
   if (sdk) return;
   const processors: SpanProcessor[] = [];
-  if (options.otlpEndpoint) {
-    processors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${options.otlpEndpoint.replace(/\/$/, "")}/v1/traces` }) }));
+  const { backend, ignored } = chooseTraceBackend(options.otlpEndpoint, options.zipkinEndpoint);
+  if (ignored) {
+    createLogger({ service: options.serviceName }).info(
+      { otlpEndpoint: options.otlpEndpoint, zipkinEndpoint: ignored },
+      "spans go to OTEL_EXPORTER_OTLP_ENDPOINT only: it wins over OTEL_EXPORTER_ZIPKIN_ENDPOINT when both are set",
+    );
   }
+  if (backend) processors.push(exportingProcessor(backend));
   if (options.traceFile) processors.push(new SimpleSpanProcessor({ exporter: new FileSpanExporter(options.traceFile) }));
   // Spans are still made (and their context propagated into Kafka headers) without an exporter.
   if (processors.length === 0) processors.push(new NoopSpanProcessor());
