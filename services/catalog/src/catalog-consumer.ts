@@ -48,7 +48,16 @@ export async function catalogEvent(inbound: WebhookInbound, ctx: HandlerContext,
   const now = (settings.now ?? Date.now)();
   const expired = event.receivedAt < now - settings.payloadRetentionMs;
   const search = searchText(
-    [event.type, event.id, event.providerEventId, event.source, inbound.messageKey, stored.form === "text" ? stored.text : undefined],
+    // The type also as words: the parser reads "charge.refunded" as one host-name token.
+    [
+      event.type,
+      event.type.replaceAll(/[._]/g, " "),
+      event.id,
+      event.providerEventId,
+      event.source,
+      inbound.messageKey,
+      stored.form === "text" ? stored.text : undefined,
+    ],
     stored.form === "json" ? stored.value : undefined,
   );
   // One statement: the upsert makes a second reading of the same message (a rebuild without truncating) a no-op rewrite.
