@@ -6,7 +6,7 @@ import { createLogger } from "@hooklog/logging";
 import { loadSources } from "@hooklog/sources";
 import { catalogConsumer } from "./catalog-consumer.ts";
 import { loadCatalogConfig } from "./config.ts";
-import { catalogMigrations } from "./migrations/index.ts";
+import { catalogMigrations } from "@hooklog/event-catalog";
 import { startPayloadPruner } from "./payload-retention.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;

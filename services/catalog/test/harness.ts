@@ -20,7 +20,7 @@ import { createLogger } from "@hooklog/logging";
 import { latestSchema, webhookEventCodec, type WebhookEvent } from "@hooklog/schemas";
 import { consumerCaughtUp, eventually, testStack, uniqueName } from "@hooklog/testkit";
 import { DELIVERY_RECORD, catalogConsumer, type DeliveryRecord } from "../src/catalog-consumer.ts";
-import { catalogMigrations } from "../src/migrations/index.ts";
+import { catalogMigrations } from "@hooklog/event-catalog";
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 

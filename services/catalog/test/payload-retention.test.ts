@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { eventually, startServiceProcess, testStack, type ServiceProcess } from "@hooklog/testkit";
-import { getEvent, listEvents } from "../src/index.ts";
+import { getEvent, listEvents } from "@hooklog/event-catalog";
 import { pruneCatalogPayloads } from "../src/payload-retention.ts";
 import { catalogHarness, DAY_MS, type CatalogHarness } from "./harness.ts";
 

@@ -13,7 +13,7 @@ import {
   type CatalogEventSummary,
   type EventCursor,
   type EventFilter,
-} from "../src/index.ts";
+} from "@hooklog/event-catalog";
 import { catalogHarness, type CatalogHarness, type Published } from "./harness.ts";
 
 const MINUTE_MS = 60_000;

@@ -3,6 +3,7 @@ import * as consumerKit from "./0002_consumer_kit.ts";
 import * as effectCallAttempts from "./0006_effect_call_attempts.ts";
 import * as keyOrder from "./0008_key_order.ts";
 import * as consumerStates from "./0010_consumer_states.ts";
+import * as consumerStateFailures from "./0013_consumer_state_failures.ts";
 
 /**
  * The kit's bookkeeping tables, run by every consumer service as it starts (runConsumerService).
@@ -15,5 +16,6 @@ export const consumerKitMigrations: MigrationSet = {
     ["0006_effect_call_attempts", effectCallAttempts],
     ["0008_key_order", keyOrder],
     ["0010_consumer_states", consumerStates],
+    ["0013_consumer_state_failures", consumerStateFailures],
   ],
 };

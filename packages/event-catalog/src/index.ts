@@ -1,5 +1,5 @@
-// What other code may import from the catalog: its queries and row types, and its migrations (for a
-// reader's tests to prepare the tables without running the service); never the service itself.
+// The event catalog: its tables (migrations, owner "catalog") and its reads. The catalog service
+// writes the rows; the console reads them through these.
 export * from "./queries.ts";
 export type { CatalogDelivery, CatalogEvent, CatalogEventSummary, CatalogPayload, CatalogPosition, DeliveryOutcome, Page } from "./rows.ts";
 export { catalogMigrations } from "./migrations/index.ts";

@@ -24,6 +24,8 @@ export interface EventFilter {
   partitionKey?: string;
   /** A payload field equal to a value: path ["data","object","customer"], value "cus_123". */
   field?: { path: readonly string[]; value: string | number | boolean };
+  /** Events some consumer has in one of these states (the consumer kit's consumer_event_states: retrying, dead_lettered, ...). */
+  consumerStates?: readonly string[];
 }
 
 /** Where the previous page ended: its last event's receivedAt and eventId. */
@@ -129,6 +131,15 @@ function applyFilter(query: Knex.QueryBuilder, filter: EventFilter): Knex.QueryB
   if (filter.providerEventId !== undefined) query.where("provider_event_id", filter.providerEventId);
   if (filter.partitionKey !== undefined) query.where("partition_key", filter.partitionKey);
   if (filter.field) query.whereRaw("payload @> ?::jsonb", [JSON.stringify(fieldDocument(filter.field))]);
+  // The kit's own table, read here by its documented columns: which events a consumer is stuck on.
+  // Few events are stuck at a time: the planner starts from them (the kit's index of unprocessed states).
+  if (filter.consumerStates?.length)
+    query.whereIn("event_id", (states) =>
+      states
+        .select("event_id")
+        .from("consumer_event_states")
+        .whereIn("state", [...(filter.consumerStates ?? [])]),
+    );
   const text = filter.text?.trim();
   if (text) query.whereRaw("search @@ websearch_to_tsquery('simple', ?)", [text]);
   return query;
