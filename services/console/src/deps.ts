@@ -5,6 +5,7 @@ import type { Router } from "express";
 import type { ActionLog } from "./audit.ts";
 import type { SessionStore } from "./auth/sessions.ts";
 import type { TokenCheck } from "./auth/tokens.ts";
+import type { PayloadFromLog } from "./events/log-payload.ts";
 import type { ConsoleMetrics } from "./metrics.ts";
 
 /** What every part of the console is given: built once in main.ts (or a test). */
@@ -19,6 +20,8 @@ export interface ConsoleDeps {
   traceUrl: string;
   /** Reconciliation's admin endpoint, and the token the console calls it with (the first of HOOKLOG_ADMIN_TOKENS). */
   reconciliation: { url: string; token: string | undefined };
+  /** Reads an event's body from the log, for one whose catalog copy was pruned. */
+  payloadFromLog: PayloadFromLog;
   logger: Logger;
   metrics: ConsoleMetrics;
   trustProxy: boolean | number | string;

@@ -9,6 +9,7 @@ import { ActionLog } from "./audit.ts";
 import { SessionStore } from "./auth/sessions.ts";
 import { tokenCheck } from "./auth/tokens.ts";
 import { loadConsoleConfig } from "./config.ts";
+import { payloadFromLog } from "./events/log-payload.ts";
 import { createConsoleMetrics } from "./metrics.ts";
 import { consoleMigrations } from "./migrations/index.ts";
 
@@ -26,6 +27,7 @@ const app = createConsoleApp({
   sessions: new SessionStore({ idleMs: config.CONSOLE_SESSION_IDLE_MINUTES * 60_000 }),
   actions: new ActionLog(db),
   traceUrl: config.HOOKLOG_TRACE_URL,
+  payloadFromLog: payloadFromLog({ kafkaBrokers: config.KAFKA_BROKERS, schemaRegistryUrl: config.SCHEMA_REGISTRY_URL }),
   reconciliation: { url: config.HOOKLOG_RECONCILIATION_URL, token: config.HOOKLOG_ADMIN_TOKENS[0]?.token },
   logger,
   metrics: createConsoleMetrics(),

@@ -1,0 +1,77 @@
+import { type ConsumerEventState, eventStates, redrive, resendEvents } from "@hooklog/consumer-kit";
+import type { Caller } from "../auth/guard.ts";
+import type { ConsoleDeps } from "../deps.ts";
+import { badInput, conflict, notFound } from "../errors.ts";
+import { type EffectRecord, effectsOf } from "./effects.ts";
+
+/** States a consumer can be redelivered an event from: it failed, or waits behind a failure, or was sent again and failed. */
+const REDELIVERABLE = new Set(["retrying", "dead_lettered", "parked"]);
+
+export interface ActionResult {
+  summary: string;
+}
+
+async function stateOf(deps: ConsoleDeps, eventId: string, consumer: string): Promise<ConsumerEventState> {
+  const state = (await eventStates(deps.db, eventId)).find((each) => each.consumer === consumer);
+  if (!state) throw notFound(`${consumer} has no record of event ${eventId}: it has not read it yet, or does not subscribe to it.`);
+  return state;
+}
+
+/**
+ * Redelivers a failed event to one consumer now. A dead letter is redriven (the kit reads it from the
+ * dead letters); an event waiting for its next retry, or parked behind its key, is sent again from
+ * its position in the log. Effects already made are not repeated (`once` answers from its record).
+ */
+export async function redeliver(deps: ConsoleDeps, caller: Caller, eventId: string, consumer: string): Promise<ActionResult> {
+  const state = await stateOf(deps, eventId, consumer);
+  if (!REDELIVERABLE.has(state.state))
+    throw conflict(
+      `${consumer} has this event ${state.state.replace("_", " ")}; redeliver is for a failed event (retrying, dead-lettered or parked). Use force re-run to repeat a processed one.`,
+    );
+  let summary: string;
+  if (state.state === "dead_lettered") {
+    const result = await redrive(consumer, { kafkaBrokers: deps.kafkaBrokers, db: deps.db, eventKey: state.eventKey, actor: caller.actor });
+    summary = result.redriven > 0 ? `redriven to ${consumer}` : `${consumer} processed it meanwhile: nothing to redrive`;
+  } else {
+    await resendEvents(consumer, [{ eventKey: state.eventKey, position: state.position, eventId }], {
+      kafkaBrokers: deps.kafkaBrokers,
+      db: deps.db,
+      clearEffects: false,
+      actor: caller.actor,
+    });
+    summary = `sent to ${consumer} again`;
+  }
+  await deps.actions.record({ actor: caller.actor, action: "redeliver", consumer, eventId, detail: { from: state.state, eventKey: state.eventKey } });
+  deps.metrics.actions.inc({ action: "redeliver" });
+  return { summary };
+}
+
+/** What a force re-run would repeat: said in the confirmation before it is asked for. */
+export function rerunWarning(consumer: string, effects: readonly EffectRecord[]): string {
+  const made = effects.filter((effect) => effect.completedAt !== null).map((effect) => effect.effect);
+  const outside = made.length > 0 ? `its outside effects will be made again: ${made.join(", ")}` : "it recorded no outside effect";
+  return `Force re-run: ${consumer} runs its handler for this event again as if for the first time; ${outside}.`;
+}
+
+/**
+ * Forces a processed event through one consumer again: its processed mark and `once` records are
+ * cleared (so its effects repeat), and the event is sent from its position in the log. Asked only
+ * with `confirm: true`, after the page said what will repeat.
+ */
+export async function forceRerun(deps: ConsoleDeps, caller: Caller, eventId: string, consumer: string, body: unknown): Promise<ActionResult> {
+  if ((body as { confirm?: unknown } | undefined)?.confirm !== true)
+    throw badInput(`A force re-run repeats ${consumer}'s effects for this event: send {"confirm": true} to confirm.`);
+  const state = await stateOf(deps, eventId, consumer);
+  if (state.state !== "processed")
+    throw conflict(`${consumer} has this event ${state.state.replace("_", " ")}, not processed; use redeliver for a failed event.`);
+  const repeated = (await effectsOf(deps.db, consumer, state.eventKey)).map((effect) => effect.effect);
+  await resendEvents(consumer, [{ eventKey: state.eventKey, position: state.position, eventId }], {
+    kafkaBrokers: deps.kafkaBrokers,
+    db: deps.db,
+    clearEffects: true,
+    actor: caller.actor,
+  });
+  await deps.actions.record({ actor: caller.actor, action: "rerun", consumer, eventId, detail: { eventKey: state.eventKey, effectsCleared: repeated } });
+  deps.metrics.actions.inc({ action: "rerun" });
+  return { summary: `re-running in ${consumer}${repeated.length > 0 ? `; effects cleared: ${repeated.join(", ")}` : ""}` };
+}

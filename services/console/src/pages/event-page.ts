@@ -1,0 +1,115 @@
+import type { CatalogDelivery, CatalogPayload } from "@hooklog/event-catalog";
+import { rerunWarning } from "../events/actions.ts";
+import type { ConsumerOfEvent, EventDetail } from "../events/detail.ts";
+import { type Html, html } from "../html.ts";
+import { jsonView } from "./json-view.ts";
+import { when } from "./layout.ts";
+
+const REDELIVERABLE = new Set(["retrying", "dead_lettered", "parked"]);
+
+function payloadBlock(payload: CatalogPayload): Html {
+  switch (payload.form) {
+    case "json":
+      return html`<div id="payload" data-text="${JSON.stringify(payload.value, null, 2)}">${jsonView(payload.value)}</div>`;
+    case "text":
+      return html`<pre id="payload">${payload.text}</pre>`;
+    case "base64":
+      return html`<p class="muted">Not text: its bytes in base64.</p><pre id="payload">${payload.base64}</pre>`;
+    case "pruned":
+      return html`<p class="none" id="payload">Pruned from the catalog ${when(payload.prunedAt)}.</p>`;
+    default: {
+      const unknown: never = payload;
+      throw new Error(`unknown payload form ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+function deliveryRows(deliveries: readonly CatalogDelivery[]): Html {
+  if (deliveries.length === 0) return html`<p class="none">No delivery recorded (fetched by reconciliation, or before deliveries were recorded).</p>`;
+  return html`<table data-testid="deliveries"><thead><tr><th>Received</th><th>Outcome</th><th>Status</th><th>Request id</th><th>Client</th><th>Verified by</th><th>Bytes</th></tr></thead><tbody>${deliveries.map(
+    (delivery) =>
+      html`<tr><td>${when(delivery.receivedAt)}</td><td><span class="state ${delivery.outcome}">${delivery.outcome}</span>${delivery.reason ? html` <span class="muted">${delivery.reason}</span>` : ""}</td><td>${delivery.status}</td><td class="mono">${delivery.requestId}</td><td class="mono">${delivery.client}</td><td>${delivery.verification.scheme ?? delivery.verification.failure ?? "-"}${delivery.verification.secretIndex === null ? "" : ` (secret ${delivery.verification.secretIndex + 1})`}</td><td>${delivery.bodyBytes}</td></tr>`,
+  )}</tbody></table>`;
+}
+
+function consumerBlock(eventId: string, consumer: ConsumerOfEvent): Html {
+  const base = `/api/events/${encodeURIComponent(eventId)}/consumers/${encodeURIComponent(consumer.consumer)}`;
+  const actions = REDELIVERABLE.has(consumer.state)
+    ? html`<button class="primary" data-action="POST ${base}/redeliver" data-reload data-testid="redeliver-${consumer.consumer}">Redeliver to ${consumer.consumer}</button>`
+    : consumer.state === "processed"
+      ? html`<button class="danger" data-action="POST ${base}/rerun" data-body='{"confirm":true}' data-confirm="${rerunWarning(consumer.consumer, consumer.effects)}" data-reload data-testid="rerun-${consumer.consumer}">Force re-run</button>`
+      : "";
+  return html`<section class="card" data-testid="consumer-${consumer.consumer}" data-state="${consumer.state}">
+<h3><a href="/consumers/${consumer.consumer}">${consumer.consumer}</a> <span class="state ${consumer.state}" data-testid="state-${consumer.consumer}">${consumer.state.replace("_", " ")}</span></h3>
+<dl class="grid">
+<dt>attempts</dt><dd>${consumer.attemptsMade}</dd>
+${consumer.processedAt ? html`<dt>processed</dt><dd>${when(consumer.processedAt)}${consumer.durationMs === null ? "" : ` in ${consumer.durationMs.toFixed(1)} ms`}</dd>` : ""}
+${consumer.nextAttemptAt ? html`<dt>next attempt</dt><dd>${when(consumer.nextAttemptAt)}</dd>` : ""}
+${consumer.firstFailureAt ? html`<dt>first failure</dt><dd>${when(consumer.firstFailureAt)}</dd>` : ""}
+${consumer.lastError ? html`<dt>last error</dt><dd class="problem mono">${consumer.lastError}</dd>` : ""}
+</dl>
+<h4>Attempts</h4>
+<table><thead><tr><th>#</th><th>When</th><th>Outcome</th><th>Took</th><th>Error / to</th><th>By</th></tr></thead><tbody>${consumer.attempts.map(
+    (attempt) =>
+      html`<tr><td>${attempt.attempt}</td><td>${when(attempt.startedAt)}</td><td><span class="state ${attempt.outcome}">${attempt.outcome}</span></td><td>${attempt.durationMs === null ? "" : `${attempt.durationMs.toFixed(1)} ms`}</td><td class="mono">${attempt.error ?? ""}${attempt.routedTo ? html` <span class="muted">→ ${attempt.routedTo}</span>` : ""}</td><td>${attempt.actor ?? ""}</td></tr>`,
+  )}</tbody></table>
+<h4>Effects</h4>
+${
+  consumer.effects.length === 0
+    ? html`<p class="none">No outside effect recorded.</p>`
+    : html`<table data-testid="effects-${consumer.consumer}"><thead><tr><th>Effect</th><th>Result</th><th>Attempts</th><th>Completed</th></tr></thead><tbody>${consumer.effects.map(
+        (effect) =>
+          html`<tr><td>${effect.effect}</td><td class="mono">${effect.result === null ? "" : JSON.stringify(effect.result)}</td><td>${effect.attempts}</td><td>${when(effect.completedAt)}</td></tr>`,
+      )}</tbody></table>`
+}
+<p>${actions}<span class="result" data-result></span></p>
+</section>`;
+}
+
+export function eventPage(detail: EventDetail): Html {
+  const { event } = detail;
+  const secret =
+    event.verification.secretIndex === null
+      ? ""
+      : ` · secret ${event.verification.secretIndex + 1}${detail.secretsConfigured === undefined ? "" : ` of the ${detail.secretsConfigured} configured now`}`;
+  return html`<dl class="grid" data-testid="envelope">
+<dt>hub event id</dt><dd class="mono">${event.eventId}</dd>
+<dt>source</dt><dd>${event.source} <span class="muted">(${event.provider})</span></dd>
+<dt>type</dt><dd>${event.type}</dd>
+<dt>provider event id</dt><dd class="mono" data-testid="provider-event-id">${event.providerEventId}</dd>
+<dt>origin</dt><dd>${event.origin}</dd>
+<dt>received</dt><dd>${when(event.receivedAt)}</dd>
+<dt>provider time</dt><dd>${when(event.providerTimestamp)}</dd>
+<dt>verification</dt><dd>${event.verification.scheme}${secret}</dd>
+<dt>content type</dt><dd>${event.contentType}</dd>
+<dt>Kafka position</dt><dd class="mono">${event.position.topic} / partition ${event.position.partition} / offset ${event.position.offset}</dd>
+<dt>entity</dt><dd class="mono">${event.partitionKey ? html`<a href="/events?q=${encodeURIComponent(event.partitionKey)}">${event.partitionKey}</a>` : "-"}</dd>
+<dt>trace</dt><dd>${detail.traceUrl ? html`<a href="${detail.traceUrl}" data-testid="trace-link" target="_blank" rel="noopener">${event.traceId}</a>` : html`<span class="none">no trace context</span>`}</dd>
+</dl>
+<h2>Consumers</h2>
+${detail.consumers.length === 0 ? html`<p class="none">No consumer has handled it yet.</p>` : html`<div class="cards">${detail.consumers.map((consumer) => consumerBlock(event.eventId, consumer))}</div>`}
+<h2>Payload <button data-copy="payload">copy</button></h2>
+${detail.payloadFrom === "log" ? html`<p class="muted">Read from the log: the catalog dropped its copy for its age.</p>` : ""}
+${detail.payloadProblem ? html`<p class="problem">${detail.payloadProblem}</p>` : payloadBlock(detail.payload)}
+<h2>Headers</h2>
+<table><tbody>${Object.entries(event.headers).map(([name, value]) => html`<tr><th>${name}</th><td class="mono">${value}</td></tr>`)}</tbody></table>
+<h2>Deliveries</h2>
+${deliveryRows(detail.deliveries)}
+<h2>Actions taken</h2>
+${
+  detail.actions.length === 0
+    ? html`<p class="none">None.</p>`
+    : html`<table data-testid="actions"><thead><tr><th>When</th><th>Who</th><th>Action</th><th>Consumer</th></tr></thead><tbody>${detail.actions.map(
+        (action) => html`<tr><td>${when(action.at)}</td><td>${action.actor}</td><td>${action.action}</td><td>${action.consumer ?? ""}</td></tr>`,
+      )}</tbody></table>`
+}
+<h2>Events of the same entity</h2>
+${
+  detail.entity.length === 0
+    ? html`<p class="none">No entity key.</p>`
+    : html`<table data-testid="entity"><thead><tr><th>Offset</th><th>Received</th><th>Type</th><th>Provider event id</th></tr></thead><tbody>${detail.entity.map(
+        (other) =>
+          html`<tr${other.eventId === event.eventId ? html` aria-current="true" class="muted"` : ""}><td class="mono">${other.position.partition}/${other.position.offset}</td><td>${when(other.receivedAt)}</td><td><a href="/events/${other.eventId}">${other.type}</a></td><td class="mono">${other.providerEventId}</td></tr>`,
+      )}</tbody></table>`
+}`;
+}
