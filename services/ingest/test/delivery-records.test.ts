@@ -214,4 +214,34 @@ describe("delivery records under a flood and without their topic", () => {
       await ingest.stop();
     }
   });
+
+  it("accepts events after the deliveries topic is deleted under it: the records that rode with them are counted as failed, the outage logged once", async () => {
+    const ingest = await startIngest();
+    try {
+      const { stripe } = ingest.sources;
+      const postOne = async () => {
+        const { body } = stripeEventBody();
+        return (await post(ingest.url, stripe.name, stripeDelivery(body, stripe.secrets[0] as string))).status;
+      };
+      assert.equal(await postOne(), 202);
+      await eventually("the first record written", async () => (await written(ingest, stripe.name)) === 1);
+
+      await ingest.deleteDeliveryTopic();
+      const answers = [await postOne(), await postOne(), await postOne()];
+
+      assert.deepEqual(answers, [202, 202, 202]);
+      // The request that found the topic gone is sent again without its records: Kafka may have
+      // appended its events already, and such a copy is what consumers absorb.
+      const envelopes = (await ingest.readEnvelopes("stripe")).map((record) => record.envelope.providerEventId);
+      assert.equal(new Set(envelopes).size, 4);
+      assert.ok(envelopes.length <= 5, `at most one copy: ${envelopes.length} envelopes`);
+      assert.equal(sample(await metrics(ingest), "hooklog_ingest_delivery_records_dropped_total", { source: stripe.name, reason: "write_failed" }), 3);
+      const outage = ingest
+        .logLines()
+        .filter((line) => line.msg.startsWith("delivery records could not be written") || line.msg.includes(`topic ${ingest.deliveryTopic} does not exist`));
+      assert.ok(outage.length >= 1 && outage.length <= 2, `the outage logged once (and the missing topic once): ${outage.map((line) => line.msg).join(" | ")}`);
+    } finally {
+      await ingest.stop();
+    }
+  });
 });

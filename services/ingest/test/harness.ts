@@ -110,6 +110,8 @@ export interface IngestHarness {
   readonly deliveryTopic: string;
   /** Creates the deliveries topic (for a harness started `withoutDeliveryTopic`). */
   createDeliveryTopic(): Promise<void>;
+  /** Deletes the deliveries topic, as an operator's mistake would. */
+  deleteDeliveryTopic(): Promise<void>;
   /** Every record on the deliveries topic as it stands when the read begins, decoded through the registry, with its key. */
   readDeliveries(): Promise<Array<{ key: string | undefined; delivery: Delivery }>>;
   stop(): Promise<void>;
@@ -277,6 +279,15 @@ export async function startIngest(env: Record<string, string> = {}, options: Ing
     deliveryTopic,
     async createDeliveryTopic() {
       await ensureTopics(kafka, [deliveryTopicOf()]);
+    },
+    async deleteDeliveryTopic() {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        await admin.deleteTopics({ topics: [deliveryTopic] });
+      } finally {
+        await admin.disconnect();
+      }
     },
     async readDeliveries() {
       const codec = await createRecordCodec<Delivery>(registry, valueSubject(deliveryTopic), latestSchema(DELIVERY_RECORD).schema);
