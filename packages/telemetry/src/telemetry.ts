@@ -6,6 +6,7 @@ import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import type { Instrumentation } from "@opentelemetry/instrumentation";
 import { KnexInstrumentation } from "@opentelemetry/instrumentation-knex";
 import { PgInstrumentation } from "@opentelemetry/instrumentation-pg";
+import { UndiciInstrumentation } from "@opentelemetry/instrumentation-undici";
 import { createLogger } from "@hooklog/logging";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import { NoopSpanProcessor, SimpleSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace";
@@ -26,7 +27,7 @@ export interface TelemetryOptions {
   instrumentations?: readonly InstrumentationName[];
 }
 
-export const INSTRUMENTATION_NAMES = ["http", "express", "kafkajs", "pg", "knex"] as const;
+export const INSTRUMENTATION_NAMES = ["http", "express", "kafkajs", "pg", "knex", "fetch"] as const;
 export type InstrumentationName = (typeof INSTRUMENTATION_NAMES)[number];
 
 function createInstrumentations(names: readonly InstrumentationName[]): Instrumentation[] {
@@ -39,6 +40,9 @@ function createInstrumentations(names: readonly InstrumentationName[]): Instrume
     // table and operation of the same queries, so knex is instrumented too but pg carries the timing.
     pg: () => new PgInstrumentation({ requireParentSpan: true }),
     knex: () => new KnexInstrumentation({ requireParentSpan: true }),
+    // fetch() (undici): the calls effects make to Slack, PagerDuty, GitHub, Stripe. Only inside a
+    // trace, so a background poll makes no trace of its own.
+    fetch: () => new UndiciInstrumentation({ requireParentforSpans: true }),
   };
   return names.map((name) => make[name]());
 }

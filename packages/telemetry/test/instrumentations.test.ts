@@ -7,8 +7,8 @@ import { INSTRUMENTATION_NAMES, packageIdentity, selectInstrumentations } from "
 
 describe("selectInstrumentations", () => {
   it("selects all five instrumentations, in order, when neither the environment nor the package names any", () => {
-    assert.deepEqual(selectInstrumentations({}, undefined), ["http", "express", "kafkajs", "pg", "knex"]);
-    assert.deepEqual(INSTRUMENTATION_NAMES, ["http", "express", "kafkajs", "pg", "knex"]);
+    assert.deepEqual(selectInstrumentations({}, undefined), ["http", "express", "kafkajs", "pg", "knex", "fetch"]);
+    assert.deepEqual(INSTRUMENTATION_NAMES, ["http", "express", "kafkajs", "pg", "knex", "fetch"]);
   });
 
   it("uses the package's own list when the environment names none", () => {
@@ -25,7 +25,7 @@ describe("selectInstrumentations", () => {
   });
 
   it("removes the names in OTEL_NODE_DISABLED_INSTRUMENTATIONS from whichever list applies", () => {
-    assert.deepEqual(selectInstrumentations({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: "express,knex" }, undefined), ["http", "kafkajs", "pg"]);
+    assert.deepEqual(selectInstrumentations({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: "express,knex" }, undefined), ["http", "kafkajs", "pg", "fetch"]);
     assert.deepEqual(selectInstrumentations({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: "pg" }, ["http", "pg"]), ["http"]);
     assert.deepEqual(selectInstrumentations({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: "http,kafkajs", OTEL_NODE_DISABLED_INSTRUMENTATIONS: "http" }, undefined), [
       "kafkajs",
@@ -41,7 +41,7 @@ describe("selectInstrumentations", () => {
   });
 
   it("rejects an unknown name, naming the variable, the name and the known names", () => {
-    const known = /known: http, express, kafkajs, pg, knex/;
+    const known = /known: http, express, kafkajs, pg, knex, fetch/;
     assert.throws(
       () => selectInstrumentations({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: "http,redis" }, undefined),
       (error: Error) => /^OTEL_NODE_ENABLED_INSTRUMENTATIONS: unknown instrumentation redis;/.test(error.message) && known.test(error.message),

@@ -9,13 +9,17 @@ const run = promisify(execFile);
 const fixture = join(import.meta.dirname, "fixtures", "spans.ts");
 
 /** Runs the fixture under the register hook with exactly the exporter variables given (the shell's are dropped). */
-async function runFixture(spans: number, variables: Record<string, string>): Promise<{ stdout: string }> {
+async function runFixture(spans: number, variables: Record<string, string>, fetchUrl?: string): Promise<{ stdout: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, OTEL_SERVICE_NAME: "fixture-zipkin", ...variables };
   for (const name of ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_ZIPKIN_ENDPOINT", "HOOKLOG_TRACE_FILE"]) if (!(name in variables)) delete env[name];
-  return run(process.execPath, ["--import", "@hooklog/telemetry/register", "--disable-warning=TimeoutNegativeWarning", fixture, String(spans)], {
-    env,
-    timeout: 60_000,
-  });
+  return run(
+    process.execPath,
+    ["--import", "@hooklog/telemetry/register", "--disable-warning=TimeoutNegativeWarning", fixture, String(spans), ...(fetchUrl ? [fetchUrl] : [])],
+    {
+      env,
+      timeout: 60_000,
+    },
+  );
 }
 
 interface ZipkinSpan {
@@ -61,6 +65,29 @@ describe("span export", () => {
     assert.match(span?.id ?? "", /^[0-9a-f]{16}$/);
     assert.equal(span?.tags?.["fixture.index"], "0");
     assert.ok(Number.isInteger(span?.timestamp) && Math.abs((span?.timestamp ?? 0) / 1000 - Date.now()) < 60_000, "timestamp in epoch microseconds");
+  });
+
+  it("shows an effect's fetch() as a client span of the trace it was made in", async () => {
+    const api = await startRecordingServer({ status: 200, body: "ok" });
+    const before = zipkin.requests().length;
+    try {
+      await runFixture(1, { OTEL_EXPORTER_ZIPKIN_ENDPOINT: `${zipkin.url}/api/v2/spans` }, `${api.url}/v2/enqueue`);
+    } finally {
+      await api.close();
+    }
+
+    const spans = zipkin
+      .requests()
+      .slice(before)
+      .flatMap((request) => request.json as Array<ZipkinSpan & { parentId?: string; kind?: string }>);
+    const parent = spans.find((span) => span.name === "fixture.span-0");
+    const call = spans.find((span) => span.kind === "CLIENT");
+    assert.ok(parent && call, `spans: ${JSON.stringify(spans.map((span) => [span.name, span.kind]))}`);
+    assert.equal(call.traceId, parent.traceId);
+    assert.equal(call.parentId, parent.id);
+    assert.equal(call.tags?.["http.request.method"], "POST");
+    assert.equal(call.tags?.["url.full"], `${api.url}/v2/enqueue`);
+    assert.equal(String(api.requests()[0]?.headers.traceparent).split("-")[1], parent.traceId, "the API is told the trace too");
   });
 
   it("sends spans only to OTEL_EXPORTER_OTLP_ENDPOINT when both endpoints are set, and says so at start", async () => {
