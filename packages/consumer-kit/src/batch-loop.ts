@@ -109,6 +109,7 @@ function batchReader(deps: BatchLoopDeps): (batch: Batch, isRunning: () => boole
               }
             : { topic, partition, offset: message.offset },
           messageKey: message.key?.toString(),
+          rootEventId: header(message.headers, HEADERS.rootEventId),
           traceId: traceIdOf(header(message.headers, "traceparent")),
         });
         outage.decoded(`${topic}/${partition}`);
@@ -179,6 +180,7 @@ function reviver(deps: BatchLoopDeps): Revive {
     const inbound = await deps.decode(row.topic, row.value, {
       position: { topic: row.topic, partition: row.partition, offset: row.offset },
       messageKey,
+      rootEventId: row.headers[HEADERS.rootEventId],
       traceId: traceIdOf(row.headers.traceparent),
     });
     const handle = handlerFor(subscriptionOf.get(inbound.topic), inbound);

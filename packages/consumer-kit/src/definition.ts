@@ -25,6 +25,11 @@ export interface EventAt {
   position: LogPosition;
   /** Its Kafka message key: the entity its events are ordered by (the order, the pull request). */
   messageKey: string | undefined;
+  /**
+   * For a domain event: the hub event id of the webhook its chain of causes began with (an
+   * invoice.paid for the task it created), so what consumers did with it shows on that webhook.
+   */
+  rootEventId: string | undefined;
   /** The W3C trace id its message carries (the POST's trace), when it carries one. */
   traceId: string | undefined;
 }

@@ -3,7 +3,7 @@ import { latestSchema } from "@hooklog/schemas";
 import { injectTraceHeaders } from "@hooklog/telemetry";
 import type { ConsumerDefinition } from "./definition.ts";
 import type { Emitter } from "./processing.ts";
-import { emittedRecords } from "./topology.ts";
+import { HEADERS, emittedRecords } from "./topology.ts";
 
 /**
  * Registers the newest schema of each record the consumer emits, then writes each emitted domain
@@ -19,7 +19,12 @@ export async function createOutboxEmitter(registry: SchemaRegistryClient, defini
     async emit(trx, record, value, key, causation) {
       const target = codecs.get(record);
       if (!target) throw new Error(`consumer ${definition.name} emits ${record} but does not declare it in emits`);
-      const headers = injectTraceHeaders({ "hooklog-causation-key": causation.key, "hooklog-record": record });
+      const root = causation.kind === "webhook" ? causation.event.id : causation.rootEventId;
+      const headers = injectTraceHeaders({
+        "hooklog-causation-key": causation.key,
+        "hooklog-record": record,
+        ...(root === undefined ? {} : { [HEADERS.rootEventId]: root }),
+      });
       await trx("outbox").insert({
         topic: target.topic,
         message_key: key ?? String(value.eventId),

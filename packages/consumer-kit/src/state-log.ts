@@ -44,8 +44,8 @@ export interface AttemptRow {
 /** The stored error text: enough to tell the cause, never a whole payload echoed back. */
 const errorText = (error: Error): string => error.message.slice(0, 4000);
 
-/** A webhook's hub event id; a domain event has no other id than its key. */
-export const eventIdOf = (inbound: InboundEvent): string => (inbound.kind === "webhook" ? inbound.event.id : inbound.key);
+/** A webhook's hub event id; a domain event's the webhook it began with (else its key): it shows on that webhook's page. */
+export const eventIdOf = (inbound: InboundEvent): string => (inbound.kind === "webhook" ? inbound.event.id : (inbound.rootEventId ?? inbound.key));
 
 /**
  * Writes state rows and attempt rows: one multi-row statement each, whatever their number. A state

@@ -82,4 +82,6 @@ export const HEADERS = {
   originalPartition: "hooklog-original-partition",
   originalOffset: "hooklog-original-offset",
   eventKey: "hooklog-event-key",
+  /** On a domain event: the hub event id of the webhook its chain of causes began with. */
+  rootEventId: "hooklog-root-event-id",
 } as const;

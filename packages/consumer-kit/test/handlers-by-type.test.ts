@@ -5,7 +5,7 @@ import { defineConsumer, type HandlerContext, type InboundEvent } from "../src/i
 import { handlerFor } from "../src/dispatch.ts";
 
 const context = {} as HandlerContext; // the handlers under test only say which of them ran
-const at = { position: { topic: "webhooks.stripe", partition: 0, offset: "0" }, messageKey: undefined, traceId: undefined };
+const at = { position: { topic: "webhooks.stripe", partition: 0, offset: "0" }, messageKey: undefined, rootEventId: undefined, traceId: undefined };
 
 function webhook(type: string): InboundEvent {
   return { kind: "webhook", topic: "webhooks.stripe", type, key: `stripe:${type}`, event: {} as WebhookEvent, payload: () => ({}), ...at };

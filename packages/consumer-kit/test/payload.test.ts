@@ -46,6 +46,7 @@ describe("a webhook event's payload()", () => {
       return decode(harness.topic, await codec.encode(event), {
         position: { topic: harness.topic, partition: 0, offset: "0" },
         messageKey: undefined,
+        rootEventId: undefined,
         traceId: undefined,
       });
     };
