@@ -99,6 +99,8 @@ async function pointInfraAtRun(stateDir: string, brokerCount: BrokerCount): Prom
     HOOKLOG_EMBEDDED_POSTGRES_PORT: String(postgresPort),
     QUARKUS_MANAGEMENT_HOST: "127.0.0.1",
     QUARKUS_MANAGEMENT_PORT: String(managementPort),
+    // No trace backend: a fault run counts events, and a Zipkin of its own would outlive its teardown.
+    HOOKLOG_ZIPKIN: "0",
   });
 }
 

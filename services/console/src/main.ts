@@ -11,6 +11,8 @@ import { tokenCheck } from "./auth/tokens.ts";
 import { loadConsoleConfig } from "./config.ts";
 import { payloadFromLog } from "./events/log-payload.ts";
 import { createConsoleMetrics } from "./metrics.ts";
+import type { ConsoleDeps } from "./deps.ts";
+import { startLagHistory } from "./lag-history.ts";
 import { consoleMigrations } from "./migrations/index.ts";
 
 const config = loadConsoleConfig();
@@ -19,7 +21,7 @@ if (config.HOOKLOG_ADMIN_TOKENS.length === 0) logger.warn("HOOKLOG_ADMIN_TOKENS 
 const db = connectDatabase(config.DATABASE_URL, { applicationName: "hooklog-console" });
 await migrateLatest(db, [consoleMigrations]);
 
-const app = createConsoleApp({
+const deps: ConsoleDeps = {
   db,
   kafkaBrokers: config.KAFKA_BROKERS,
   sources: loadSources(),
@@ -32,8 +34,10 @@ const app = createConsoleApp({
   logger,
   metrics: createConsoleMetrics(),
   trustProxy: config.CONSOLE_TRUST_PROXY,
-});
-const server = createServer(app);
+};
+const server = createServer(createConsoleApp(deps));
+// Lag is sampled from the start: the consumer pages chart it from then on.
+const lagHistory = startLagHistory(deps);
 await listenOrExit(server, config.CONSOLE_PORT, { logger, service: "console", portVariable: "CONSOLE_PORT", host: config.CONSOLE_HOST });
 logger.info({ url: `http://${config.CONSOLE_HOST}:${config.CONSOLE_PORT}/` }, "console serving");
 
@@ -43,6 +47,7 @@ stopOnSignals({
   stopping: "closing the console",
   stop: async () => {
     await closeServer(server);
+    await lagHistory.stop();
     await db.destroy();
   },
 });

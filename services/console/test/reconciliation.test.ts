@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { after, before, describe, it } from "node:test";
 import { migrateLatest } from "@hooklog/db";
 // Reconciliation's run log is its table: the console reads it with SQL; the test creates it with reconciliation's own migration.
-import { reconciliationMigrations } from "@hooklog/reconciliation/src/migrations/index.ts";
+import { reconciliationMigrations } from "@hooklog/reconciliation/migrations";
 import { startRecordingServer, uniqueName, type RecordingServer } from "@hooklog/testkit";
 import { ALICE, type ConsoleUnderTest, signIn, startConsole } from "./harness.ts";
 

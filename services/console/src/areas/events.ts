@@ -1,10 +1,10 @@
-import { type EventFilter, listEvents } from "@hooklog/event-catalog";
+import { type CatalogEventSummary, type EventFilter, listEvents } from "@hooklog/event-catalog";
 import type { Request, Response } from "express";
 import { callerOf } from "../auth/guard.ts";
 import type { ConsoleArea, ConsoleDeps } from "../deps.ts";
 import { forceRerun, redeliver } from "../events/actions.ts";
 import { eventDetail } from "../events/detail.ts";
-import { type EventsQuery, STATE_FILTERS, cursorText, parseEventsQuery } from "../events/filter.ts";
+import { type EventsQuery, STATE_FILTERS, cursorParameter, cursorText, parseEventsQuery } from "../events/filter.ts";
 import { statesOfEvents } from "../events/list-states.ts";
 import { resolveSearch, type SearchKind } from "../events/search.ts";
 import { streamEvents } from "../events/stream.ts";
@@ -39,9 +39,10 @@ async function eventsList(deps: ConsoleDeps, request: Request) {
   return { current, searchedAs, page, states };
 }
 
-const streamQuery = (request: Request): string => {
-  const { before: _before, ...rest } = request.query as Record<string, string | string[] | undefined>;
-  return query(rest as Record<string, string | readonly string[] | undefined>);
+/** The live stream of this list: its filter, from the newest event the page shows. */
+const streamQuery = (request: Request, newest: CatalogEventSummary | undefined): string => {
+  const { before: _before, after: _after, ...rest } = request.query as Record<string, string | string[] | undefined>;
+  return query({ ...(rest as Record<string, string | readonly string[] | undefined>), after: newest ? cursorText(newest) : undefined });
 };
 
 /** The events list and each event's page, and the API behind them. */
@@ -58,13 +59,13 @@ export const eventsArea: ConsoleArea = ({ api, pages }, deps) => {
   api.get("/events/stream", async (request, response) => {
     const current = parseEventsQuery(request.query);
     const { filter } = await effectiveFilter(deps, current);
-    await streamEvents(deps, filter, request, response);
+    await streamEvents(deps, filter, cursorParameter(request.query, "after"), request, response);
   });
   api.get("/events/:eventId", async (request, response) => {
     response.json(await eventDetail(deps, request.params.eventId));
   });
   api.post("/events/:eventId/consumers/:consumer/redeliver", async (request, response) => {
-    response.json(await redeliver(deps, callerOf(response), request.params.eventId, request.params.consumer));
+    response.json(await redeliver(deps, callerOf(response), request.params.eventId, request.params.consumer, request.body));
   });
   api.post("/events/:eventId/consumers/:consumer/rerun", async (request: Request<{ eventId: string; consumer: string }>, response: Response) => {
     response.json(await forceRerun(deps, callerOf(response), request.params.eventId, request.params.consumer, request.body));
@@ -79,7 +80,7 @@ export const eventsArea: ConsoleArea = ({ api, pages }, deps) => {
       next: page.next,
       states,
       searchedAs,
-      streamUrl: `/api/events/stream${streamQuery(request)}`,
+      streamUrl: `/api/events/stream${streamQuery(request, page.items[0])}`,
     });
     response.type("html").send(layout({ title: "Events", section: "events", caller: callerOf(response), body }));
   });
@@ -135,7 +136,10 @@ export const eventsPaths: OpenApiPaths = {
   "/api/events/stream": {
     get: {
       summary: "New events matching the filter, as server-sent events (event: event, data: {id, html})",
-      parameters: filterParameters.filter((parameter) => parameter.name !== "before" && parameter.name !== "limit"),
+      parameters: [
+        ...filterParameters.filter((parameter) => parameter.name !== "before" && parameter.name !== "limit"),
+        { name: "after", in: "query", schema: { type: "string" }, description: "The newest event the client shows (time~event id): only newer ones are sent." },
+      ],
       responses: { "200": { description: "text/event-stream" }, "401": error, "503": error },
     },
   },
@@ -150,6 +154,16 @@ export const eventsPaths: OpenApiPaths = {
     post: {
       summary: "Redeliver a failed (retrying, dead-lettered or parked) event to one consumer now; effects already made are not repeated",
       parameters: eventAndConsumer,
+      requestBody: {
+        content: {
+          "application/json": {
+            schema: {
+              type: "object",
+              properties: { eventKey: { type: "string", description: "Which event, when the consumer handled several of this one's (a task it caused)." } },
+            },
+          },
+        },
+      },
       responses: { "200": { description: "{ summary }" }, "401": error, "403": error, "404": error, "409": error },
     },
   },

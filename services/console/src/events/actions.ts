@@ -11,9 +11,19 @@ export interface ActionResult {
   summary: string;
 }
 
-async function stateOf(deps: ConsoleDeps, eventId: string, consumer: string): Promise<ConsumerEventState> {
-  const state = (await eventStates(deps.db, eventId)).find((each) => each.consumer === consumer);
-  if (!state) throw notFound(`${consumer} has no record of event ${eventId}: it has not read it yet, or does not subscribe to it.`);
+/**
+ * The consumer's state of the event, or of one event it caused (a task an invoice created): with
+ * several, the body's `eventKey` says which.
+ */
+async function stateOf(deps: ConsoleDeps, eventId: string, consumer: string, body: unknown): Promise<ConsumerEventState> {
+  const eventKey = (body as { eventKey?: unknown } | undefined)?.eventKey;
+  if (eventKey !== undefined && typeof eventKey !== "string") throw badInput("eventKey is the key of the event the consumer handled, a string.");
+  const states = (await eventStates(deps.db, eventId)).filter((each) => each.consumer === consumer && (eventKey === undefined || each.eventKey === eventKey));
+  const [state] = states;
+  if (!state)
+    throw notFound(`${consumer} has no record of event ${eventId}${eventKey ? ` (${eventKey})` : ""}: it has not read it yet, or does not subscribe to it.`);
+  if (states.length > 1)
+    throw badInput(`${consumer} handled ${states.length} events of ${eventId} (${states.map((each) => each.eventKey).join(", ")}): say which with eventKey.`);
   return state;
 }
 
@@ -22,8 +32,8 @@ async function stateOf(deps: ConsoleDeps, eventId: string, consumer: string): Pr
  * dead letters); an event waiting for its next retry, or parked behind its key, is sent again from
  * its position in the log. Effects already made are not repeated (`once` answers from its record).
  */
-export async function redeliver(deps: ConsoleDeps, caller: Caller, eventId: string, consumer: string): Promise<ActionResult> {
-  const state = await stateOf(deps, eventId, consumer);
+export async function redeliver(deps: ConsoleDeps, caller: Caller, eventId: string, consumer: string, body: unknown): Promise<ActionResult> {
+  const state = await stateOf(deps, eventId, consumer, body);
   if (!REDELIVERABLE.has(state.state))
     throw conflict(
       `${consumer} has this event ${state.state.replace("_", " ")}; redeliver is for a failed event (retrying, dead-lettered or parked). Use force re-run to repeat a processed one.`,
@@ -61,7 +71,7 @@ export function rerunWarning(consumer: string, effects: readonly EffectRecord[])
 export async function forceRerun(deps: ConsoleDeps, caller: Caller, eventId: string, consumer: string, body: unknown): Promise<ActionResult> {
   if ((body as { confirm?: unknown } | undefined)?.confirm !== true)
     throw badInput(`A force re-run repeats ${consumer}'s effects for this event: send {"confirm": true} to confirm.`);
-  const state = await stateOf(deps, eventId, consumer);
+  const state = await stateOf(deps, eventId, consumer, body);
   if (state.state !== "processed")
     throw conflict(`${consumer} has this event ${state.state.replace("_", " ")}, not processed; use redeliver for a failed event.`);
   const repeated = (await effectsOf(deps.db, consumer, state.eventKey)).map((effect) => effect.effect);

@@ -60,12 +60,13 @@ export function fieldSearch(text: string): { path: string[]; value: string | num
 /** `<receivedAt ISO>~<eventId>`: the last event of the page before. */
 export const cursorText = (cursor: EventCursor): string => `${cursor.receivedAt.toISOString()}~${cursor.eventId}`;
 
-function cursor(query: Query): EventCursor | undefined {
-  const value = one(query, "before");
+/** A cursor parameter: `before` (the next page) or `after` (what a followed list showed last). */
+export function cursorParameter(query: Query, name: "before" | "after"): EventCursor | undefined {
+  const value = one(query, name);
   if (value === undefined) return undefined;
   const [at, eventId] = value.split("~");
   const receivedAt = new Date(at ?? "");
-  if (!eventId || Number.isNaN(receivedAt.getTime())) throw badInput("before= is the `next` cursor of a page (time~event id); follow the page's next link.");
+  if (!eventId || Number.isNaN(receivedAt.getTime())) throw badInput(`${name}= is the \`next\` cursor of a page (time~event id); follow the page's links.`);
   return { receivedAt, eventId };
 }
 
@@ -104,5 +105,5 @@ export function parseEventsQuery(query: Query): EventsQuery {
   }
   const text = one(query, "text");
   if (text !== undefined) filter.text = text;
-  return { filter, state: state as StateFilter | undefined, q: one(query, "q") ?? "", before: cursor(query), limit };
+  return { filter, state: state as StateFilter | undefined, q: one(query, "q") ?? "", before: cursorParameter(query, "before"), limit };
 }

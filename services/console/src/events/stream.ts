@@ -1,9 +1,13 @@
-import { type EventFilter, listEvents } from "@hooklog/event-catalog";
+import { type CatalogEventSummary, type EventCursor, type EventFilter, listEvents } from "@hooklog/event-catalog";
 import type { Request, Response } from "express";
 import type { ConsoleDeps } from "../deps.ts";
 import { eventRow } from "../pages/events-page.ts";
 
 const POLL_MS = 1000;
+
+/** Whether an event comes after a cursor in the list's order (received_at, then event id). */
+const isNewer = (event: CatalogEventSummary, than: { receivedAt: Date; eventId: string }): boolean =>
+  event.receivedAt.getTime() > than.receivedAt.getTime() || (event.receivedAt.getTime() === than.receivedAt.getTime() && event.eventId > than.eventId);
 /** Streams at once: each polls the catalog, so a forgotten tab in every browser cannot pile them up. */
 const MAX_STREAMS = 32;
 let open = 0;
@@ -13,7 +17,13 @@ let open = 0;
  * from what the list showed when the page loaded (events then are not sent again), and polls the
  * catalog once a second: an event is listed as soon as the catalog has it.
  */
-export async function streamEvents(deps: ConsoleDeps, filter: EventFilter, request: Request, response: Response): Promise<void> {
+export async function streamEvents(
+  deps: ConsoleDeps,
+  filter: EventFilter,
+  after: EventCursor | undefined,
+  request: Request,
+  response: Response,
+): Promise<void> {
   if (open >= MAX_STREAMS) {
     response
       .status(503)
@@ -21,10 +31,16 @@ export async function streamEvents(deps: ConsoleDeps, filter: EventFilter, reque
       .json({ error: { code: "too_many_streams", message: `The console follows at most ${MAX_STREAMS} lists at once; close a tab.` } });
     return;
   }
+  // What the page showed is never sent again: everything up to its newest row (`after`), or, for a
+  // client that names none, what the list holds as the stream opens (read before it answers, so an
+  // event written once the client has its answer is always sent).
+  const shown = (await listEvents(deps.db, filter, { limit: 100 })).items;
+  const sent = new Set(shown.filter((event) => !after || !isNewer(event, after)).map((event) => event.eventId));
+  const newest = after ?? shown[0];
+  const isNew = (event: CatalogEventSummary): boolean => !sent.has(event.eventId) && (!newest || isNewer(event, newest));
   open += 1;
   response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive", "x-accel-buffering": "no" });
   response.write("retry: 3000\n\n");
-  const sent = new Set((await listEvents(deps.db, filter, { limit: 100 })).items.map((event) => event.eventId));
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   const stop = () => {
@@ -37,7 +53,7 @@ export async function streamEvents(deps: ConsoleDeps, filter: EventFilter, reque
   const poll = async () => {
     try {
       const { items } = await listEvents(deps.db, filter, { limit: 50 });
-      for (const event of items.filter((each) => !sent.has(each.eventId)).reverse()) {
+      for (const event of items.filter(isNew).reverse()) {
         sent.add(event.eventId);
         response.write(`event: event\ndata: ${JSON.stringify({ id: event.eventId, html: eventRow(event, undefined).text })}\n\n`);
       }

@@ -32,21 +32,25 @@ function deliveryRows(deliveries: readonly CatalogDelivery[]): Html {
   )}</tbody></table>`;
 }
 
-function consumerBlock(eventId: string, consumer: ConsumerOfEvent): Html {
+function consumerBlock(eventId: string, ownKey: string, consumer: ConsumerOfEvent): Html {
   const base = `/api/events/${encodeURIComponent(eventId)}/consumers/${encodeURIComponent(consumer.consumer)}`;
+  const body = JSON.stringify({ eventKey: consumer.eventKey });
   const actions = REDELIVERABLE.has(consumer.state)
-    ? html`<button class="primary" data-action="POST ${base}/redeliver" data-reload data-testid="redeliver-${consumer.consumer}">Redeliver to ${consumer.consumer}</button>`
+    ? html`<button class="primary" data-action="POST ${base}/redeliver" data-body="${body}" data-reload data-testid="redeliver-${consumer.consumer}">Redeliver to ${consumer.consumer}</button>`
     : consumer.state === "processed"
-      ? html`<button class="danger" data-action="POST ${base}/rerun" data-body='{"confirm":true}' data-confirm="${rerunWarning(consumer.consumer, consumer.effects)}" data-reload data-testid="rerun-${consumer.consumer}">Force re-run</button>`
+      ? html`<button class="danger" data-action="POST ${base}/rerun" data-body="${JSON.stringify({ confirm: true, eventKey: consumer.eventKey })}" data-confirm="${rerunWarning(consumer.consumer, consumer.effects)}" data-reload data-testid="rerun-${consumer.consumer}">Force re-run</button>`
       : "";
-  return html`<section class="card" data-testid="consumer-${consumer.consumer}" data-state="${consumer.state}">
+  // Once processed, an earlier failure is history, not trouble.
+  const failing = consumer.state !== "processed";
+  return html`<section class="card" data-testid="consumer-${consumer.consumer}" data-state="${consumer.state}" data-event-key="${consumer.eventKey}">
 <h3><a href="/consumers/${consumer.consumer}">${consumer.consumer}</a> <span class="state ${consumer.state}" data-testid="state-${consumer.consumer}">${consumer.state.replace("_", " ")}</span></h3>
+${consumer.eventKey === ownKey ? "" : html`<p class="muted">handled <span class="mono">${consumer.eventKey}</span>, which this event caused</p>`}
 <dl class="grid">
-<dt>attempts</dt><dd>${consumer.attemptsMade}</dd>
+<dt>runs</dt><dd>${consumer.attempts.filter((attempt) => attempt.outcome === "processed" || attempt.outcome === "failed").length} (attempt ${consumer.attemptsMade} of the latest round)</dd>
 ${consumer.processedAt ? html`<dt>processed</dt><dd>${when(consumer.processedAt)}${consumer.durationMs === null ? "" : ` in ${consumer.durationMs.toFixed(1)} ms`}</dd>` : ""}
-${consumer.nextAttemptAt ? html`<dt>next attempt</dt><dd>${when(consumer.nextAttemptAt)}</dd>` : ""}
-${consumer.firstFailureAt ? html`<dt>first failure</dt><dd>${when(consumer.firstFailureAt)}</dd>` : ""}
-${consumer.lastError ? html`<dt>last error</dt><dd class="problem mono">${consumer.lastError}</dd>` : ""}
+${consumer.nextAttemptAt && failing ? html`<dt>next attempt</dt><dd>${when(consumer.nextAttemptAt)}</dd>` : ""}
+${consumer.firstFailureAt ? html`<dt>${failing ? "first failure" : "failed first"}</dt><dd>${when(consumer.firstFailureAt)}</dd>` : ""}
+${consumer.lastError ? html`<dt>${failing ? "last error" : "earlier error"}</dt><dd class="${failing ? "problem " : "muted "}mono">${consumer.lastError}</dd>` : ""}
 </dl>
 <h4>Attempts</h4>
 <table><thead><tr><th>#</th><th>When</th><th>Outcome</th><th>Took</th><th>Error / to</th><th>By</th></tr></thead><tbody>${consumer.attempts.map(
@@ -71,7 +75,7 @@ export function eventPage(detail: EventDetail): Html {
   const secret =
     event.verification.secretIndex === null
       ? ""
-      : ` · secret ${event.verification.secretIndex + 1}${detail.secretsConfigured === undefined ? "" : ` of the ${detail.secretsConfigured} configured now`}`;
+      : ` · secret ${event.verification.secretIndex + 1}${detail.secretsConfigured ? ` of the ${detail.secretsConfigured} configured now` : ""}`;
   return html`<dl class="grid" data-testid="envelope">
 <dt>hub event id</dt><dd class="mono">${event.eventId}</dd>
 <dt>source</dt><dd>${event.source} <span class="muted">(${event.provider})</span></dd>
@@ -87,12 +91,20 @@ export function eventPage(detail: EventDetail): Html {
 <dt>trace</dt><dd>${detail.traceUrl ? html`<a href="${detail.traceUrl}" data-testid="trace-link" target="_blank" rel="noopener">${event.traceId}</a>` : html`<span class="none">no trace context</span>`}</dd>
 </dl>
 <h2>Consumers</h2>
-${detail.consumers.length === 0 ? html`<p class="none">No consumer has handled it yet.</p>` : html`<div class="cards">${detail.consumers.map((consumer) => consumerBlock(event.eventId, consumer))}</div>`}
+${
+  detail.consumers.length === 0
+    ? html`<p class="none">No consumer has handled it yet.</p>`
+    : html`<div class="cards">${detail.consumers.map((consumer) => consumerBlock(event.eventId, `${event.source}:${event.providerEventId}`, consumer))}</div>`
+}
 <h2>Payload <button data-copy="payload">copy</button></h2>
 ${detail.payloadFrom === "log" ? html`<p class="muted">Read from the log: the catalog dropped its copy for its age.</p>` : ""}
 ${detail.payloadProblem ? html`<p class="problem">${detail.payloadProblem}</p>` : payloadBlock(detail.payload)}
 <h2>Headers</h2>
-<table><tbody>${Object.entries(event.headers).map(([name, value]) => html`<tr><th>${name}</th><td class="mono">${value}</td></tr>`)}</tbody></table>
+${
+  Object.keys(event.headers).length === 0
+    ? html`<p class="none">None kept.</p>`
+    : html`<table><tbody>${Object.entries(event.headers).map(([name, value]) => html`<tr><th>${name}</th><td class="mono wrap">${value}</td></tr>`)}</tbody></table>`
+}
 <h2>Deliveries</h2>
 ${deliveryRows(detail.deliveries)}
 <h2>Actions taken</h2>
