@@ -81,7 +81,7 @@ async function main(): Promise<void> {
   console.log(`  postgres   ${stack.endpoints.databaseUrl.replace(/:[^:@/]+@/, ":***@")} (${stack.endpoints.postgres})`);
   console.log(`  traces     ${tracesLine(stack.endpoints)}`);
   if (services.some((service) => service.name === "console"))
-    console.log(`  console    http://127.0.0.1:${process.env.CONSOLE_PORT ?? "3200"}/ (sign in with the admin token)`);
+    console.log(`  console    http://127.0.0.1:${process.env.CONSOLE_PORT ?? "3200"}/ (sign in with ${adminTokens.signIn})`);
   console.log(`  services   ${services.map((service) => service.name).join(", ") || "(none yet)"}`);
   console.log(`  admin      Authorization: Bearer ${adminTokens.where} (POST /reconcile on port ${process.env.RECONCILIATION_PORT ?? "3104"})`);
   console.log(`  state      ${stack.endpoints.stateDir}`);
@@ -121,14 +121,15 @@ function tracesLine(endpoints: StackEndpoints): string {
  * The admin tokens every service gets: the user's HOOKLOG_ADMIN_TOKENS, else a development token kept
  * in the state directory, printed only the time it is made (it is a credential, not a log line).
  */
-function adminTokensForServices(): { value: string; where: string } {
+function adminTokensForServices(): { value: string; where: string; signIn: string } {
   const configured = process.env.HOOKLOG_ADMIN_TOKENS;
-  if (configured) return { value: configured, where: "<a token of HOOKLOG_ADMIN_TOKENS>" };
+  if (configured) return { value: configured, where: "<a token of HOOKLOG_ADMIN_TOKENS>", signIn: "a token of HOOKLOG_ADMIN_TOKENS" };
   const development = developmentAdminToken();
   if (development.generated)
     step(`development admin token ${development.token} (generated once, kept in ${development.file}; set HOOKLOG_ADMIN_TOKENS to use your own)`);
   else step(`development admin token kept in ${development.file} (set HOOKLOG_ADMIN_TOKENS to use your own)`);
-  return { value: development.token, where: `$(cat ${development.file})` };
+  // The console's sign-in asks for it: the development token (loopback only, this machine's) is shown there.
+  return { value: development.token, where: `$(cat ${development.file})`, signIn: `the development token ${development.token}` };
 }
 
 /** "Running" means a provider's POST can be answered: waits until ingest's /readyz says so. */
