@@ -1,12 +1,12 @@
 import { consumerStateCounts, redrive, resendEvents, type ConsumerStateCounts } from "@hooklog/consumer-kit";
 import type { Request, Response } from "express";
 import { callerOf } from "../auth/guard.ts";
-import { filledSeries, lineChart, type ChartSeries } from "../charts.ts";
+import type { ChartSeries } from "../charts.ts";
 import { consumerActivity, oldestDeadLetters, processedKeys, recordedConsumers, type ConsumerActivity, type DeadLetter } from "../consumer-activity.ts";
 import { matchingEvents, REPLAY_REQUEST_HELP, replayFilterOf } from "../consumer-replay.ts";
 import type { ConsoleArea, ConsoleDeps } from "../deps.ts";
 import { badInput, notFound } from "../errors.ts";
-import { html, type Html } from "../html.ts";
+import { html } from "../html.ts";
 import { jobsOf, jobView } from "../jobs.ts";
 import { consoleKafkaOf, KafkaUnreachableError, type ConsumerGroup, type PartitionLag, type TopicEnds } from "../kafka-admin.ts";
 import { lagHistoryOf, type LagSample } from "../lag-history.ts";
