@@ -10,6 +10,7 @@ import { SessionStore } from "./auth/sessions.ts";
 import { tokenCheck } from "./auth/tokens.ts";
 import { loadConsoleConfig } from "./config.ts";
 import { payloadFromLog } from "./events/log-payload.ts";
+import { endAllStreams } from "./events/stream.ts";
 import { createConsoleMetrics } from "./metrics.ts";
 import type { ConsoleDeps } from "./deps.ts";
 import { startLagHistory } from "./lag-history.ts";
@@ -46,6 +47,8 @@ stopOnSignals({
   graceMs: 10_000,
   stopping: "closing the console",
   stop: async () => {
+    // Live lists hold their connections open: ended first, or closing would wait for every tab.
+    endAllStreams();
     await closeServer(server);
     await lagHistory.stop();
     await db.destroy();

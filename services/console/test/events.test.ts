@@ -208,6 +208,10 @@ describe("the events list, an event's page and its actions", () => {
     assert.equal(noConfirm.status, 400);
     assert.match(((await noConfirm.json()) as { error: { message: string } }).error.message, /send \{"confirm": true\}/);
     assert.equal((await post(`${paid}/${fulfillment}/redeliver`)).status, 409);
+    // A retrying event has its copy in a retry topic: a second one would fork its retries.
+    const retrying = await post(`/api/events/${ids.other}/consumers/${fulfillment}/redeliver`);
+    assert.equal(retrying.status, 409);
+    assert.match(((await retrying.json()) as { error: { message: string } }).error.message, /retries this event on its own; redeliver is for a dead letter/);
     assert.equal((await post(`${paid}/${alerts}/rerun`, { confirm: true })).status, 409);
     assert.equal((await post(`${paid}/nobody-${randomUUID().slice(0, 8)}/redeliver`)).status, 404);
   });
@@ -293,5 +297,24 @@ describe("the events list, an event's page and its actions", () => {
     assert.doesNotMatch(text, new RegExp(ids.paid));
     controller.abort();
     await reading;
+  });
+
+  it("ends a session's live stream once the session signs out", async () => {
+    const { cookie, csrf } = await signIn(console_.url, ALICE.token);
+    const response = await fetch(`${console_.url}/api/events/stream?source=${source}`, { headers: { cookie } });
+    assert.equal(response.status, 200);
+    const reader = response.body?.getReader();
+    assert.ok(reader);
+    const ended = (async () => {
+      for (;;) if ((await reader.read()).done) return true;
+    })();
+    const out = await fetch(`${console_.url}/signout`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { cookie, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ _csrf: csrf }),
+    });
+    assert.equal(out.status, 303);
+    assert.equal(await ended, true);
   });
 });

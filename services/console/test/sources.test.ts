@@ -86,7 +86,7 @@ describe("the sources area", () => {
       rateLimit: { requestsPerSecond: 50, burst: 100 },
       eventTypes: ["charge.succeeded"],
       contentEncodings: [],
-      options: null,
+      optionNames: [],
       secretEnvVar: secretEnvVar(name),
       secretsConfigured: 2,
     });

@@ -59,7 +59,9 @@ export const eventsArea: ConsoleArea = ({ api, pages }, deps) => {
   api.get("/events/stream", async (request, response) => {
     const current = parseEventsQuery(request.query);
     const { filter } = await effectiveFilter(deps, current);
-    await streamEvents(deps, filter, cursorParameter(request.query, "after"), request, response);
+    const caller = callerOf(response);
+    const stillAllowed = caller.via === "session" ? () => deps.sessions.isOpen(caller.session.id) : () => true;
+    await streamEvents(deps, filter, cursorParameter(request.query, "after"), request, response, stillAllowed);
   });
   api.get("/events/:eventId", async (request, response) => {
     response.json(await eventDetail(deps, request.params.eventId));

@@ -22,7 +22,8 @@ export interface SourceSettings {
   rateLimit: SourceConfig["rateLimit"] | null;
   eventTypes: readonly string[] | null;
   contentEncodings: readonly string[];
-  options: unknown;
+  /** The names of the provider options the source sets: their values are not shown (a provider may keep a credential there). */
+  optionNames: string[];
   /** Where its secrets are set; their values are never shown. */
   secretEnvVar: string;
   secretsConfigured: number;
@@ -54,7 +55,7 @@ export const settingsOf = (source: SourceConfig): SourceSettings => ({
   rateLimit: source.rateLimit ?? null,
   eventTypes: source.eventTypes ?? null,
   contentEncodings: source.contentEncodings,
-  options: source.options ?? null,
+  optionNames: source.options && typeof source.options === "object" ? Object.keys(source.options).sort() : [],
   secretEnvVar: source.secretEnvVar,
   secretsConfigured: source.secrets.length,
 });
@@ -128,7 +129,7 @@ ${view.sources.map(
 <dt>Rate limit</dt><dd>${source.settings.rateLimit ? `${source.settings.rateLimit.requestsPerSecond}/s, burst ${source.settings.rateLimit.burst ?? "-"}` : "none"}</dd>
 <dt>Event types</dt><dd>${source.settings.eventTypes ? source.settings.eventTypes.join(", ") : "every type"}</dd>
 <dt>Content encodings</dt><dd>${source.settings.contentEncodings.length > 0 ? source.settings.contentEncodings.join(", ") : "identity only"}</dd>
-<dt>Provider options</dt><dd>${source.settings.options === null ? "none" : html`<code>${JSON.stringify(source.settings.options)}</code>`}</dd>
+<dt>Provider options</dt><dd>${source.settings.optionNames.length === 0 ? "none" : html`<code>${source.settings.optionNames.join(", ")}</code> <span class="muted">(values not shown)</span>`}</dd>
 <dt>Secrets</dt><dd><code>${source.settings.secretEnvVar}</code>: ${source.settings.secretsConfigured === 0 ? html`<span class="problem">none set</span>` : `${source.settings.secretsConfigured} configured`}</dd>
 </dl>
 <h3>Deliveries per minute by outcome</h3>

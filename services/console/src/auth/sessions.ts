@@ -43,6 +43,12 @@ export class SessionStore {
     return session;
   }
 
+  /** Whether the session is still open, without counting this as a use (a live stream asks every second). */
+  isOpen(id: string): boolean {
+    const session = this.#sessions.get(id);
+    return session !== undefined && this.#now() - session.lastUsed <= this.#idleMs;
+  }
+
   close(id: string): void {
     this.#sessions.delete(id);
   }

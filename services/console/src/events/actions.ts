@@ -4,8 +4,12 @@ import type { ConsoleDeps } from "../deps.ts";
 import { badInput, conflict, notFound } from "../errors.ts";
 import { type EffectRecord, effectsOf } from "./effects.ts";
 
-/** States a consumer can be redelivered an event from: it failed, or waits behind a failure, or was sent again and failed. */
-const REDELIVERABLE = new Set(["retrying", "dead_lettered", "parked"]);
+/**
+ * Redeliver is for a dead letter only. An event still retrying has its copy waiting in a retry
+ * topic (a second copy would fork its retries); a parked one waits behind the failed event of its
+ * key, and applied now it would overtake it: that event is the one to redeliver.
+ */
+export const REDELIVERABLE = new Set(["dead_lettered"]);
 
 export interface ActionResult {
   summary: string;
@@ -36,21 +40,14 @@ export async function redeliver(deps: ConsoleDeps, caller: Caller, eventId: stri
   const state = await stateOf(deps, eventId, consumer, body);
   if (!REDELIVERABLE.has(state.state))
     throw conflict(
-      `${consumer} has this event ${state.state.replace("_", " ")}; redeliver is for a failed event (retrying, dead-lettered or parked). Use force re-run to repeat a processed one.`,
+      state.state === "retrying"
+        ? `${consumer} retries this event on its own${state.nextAttemptAt ? ` at ${state.nextAttemptAt.toISOString()}` : ""}; redeliver is for a dead letter.`
+        : state.state === "parked"
+          ? `${consumer} holds this event behind an earlier failed event of its key; redeliver that one, and this one follows in order.`
+          : `${consumer} has this event ${state.state.replace("_", " ")}; redeliver is for a dead letter. Use force re-run to repeat a processed one.`,
     );
-  let summary: string;
-  if (state.state === "dead_lettered") {
-    const result = await redrive(consumer, { kafkaBrokers: deps.kafkaBrokers, db: deps.db, eventKey: state.eventKey, actor: caller.actor });
-    summary = result.redriven > 0 ? `redriven to ${consumer}` : `${consumer} processed it meanwhile: nothing to redrive`;
-  } else {
-    await resendEvents(consumer, [{ eventKey: state.eventKey, position: state.position, eventId }], {
-      kafkaBrokers: deps.kafkaBrokers,
-      db: deps.db,
-      clearEffects: false,
-      actor: caller.actor,
-    });
-    summary = `sent to ${consumer} again`;
-  }
+  const result = await redrive(consumer, { kafkaBrokers: deps.kafkaBrokers, db: deps.db, eventKey: state.eventKey, actor: caller.actor });
+  const summary = result.redriven > 0 ? `redriven to ${consumer}` : `${consumer} processed it meanwhile: nothing to redrive`;
   await deps.actions.record({ actor: caller.actor, action: "redeliver", consumer, eventId, detail: { from: state.state, eventKey: state.eventKey } });
   deps.metrics.actions.inc({ action: "redeliver" });
   return { summary };
@@ -59,7 +56,11 @@ export async function redeliver(deps: ConsoleDeps, caller: Caller, eventId: stri
 /** What a force re-run would repeat: said in the confirmation before it is asked for. */
 export function rerunWarning(consumer: string, effects: readonly EffectRecord[]): string {
   const made = effects.filter((effect) => effect.completedAt !== null).map((effect) => effect.effect);
-  const outside = made.length > 0 ? `its outside effects will be made again: ${made.join(", ")}` : "it recorded no outside effect";
+  // The calls go out with their first idempotency keys: a service that keeps those (Stripe, PagerDuty's dedup_key) may answer from the first call.
+  const outside =
+    made.length > 0
+      ? `its outside effects will be made again: ${made.join(", ")} (with the same idempotency keys: a service that remembers them may answer as the first time)`
+      : "it recorded no outside effect";
   return `Force re-run: ${consumer} runs its handler for this event again as if for the first time; ${outside}.`;
 }
 

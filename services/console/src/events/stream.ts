@@ -10,7 +10,13 @@ const isNewer = (event: CatalogEventSummary, than: { receivedAt: Date; eventId: 
   event.receivedAt.getTime() > than.receivedAt.getTime() || (event.receivedAt.getTime() === than.receivedAt.getTime() && event.eventId > than.eventId);
 /** Streams at once: each polls the catalog, so a forgotten tab in every browser cannot pile them up. */
 const MAX_STREAMS = 32;
-let open = 0;
+/** The open streams' ends: a stopping console ends them rather than wait for every tab to close. */
+const openStreams = new Set<() => void>();
+
+/** Ends every open stream (on SIGTERM, before the server closes). */
+export function endAllStreams(): void {
+  for (const end of [...openStreams]) end();
+}
 
 /**
  * Server-sent events: each new event matching the filter, as the list's row, newest last. It starts
@@ -23,8 +29,10 @@ export async function streamEvents(
   after: EventCursor | undefined,
   request: Request,
   response: Response,
+  /** Whether the caller may still see events: a session signed out or expired ends its stream. */
+  stillAllowed: () => boolean,
 ): Promise<void> {
-  if (open >= MAX_STREAMS) {
+  if (openStreams.size >= MAX_STREAMS) {
     response
       .status(503)
       .setHeader("Retry-After", "10")
@@ -38,7 +46,6 @@ export async function streamEvents(
   const sent = new Set(shown.filter((event) => !after || !isNewer(event, after)).map((event) => event.eventId));
   const newest = after ?? shown[0];
   const isNew = (event: CatalogEventSummary): boolean => !sent.has(event.eventId) && (!newest || isNewer(event, newest));
-  open += 1;
   response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive", "x-accel-buffering": "no" });
   response.write("retry: 3000\n\n");
   let stopped = false;
@@ -46,11 +53,20 @@ export async function streamEvents(
   const stop = () => {
     if (stopped) return;
     stopped = true;
-    open -= 1;
+    openStreams.delete(end);
     clearTimeout(timer);
   };
+  const end = () => {
+    stop();
+    response.end();
+  };
+  openStreams.add(end);
   request.on("close", stop);
   const poll = async () => {
+    if (!stillAllowed()) {
+      end();
+      return;
+    }
     try {
       const { items } = await listEvents(deps.db, filter, { limit: 50 });
       for (const event of items.filter(isNew).reverse()) {

@@ -1,11 +1,9 @@
 import type { CatalogDelivery, CatalogPayload } from "@hooklog/event-catalog";
-import { rerunWarning } from "../events/actions.ts";
+import { REDELIVERABLE, rerunWarning } from "../events/actions.ts";
 import type { ConsumerOfEvent, EventDetail } from "../events/detail.ts";
 import { type Html, html } from "../html.ts";
 import { jsonView } from "./json-view.ts";
 import { when } from "./layout.ts";
-
-const REDELIVERABLE = new Set(["retrying", "dead_lettered", "parked"]);
 
 function payloadBlock(payload: CatalogPayload): Html {
   switch (payload.form) {
@@ -39,7 +37,11 @@ function consumerBlock(eventId: string, ownKey: string, consumer: ConsumerOfEven
     ? html`<button class="primary" data-action="POST ${base}/redeliver" data-body="${body}" data-reload data-testid="redeliver-${consumer.consumer}">Redeliver to ${consumer.consumer}</button>`
     : consumer.state === "processed"
       ? html`<button class="danger" data-action="POST ${base}/rerun" data-body="${JSON.stringify({ confirm: true, eventKey: consumer.eventKey })}" data-confirm="${rerunWarning(consumer.consumer, consumer.effects)}" data-reload data-testid="rerun-${consumer.consumer}">Force re-run</button>`
-      : "";
+      : consumer.state === "parked"
+        ? html`<span class="muted">waits behind an earlier failed event of its key: redeliver that one, and this one follows in order</span>`
+        : consumer.state === "retrying"
+          ? html`<span class="muted">retries on its own; redeliver once it is dead-lettered</span>`
+          : "";
   // Once processed, an earlier failure is history, not trouble.
   const failing = consumer.state !== "processed";
   return html`<section class="card" data-testid="consumer-${consumer.consumer}" data-state="${consumer.state}" data-event-key="${consumer.eventKey}">
