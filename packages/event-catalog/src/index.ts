@@ -3,3 +3,5 @@
 export * from "./queries.ts";
 export type { CatalogDelivery, CatalogEvent, CatalogEventSummary, CatalogPayload, CatalogPosition, DeliveryOutcome, Page } from "./rows.ts";
 export { catalogMigrations } from "./migrations/index.ts";
+export { eventCounts } from "./event-counts.ts";
+export type { EventCount } from "./event-counts.ts";
