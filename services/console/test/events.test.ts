@@ -200,6 +200,9 @@ describe("the events list, an event's page and its actions", () => {
     assert.match(page, /its outside effects will be made again: slack.post/);
     assert.match(page, /secret 2/);
     assert.doesNotMatch(page, /<script>(?!<\/script>)/);
+    const list = await (await fetch(`${console_.url}/events`, { headers: { cookie } })).text();
+    assert.match(list, /<div data-testid="arrivals"><svg class="chart"/);
+    assert.match(list, /Events per minute per source, last hour/);
   });
 
   it("refuses actions that do not fit the state, and a re-run without its confirmation", async () => {

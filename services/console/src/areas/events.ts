@@ -1,4 +1,4 @@
-import { type CatalogEventSummary, type EventFilter, listEvents } from "@hooklog/event-catalog";
+import { type CatalogEventSummary, type EventFilter, eventCounts, listEvents } from "@hooklog/event-catalog";
 import type { Request, Response } from "express";
 import { callerOf } from "../auth/guard.ts";
 import type { ConsoleArea, ConsoleDeps } from "../deps.ts";
@@ -8,7 +8,8 @@ import { type EventsQuery, STATE_FILTERS, cursorParameter, cursorText, parseEven
 import { statesOfEvents } from "../events/list-states.ts";
 import { resolveSearch, type SearchKind } from "../events/search.ts";
 import { streamEvents } from "../events/stream.ts";
-import { query } from "../html.ts";
+import { filledSeries, lineChart } from "../charts.ts";
+import { type Html, query } from "../html.ts";
 import type { OpenApiPaths } from "../openapi-types.ts";
 import { eventPage } from "../pages/event-page.ts";
 import { eventsPage } from "../pages/events-page.ts";
@@ -45,6 +46,27 @@ const streamQuery = (request: Request, newest: CatalogEventSummary | undefined):
   return query({ ...(rest as Record<string, string | readonly string[] | undefined>), after: newest ? cursorText(newest) : undefined });
 };
 
+const MINUTE_MS = 60_000;
+
+async function arrivalsChart(deps: ConsoleDeps): Promise<Html> {
+  const to = (deps.now ?? (() => new Date()))();
+  const from = new Date(to.getTime() - 60 * MINUTE_MS);
+  const counts = await eventCounts(deps.db, { since: from, bucketMinutes: 1 });
+  const configured = deps.sources.map((source) => source.name);
+  const window = { from, to, bucketMs: MINUTE_MS };
+  const series = configured.map((source) =>
+    filledSeries(
+      source,
+      counts.filter((count) => count.source === source),
+      window,
+    ),
+  );
+  // Events of a source no longer configured still arrived: one line for all of them.
+  const others = counts.filter((count) => !configured.includes(count.source));
+  if (others.length > 0) series.push(filledSeries("sources not configured now", others, window));
+  return lineChart(series, { title: "Events per minute per source, last hour", from, to, unit: "events per minute" });
+}
+
 /** The events list and each event's page, and the API behind them. */
 export const eventsArea: ConsoleArea = ({ api, pages }, deps) => {
   api.get("/events", async (request, response) => {
@@ -75,6 +97,8 @@ export const eventsArea: ConsoleArea = ({ api, pages }, deps) => {
 
   pages.get("/events", async (request, response) => {
     const { current, searchedAs, page, states } = await eventsList(deps, request);
+    // The newest page shows what arrives: events per minute per source over the last hour.
+    const arrivals = current.before ? undefined : await arrivalsChart(deps);
     const body = eventsPage({
       current,
       sources: deps.sources,
@@ -83,6 +107,7 @@ export const eventsArea: ConsoleArea = ({ api, pages }, deps) => {
       states,
       searchedAs,
       streamUrl: `/api/events/stream${streamQuery(request, page.items[0])}`,
+      arrivals,
     });
     response.type("html").send(layout({ title: "Events", section: "events", caller: callerOf(response), body }));
   });

@@ -47,6 +47,8 @@ export function eventsPage(options: {
   states: StatesOfEvents;
   searchedAs: SearchKind | undefined;
   streamUrl: string;
+  /** Events per minute per source, on the newest page. */
+  arrivals?: Html | undefined;
 }): Html {
   const { current, items } = options;
   const selected = (values: readonly string[] | undefined, value: string) => (values?.includes(value) ? html` selected` : "");
@@ -61,6 +63,7 @@ export function eventsPage(options: {
   <button type="submit" class="primary">Filter</button>
   <a href="/events">clear</a>
 </form>
+${options.arrivals ? html`<div data-testid="arrivals">${options.arrivals}</div>` : ""}
 ${options.searchedAs ? html`<p class="muted" data-testid="searched-as">searched as ${options.searchedAs}</p>` : ""}
 ${current.before ? html`<p class="live">an older page: <a href="${listUrl(current, {})}">back to the newest</a></p>` : html`<p class="live" data-live-status>following new events</p>`}
 <table data-testid="events"${current.before ? "" : html` data-live="${options.streamUrl}"`}>
