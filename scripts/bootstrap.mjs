@@ -14,6 +14,7 @@ const commands = {
   test: "infra/src/test-run.ts",
   "bench-ingest": "services/ingest/bench/ingest.bench.ts",
   "bench-consumers": "packages/consumer-kit/bench/consumers.bench.ts",
+  "bench-console": "services/console/bench/console.bench.ts",
   faults: "faults/src/main.ts",
 };
 const command = process.argv[2];
