@@ -2,16 +2,13 @@ import type { Knex } from "@hooklog/db";
 import { MAX_RECORD_BYTES, createIdempotentProducer, createKafka, header, type KafkaMessage, type LogProducer } from "@hooklog/kafka";
 import { recordActions } from "./event-actions.ts";
 import type { ParkedRow } from "./key-order.ts";
-import { HEADERS, deadLetterTopic, groupId, retryTopic } from "./topology.ts";
-
-/** The groups a redrive reads the dead letters with, and a resend its events (event-actions.ts): one per use, not consumers. */
-const REDRIVE_READER = /\.(redrive|resend)\.\d+$/;
+import { HEADERS, deadLetterTopic, groupId, isReaderGroup, readerGroupId, retryTopic } from "./topology.ts";
 
 /** The consumers among Kafka's consumer group ids: every hooklog.<consumer>, less the short-lived readers of a redrive or a resend. */
 export function consumerNamesIn(groupIds: readonly string[]): string[] {
   const prefix = groupId("");
   return groupIds
-    .filter((id) => id.startsWith(prefix) && !REDRIVE_READER.test(id))
+    .filter((id) => id.startsWith(prefix) && !isReaderGroup(id))
     .map((id) => id.slice(prefix.length))
     .sort();
 }
@@ -50,7 +47,7 @@ export async function redrive(consumer: string, options: RedriveOptions): Promis
     const result: RedriveResult = { inDeadLetters: 0, redriven: 0, alreadyProcessed: 0 };
     if (remaining.size === 0) return result;
     const total = ends.reduce((sum, end) => sum + Number(BigInt(end.high) - BigInt(end.low)), 0);
-    const readerGroup = `${groupId(consumer)}.redrive.${Date.now()}`; // matches REDRIVE_READER
+    const readerGroup = readerGroupId(`${groupId(consumer)}.redrive`); // isReaderGroup tells it from consumers
     const producer = options.dryRun ? undefined : createIdempotentProducer(kafka);
     // A failure ends the redrive: restarted, kafkajs would read the dead letters again from the start and count them twice.
     const reader = kafka.consumer({

@@ -3,7 +3,7 @@ import { createIdempotentProducer, createKafka, plainHeaders } from "@hooklog/ka
 import type { LogPosition } from "./definition.ts";
 import { positionKey, readMessagesAt } from "./position-reader.ts";
 import type { AttemptOutcome, EventState } from "./state-log.ts";
-import { HEADERS, groupId, retryTopic } from "./topology.ts";
+import { HEADERS, groupId, readerGroupId, retryTopic } from "./topology.ts";
 
 /** One event to hand to a consumer again: its key and its first position in the log. */
 export interface ResendEvent {
@@ -56,7 +56,7 @@ export async function resendEvents(
   const kafka = createKafka({ clientId: `hooklog-${consumer}-resend`, brokers: options.kafkaBrokers });
   const messages = await readMessagesAt(
     kafka,
-    `${groupId(consumer)}.resend.${Date.now()}`, // commands.ts tells these readers from consumers
+    readerGroupId(`${groupId(consumer)}.resend`), // isReaderGroup tells it from consumers
     events.map((event) => event.position),
     (read, total) => onProgress?.({ read, total }),
   );

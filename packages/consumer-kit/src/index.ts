@@ -26,7 +26,7 @@ export type { ConsumerEventState, ConsumerStateCounts, EventAttempt } from "./ev
 export type { AttemptOutcome, EventState } from "./state-log.ts";
 export { createConsumerMetrics } from "./metrics.ts";
 export type { ConsumerMetrics } from "./metrics.ts";
-export { deadLetterTopic, domainTopic, groupId, retryTopic, HEADERS } from "./topology.ts";
+export { deadLetterTopic, domainTopic, groupId, readerGroupId, retryTopic, HEADERS } from "./topology.ts";
 export { UndecodableMessageError, traceIdOf } from "./decode.ts";
 export { ANY_TYPE } from "./dispatch.ts";
 export { runConsumerService } from "./service.ts";

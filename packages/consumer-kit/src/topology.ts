@@ -1,9 +1,20 @@
+import { randomBytes } from "node:crypto";
 import { KEEP_FOREVER, MAX_RECORD_BYTES, ensureTopics, type Kafka } from "@hooklog/kafka";
 import type { ConsumerDefinition } from "./definition.ts";
 
 export const WEBHOOK_EVENT_RECORD = "hooklog.WebhookEvent";
 
 export const groupId = (consumer: string): string => `hooklog.${consumer}`;
+
+/**
+ * A group of its own for one short-lived read of the log (a redrive, a resend, the console's read of
+ * a payload): `<prefix>.<16 hex>`. Random, not a clock: two reads started in the same millisecond
+ * would join one group, split its partitions, and the first to finish would delete the other's group.
+ */
+export const readerGroupId = (prefix: string): string => `${prefix}.${randomBytes(8).toString("hex")}`;
+
+/** The readers of a redrive or a resend (readerGroupId), and those an earlier version named by the millisecond: none is a consumer. */
+export const isReaderGroup = (id: string): boolean => /\.(redrive|resend)\.([0-9a-f]{16}|\d+)$/.test(id);
 export const retryTopic = (consumer: string, level: number): string => `${consumer}.retry.${level}`;
 export const deadLetterTopic = (consumer: string): string => `${consumer}.dlq`;
 /** Domain records go to the topic named after the record, so the topic-name subject strategy holds one schema per topic. */
