@@ -1,7 +1,7 @@
 import type { Knex } from "@hooklog/db";
-import { createIdempotentProducer, createKafka, plainHeaders } from "@hooklog/kafka";
+import { createIdempotentProducer, createKafka, plainHeaders, type KafkaMessage, type LogProducer } from "@hooklog/kafka";
 import type { LogPosition } from "./definition.ts";
-import { positionKey, readMessagesAt } from "./position-reader.ts";
+import { assertPositionsInLog, positionKey, readMessagesAt } from "./position-reader.ts";
 import type { AttemptOutcome, EventState } from "./state-log.ts";
 import { HEADERS, groupId, readerGroupId, retryTopic } from "./topology.ts";
 
@@ -20,6 +20,8 @@ export interface ResendOptions {
   clearEffects: boolean;
   /** Who asked: recorded with the action. */
   actor: string;
+  /** Events read and sent at a time; default 500. Each chunk is one read, one transaction, one produce request. */
+  chunkSize?: number;
 }
 
 export interface ResendProgress {
@@ -33,16 +35,18 @@ export interface ResendResult {
   resent: number;
 }
 
-/** Sends at most this many messages in one produce request. */
-const SEND_CHUNK = 500;
+/** Events read, held and sent at a time, by default: what bounds the messages in memory, whatever the request's size. */
+const RESEND_CHUNK = 500;
 
 /**
- * Has a running consumer handle events again, live. The messages are read from the log at their
- * positions (one read for all of them), then in one Postgres transaction their processed marks are
- * deleted (and, with clearEffects, their outside calls' records), their state set to rerun_requested
- * with an attempt row naming the actor, and they are sent to the first retry topic, due at once,
- * before the commit as release() does: should the commit fail, a resent event is a duplicate.
- * A position past its partition's end or no longer in the log fails the whole request, naming it.
+ * Has a running consumer handle events again, live. Positions outside what the log holds fail the
+ * whole request first, naming one, with nothing done. Then, a chunk of events at a time: the chunk's
+ * messages are read from the log at their positions (one read for them all), and in one Postgres
+ * transaction their processed marks are deleted (and, with clearEffects, their outside calls'
+ * records), their state set to rerun_requested with an attempt row naming the actor, and they are
+ * sent to the first retry topic, due at once, before the commit as release() does: should the commit
+ * fail, a resent event is a duplicate. A position found compacted away fails the request at its
+ * chunk; the chunks before it stay resent.
  */
 export async function resendEvents(
   consumer: string,
@@ -53,66 +57,83 @@ export async function resendEvents(
   // An event asked for twice is resent once (one upsert may not touch a row twice).
   const events = [...new Map(asked.map((event) => [event.eventKey, event])).values()];
   if (events.length === 0) return { resent: 0 };
+  const chunkSize = options.chunkSize ?? RESEND_CHUNK;
   const kafka = createKafka({ clientId: `hooklog-${consumer}-resend`, brokers: options.kafkaBrokers });
-  const messages = await readMessagesAt(
+  await assertPositionsInLog(
     kafka,
-    readerGroupId(`${groupId(consumer)}.resend`), // isReaderGroup tells it from consumers
     events.map((event) => event.position),
-    (read, total) => onProgress?.({ read, total }),
   );
   const producer = createIdempotentProducer(kafka);
   await producer.connect();
   try {
-    await options.db.transaction(async (trx) => {
-      const keys = events.map((event) => event.eventKey);
-      const marks = (await trx("processed_events").where({ consumer }).whereIn("event_key", keys).delete().returning(["event_key", "event_id"])) as Array<{
-        event_key: string;
-        event_id: string;
-      }>;
-      if (options.clearEffects)
-        await trx("effect_calls")
-          .where({ consumer })
-          .whereIn(
-            "idempotency_key",
-            keys.map((key) => `${consumer}:${key}`),
-          )
-          .delete();
-      const markedId = new Map(marks.map((mark) => [mark.event_key, mark.event_id]));
-      await recordActions(
-        trx,
-        consumer,
-        events.map((event) => ({
-          eventKey: event.eventKey,
-          eventId: markedId.get(event.eventKey) ?? event.eventId ?? event.eventKey,
-          position: event.position,
-        })),
-        { state: "rerun_requested", outcome: options.clearEffects ? "rerun" : "replayed", actor: options.actor },
+    for (let start = 0; start < events.length; start += chunkSize) {
+      const chunk = events.slice(start, start + chunkSize);
+      const messages = await readMessagesAt(
+        kafka,
+        readerGroupId(`${groupId(consumer)}.resend`), // isReaderGroup tells it from consumers
+        chunk.map((event) => event.position),
+        (read) => onProgress?.({ read: start + read, total: events.length }),
       );
-      const outgoing = events.map((event) => {
-        const message = messages.get(positionKey(event.position));
-        if (!message) throw new Error(`${event.position.topic}/${event.position.partition}@${event.position.offset} was not read`); // readMessagesAt throws first
-        return {
-          key: message.key,
-          value: message.value,
-          // As a retry carries them (router.ts): the consumer decodes it by its original topic and records its first position.
-          headers: {
-            ...plainHeaders(message.headers),
-            [HEADERS.attempt]: "1",
-            [HEADERS.dueAt]: "0",
-            [HEADERS.originalTopic]: event.position.topic,
-            [HEADERS.originalPartition]: String(event.position.partition),
-            [HEADERS.originalOffset]: event.position.offset,
-            [HEADERS.eventKey]: event.eventKey,
-          },
-        };
-      });
-      for (let start = 0; start < outgoing.length; start += SEND_CHUNK)
-        await producer.send({ topic: retryTopic(consumer, 1), acks: -1, messages: outgoing.slice(start, start + SEND_CHUNK) });
-    });
+      await options.db.transaction(async (trx) => resendChunk(trx, consumer, chunk, messages, producer, options));
+    }
     return { resent: events.length };
   } finally {
     await producer.disconnect();
   }
+}
+
+/** One chunk of resendEvents, in its transaction: marks forgotten, actions recorded, messages sent to the first retry. */
+async function resendChunk(
+  trx: Knex.Transaction,
+  consumer: string,
+  events: readonly ResendEvent[],
+  messages: ReadonlyMap<string, KafkaMessage>,
+  producer: LogProducer,
+  options: ResendOptions,
+): Promise<void> {
+  const keys = events.map((event) => event.eventKey);
+  const marks = (await trx("processed_events").where({ consumer }).whereIn("event_key", keys).delete().returning(["event_key", "event_id"])) as Array<{
+    event_key: string;
+    event_id: string;
+  }>;
+  if (options.clearEffects)
+    await trx("effect_calls")
+      .where({ consumer })
+      .whereIn(
+        "idempotency_key",
+        keys.map((key) => `${consumer}:${key}`),
+      )
+      .delete();
+  const markedId = new Map(marks.map((mark) => [mark.event_key, mark.event_id]));
+  await recordActions(
+    trx,
+    consumer,
+    events.map((event) => ({
+      eventKey: event.eventKey,
+      eventId: markedId.get(event.eventKey) ?? event.eventId ?? event.eventKey,
+      position: event.position,
+    })),
+    { state: "rerun_requested", outcome: options.clearEffects ? "rerun" : "replayed", actor: options.actor },
+  );
+  const outgoing = events.map((event) => {
+    const message = messages.get(positionKey(event.position));
+    if (!message) throw new Error(`${event.position.topic}/${event.position.partition}@${event.position.offset} was not read`); // readMessagesAt throws first
+    return {
+      key: message.key,
+      value: message.value,
+      // As a retry carries them (router.ts): the consumer decodes it by its original topic and records its first position.
+      headers: {
+        ...plainHeaders(message.headers),
+        [HEADERS.attempt]: "1",
+        [HEADERS.dueAt]: "0",
+        [HEADERS.originalTopic]: event.position.topic,
+        [HEADERS.originalPartition]: String(event.position.partition),
+        [HEADERS.originalOffset]: event.position.offset,
+        [HEADERS.eventKey]: event.eventKey,
+      },
+    };
+  });
+  await producer.send({ topic: retryTopic(consumer, 1), acks: -1, messages: outgoing });
 }
 
 /**

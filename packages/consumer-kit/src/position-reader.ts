@@ -1,6 +1,7 @@
 import { MAX_RECORD_BYTES, type Kafka, type KafkaMessage } from "@hooklog/kafka";
 import type { LogPosition } from "./definition.ts";
 import { ConsumerKitError } from "./errors.ts";
+import { IdleTimeout } from "./idle-timeout.ts";
 
 /** A position the log no longer holds (deleted by retention, compacted away) or never held (past its end). */
 export class PositionNotReadableError extends ConsumerKitError {
@@ -15,8 +16,33 @@ export class PositionNotReadableError extends ConsumerKitError {
 export const positionKey = (position: LogPosition): string => `${position.topic}\u0000${position.partition}\u0000${position.offset}`;
 const partitionKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
-/** No sign of the read for this long: it gives up rather than wait for ever on a broker that never answers. */
-const READ_TIMEOUT_MS = 60_000;
+/**
+ * No sign of the read (no batch, no message) for this long: it gives up rather than wait for ever on a
+ * broker that never answers. A read that keeps receiving runs to its end, however long.
+ */
+const READ_IDLE_TIMEOUT_MS = 60_000;
+
+/** Per partition, the offsets wanted in it, in order, each once. */
+function wantedOffsets(positions: readonly LogPosition[]): Map<string, bigint[]> {
+  const wanted = new Map<string, bigint[]>();
+  for (const position of positions) {
+    const key = partitionKey(position.topic, position.partition);
+    const offsets = wanted.get(key) ?? [];
+    if (!offsets.includes(BigInt(position.offset))) offsets.push(BigInt(position.offset));
+    wanted.set(key, offsets);
+  }
+  for (const offsets of wanted.values()) offsets.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return wanted;
+}
+
+/**
+ * Throws PositionNotReadableError for the first position outside what its partition holds now (past
+ * its end, before its start, no such partition), reading nothing: so a caller that reads in parts can
+ * refuse the whole request before acting on any part. A position compacted away is only found by reading.
+ */
+export async function assertPositionsInLog(kafka: Kafka, positions: readonly LogPosition[]): Promise<void> {
+  await startingPoints(kafka, [...new Set(positions.map((position) => position.topic))], wantedOffsets(positions));
+}
 
 /**
  * Reads the messages at the given positions, many at once: one fresh consumer group over their
@@ -33,14 +59,7 @@ export async function readMessagesAt(
 ): Promise<Map<string, KafkaMessage>> {
   const found = new Map<string, KafkaMessage>();
   /** Per partition, the offsets still to read, in order. */
-  const wanted = new Map<string, bigint[]>();
-  for (const position of positions) {
-    const key = partitionKey(position.topic, position.partition);
-    const offsets = wanted.get(key) ?? [];
-    if (!offsets.includes(BigInt(position.offset))) offsets.push(BigInt(position.offset));
-    wanted.set(key, offsets);
-  }
-  for (const offsets of wanted.values()) offsets.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const wanted = wantedOffsets(positions);
   const total = [...wanted.values()].reduce((sum, offsets) => sum + offsets.length, 0);
   if (total === 0) return found;
 
@@ -59,9 +78,10 @@ export async function readMessagesAt(
     await reader.connect();
     await reader.subscribe({ topics, fromBeginning: true });
     const done = Promise.withResolvers<void>();
-    const timer = setTimeout(
-      () => done.reject(new ConsumerKitError("READ_TIMED_OUT", `reading ${total} position(s) took over ${READ_TIMEOUT_MS / 1000} s`, true)),
-      READ_TIMEOUT_MS,
+    const idle = new IdleTimeout(READ_IDLE_TIMEOUT_MS, () =>
+      done.reject(
+        new ConsumerKitError("READ_TIMED_OUT", `nothing read for ${READ_IDLE_TIMEOUT_MS / 1000} s (${found.size} of ${total} position(s) read)`, true),
+      ),
     );
     /** A wanted offset the partition passed without handing it over is not in the log any more (compacted away). */
     const passed = (topic: string, partition: number, upTo: bigint): void => {
@@ -71,11 +91,13 @@ export async function readMessagesAt(
         done.reject(new PositionNotReadableError({ topic, partition, offset: String(missing) }, "no longer in the log (compacted away)"));
     };
     reader.on(reader.events.CRASH, ({ payload }) => done.reject(payload.error));
+    reader.on(reader.events.START_BATCH_PROCESS, () => idle.touch());
     reader.on(reader.events.END_BATCH_PROCESS, ({ payload }) => passed(payload.topic, payload.partition, BigInt(payload.lastOffset)));
     reader
       .run({
         autoCommit: false,
         eachMessage: async ({ topic, partition, message }) => {
+          idle.touch();
           const offsets = wanted.get(partitionKey(topic, partition));
           const offset = BigInt(message.offset);
           if (!offsets?.includes(offset)) {
@@ -94,7 +116,7 @@ export async function readMessagesAt(
     try {
       await done.promise;
     } finally {
-      clearTimeout(timer);
+      idle.stop();
     }
     return found;
   } finally {
