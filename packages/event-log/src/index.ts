@@ -3,6 +3,7 @@ export type { AppendOptions, Appended, NewEvent } from "./appender.ts";
 export { GroupCommit } from "./group-commit.ts";
 export { EventLogWriter } from "./writer.ts";
 export type { SideRecord, SideRecordOptions } from "./side-records.ts";
+export { createSideRecordProducer } from "./side-record-producer.ts";
 export type { BatchTiming, EventLogWriterOptions, LogEntry, WriteOutcome } from "./writer.ts";
 export { newEventId } from "./event-id.ts";
 export { eventLogMigrations } from "./migrations/index.ts";

@@ -1,3 +1,5 @@
+import type { LogProducer } from "@hooklog/kafka";
+
 /**
  * A small record that is not an event (ingest's delivery metadata): it rides in the writer's produce
  * requests beside the events, best effort. Its failure never fails an event, and it is never sent twice.
@@ -9,6 +11,11 @@ export interface SideRecord {
 }
 
 export interface SideRecordOptions {
+  /**
+   * The producer of records sent alone (createSideRecordProducer): never the events' producer, so a
+   * lone send that hangs or fails holds up no event and does not make the events' producer start over.
+   */
+  producer: LogProducer;
   /** Records waiting for a produce request; past it `add` refuses. */
   maxQueued: number;
   /** How long a record waits for an event batch to ride in before it is sent alone. */
@@ -17,6 +24,8 @@ export interface SideRecordOptions {
   maxPerRequest?: number;
   /** After a lone send failed, the next waits this long (Kafka is likely away). Default 5000. */
   backoffMs?: number;
+  /** A lone send not acknowledged within this is given up, its records failed. Default 5000. */
+  sendTimeoutMs?: number;
   /** Every record taken, once: written (error undefined) or not, with the send's error. */
   onSettled: (records: readonly SideRecord[], error: unknown) => void;
 }
@@ -26,15 +35,15 @@ export interface SideRecordOptions {
  * request; those no batch took within `lingerMs` are sent on their own.
  */
 export class SideRecordQueue {
-  readonly #options: Required<SideRecordOptions>;
+  readonly #options: Required<Omit<SideRecordOptions, "producer">>;
   readonly #sendAlone: (records: readonly SideRecord[]) => Promise<unknown>;
   #queue: SideRecord[] = [];
   #timer: NodeJS.Timeout | undefined;
-  #sending: Promise<void> | undefined;
+  #sending: Promise<{ error: unknown } | undefined> | undefined;
   #notBefore = 0;
 
   constructor(options: SideRecordOptions, sendAlone: (records: readonly SideRecord[]) => Promise<unknown>) {
-    this.#options = { maxPerRequest: 500, backoffMs: 5000, ...options };
+    this.#options = { maxPerRequest: 500, backoffMs: 5000, sendTimeoutMs: 5000, ...options };
     this.#sendAlone = sendAlone;
   }
 
@@ -59,12 +68,16 @@ export class SideRecordQueue {
     if (records.length > 0) this.#options.onSettled(records, error);
   }
 
-  /** Sends what is queued now, alone (at shutdown), and waits for the send in flight. */
+  /**
+   * Sends what is queued now, alone (at shutdown), after the send in flight; once a send fails, the
+   * rest are failed with it rather than each waiting out its own deadline.
+   */
   async flush(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    await this.#sending;
-    while (this.#queue.length > 0) await this.#send();
+    let failure = await this.#sending;
+    while (this.#queue.length > 0 && failure === undefined) failure = await this.#send();
+    if (failure !== undefined) this.settled(this.#queue.splice(0), failure.error);
   }
 
   stop(): void {
@@ -83,13 +96,18 @@ export class SideRecordQueue {
     }, delayMs).unref();
   }
 
-  #send(): Promise<void> {
+  /** Sends the next records alone; resolves (never rejects) with the failure, if it failed. */
+  #send(): Promise<{ error: unknown } | undefined> {
     const records = this.take();
-    this.#sending = this.#sendAlone(records).then(
-      () => this.settled(records, undefined),
+    this.#sending = this.#withDeadline(this.#sendAlone(records)).then(
+      () => {
+        this.settled(records, undefined);
+        return undefined;
+      },
       (error: unknown) => {
         this.#notBefore = Date.now() + this.#options.backoffMs;
         this.settled(records, error);
+        return { error };
       },
     );
     const sending = this.#sending.finally(() => {
@@ -97,5 +115,23 @@ export class SideRecordQueue {
       if (this.#queue.length > 0) this.#schedule(this.#options.lingerMs);
     });
     return sending;
+  }
+
+  /**
+   * `send`, or a rejection once `sendTimeoutMs` passed: a send Kafka holds (a partition without a
+   * leader, a broker gone) must not hold the next records or a shutdown. Given up, its records may
+   * still land; they are never sent again.
+   */
+  #withDeadline(send: Promise<unknown>): Promise<unknown> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`side records not acknowledged within ${this.#options.sendTimeoutMs} ms; given up`)),
+        this.#options.sendTimeoutMs,
+      ).unref();
+    });
+    // A send given up may still fail later: its outcome was already told.
+    send.catch(() => undefined);
+    return Promise.race([send, deadline]).finally(() => clearTimeout(timer));
   }
 }

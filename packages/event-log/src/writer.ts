@@ -153,7 +153,9 @@ export class EventLogWriter {
       weigh: entryBytes,
       commit: (entries) => this.#commit(entries),
     });
-    if (options.sideRecords) this.#side = new SideRecordQueue(options.sideRecords, (records) => this.#produce([], records));
+    const side = options.sideRecords;
+    // Records sent alone go through their own producer, never the events': an event would queue behind them.
+    if (side) this.#side = new SideRecordQueue(side, (records) => this.#produce([], records, side.producer));
   }
 
   /**
@@ -280,8 +282,8 @@ export class EventLogWriter {
     }
   }
 
-  /** One produce request of `entries` and `side` records, each topic's messages together. */
-  async #produce(entries: readonly LogEntry[], side: readonly SideRecord[]): Promise<void> {
+  /** One produce request of `entries` and `side` records, each topic's messages together, through `producer`. */
+  async #produce(entries: readonly LogEntry[], side: readonly SideRecord[], producer = this.#producer): Promise<void> {
     const byTopic = new Map<string, Array<{ key: string; value: Buffer; headers?: Record<string, string> }>>();
     const messages = [
       ...entries.map(({ topic, key, value, headers }) => ({ topic, message: { key, value, headers } })),
@@ -293,7 +295,7 @@ export class EventLogWriter {
       else byTopic.set(topic, [message]);
     }
     this.#produceRequests += 1;
-    await this.#producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+    await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
   }
 
   /**

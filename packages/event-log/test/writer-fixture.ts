@@ -48,6 +48,8 @@ export function sent(entry: LogEntry): { key: string; value: string; headers: Re
 
 export interface WriterStack {
   brokers: string;
+  /** The client this stack's producer was made from. */
+  kafka: Kafka;
   databaseUrl: string;
   /** The shared ledger. */
   db: Knex;
@@ -76,6 +78,7 @@ export async function openWriterStack(): Promise<WriterStack> {
 
   return {
     brokers,
+    kafka,
     databaseUrl,
     db,
     newWriter(ledger = db, through = producer, options = {}) {

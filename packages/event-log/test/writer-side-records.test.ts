@@ -3,7 +3,8 @@
 import { strict as assert } from "node:assert";
 import { after, before, describe, it } from "node:test";
 import { eventually, uniqueName } from "@hooklog/testkit";
-import type { SideRecord, SideRecordOptions } from "../src/index.ts";
+import type { LogProducer } from "@hooklog/kafka";
+import { createSideRecordProducer, type SideRecord, type SideRecordOptions } from "../src/index.ts";
 import { logEntry, openWriterStack, received, sent, type WriterStack } from "./writer-fixture.ts";
 
 interface Settled {
@@ -15,19 +16,22 @@ const sideRecord = (topic: string, key: string): SideRecord => ({ topic, key, va
 
 describe("EventLogWriter side records", () => {
   let stack: WriterStack;
+  let sideProducer: LogProducer;
 
   before(async () => {
     stack = await openWriterStack();
+    sideProducer = createSideRecordProducer(stack.kafka);
   });
 
   after(async () => {
+    await sideProducer?.disconnect();
     await stack?.close();
   });
 
   function sideWriter(options: Partial<SideRecordOptions> = {}) {
     const settled: Settled[] = [];
     const { writer } = stack.newWriter(undefined, undefined, {
-      sideRecords: { maxQueued: 10, lingerMs: 60_000, onSettled: (records, error) => settled.push({ records, error }), ...options },
+      sideRecords: { producer: sideProducer, maxQueued: 10, lingerMs: 60_000, onSettled: (records, error) => settled.push({ records, error }), ...options },
     });
     return { writer, settled };
   }

@@ -5,7 +5,7 @@ import { connectDatabase, migrateLatest } from "@hooklog/db";
 import { SchemaRegistryClient, createIdempotentProducer, createKafka } from "@hooklog/kafka";
 import type { Logger } from "@hooklog/logging";
 import { providerModule } from "@hooklog/providers";
-import { EventAppender, EventLogWriter, eventLogMigrations, type BatchTiming } from "@hooklog/event-log";
+import { EventAppender, EventLogWriter, createSideRecordProducer, eventLogMigrations, type BatchTiming } from "@hooklog/event-log";
 import type { SourceConfig } from "@hooklog/sources";
 import { createApp, ingestRoute } from "./app.ts";
 import { ClientBudget } from "./client-budget.ts";
@@ -43,6 +43,8 @@ export function createIngestService(config: IngestConfig, logger: Logger): Inges
     requestTimeoutMs: 5000,
   });
   const producer = createIdempotentProducer(kafka);
+  // Delivery records sent alone have a producer of their own: they never hold up an event's answer.
+  const deliveryProducer = createSideRecordProducer(kafka);
   const registry = new SchemaRegistryClient(config.SCHEMA_REGISTRY_URL);
   // Ingest writes only the dedup ledger: a row lost in a Postgres crash costs at most one duplicate
   // later (Kafka holds the events), so its commits need not wait for the disk.
@@ -62,6 +64,7 @@ export function createIngestService(config: IngestConfig, logger: Logger): Inges
       logger.error({ err: error, events: entries.length }, "events are in Kafka but the dedup ledger write failed; a redelivery may be written twice"),
     sideRecords: {
       // Metadata: a few seconds of a busy hub at most, then records are counted, not held.
+      producer: deliveryProducer,
       maxQueued: DELIVERY_QUEUE_MAX,
       lingerMs: DELIVERY_LINGER_MS,
       onSettled: (records, error) => deliveries?.settled(records, error),
@@ -135,7 +138,7 @@ export function createIngestService(config: IngestConfig, logger: Logger): Inges
       // Drained first: the last requests' delivery records go with it.
       await writer.drain();
       deliveryLog.stop();
-      await producer.disconnect();
+      await Promise.all([producer.disconnect(), deliveryProducer.disconnect()]);
       // After the drain: a failed send in it may still ask the watch to look.
       await topics.stop();
       await admin.disconnect();
