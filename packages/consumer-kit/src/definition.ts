@@ -112,6 +112,14 @@ export interface ConsumerDefinition {
    * go on. `none`: every event is applied as soon as it comes, whatever failed before it.
    */
   ordering?: "per-key" | "none";
+  /**
+   * Which events get a state row and attempt rows (consumer_event_states, consumer_event_attempts).
+   * `all` (the default): every one. `failures`: an event processed at its first reading writes none
+   * (its processed mark alone): for a projection of a flood, whose successes nobody looks up. Failures,
+   * retries, dead letters, parked events and operator actions are recorded as ever, and so is what
+   * became of such an event (processed after a retry, a redrive, a rerun).
+   */
+  recordStates?: "all" | "failures";
   /** Domain records this consumer emits: to the topic of the same name, or the one given. */
   emits?: ReadonlyArray<string | { record: string; topic: string }>;
 }
@@ -125,6 +133,8 @@ export function defineConsumer(definition: ConsumerDefinition): ConsumerDefiniti
   if (twice !== undefined) throw new Error(`consumer ${definition.name}: topic ${twice} is subscribed to twice; give one subscription all its handlers`);
   if (definition.ordering !== undefined && definition.ordering !== "per-key" && definition.ordering !== "none")
     throw new Error(`consumer ${definition.name}: ordering is "per-key" or "none", not ${JSON.stringify(definition.ordering)}`);
+  if (definition.recordStates !== undefined && definition.recordStates !== "all" && definition.recordStates !== "failures")
+    throw new Error(`consumer ${definition.name}: recordStates is "all" or "failures", not ${JSON.stringify(definition.recordStates)}`);
   for (const subscription of definition.subscriptions) {
     if (subscription.record === undefined && Object.keys(subscription.on).length === 0)
       throw new Error(`consumer ${definition.name}: topic ${subscription.topic} has no handler for any event type`);

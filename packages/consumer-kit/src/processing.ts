@@ -65,7 +65,7 @@ const tracer = trace.getTracer("hooklog-consumer-kit");
 export async function processBatch(db: Knex, definition: ConsumerDefinition, events: readonly PendingEvent[], deps: BatchDeps): Promise<BatchOutcome> {
   return db.transaction(async (trx) => {
     let processed = 0;
-    const log = new BatchStateLog(definition.name);
+    const log = new BatchStateLog(definition.name, definition.recordStates);
     const applyOne = async (pending: PendingEvent): Promise<EventResult> => {
       const startedAt = new Date();
       const started = performance.now();

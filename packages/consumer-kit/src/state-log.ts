@@ -84,11 +84,13 @@ export interface Run {
  */
 export class BatchStateLog {
   readonly #consumer: string;
+  readonly #recordStates: "all" | "failures";
   /** By event key: its state as the batch leaves it, and what each of its runs in the batch did. */
   readonly #entries = new Map<string, { state: StateRow; attempts: AttemptRow[] }>();
 
-  constructor(consumer: string) {
+  constructor(consumer: string, recordStates: "all" | "failures" = "all") {
     this.#consumer = consumer;
+    this.#recordStates = recordStates;
   }
 
   processed(inbound: InboundEvent, attempt: number, run: Run): void {
@@ -149,7 +151,24 @@ export class BatchStateLog {
   }
 
   async write(trx: Knex.Transaction): Promise<void> {
-    const entries = [...this.#entries.values()];
+    let entries = [...this.#entries.values()];
+    if (this.#recordStates === "failures") {
+      // Processed and nothing else in this batch: recorded only where a state already tells of an
+      // earlier failure or action (one indexed look-up for the batch), so that state ends as processed.
+      const onlyProcessed = entries.filter((entry) => entry.attempts.every((attempt) => attempt.outcome === "processed")).map((entry) => entry.state.event_key);
+      const known =
+        onlyProcessed.length === 0
+          ? new Set<string>()
+          : new Set(
+              (
+                (await trx("consumer_event_states").where({ consumer: this.#consumer }).whereIn("event_key", onlyProcessed).select("event_key")) as Array<{
+                  event_key: string;
+                }>
+              ).map((row) => row.event_key),
+            );
+      const skipped = new Set(onlyProcessed.filter((key) => !known.has(key)));
+      entries = entries.filter((entry) => !skipped.has(entry.state.event_key));
+    }
     await writeStates(
       trx,
       entries.map((entry) => entry.state),
