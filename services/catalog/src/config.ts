@@ -17,6 +17,8 @@ export function loadCatalogConfig(env: NodeJS.ProcessEnv = process.env) {
       CATALOG_DELIVERIES_TOPIC: z.string().min(1).default("hooklog.Delivery"),
       /** Payloads older than this many days are dropped from the catalog (the log keeps them); the row and its search terms stay. */
       CATALOG_PAYLOAD_RETENTION_DAYS: z.coerce.number().positive().default(30),
+      /** Deliveries received longer ago than this many days are deleted from the catalog: the deliveries topic's retention. */
+      CATALOG_DELIVERY_RETENTION_DAYS: z.coerce.number().positive().default(7),
       /** How often the prune of old payloads runs (it also runs at start). */
       CATALOG_PRUNE_INTERVAL_MINUTES: z.coerce.number().positive().default(60),
       /** Delay before the second attempt of a failed event; doubles for each further one. */

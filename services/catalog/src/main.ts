@@ -32,10 +32,11 @@ await runConsumerService(
     }),
 );
 
-// After the service started, so the tables are migrated. A prune cut by SIGTERM rolls back its batch;
+// After the service started, so the tables are migrated. Old deliveries are deleted in the same runs. A prune cut by SIGTERM rolls back its batch;
 // the next start prunes it again.
 startPayloadPruner(connectDatabase(config.DATABASE_URL, { applicationName: "hooklog-catalog-prune", poolMax: 1 }), {
   retentionMs: payloadRetentionMs,
+  deliveryRetentionMs: config.CATALOG_DELIVERY_RETENTION_DAYS * DAY_MS,
   intervalMs: config.CATALOG_PRUNE_INTERVAL_MINUTES * 60_000,
   logger: createLogger({ service: "catalog", level: config.LOG_LEVEL }),
 });

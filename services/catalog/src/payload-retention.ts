@@ -2,6 +2,7 @@
 // `hooklog events show` reads it there). The row, its search terms and its size stay.
 import type { Knex } from "@hooklog/db";
 import type { Logger } from "@hooklog/logging";
+import { pruneCatalogDeliveries } from "./delivery-retention.ts";
 
 /** Rows updated per statement: short transactions, no long lock on a busy table. */
 export const PRUNE_BATCH_ROWS = 1000;
@@ -34,8 +35,14 @@ export interface PayloadPruner {
   stop(): Promise<void>;
 }
 
-/** Prunes at once and then every `intervalMs`; a failed run is logged and the next one tries again. */
-export function startPayloadPruner(db: Knex, options: { retentionMs: number; intervalMs: number; logger: Logger; now?: () => number }): PayloadPruner {
+/**
+ * Prunes at once and then every `intervalMs`: payloads older than `retentionMs`, and deliveries older
+ * than `deliveryRetentionMs` (delivery-retention.ts). A failed run is logged and the next one tries again.
+ */
+export function startPayloadPruner(
+  db: Knex,
+  options: { retentionMs: number; deliveryRetentionMs: number; intervalMs: number; logger: Logger; now?: () => number },
+): PayloadPruner {
   const now = options.now ?? Date.now;
   let inFlight: Promise<void> | undefined;
   const prune = async (): Promise<void> => {
@@ -45,6 +52,13 @@ export function startPayloadPruner(db: Knex, options: { retentionMs: number; int
       if (pruned > 0) options.logger.info({ pruned, olderThan }, "catalog payloads past their retention dropped");
     } catch (error) {
       options.logger.error({ err: error }, "pruning catalog payloads failed; the next run tries again");
+    }
+    const deliveriesOlderThan = new Date(now() - options.deliveryRetentionMs);
+    try {
+      const deleted = await pruneCatalogDeliveries(db, deliveriesOlderThan);
+      if (deleted > 0) options.logger.info({ deleted, olderThan: deliveriesOlderThan }, "catalog deliveries past their retention deleted");
+    } catch (error) {
+      options.logger.error({ err: error }, "pruning catalog deliveries failed; the next run tries again");
     }
   };
   const run = (): void => {
