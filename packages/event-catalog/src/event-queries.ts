@@ -2,7 +2,7 @@
 // filter served by an index of the migration (one per single filter; combined ones filter the walk).
 import type { Knex } from "@hooklog/db";
 import { CatalogQueryError, pageLimit } from "./query-errors.ts";
-import type { CatalogEvent, CatalogEventSummary, CatalogPayload, Page } from "./rows.ts";
+import type { CatalogEvent, CatalogedEvent, CatalogEventSummary, CatalogPayload, Page } from "./rows.ts";
 
 export interface EventFilter {
   /** Any of these sources. */
@@ -180,4 +180,24 @@ export async function eventsOfEntity(db: Knex, partitionKey: string, source: str
     .orderByRaw('topic, partition, "offset"::numeric')
     .limit(options.limit ?? 1000)) as SummaryRow[];
   return rows.map(summaryOf);
+}
+
+/**
+ * Events matching the filter cataloged at or after `since`, oldest first by (catalogedAt, eventId),
+ * at most `limit` (1 to 500). One batch of the catalog writes many rows with the same catalogedAt: to
+ * page on, pass the last row's catalogedAt as `since` and its eventId as `afterEventId`, which skips
+ * what that page already had. A row's catalogedAt is when its transaction began, and it shows only
+ * once committed: a poller that looks again from its last catalogedAt less a few seconds, keeping the
+ * ids it has seen, misses none.
+ */
+export async function eventsCatalogedSince(db: Knex, filter: EventFilter, since: Date, limit: number, afterEventId?: string): Promise<CatalogedEvent[]> {
+  const query = applyFilter(db("catalog_events").select([...SUMMARY_COLUMNS, "cataloged_at"]), filter);
+  query.where("cataloged_at", ">=", since);
+  // Postgres keeps microseconds, a Date milliseconds: rows are ordered and skipped by the millisecond
+  // a Date can say, or a page's last catalogedAt would find rows of its own millisecond again.
+  if (afterEventId !== undefined) query.where((skip) => skip.where("cataloged_at", ">=", new Date(since.getTime() + 1)).orWhere("event_id", ">", afterEventId));
+  const rows = (await query.orderByRaw("date_trunc('milliseconds', cataloged_at), event_id").limit(pageLimit(limit))) as Array<
+    SummaryRow & { cataloged_at: Date }
+  >;
+  return rows.map((row) => ({ ...summaryOf(row), catalogedAt: row.cataloged_at }));
 }

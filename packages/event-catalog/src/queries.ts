@@ -1,5 +1,5 @@
 // The catalog's query API, for the console and any other reader: events and deliveries.
-export { eventsOfEntity, fieldDocument, getEvent, listEvents } from "./event-queries.ts";
+export { eventsCatalogedSince, eventsOfEntity, fieldDocument, getEvent, listEvents } from "./event-queries.ts";
 export type { EventCursor, EventFilter, EventPageRequest } from "./event-queries.ts";
 export { deliveriesOfEvent, deliveryCounts, listDeliveries, rejectionCounts, secretUsage } from "./delivery-queries.ts";
 export type { CountWindow, DeliveryCount, DeliveryCursor, DeliveryFilter, DeliveryPageRequest, RejectionCount, SecretUsage } from "./delivery-queries.ts";

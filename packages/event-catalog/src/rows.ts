@@ -30,6 +30,12 @@ export interface CatalogEventSummary {
   payloadPrunedAt: Date | null;
 }
 
+/** An event as a poller of new events gets it: with when the catalog wrote it. */
+export type CatalogedEvent = CatalogEventSummary & {
+  /** When the catalog's transaction that wrote the row began (Postgres now()). */
+  catalogedAt: Date;
+};
+
 /**
  * The body as the catalog keeps it: the parsed JSON (or GitHub form's JSON); else the text; else
  * the bytes in base64; or nothing once pruned (the log still has it).
