@@ -1,5 +1,6 @@
 export { defineConsumer, RetryLaterError } from "./definition.ts";
 export type {
+  BatchContext,
   ConsumerDefinition,
   DomainHandler,
   DomainInbound,

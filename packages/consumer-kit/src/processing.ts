@@ -61,6 +61,8 @@ const tracer = trace.getTracer("hooklog-consumer-kit");
  * default), an event whose key waits behind a failed event is parked instead, and the failed event
  * applied releases what waited behind it (key-order.ts), in the same transaction. What the batch did
  * with each event (state-log.ts) is written in it too, so a state never tells of an uncommitted batch.
+ * A definition with `applyBatch` has the batch applied in one call first (applyTogether), and event
+ * by event only when that call fails.
  */
 export async function processBatch(db: Knex, definition: ConsumerDefinition, events: readonly PendingEvent[], deps: BatchDeps): Promise<BatchOutcome> {
   return db.transaction(async (trx) => {
@@ -94,8 +96,16 @@ export async function processBatch(db: Knex, definition: ConsumerDefinition, eve
     };
     const order =
       (definition.ordering ?? "per-key") === "per-key" ? await BatchKeyOrder.begin(trx, definition.name, events, { ...deps, unrevivable }) : undefined;
-    const results: EventResult[] = [];
-    for (const pending of events) {
+    const together = order === undefined ? await applyTogether(trx, definition, events, deps) : undefined;
+    if (together) {
+      for (const [index, result] of together.results.entries()) {
+        const pending = events[index];
+        if (pending && result.status === "processed") log.processed(pending.inbound, pending.attempt, together.run);
+      }
+      processed = together.processed;
+    }
+    const results: EventResult[] = together?.results ?? [];
+    for (const pending of together ? [] : events) {
       if (order?.mustWait(pending)) {
         results.push(await order.park(pending));
         log.parked(pending.inbound, pending.attempt);
@@ -115,6 +125,79 @@ export async function processBatch(db: Knex, definition: ConsumerDefinition, eve
     for (const failure of order?.unparkedFailures ?? []) await deps.routeUnparked(failure);
     return { results, processed };
   });
+}
+
+/** How many processed marks one statement inserts: three bind parameters each, well under Postgres's 65535. */
+const MARKS_PER_STATEMENT = 5000;
+
+/**
+ * The definition's `applyBatch`, for the whole batch at once: every event's processed mark in one
+ * statement, then one call with the fresh events, in one savepoint. Undefined when there is no
+ * `applyBatch`, or when anything in it failed: the savepoint is rolled back (marks included), and the
+ * caller applies the batch event by event, where a failure touches its own event only.
+ */
+async function applyTogether(
+  trx: Knex.Transaction,
+  definition: ConsumerDefinition,
+  events: readonly PendingEvent[],
+  deps: { logger: Logger; metrics: ConsumerMetrics },
+): Promise<{ results: EventResult[]; processed: number; run: { startedAt: Date; durationMs: number } } | undefined> {
+  const { applyBatch } = definition;
+  if (applyBatch === undefined || events.length === 0) return undefined;
+  // One span for the batch, linked to the trace of each of its events.
+  const links = events.flatMap((pending) => {
+    const spanContext = trace.getSpanContext(extractTraceContext(pending.source.message.headers ?? {}));
+    return spanContext ? [{ context: spanContext }] : [];
+  });
+  const span = tracer.startSpan(`process ${definition.name} batch`, {
+    kind: SpanKind.CONSUMER,
+    attributes: { "hooklog.consumer": definition.name, "hooklog.batch_size": events.length },
+    links,
+  });
+  const startedAt = new Date();
+  const started = performance.now();
+  try {
+    const fresh = await context.with(trace.setSpan(context.active(), span), () =>
+      trx.transaction(async (savepoint): Promise<boolean[]> => {
+        const marked = new Set<string>();
+        for (let from = 0; from < events.length; from += MARKS_PER_STATEMENT) {
+          const rows = events
+            .slice(from, from + MARKS_PER_STATEMENT)
+            .map(({ inbound }) => ({ consumer: definition.name, event_key: inbound.key, event_id: eventIdOf(inbound) }));
+          const inserted: Array<{ event_key: string }> = await savepoint("processed_events")
+            .insert(rows)
+            .onConflict(["consumer", "event_key"])
+            .ignore()
+            .returning("event_key");
+          for (const row of inserted) marked.add(row.event_key);
+        }
+        // An event read twice in one batch is fresh the first time only.
+        const flags = events.map(({ inbound }) => marked.delete(inbound.key));
+        const applied = events.filter((_, index) => flags[index]).map(({ inbound }) => inbound);
+        if (applied.length > 0) await applyBatch(applied, { trx: savepoint, logger: deps.logger.child({ consumer: definition.name }) });
+        await assertNotAborted(savepoint, `the batch of ${definition.name}`);
+        return flags;
+      }),
+    );
+    const processed = fresh.filter(Boolean).length;
+    const durationMs = performance.now() - started;
+    if (processed > 0) {
+      deps.metrics.processed.inc({ consumer: definition.name }, processed);
+      // Each event's share of the call, so the histogram counts events as it does event by event.
+      for (let index = 0; index < processed; index += 1) deps.metrics.handlerSeconds.observe({ consumer: definition.name }, durationMs / processed / 1000);
+    }
+    if (processed < events.length) deps.metrics.duplicates.inc({ consumer: definition.name }, events.length - processed);
+    span.setAttribute("hooklog.duplicates", events.length - processed);
+    const results = fresh.map((isFresh): EventResult => (isFresh ? { status: "processed" } : { status: "duplicate" }));
+    return { results, processed, run: { startedAt, durationMs } };
+  } catch (error) {
+    span.recordException(error as Error);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+    deps.logger.warn({ consumer: definition.name, events: events.length, err: error }, "applying the batch at once failed; applying its events one by one");
+    return undefined;
+  } finally {
+    span.end();
+  }
 }
 
 async function processOne(
