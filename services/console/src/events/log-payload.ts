@@ -1,5 +1,5 @@
 import type { CatalogPayload, CatalogPosition } from "@hooklog/event-catalog";
-import { parseWebhookPayload, readMessagesAt } from "@hooklog/consumer-kit";
+import { parseWebhookPayload, readMessagesAt, readerGroupId } from "@hooklog/consumer-kit";
 import { SchemaRegistryClient, createKafka } from "@hooklog/kafka";
 import type { WebhookEvent } from "@hooklog/schemas";
 
@@ -11,7 +11,7 @@ export function payloadFromLog(options: { kafkaBrokers: readonly string[]; schem
   const registry = new SchemaRegistryClient(options.schemaRegistryUrl);
   return async (position) => {
     // Not under the hooklog. prefix: the read is not a consumer, and is not listed as one.
-    const messages = await readMessagesAt(kafka, `hooklog-console.read.${Date.now()}`, [position]);
+    const messages = await readMessagesAt(kafka, readerGroupId("hooklog-console.read"), [position]);
     const message = [...messages.values()][0];
     if (!message?.value) throw new Error(`no message at ${position.topic}/${position.partition}@${position.offset}`);
     const envelope = (await registry.decode(message.value)) as WebhookEvent;

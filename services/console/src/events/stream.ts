@@ -1,9 +1,14 @@
-import { type CatalogEventSummary, type EventCursor, type EventFilter, listEvents } from "@hooklog/event-catalog";
+import { type CatalogEventSummary, type CatalogedEvent, type EventCursor, type EventFilter, eventsCatalogedSince, listEvents } from "@hooklog/event-catalog";
 import type { Request, Response } from "express";
 import type { ConsoleDeps } from "../deps.ts";
 import { eventRow } from "../pages/events-page.ts";
 
 const POLL_MS = 1000;
+/** How far before the newest cataloged row a poll looks again: longer than a catalog batch's transaction. */
+const LOOK_BACK_MS = 10_000;
+const PAGE = 500;
+/** A poll sends at most this many pages (5 000 events a second); more waits for the next. */
+const MAX_PAGES_PER_POLL = 10;
 
 /** Whether an event comes after a cursor in the list's order (received_at, then event id). */
 const isNewer = (event: CatalogEventSummary, than: { receivedAt: Date; eventId: string }): boolean =>
@@ -41,11 +46,16 @@ export async function streamEvents(
   }
   // What the page showed is never sent again: everything up to its newest row (`after`), or, for a
   // client that names none, what the list holds as the stream opens (read before it answers, so an
-  // event written once the client has its answer is always sent).
+  // event written once the client has its answer is always sent). After that, whatever the catalog
+  // commits is sent, however old its receipt (a lagging partition's events come late).
+  const openedAt = Date.now();
   const shown = (await listEvents(deps.db, filter, { limit: 100 })).items;
-  const sent = new Set(shown.filter((event) => !after || !isNewer(event, after)).map((event) => event.eventId));
   const newest = after ?? shown[0];
-  const isNew = (event: CatalogEventSummary): boolean => !sent.has(event.eventId) && (!newest || isNewer(event, newest));
+  /** Ids sent (or shown), by when they were cataloged: forgotten once the look-back has passed them. */
+  const sent = new Map<string, number>(shown.map((event) => [event.eventId, openedAt]));
+  const isNew = (event: CatalogedEvent): boolean =>
+    !sent.has(event.eventId) && (event.catalogedAt.getTime() >= openedAt - LOOK_BACK_MS || !newest || isNewer(event, newest));
+  let lookFrom = openedAt - LOOK_BACK_MS;
   response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive", "x-accel-buffering": "no" });
   response.write("retry: 3000\n\n");
   let stopped = false;
@@ -68,13 +78,26 @@ export async function streamEvents(
       return;
     }
     try {
-      const { items } = await listEvents(deps.db, filter, { limit: 50 });
-      for (const event of items.filter(isNew).reverse()) {
-        sent.add(event.eventId);
-        response.write(`event: event\ndata: ${JSON.stringify({ id: event.eventId, html: eventRow(event, undefined).text })}\n\n`);
+      // A row's cataloged_at is when its transaction began; it shows at commit. Looking back a few
+      // seconds past the newest seen, and skipping ids already sent, misses none of them.
+      let since = new Date(lookFrom);
+      let afterEventId: string | undefined;
+      let latest = lookFrom;
+      for (let page = 0; page < MAX_PAGES_PER_POLL && !stopped; page += 1) {
+        const rows = await eventsCatalogedSince(deps.db, filter, since, PAGE, afterEventId);
+        for (const event of rows) {
+          latest = Math.max(latest, event.catalogedAt.getTime());
+          if (!isNew(event)) continue;
+          sent.set(event.eventId, event.catalogedAt.getTime());
+          response.write(`event: event\ndata: ${JSON.stringify({ id: event.eventId, html: eventRow(event, undefined).text })}\n\n`);
+        }
+        const last = rows.at(-1);
+        if (rows.length < PAGE || !last) break;
+        since = last.catalogedAt;
+        afterEventId = last.eventId;
       }
-      // Ids long gone from the first page are forgotten: the set stays the size of a page or two.
-      if (sent.size > 500) for (const id of [...sent].slice(0, sent.size - 200)) sent.delete(id);
+      lookFrom = Math.max(lookFrom, latest - LOOK_BACK_MS);
+      for (const [id, at] of sent) if (at < lookFrom - LOOK_BACK_MS) sent.delete(id);
       response.write(": alive\n\n");
     } catch (error) {
       deps.logger.warn({ err: error }, "the live events list could not read the catalog");
