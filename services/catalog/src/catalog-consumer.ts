@@ -1,5 +1,6 @@
 // The catalog's consumer: every event of every source topic and every delivery, one upserted row
 // each, written in the kit's transaction so a row commits with its processed mark or not at all.
+import { DELIVERY, type Delivery } from "@hooklog/schemas";
 import {
   ANY_TYPE,
   defineConsumer,
@@ -14,8 +15,6 @@ import type { Knex } from "@hooklog/db";
 import { storedPayload } from "./payload-forms.ts";
 import { searchText } from "./search-text.ts";
 
-export const DELIVERY_RECORD = "hooklog.Delivery";
-
 export interface CatalogSettings {
   consumerName: string;
   /** Every source's topic (loadSources()). */
@@ -27,26 +26,6 @@ export interface CatalogSettings {
   retryBaseDelayMs?: number;
   /** The clock retention is measured by; injected by tests. */
   now?: () => number;
-}
-
-/** hooklog.Delivery v1 as the kit decodes it (schemas/hooklog.Delivery.v1.avsc); timestamps as epoch milliseconds. */
-export interface DeliveryRecord {
-  eventId: string;
-  receivedAt: number | Date;
-  source: string;
-  requestId: string;
-  client: string;
-  outcome: "accepted" | "duplicate" | "ignored" | "rejected" | "unavailable";
-  status: number;
-  reason: string | null;
-  bodyBytes: number;
-  verificationScheme: string | null;
-  secretIndex: number | null;
-  verificationFailure: string | null;
-  hubEventId: string | null;
-  providerEventId: string | null;
-  eventType: string | null;
-  headers: Record<string, string>;
 }
 
 /** Postgres text cannot hold NUL; a message key or a provider's id is not checked for it upstream. */
@@ -110,7 +89,7 @@ export async function catalogEvent(inbound: WebhookInbound, ctx: HandlerContext,
 
 function deliveryRow(inbound: DomainInbound): Record<string, unknown> {
   // The kit decoded the bytes against hooklog.Delivery's newest schema: the fields are there and typed.
-  const delivery = inbound.event as unknown as DeliveryRecord;
+  const delivery = inbound.event as unknown as Delivery;
   return {
     delivery_id: delivery.eventId,
     received_at: new Date(delivery.receivedAt),
@@ -158,7 +137,7 @@ export async function catalogBatch(events: readonly InboundEvent[], ctx: BatchCo
   const deliveryRows: Array<Record<string, unknown>> = [];
   for (const inbound of events) {
     if (inbound.kind === "webhook") eventRows.push(eventRow(inbound, ctx.trx, settings, now));
-    else if (inbound.type === DELIVERY_RECORD) deliveryRows.push(deliveryRow(inbound));
+    else if (inbound.type === DELIVERY) deliveryRows.push(deliveryRow(inbound));
   }
   if (eventRows.length > 0) await upsertRows(ctx.trx, "catalog_events", "event_id", eventRows);
   if (deliveryRows.length > 0) await upsertRows(ctx.trx, "catalog_deliveries", "delivery_id", deliveryRows);
@@ -172,7 +151,7 @@ export function catalogConsumer(settings: CatalogSettings): ConsumerDefinition {
         topic,
         on: { [ANY_TYPE]: (inbound: WebhookInbound, ctx: HandlerContext) => catalogEvent(inbound, ctx, settings) },
       })),
-      { topic: settings.deliveriesTopic, record: DELIVERY_RECORD, on: catalogDelivery },
+      { topic: settings.deliveriesTopic, record: DELIVERY, on: catalogDelivery },
     ],
     // A projection: an event that failed holds nothing back, each row stands alone.
     ordering: "none",

@@ -17,9 +17,9 @@ import {
   type RecordCodec,
 } from "@hooklog/kafka";
 import { createLogger } from "@hooklog/logging";
-import { latestSchema, webhookEventCodec, type WebhookEvent } from "@hooklog/schemas";
+import { DELIVERY, type Delivery, latestSchema, webhookEventCodec, type WebhookEvent } from "@hooklog/schemas";
 import { consumerCaughtUp, eventually, testStack, uniqueName } from "@hooklog/testkit";
-import { DELIVERY_RECORD, catalogConsumer, type DeliveryRecord } from "../src/catalog-consumer.ts";
+import { catalogConsumer } from "../src/catalog-consumer.ts";
 import { catalogMigrations } from "@hooklog/event-catalog";
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
@@ -47,7 +47,7 @@ export interface CatalogHarness {
   /** Writes envelopes to the source's topic as ingest does, each with a traceparent; returns them. */
   publish(source: CatalogSource, events: ReadonlyArray<Partial<WebhookEvent> & { key?: string }>): Promise<Published[]>;
   /** Writes hooklog.Delivery records to the deliveries topic, keyed by source. */
-  publishDeliveries(deliveries: ReadonlyArray<Partial<DeliveryRecord> & { source: string }>): Promise<DeliveryRecord[]>;
+  publishDeliveries(deliveries: ReadonlyArray<Partial<Delivery> & { source: string }>): Promise<Delivery[]>;
   /** Starts the catalog consumer (stopped by `stop()` or `close()`). */
   start(options?: { payloadRetentionMs?: number }): Promise<void>;
   stop(): Promise<void>;
@@ -81,7 +81,7 @@ export async function catalogHarness(): Promise<CatalogHarness> {
   const registry = new SchemaRegistryClient(stack.schemaRegistryUrl);
   const codecs = new Map<string, RecordCodec<WebhookEvent>>();
   for (const source of [stripe, github]) codecs.set(source.topic, await webhookEventCodec(registry, source.topic));
-  const deliveryCodec = await createRecordCodec<DeliveryRecord>(registry, valueSubject(deliveriesTopic), latestSchema(DELIVERY_RECORD).schema);
+  const deliveryCodec = await createRecordCodec<Delivery>(registry, valueSubject(deliveriesTopic), latestSchema(DELIVERY).schema);
   const producer: LogProducer = createIdempotentProducer(kafka);
   await producer.connect();
   const logger = createLogger({ service: "catalog-test", level: "silent" });
@@ -128,7 +128,7 @@ export async function catalogHarness(): Promise<CatalogHarness> {
     },
     async publishDeliveries(partials) {
       const records = partials.map(
-        (partial): DeliveryRecord => ({
+        (partial): Delivery => ({
           eventId: randomUUID(),
           receivedAt: Date.now(),
           requestId: randomUUID(),

@@ -1,35 +1,10 @@
 import type { SideRecord } from "@hooklog/event-log";
 import { createRecordCodec, isUnknownTopicError, valueSubject, type Admin, type RecordCodec, type SchemaRegistryClient } from "@hooklog/kafka";
 import type { Logger } from "@hooklog/logging";
-import { latestSchema } from "@hooklog/schemas";
+import { DELIVERY, type Delivery, latestSchema } from "@hooklog/schemas";
 import type { IngestMetrics } from "./metrics.ts";
 import { RateLimiter } from "./rate-limiter.ts";
 import { TOPIC_RECHECK_MS } from "./topic-watch.ts";
-
-export const DELIVERY_RECORD = "hooklog.Delivery";
-
-export type DeliveryOutcome = "accepted" | "duplicate" | "ignored" | "rejected" | "unavailable";
-
-/** One inbound request and its answer, as schemas/hooklog.Delivery.v1.avsc holds it: metadata only. */
-export interface Delivery {
-  eventId: string;
-  /** Epoch ms. */
-  receivedAt: number;
-  source: string;
-  requestId: string;
-  client: string;
-  outcome: DeliveryOutcome;
-  status: number;
-  reason: string | null;
-  bodyBytes: number;
-  verificationScheme: string | null;
-  secretIndex: number | null;
-  verificationFailure: string | null;
-  hubEventId: string | null;
-  providerEventId: string | null;
-  eventType: string | null;
-  headers: Record<string, string>;
-}
 
 export type DropReason = "rate" | "queue_full" | "write_failed";
 
@@ -163,7 +138,7 @@ export class DeliveryLog {
   }
 
   #register(): Promise<void> {
-    this.#registering ??= createRecordCodec<Delivery>(this.#deps.registry, valueSubject(this.#deps.topic), latestSchema(DELIVERY_RECORD).schema).then(
+    this.#registering ??= createRecordCodec<Delivery>(this.#deps.registry, valueSubject(this.#deps.topic), latestSchema(DELIVERY).schema).then(
       (codec) => {
         this.#codec = codec;
       },

@@ -25,7 +25,7 @@ import { latestSchema, webhookEventCodec, type WebhookEvent } from "@hooklog/sch
 import { secretEnvVar } from "@hooklog/sources";
 import { readTopic, testStack, uniqueName } from "@hooklog/testkit";
 import { loadIngestConfig, type IngestConfig } from "../src/config.ts";
-import { DELIVERY_RECORD, type Delivery } from "../src/delivery-log.ts";
+import { DELIVERY, type Delivery } from "@hooklog/schemas";
 import { createIngestService, type IngestService } from "../src/service.ts";
 
 /** The sources every harness declares, by the role they play in the tests. */
@@ -290,7 +290,7 @@ export async function startIngest(env: Record<string, string> = {}, options: Ing
       }
     },
     async readDeliveries() {
-      const codec = await createRecordCodec<Delivery>(registry, valueSubject(deliveryTopic), latestSchema(DELIVERY_RECORD).schema);
+      const codec = await createRecordCodec<Delivery>(registry, valueSubject(deliveryTopic), latestSchema(DELIVERY).schema);
       const messages = await readTopic(stack.kafkaBrokers, deliveryTopic, { toEnd: true, timeoutMs: 30_000 });
       return Promise.all(
         messages.map(async (message) => {
