@@ -1,7 +1,7 @@
 // A node:test reporter that writes one JSON tally of the leaf tests (suites are not counted),
 // read by the root test run to print its closing "N passed, N failed" line.
 interface TestEventData {
-  details?: { type?: string };
+  details?: { type?: string; error?: unknown };
   skip?: boolean | string;
   todo?: boolean | string;
   name?: string;
@@ -11,6 +11,21 @@ interface TestEventData {
 interface TestEvent {
   type: string;
   data?: TestEventData;
+}
+
+/**
+ * The first lines of why a test failed, so the run's closing lines say it. node:test wraps what the
+ * test threw in an error whose cause is the original.
+ */
+function failureReason(error: unknown): string {
+  const original = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  const message = original instanceof Error ? `${original.name}: ${original.message}` : String(original ?? "");
+  const lines = message
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "");
+  const reason = lines.slice(0, 4).join(" / ");
+  return reason.length > 400 ? `${reason.slice(0, 400)}...` : reason;
 }
 
 export default async function* summaryReporter(source: AsyncIterable<TestEvent>): AsyncGenerator<string> {
@@ -28,7 +43,8 @@ export default async function* summaryReporter(source: AsyncIterable<TestEvent>)
         continue;
       }
       tally.failed += 1;
-      tally.failures.push(`${data?.file ?? "?"}: ${data?.name ?? "?"}`);
+      const reason = failureReason(data?.details?.error);
+      tally.failures.push(`${data?.file ?? "?"}: ${data?.name ?? "?"}${reason ? ` (${reason})` : ""}`);
     }
   }
   yield `${JSON.stringify(tally)}\n`;
