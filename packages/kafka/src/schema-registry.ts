@@ -1,4 +1,5 @@
 import { SchemaRegistry, SchemaType, COMPATIBILITY } from "@kafkajs/confluent-schema-registry";
+import avro from "avsc";
 import { KafkaUnavailableError } from "./errors.ts";
 
 const CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
@@ -31,9 +32,18 @@ function registryDidNotAnswer(error: unknown): boolean {
  * for the two calls that library lacks (per-subject compatibility level and the compatibility test).
  * The library stays inside: encoding and decoding go through this client (or a RecordCodec).
  */
+/** A reader schema compiled once, with its resolver from each writer schema id (null: the writer is the reader). */
+interface CompiledReader {
+  type: avro.Type;
+  resolvers: Map<number, avro.Resolver | null>;
+}
+
 export class SchemaRegistryClient {
   readonly url: string;
   readonly #registry: SchemaRegistry;
+  // Keyed by the reader schema object its callers keep (decode.ts, avro-codec.ts): the library's own
+  // decode compiles the reader and builds the resolver again for every message.
+  readonly #readers = new WeakMap<object, CompiledReader>();
 
   constructor(url: string) {
     this.url = url.replace(/\/$/, "");
@@ -110,14 +120,37 @@ export class SchemaRegistryClient {
    */
   async decode(message: Buffer, options: { readerSchema?: object } = {}): Promise<unknown> {
     try {
-      // `as never`: the library types reader schemas as avsc's own Schema type, which Hooklog does not depend on.
-      return await this.#registry.decode(message, options.readerSchema ? { AVRO: { readerSchema: options.readerSchema as never } } : undefined);
+      return options.readerSchema ? await this.#decodeAs(message, options.readerSchema) : await this.#registry.decode(message);
     } catch (error) {
       if (!registryDidNotAnswer(error)) throw error;
       throw new KafkaUnavailableError("REGISTRY_UNAVAILABLE", `the schema registry could not resolve a message's schema: ${(error as Error).message}`, true, {
         cause: error,
       });
     }
+  }
+
+  /**
+   * Decodes as the library does (its wire format, its cached writer schema by id), with the reader
+   * compiled once per reader schema and its resolver built once per writer schema id.
+   */
+  async #decodeAs(message: Buffer, readerSchema: object): Promise<unknown> {
+    if (message.length < 5 || message[0] !== 0) {
+      throw new Error(`not in Confluent's wire format: ${message.length < 5 ? `${message.length} bytes` : `magic byte ${message[0]}, expected 0`}`);
+    }
+    const schemaId = message.readInt32BE(1);
+    const writer = await this.#registry.getSchema(schemaId);
+    if (!(writer instanceof avro.Type)) throw new Error(`schema ${schemaId} is not an Avro schema`);
+    let reader = this.#readers.get(readerSchema);
+    if (!reader) {
+      reader = { type: avro.Type.forSchema(readerSchema as avro.Schema), resolvers: new Map() };
+      this.#readers.set(readerSchema, reader);
+    }
+    let resolver = reader.resolvers.get(schemaId);
+    if (resolver === undefined) {
+      resolver = reader.type.equals(writer) ? null : reader.type.createResolver(writer);
+      reader.resolvers.set(schemaId, resolver);
+    }
+    return resolver ? reader.type.fromBuffer(message.subarray(5), resolver) : reader.type.fromBuffer(message.subarray(5));
   }
 
   async subjectVersions(subject: string): Promise<number[]> {

@@ -76,6 +76,39 @@ describe("schema evolution through the registry", () => {
     assert.ok(v2ReadsV1.payload.equals(sample.payload));
   });
 
+  it("compiles a reader once and resolves each writer's schema once, however many messages it decodes", async () => {
+    const subject = `${uniqueName("reader-once")}-value`;
+    const writerV1 = await createRecordCodec<WebhookEvent>(client, subject, v1);
+    const writerV2 = await createRecordCodec<WebhookEvent & { tenant: string }>(client, subject, v2WithDefault());
+    const reader = await createRecordCodec<WebhookEvent>(client, subject, v1, { readerSchema: v1 });
+    const messages = [await writerV1.encode(sample), await writerV2.encode({ ...sample, tenant: "acme" })];
+    // The first decode of each writer id fetches and compiles what it needs.
+    for (const message of messages) await reader.decode(message);
+
+    const forSchema = avro.Type.forSchema;
+    const createResolver = avro.Type.prototype.createResolver;
+    let compiled = 0;
+    let resolved = 0;
+    avro.Type.forSchema = (...args: Parameters<typeof forSchema>) => {
+      compiled += 1;
+      return forSchema(...args);
+    };
+    avro.Type.prototype.createResolver = function (this: avro.Type, ...args: Parameters<typeof createResolver>) {
+      resolved += 1;
+      return createResolver.apply(this, args);
+    };
+    try {
+      for (let round = 0; round < 50; round += 1) {
+        for (const message of messages) assert.equal((await reader.decode(message)).providerEventId, sample.providerEventId);
+      }
+    } finally {
+      avro.Type.forSchema = forSchema;
+      avro.Type.prototype.createResolver = createResolver;
+    }
+    assert.equal(compiled, 0, "no reader schema compiled again");
+    assert.equal(resolved, 0, "no resolver built again");
+  });
+
   it("refuses an incompatible change", async () => {
     const topic = uniqueName("incompatible");
     await checkSchemas(client, new Map([[WEBHOOK_EVENT, [topic]]]));
