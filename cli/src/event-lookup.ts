@@ -1,7 +1,7 @@
 // Finds one event of the log: ingest's ledger (accepted_events) names its topic and when it was
 // accepted, and the topic is read from a little before then until the envelope with its id comes.
 import type { Knex } from "@hooklog/db";
-import { KafkaUnavailableError, header, type Admin, type Kafka, type SchemaRegistryClient } from "@hooklog/kafka";
+import { EVENT_HEADERS, KafkaUnavailableError, header, type Admin, type Kafka, type SchemaRegistryClient } from "@hooklog/kafka";
 import { parseWebhookPayload } from "@hooklog/consumer-kit";
 import { WEBHOOK_EVENT, latestSchema, type WebhookEvent } from "@hooklog/schemas";
 import { CliError, UsageError } from "./errors.ts";
@@ -85,7 +85,7 @@ export async function locateEvent(kafka: Kafka, admin: Admin, registry: SchemaRe
     onProgress: (read, total) => progress.update(`reading ${entry.topic}: ${read} of ${total} message(s) since ${new Date(from).toISOString()}`),
     onMessage: async ({ topic, partition, message }) => {
       // The writer puts the event id in a header: only the match is decoded.
-      const idHeader = header(message.headers, "hooklog-event-id");
+      const idHeader = header(message.headers, EVENT_HEADERS.eventId);
       if (idHeader !== undefined && idHeader !== entry.eventId) return false;
       if (!message.value) return false;
       const event = await decodeEnvelope(registry, readerSchema, { topic, partition, offset: message.offset, value: message.value });

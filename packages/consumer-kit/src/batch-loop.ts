@@ -1,12 +1,12 @@
-import { header } from "@hooklog/kafka";
 import type { Knex } from "@hooklog/db";
+import { EVENT_HEADERS, header } from "@hooklog/kafka";
 import type { Consumer, KafkaMessage } from "@hooklog/kafka";
 import type { Logger } from "@hooklog/logging";
 import type { Batch, EachBatchHandler } from "kafkajs";
 import { restartingOnFailure } from "./batch-failure.ts";
 import type { ConsumerDefinition, EventAt, InboundEvent } from "./definition.ts";
 import { UndecodableMessageError, traceIdOf } from "./decode.ts";
-import { handlerFor } from "./dispatch.ts";
+import { handlerFor, takesType } from "./dispatch.ts";
 import { heartbeatWhile } from "./heartbeat.ts";
 import type { ConsumerMetrics } from "./metrics.ts";
 import type { OutboxRelay } from "./outbox.ts";
@@ -98,8 +98,16 @@ function batchReader(deps: BatchLoopDeps): (batch: Batch, isRunning: () => boole
         read.waitFrom = { offset: message.offset, resumeAt: dueAt };
         break;
       }
+      const originalTopic = isRetry ? (header(message.headers, HEADERS.originalTopic) ?? topic) : topic;
+      // A webhook event of a type no handler takes is skipped unread: decoding it is most of what
+      // skipping it would cost, and a hub's consumers each take a few of the many types.
+      const subscription = subscriptionOf.get(originalTopic);
+      const type = header(message.headers, EVENT_HEADERS.eventType);
+      if (subscription && type !== undefined && !takesType(subscription, type)) {
+        read.taken.push({ message, pending: undefined });
+        continue;
+      }
       try {
-        const originalTopic = isRetry ? (header(message.headers, HEADERS.originalTopic) ?? topic) : topic;
         const inbound = await decode(originalTopic, message.value, {
           position: isRetry
             ? {

@@ -7,6 +7,15 @@ export const ANY_TYPE = "*";
 export type BoundHandler = (context: HandlerContext) => Promise<void>;
 
 /**
+ * Whether a webhook subscription declares a handler for `type` (its own or `*`): an event of a type
+ * it does not is skipped unread, by the type its message's header names. A domain subscription takes
+ * every record of its topic.
+ */
+export function takesType(subscription: Subscription, type: string): boolean {
+  return subscription.record !== undefined || Object.hasOwn(subscription.on, type) || Object.hasOwn(subscription.on, ANY_TYPE);
+}
+
+/**
  * The handler a subscription declares for a decoded event, or undefined when it declares none for
  * its type: such an event is not the consumer's business and is skipped (its offset still commits).
  */

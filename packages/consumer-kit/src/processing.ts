@@ -232,11 +232,16 @@ async function processOne(
           .ignore()
           .returning("event_key");
         if (marked.length === 0) return { status: "duplicate" };
+        let logger: Logger | undefined;
         const handlerContext: HandlerContext = {
           trx: savepoint,
           idempotencyKey: `${definition.name}:${inbound.key}`,
           attempt: pending.attempt,
-          logger: deps.logger.child({ consumer: definition.name, eventKey: inbound.key }),
+          // Built when a handler logs: most never do, and a child logger per event is a cost of its own.
+          get logger() {
+            logger ??= deps.logger.child({ consumer: definition.name, eventKey: inbound.key });
+            return logger;
+          },
           emit: (record, value, options) => deps.emitter.emit(savepoint, record, value, options?.key, inbound),
           once: createOnce(db, definition.name, `${definition.name}:${inbound.key}`),
         };

@@ -1,4 +1,4 @@
-import type { RecordCodec, SchemaRegistryClient } from "@hooklog/kafka";
+import { EVENT_HEADERS, type RecordCodec, type SchemaRegistryClient } from "@hooklog/kafka";
 import { webhookEventCodec, type EventOrigin, type WebhookEvent } from "@hooklog/schemas";
 import { SpanKind, SpanStatusCode, injectTraceHeaders, trace, type Context } from "@hooklog/telemetry";
 import { newEventId } from "./event-id.ts";
@@ -127,7 +127,7 @@ export class EventAppender {
       },
       input.parent,
     );
-    const headers = injectTraceHeaders({ "hooklog-event-id": event.id, "hooklog-event-type": event.type }, trace.setSpan(input.parent, span));
+    const headers = injectTraceHeaders({ [EVENT_HEADERS.eventId]: event.id, [EVENT_HEADERS.eventType]: event.type }, trace.setSpan(input.parent, span));
     const receipt = await input.receipt?.(event);
     const entry = {
       source: event.source,

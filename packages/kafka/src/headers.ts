@@ -2,6 +2,15 @@ import type { IHeaders } from "kafkajs";
 
 export type { IHeaders };
 
+/**
+ * Headers the hub writes on every webhook event it appends: its hub event id and its type, so a
+ * reader can pick or skip an event without decoding its value.
+ */
+export const EVENT_HEADERS = {
+  eventId: "hooklog-event-id",
+  eventType: "hooklog-event-type",
+} as const;
+
 /** The first value of a Kafka header, as text. */
 export function header(headers: IHeaders | undefined, name: string): string | undefined {
   const value = headers?.[name];

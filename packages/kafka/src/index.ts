@@ -20,4 +20,4 @@ export type { RecordCodec } from "./avro-codec.ts";
 export { KafkaUnavailableError, isRecordTooLargeError, isUnknownTopicError, kafkaErrorType } from "./errors.ts";
 export type { Kafka, Producer, Consumer, Admin, KafkaMessage, IHeaders } from "kafkajs";
 export { ENVELOPE_ALLOWANCE_BYTES, MAX_RECORD_BYTES, MAX_SOURCE_BODY_BYTES, sourceTopicMaxMessageBytes } from "./limits.ts";
-export { header, plainHeaders } from "./headers.ts";
+export { EVENT_HEADERS, header, plainHeaders } from "./headers.ts";
