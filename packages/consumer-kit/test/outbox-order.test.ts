@@ -39,32 +39,37 @@ function holdFirstSend(producer: LogProducer, claimed: () => void, release: Prom
   };
 }
 
-// Relays over one outbox table, as the instances of a consumer service have. Each test asserts on
-// its own topic only: other tests may share the outbox table.
+// Relays over one outbox table, as the instances of a consumer service have: in a database of the
+// suite's own, so the only relays are the test's (the services other suites run at the same time
+// relay the shared database's outbox, whatever its topics).
 describe("outbox relays over one outbox table", () => {
+  let admin: Knex;
   let db: Knex;
   let brokers: string[];
-  const topics: string[] = [];
+  const database = uniqueName("hooklog_outbox").replaceAll("-", "_");
   const producers: LogProducer[] = [];
 
   before(async () => {
     const stack = await testStack();
     brokers = stack.kafkaBrokers.split(",");
-    db = connectDatabase(stack.databaseUrl);
+    admin = connectDatabase(stack.databaseUrl, { poolMax: 1 });
+    await admin.raw(`create database ${database}`);
+    const url = new URL(stack.databaseUrl);
+    url.pathname = `/${database}`;
+    db = connectDatabase(url.toString());
     await migrateLatest(db, [consumerKitMigrations]);
   });
 
   after(async () => {
     for (const producer of producers) await producer.disconnect();
-    if (!db) return;
-    await db("outbox").whereIn("topic", topics).delete();
-    await db.destroy();
+    await db?.destroy();
+    await admin?.raw(`drop database if exists ${database}`);
+    await admin?.destroy();
   });
 
   /** A topic of the test's own, and its rows in the outbox: keys take turns, each row's value its place within its key. */
   async function outboxRowsOnNewTopic(): Promise<string> {
     const topic = uniqueName("kit.outbox-order");
-    topics.push(topic);
     await ensureTopics(createKafka({ clientId: "kit-test-outbox-order", brokers }), [{ name: topic, partitions: 3 }]);
     const rows = Array.from({ length: ROWS_PER_KEY * KEY_COUNT }, (_, index) => ({
       topic,
