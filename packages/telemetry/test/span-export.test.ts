@@ -11,7 +11,8 @@ const fixture = join(import.meta.dirname, "fixtures", "spans.ts");
 /** Runs the fixture under the register hook with exactly the exporter variables given (the shell's are dropped). */
 async function runFixture(spans: number, variables: Record<string, string>, fetchUrl?: string): Promise<{ stdout: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, OTEL_SERVICE_NAME: "fixture-zipkin", ...variables };
-  for (const name of ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_ZIPKIN_ENDPOINT", "HOOKLOG_TRACE_FILE"]) if (!(name in variables)) delete env[name];
+  for (const name of ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_ZIPKIN_ENDPOINT", "HOOKLOG_TRACE_FILE", "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG"])
+    if (!(name in variables)) delete env[name];
   return run(
     process.execPath,
     ["--import", "@hooklog/telemetry/register", "--disable-warning=TimeoutNegativeWarning", fixture, String(spans), ...(fetchUrl ? [fetchUrl] : [])],
@@ -112,6 +113,23 @@ describe("span export", () => {
     assert.ok(line, `a log line says OTLP wins; stdout: ${stdout}`);
     assert.equal(line.zipkinEndpoint, `${zipkin.url}/api/v2/spans`);
     assert.equal(line.service, "fixture-zipkin");
+  });
+
+  it("samples root spans as OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG say", async () => {
+    const exported = async (variables: Record<string, string>): Promise<number> => {
+      const before = zipkin.requests().length;
+      await runFixture(200, { OTEL_EXPORTER_ZIPKIN_ENDPOINT: `${zipkin.url}/api/v2/spans`, ...variables });
+      return zipkin
+        .requests()
+        .slice(before)
+        .flatMap((request) => request.json as ZipkinSpan[]).length;
+    };
+
+    const half = await exported({ OTEL_TRACES_SAMPLER: "parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG: "0.5" });
+    // 200 independent draws at 0.5: outside 50-150 once in about 10^12 runs.
+    assert.ok(half >= 50 && half <= 150, `about half of 200 root spans exported, not ${half}`);
+    assert.equal(await exported({ OTEL_TRACES_SAMPLER: "traceidratio", OTEL_TRACES_SAMPLER_ARG: "0" }), 0);
+    assert.equal(await exported({ OTEL_TRACES_SAMPLER: "always_on" }), 200);
   });
 
   it("batches as the OTEL_BSP_* variables say", async () => {
