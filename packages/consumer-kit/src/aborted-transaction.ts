@@ -4,6 +4,9 @@ import { ConsumerKitError } from "./errors.ts";
 /** Postgres's in_failed_sql_transaction: after a failed statement, every command fails until a rollback. */
 const IN_FAILED_SQL_TRANSACTION = "25P02";
 
+/** Whether `error` is Postgres refusing a query because an earlier one failed in the same transaction. */
+export const isInFailedTransaction = (error: unknown): boolean => (error as { code?: unknown } | undefined)?.code === IN_FAILED_SQL_TRANSACTION;
+
 /** A transaction Postgres has aborted: nothing in it can commit (its COMMIT would answer ROLLBACK, without an error). */
 export class AbortedTransactionError extends ConsumerKitError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -20,7 +23,7 @@ export async function assertNotAborted(trx: Knex.Transaction, what: string): Pro
   try {
     await trx.raw("select 1");
   } catch (error) {
-    if ((error as { code?: unknown }).code !== IN_FAILED_SQL_TRANSACTION) throw error;
+    if (!isInFailedTransaction(error)) throw error;
     throw new AbortedTransactionError(`${what}: Postgres aborted the transaction after a failed query, so nothing in it can commit`, { cause: error });
   }
 }

@@ -160,6 +160,7 @@ function batchProcessor(deps: BatchLoopDeps): (read: ReadBatch, topic: string, p
     route(failure.message, failure.topic, failure.partition, 1, failure.error, failure.eventKey, failure.step);
 
   return async ({ taken, undecodable }, topic, partition) => {
+    if (taken.length > 0) metrics.batchEvents.observe({ consumer: definition.name }, taken.length);
     const pendings = taken.flatMap((entry) => (entry.pending ? [{ message: entry.message, pending: entry.pending }] : []));
     const { results, processed } =
       pendings.length > 0

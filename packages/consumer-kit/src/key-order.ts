@@ -93,6 +93,11 @@ export class BatchKeyOrder {
     return new BatchKeyOrder(trx, consumer, new Map(rows.map((row) => [row.message_key, row.held_by])), deps);
   }
 
+  /** Whether no event of the batch has a key some event holds: then none waits, and none settles anything. */
+  get holdsNone(): boolean {
+    return this.#holds.size === 0;
+  }
+
   /** An event read from a subscribed topic waits while another event holds its key; a retried event never waits. */
   mustWait(pending: PendingEvent): boolean {
     if (pending.messageKey === undefined || pending.source.retried) return false;

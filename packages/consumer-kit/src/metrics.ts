@@ -74,6 +74,13 @@ export function createConsumerMetrics(registry: Registry = new Registry()) {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
+    batchEvents: new Histogram({
+      name: "hooklog_consumer_batch_events",
+      help: "Messages read per batch of one partition (what one transaction and one offset commit carry)",
+      labelNames: labels,
+      buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000],
+      registers: [registry],
+    }),
     memberRestarts: new Counter({
       name: "hooklog_consumer_member_restarts_total",
       help: "Group members replaced after kafkajs left them out of the group",

@@ -1,7 +1,7 @@
 import type { Knex } from "@hooklog/db";
 import type { Logger } from "@hooklog/logging";
 import { SpanKind, SpanStatusCode, context, extractTraceContext, trace } from "@hooklog/telemetry";
-import { assertNotAborted } from "./aborted-transaction.ts";
+import { assertNotAborted, isInFailedTransaction } from "./aborted-transaction.ts";
 import type { ConsumerDefinition, HandlerContext, InboundEvent } from "./definition.ts";
 import type { BoundHandler } from "./dispatch.ts";
 import { createOnce } from "./effects.ts";
@@ -65,13 +65,177 @@ const tracer = trace.getTracer("hooklog-consumer-kit");
  * by event only when that call fails.
  */
 export async function processBatch(db: Knex, definition: ConsumerDefinition, events: readonly PendingEvent[], deps: BatchDeps): Promise<BatchOutcome> {
+  if (definition.applyBatch === undefined) {
+    const together = await handleTogether(db, definition, events, deps);
+    if (!(together instanceof EventByEvent)) return together;
+    return processEventByEvent(db, definition, events, deps, together.failed);
+  }
+  return processEventByEvent(db, definition, events, deps);
+}
+
+/**
+ * Why handleTogether gave the batch up: it goes event by event, where each event has a savepoint.
+ * `failed`: the event whose handler failed, and how; the event-by-event pass does not run it again
+ * (a handler runs once per attempt, as the retries and the outside services it calls count them).
+ */
+class EventByEvent extends Error {
+  readonly failed: { pending: PendingEvent; error: Error } | undefined;
+
+  constructor(message: string, failed?: { pending: PendingEvent; error: Error }) {
+    super(message);
+    this.failed = failed;
+  }
+}
+
+/**
+ * The batch's handlers in one transaction without a savepoint each, when nothing in it needs the
+ * event-by-event path: no key of the batch held (nothing waits or is released), every processed
+ * mark in one statement, one probe of the transaction at the end. Undefined when a handler failed
+ * or any key is held: the transaction is rolled back whole, and the batch goes event by event, as
+ * a failed batch is retried (the handlers that ran run again; their `once` calls answer from their
+ * record). Saves each event its SAVEPOINT, mark, probe and RELEASE: four round trips.
+ */
+async function handleTogether(
+  db: Knex,
+  definition: ConsumerDefinition,
+  events: readonly PendingEvent[],
+  deps: BatchDeps,
+): Promise<BatchOutcome | EventByEvent> {
+  const consumer = { consumer: definition.name };
+  try {
+    const { results, durations } = await db.transaction(async (trx) => {
+      if ((definition.ordering ?? "per-key") === "per-key") {
+        // unrevivable is for parked events released behind a held key: a held key ends this path first.
+        const order = await BatchKeyOrder.begin(trx, definition.name, events, { ...deps, unrevivable: () => ({ status: "duplicate" }) });
+        if (!order.holdsNone) throw new EventByEvent("a key of the batch is held");
+      }
+      const fresh = await insertMarks(trx, definition, events);
+      const log = new BatchStateLog(definition.name, definition.recordStates);
+      const outcome = { results: [] as EventResult[], durations: [] as number[] };
+      for (const [index, pending] of events.entries()) {
+        if (!fresh[index]) {
+          outcome.results.push({ status: "duplicate" });
+          continue;
+        }
+        const startedAt = new Date();
+        const started = performance.now();
+        try {
+          await handleInTransaction(db, trx, definition, pending, deps);
+        } catch (error) {
+          // A query refused because an earlier handler swallowed its own failure is no failure of this
+          // event's: the event-by-event pass runs it again, and finds which handler it was.
+          if (isInFailedTransaction(error)) throw new EventByEvent("a handler left the transaction aborted");
+          throw new EventByEvent("a handler failed", { pending, error: error instanceof Error ? error : new Error(String(error)) });
+        }
+        const durationMs = performance.now() - started;
+        log.processed(pending.inbound, pending.attempt, { startedAt, durationMs });
+        outcome.results.push({ status: "processed" });
+        outcome.durations.push(durationMs);
+      }
+      await assertNotAborted(trx, `the batch of ${definition.name}`);
+      await log.write(trx);
+      return outcome;
+    });
+    // Counted once committed: a batch given up here is counted by the event-by-event pass.
+    for (const durationMs of durations) deps.metrics.handlerSeconds.observe(consumer, durationMs / 1000);
+    if (durations.length > 0) deps.metrics.processed.inc(consumer, durations.length);
+    if (durations.length < events.length) deps.metrics.duplicates.inc(consumer, events.length - durations.length);
+    return { results, processed: durations.length };
+  } catch (error) {
+    if (error instanceof EventByEvent) return error;
+    deps.logger.debug({ consumer: definition.name, events: events.length, err: error }, "the batch failed as a whole; applying its events one by one");
+    return new EventByEvent("the batch failed as a whole");
+  }
+}
+
+/**
+ * Inserts the processed marks of `events` (up to MARKS_PER_STATEMENT a statement); true for each event
+ * marked now, false for one marked before (a duplicate) or read twice in the batch (fresh the first time).
+ */
+async function insertMarks(trx: Knex.Transaction, definition: ConsumerDefinition, events: readonly PendingEvent[]): Promise<boolean[]> {
+  const marked = new Set<string>();
+  for (let from = 0; from < events.length; from += MARKS_PER_STATEMENT) {
+    const rows = events
+      .slice(from, from + MARKS_PER_STATEMENT)
+      .map(({ inbound }) => ({ consumer: definition.name, event_key: inbound.key, event_id: eventIdOf(inbound) }));
+    const inserted: Array<{ event_key: string }> = await trx("processed_events")
+      .insert(rows)
+      .onConflict(["consumer", "event_key"])
+      .ignore()
+      .returning("event_key");
+    for (const row of inserted) marked.add(row.event_key);
+  }
+  return events.map(({ inbound }) => marked.delete(inbound.key));
+}
+
+/** Runs one event's handler in `trx`, in a span of the event's trace; throws what the handler threw. */
+async function handleInTransaction(db: Knex, trx: Knex.Transaction, definition: ConsumerDefinition, pending: PendingEvent, deps: BatchDeps): Promise<void> {
+  const { inbound } = pending;
+  const parent = extractTraceContext(pending.source.message.headers ?? {});
+  const span = tracer.startSpan(
+    `process ${definition.name} ${inbound.type}`,
+    {
+      kind: SpanKind.CONSUMER,
+      attributes: {
+        "hooklog.consumer": definition.name,
+        "hooklog.event_key": inbound.key,
+        "hooklog.event_type": inbound.type,
+        "hooklog.attempt": pending.attempt,
+      },
+    },
+    parent,
+  );
+  try {
+    await context.with(trace.setSpan(parent, span), () => pending.handle(handlerContext(db, trx, definition, pending, deps)));
+  } catch (error) {
+    span.recordException(error as Error);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
+/** What a handler is given for one event: the transaction its Postgres work commits in, and the kit's helpers. */
+function handlerContext(
+  db: Knex,
+  trx: Knex.Transaction,
+  definition: ConsumerDefinition,
+  pending: PendingEvent,
+  deps: { logger: Logger; emitter: Emitter },
+): HandlerContext {
+  const { inbound } = pending;
+  let logger: Logger | undefined;
+  return {
+    trx,
+    idempotencyKey: `${definition.name}:${inbound.key}`,
+    attempt: pending.attempt,
+    // Built when a handler logs: most never do, and a child logger per event is a cost of its own.
+    get logger() {
+      logger ??= deps.logger.child({ consumer: definition.name, eventKey: inbound.key });
+      return logger;
+    },
+    emit: (record, value, options) => deps.emitter.emit(trx, record, value, options?.key, inbound),
+    once: createOnce(db, definition.name, `${definition.name}:${inbound.key}`),
+  };
+}
+
+/** The batch event by event, each in a savepoint of its own (see processBatch); `failed` ran already, and failed. */
+async function processEventByEvent(
+  db: Knex,
+  definition: ConsumerDefinition,
+  events: readonly PendingEvent[],
+  deps: BatchDeps,
+  failed?: { pending: PendingEvent; error: Error },
+): Promise<BatchOutcome> {
   return db.transaction(async (trx) => {
     let processed = 0;
     const log = new BatchStateLog(definition.name, definition.recordStates);
     const applyOne = async (pending: PendingEvent): Promise<EventResult> => {
       const startedAt = new Date();
       const started = performance.now();
-      const result = await processOne(db, trx, definition, pending, deps);
+      const result =
+        pending === failed?.pending ? handlerFailed(definition, pending, failed.error, deps) : await processOne(db, trx, definition, pending, deps);
       const run = { startedAt, durationMs: performance.now() - started };
       const { inbound } = pending;
       if (result.status === "processed") {
@@ -159,20 +323,7 @@ async function applyTogether(
   try {
     const fresh = await context.with(trace.setSpan(context.active(), span), () =>
       trx.transaction(async (savepoint): Promise<boolean[]> => {
-        const marked = new Set<string>();
-        for (let from = 0; from < events.length; from += MARKS_PER_STATEMENT) {
-          const rows = events
-            .slice(from, from + MARKS_PER_STATEMENT)
-            .map(({ inbound }) => ({ consumer: definition.name, event_key: inbound.key, event_id: eventIdOf(inbound) }));
-          const inserted: Array<{ event_key: string }> = await savepoint("processed_events")
-            .insert(rows)
-            .onConflict(["consumer", "event_key"])
-            .ignore()
-            .returning("event_key");
-          for (const row of inserted) marked.add(row.event_key);
-        }
-        // An event read twice in one batch is fresh the first time only.
-        const flags = events.map(({ inbound }) => marked.delete(inbound.key));
+        const flags = await insertMarks(savepoint, definition, events);
         const applied = events.filter((_, index) => flags[index]).map(({ inbound }) => inbound);
         if (applied.length > 0) await applyBatch(applied, { trx: savepoint, logger: deps.logger.child({ consumer: definition.name }) });
         await assertNotAborted(savepoint, `the batch of ${definition.name}`);
@@ -232,20 +383,7 @@ async function processOne(
           .ignore()
           .returning("event_key");
         if (marked.length === 0) return { status: "duplicate" };
-        let logger: Logger | undefined;
-        const handlerContext: HandlerContext = {
-          trx: savepoint,
-          idempotencyKey: `${definition.name}:${inbound.key}`,
-          attempt: pending.attempt,
-          // Built when a handler logs: most never do, and a child logger per event is a cost of its own.
-          get logger() {
-            logger ??= deps.logger.child({ consumer: definition.name, eventKey: inbound.key });
-            return logger;
-          },
-          emit: (record, value, options) => deps.emitter.emit(savepoint, record, value, options?.key, inbound),
-          once: createOnce(db, definition.name, `${definition.name}:${inbound.key}`),
-        };
-        await pending.handle(handlerContext);
+        await pending.handle(handlerContext(db, savepoint, definition, pending, deps));
         // A handler may have caught a failed query of its own: thrown here, the savepoint is rolled
         // back, the batch's transaction is usable again, and this event is retried like any failure.
         await assertNotAborted(savepoint, `the handler of ${inbound.key}`);
@@ -263,10 +401,14 @@ async function processOne(
   } catch (error) {
     span.recordException(error as Error);
     span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
-    deps.logger.warn({ consumer: definition.name, eventKey: inbound.key, attempt: pending.attempt, err: error }, "handler failed");
-    const failure = error instanceof Error ? error : new Error(String(error));
-    return { status: "failed", error: failure, step: nextStep(definition, pending.attempt, failure, Date.now()) };
+    return handlerFailed(definition, pending, error instanceof Error ? error : new Error(String(error)), deps);
   } finally {
     span.end();
   }
+}
+
+/** An event whose handler failed: logged, and sent where its attempt says next. */
+function handlerFailed(definition: ConsumerDefinition, pending: PendingEvent, error: Error, deps: { logger: Logger }): EventResult {
+  deps.logger.warn({ consumer: definition.name, eventKey: pending.inbound.key, attempt: pending.attempt, err: error }, "handler failed");
+  return { status: "failed", error, step: nextStep(definition, pending.attempt, error, Date.now()) };
 }
