@@ -69,10 +69,23 @@ const SIGNATURE_STATUS: Record<VerificationFailureReason, 400 | 401> = {
 /** Whether a rejection's code says the request failed verification (what the unverified budget is charged for). */
 export const isVerificationFailure = (code: string): code is VerificationFailureReason => Object.hasOwn(SIGNATURE_STATUS, code);
 
-/** What `promise` settled to within `ms`: its value, `{ error }` if it rejected, or "timeout". */
-function within<T>(promise: Promise<T>, ms: number): Promise<T | "timeout" | { error: unknown }> {
-  const timeout = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), ms).unref());
-  return Promise.race([promise, timeout]).catch((error: unknown) => ({ error }));
+/**
+ * What `promise` settled to within `ms`: its value, `{ error }` if it rejected, or "timeout". The
+ * timer is cleared once the promise settles: one per request would otherwise stay in the timer
+ * list for its whole `ms`, thousands of them under load.
+ */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | "timeout" | { error: unknown }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), ms).unref();
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } catch (error) {
+    return { error };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 const REGISTRY_UNAVAILABLE: IngestOutcome = {
