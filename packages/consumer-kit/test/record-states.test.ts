@@ -80,3 +80,38 @@ describe("which events a consumer records states for", () => {
     });
   }
 });
+
+describe("the states of a batch larger than one statement takes", () => {
+  let harness: KitHarness;
+  let running: RunningConsumer | undefined;
+
+  beforeEach(async () => {
+    harness = await kitHarness();
+  });
+
+  afterEach(async () => {
+    await running?.stop();
+    running = undefined;
+    await harness?.close();
+  });
+
+  it("records every event of a backlog read in one batch, past Postgres's 65 535 bind parameters a statement", async () => {
+    const name = uniqueName("kit-states-backlog");
+    // One key: one partition, read in one fetch once the consumer starts. An attempt row takes ten
+    // parameters, a state row twelve: 7 000 of them in one statement would take 70 000 or more.
+    const events = Array.from({ length: 7000 }, (_, index) => ({ providerEventId: `evt_backlog_${index}` }));
+    for (let start = 0; start < events.length; start += 1000) await harness.publish(events.slice(start, start + 1000), { key: "entity-backlog" });
+    running = await startConsumer(
+      defineConsumer({
+        name,
+        subscriptions: [{ topic: harness.topic, on: { "invoice.paid": async () => undefined } }],
+      }),
+      { kafkaBrokers: harness.brokers, schemaRegistryUrl: harness.registryUrl, db: harness.db, logger: harness.logger },
+    );
+    const count = async (table: string): Promise<number> =>
+      Number(((await harness.db(table).where({ consumer: name }).count("* as count")) as Array<{ count: string }>)[0]?.count);
+    await eventually("every event's state recorded", async () => (await count("consumer_event_states")) === events.length, { timeoutMs: 60_000 });
+    assert.equal(await count("consumer_event_attempts"), events.length);
+    assert.equal(await count("processed_events"), events.length);
+  });
+});
