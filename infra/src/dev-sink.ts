@@ -6,8 +6,10 @@ import { step } from "./progress.ts";
  * what the services send, answers as those APIs do, and prints one line per call, so a newcomer sees
  * the effects of a webhook end to end. Production sets the real URLs and credentials.
  */
-export async function startDevSink(port: number): Promise<{ server: Server; env: Record<string, string> }> {
+export async function startDevSink(port: number, options: { quiet?: boolean } = {}): Promise<{ server: Server; env: Record<string, string> }> {
   let nextId = 1;
+  // A benchmark's thousands of calls a second are not for reading.
+  const say = options.quiet ? (_line: string): void => undefined : step;
   const readJson = async (request: IncomingMessage): Promise<Record<string, unknown>> => {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -24,18 +26,18 @@ export async function startDevSink(port: number): Promise<{ server: Server; env:
       response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
     };
     if (url.startsWith("/slack")) {
-      step(`dev-sink: Slack message: ${String(body.text ?? "").slice(0, 200)}`);
+      say(`dev-sink: Slack message: ${String(body.text ?? "").slice(0, 200)}`);
       response.writeHead(200, { "content-type": "text/plain" }).end("ok");
     } else if (url.startsWith("/pagerduty")) {
-      step(`dev-sink: PagerDuty ${String(body.event_action)} ${String(body.dedup_key)}`);
+      say(`dev-sink: PagerDuty ${String(body.event_action)} ${String(body.dedup_key)}`);
       json(202, { status: "success", message: "Event processed", dedup_key: body.dedup_key });
     } else if (url.startsWith("/github/") && request.method === "GET") {
       json(200, []);
     } else if (url.startsWith("/github/") && url.endsWith("/statuses")) {
-      step(`dev-sink: GitHub deployment status ${String(body.state)} (${url.replace("/github", "")})`);
+      say(`dev-sink: GitHub deployment status ${String(body.state)} (${url.replace("/github", "")})`);
       json(201, { id: nextId++, state: body.state });
     } else if (url.startsWith("/github/") && url.endsWith("/deployments")) {
-      step(`dev-sink: GitHub deployment of ${String(body.ref)} to ${String(body.environment)}`);
+      say(`dev-sink: GitHub deployment of ${String(body.ref)} to ${String(body.environment)}`);
       json(201, { id: nextId++, sha: body.ref, ref: body.ref, environment: body.environment, payload: body.payload ?? {} });
     } else {
       json(404, { message: "Not Found" });

@@ -9,3 +9,7 @@ export { repoRoot, stateDir, logFile } from "./paths.ts";
 export { step } from "./progress.ts";
 export { newWebhookSecret } from "./dev-secrets.ts";
 export { adminTokenFile, adminTokenForClients, developmentAdminToken, newAdminToken } from "./admin-token.ts";
+export { startDevSink } from "./dev-sink.ts";
+export { prepareHub } from "./prepare.ts";
+export { discoverServices, startService, stopService } from "./services.ts";
+export type { RunningService } from "./services.ts";

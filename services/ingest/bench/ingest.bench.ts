@@ -14,6 +14,7 @@ import { createKafka, ensureTopics } from "@hooklog/kafka";
 import { measureClientCosts } from "./client-costs.ts";
 import { postgresPids, sampleCpu } from "./cpu-sampler.ts";
 import { pacedLoad, type PacedResult } from "./paced-load.ts";
+import { benchWholeHub } from "./whole-hub.ts";
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
@@ -169,6 +170,11 @@ console.log(
   `bench:ingest — ${DURATION_S} s per run after ${WARMUP_S} s of warm-up, ${CONNECTIONS} connections, 1 KiB Stripe-signed events, Kafka ${endpoints.kafkaVersion}`,
 );
 
+// BENCH_ONLY=hub runs the whole-hub part alone (whole-hub.ts).
+if (process.env.BENCH_ONLY === "hub") {
+  await benchWholeHub(DURATION_S);
+  process.exit(0);
+}
 // BENCH_ONLY=ingest skips the baselines (for profiling ingest alone; no ratios are printed then).
 const onlyIngest = process.env.BENCH_ONLY === "ingest";
 let a: Measured | undefined;
@@ -304,3 +310,6 @@ function histogramQuantile(q: number, name: string, labels: string): number {
   const total = buckets.at(-1)?.count ?? 0;
   return buckets.find((bucket) => bucket.count >= q * total)?.le ?? Number.NaN;
 }
+
+// BENCH_HUB=0 skips the whole hub and the peer (whole-hub.ts).
+if (process.env.BENCH_HUB !== "0") await benchWholeHub(DURATION_S);
