@@ -304,7 +304,7 @@ async function measureWholeHub(endpoints: Parameters<typeof prepareHub>[0], dura
 
   console.log("");
   console.log(
-    `whole hub — ingest alone, then with every service of npm start (${discoverServices().join(", ")}), 64 connections, ${durationS} s after 2 s of warm-up`,
+    `whole hub, on a stack of its own: every service of npm start (${discoverServices().join(", ")}), then ingest alone; 64 connections, ${durationS} s after 2 s of warm-up`,
   );
   try {
     // The whole hub first, on an empty stack: each run starts with every consumer caught up, so none
