@@ -4,8 +4,16 @@ import { ConsumerKitError } from "./errors.ts";
 /** Postgres's in_failed_sql_transaction: after a failed statement, every command fails until a rollback. */
 const IN_FAILED_SQL_TRANSACTION = "25P02";
 
-/** Whether `error` is Postgres refusing a query because an earlier one failed in the same transaction. */
-export const isInFailedTransaction = (error: unknown): boolean => (error as { code?: unknown } | undefined)?.code === IN_FAILED_SQL_TRANSACTION;
+/**
+ * Whether `error` is Postgres refusing a query because an earlier one failed in the same transaction,
+ * or an error a handler made of that refusal (its cause, however deep).
+ */
+export function isInFailedTransaction(error: unknown): boolean {
+  for (let cause = error, depth = 0; cause !== undefined && cause !== null && depth < 10; cause = (cause as { cause?: unknown }).cause, depth += 1) {
+    if ((cause as { code?: unknown }).code === IN_FAILED_SQL_TRANSACTION) return true;
+  }
+  return false;
+}
 
 /** A transaction Postgres has aborted: nothing in it can commit (its COMMIT would answer ROLLBACK, without an error). */
 export class AbortedTransactionError extends ConsumerKitError {

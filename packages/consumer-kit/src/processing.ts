@@ -73,15 +73,24 @@ export async function processBatch(db: Knex, definition: ConsumerDefinition, eve
   return processEventByEvent(db, definition, events, deps);
 }
 
+/** A handler that failed in handleTogether: the event, its error, and when and how long it ran. */
+interface FailedRun {
+  pending: PendingEvent;
+  error: Error;
+  run: { startedAt: Date; durationMs: number };
+}
+
 /**
  * Why handleTogether gave the batch up: it goes event by event, where each event has a savepoint.
- * `failed`: the event whose handler failed, and how; the event-by-event pass does not run it again
- * (a handler runs once per attempt, as the retries and the outside services it calls count them).
+ * `failed`: the event whose handler failed, and how; the event-by-event pass does not run that
+ * handler again, so a failing handler runs once per attempt, as retries and the outside services it
+ * calls count them. The handlers before it do run again (their Postgres work was rolled back; their
+ * `once` calls answer from their record).
  */
 class EventByEvent extends Error {
-  readonly failed: { pending: PendingEvent; error: Error } | undefined;
+  readonly failed: FailedRun | undefined;
 
-  constructor(message: string, failed?: { pending: PendingEvent; error: Error }) {
+  constructor(message: string, failed?: FailedRun) {
     super(message);
     this.failed = failed;
   }
@@ -90,10 +99,10 @@ class EventByEvent extends Error {
 /**
  * The batch's handlers in one transaction without a savepoint each, when nothing in it needs the
  * event-by-event path: no key of the batch held (nothing waits or is released), every processed
- * mark in one statement, one probe of the transaction at the end. Undefined when a handler failed
- * or any key is held: the transaction is rolled back whole, and the batch goes event by event, as
- * a failed batch is retried (the handlers that ran run again; their `once` calls answer from their
- * record). Saves each event its SAVEPOINT, mark, probe and RELEASE: four round trips.
+ * mark in one statement, one probe of the transaction at the end. An EventByEvent when a handler
+ * failed or a key is held: the transaction is rolled back whole, and the batch goes event by event
+ * (see EventByEvent for which handlers run again). Saves each event its SAVEPOINT, mark, probe and
+ * RELEASE: four round trips.
  */
 async function handleTogether(
   db: Knex,
@@ -125,7 +134,8 @@ async function handleTogether(
           // A query refused because an earlier handler swallowed its own failure is no failure of this
           // event's: the event-by-event pass runs it again, and finds which handler it was.
           if (isInFailedTransaction(error)) throw new EventByEvent("a handler left the transaction aborted");
-          throw new EventByEvent("a handler failed", { pending, error: error instanceof Error ? error : new Error(String(error)) });
+          const run = { startedAt, durationMs: performance.now() - started };
+          throw new EventByEvent("a handler failed", { pending, error: error instanceof Error ? error : new Error(String(error)), run });
         }
         const durationMs = performance.now() - started;
         log.processed(pending.inbound, pending.attempt, { startedAt, durationMs });
@@ -226,7 +236,7 @@ async function processEventByEvent(
   definition: ConsumerDefinition,
   events: readonly PendingEvent[],
   deps: BatchDeps,
-  failed?: { pending: PendingEvent; error: Error },
+  failed?: FailedRun,
 ): Promise<BatchOutcome> {
   return db.transaction(async (trx) => {
     let processed = 0;
@@ -234,9 +244,9 @@ async function processEventByEvent(
     const applyOne = async (pending: PendingEvent): Promise<EventResult> => {
       const startedAt = new Date();
       const started = performance.now();
-      const result =
-        pending === failed?.pending ? handlerFailed(definition, pending, failed.error, deps) : await processOne(db, trx, definition, pending, deps);
-      const run = { startedAt, durationMs: performance.now() - started };
+      const known = pending === failed?.pending ? failed : undefined;
+      const result = known ? handlerFailed(definition, pending, known.error, deps) : await processOne(db, trx, definition, pending, deps);
+      const run = known?.run ?? { startedAt, durationMs: performance.now() - started };
       const { inbound } = pending;
       if (result.status === "processed") {
         processed += 1;

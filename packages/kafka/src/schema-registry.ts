@@ -138,8 +138,10 @@ export class SchemaRegistryClient {
       throw new Error(`not in Confluent's wire format: ${message.length < 5 ? `${message.length} bytes` : `magic byte ${message[0]}, expected 0`}`);
     }
     const schemaId = message.readInt32BE(1);
-    const writer = await this.#registry.getSchema(schemaId);
-    if (!(writer instanceof avro.Type)) throw new Error(`schema ${schemaId} is not an Avro schema`);
+    const found = await this.#registry.getSchema(schemaId);
+    // Duck-typed: the library may hold a copy of avsc of its own.
+    if (!avro.Type.isType(found)) throw new Error(`schema ${schemaId} is not an Avro schema`);
+    const writer = found as avro.Type;
     let reader = this.#readers.get(readerSchema);
     if (!reader) {
       reader = { type: avro.Type.forSchema(readerSchema as avro.Schema), resolvers: new Map() };
