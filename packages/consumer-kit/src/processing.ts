@@ -1,6 +1,6 @@
 import type { Knex } from "@hooklog/db";
 import type { Logger } from "@hooklog/logging";
-import { SpanKind, SpanStatusCode, context, extractTraceContext, trace } from "@hooklog/telemetry";
+import { SpanKind, SpanStatusCode, context, extractTraceContext, trace, type Context, type Span } from "@hooklog/telemetry";
 import { assertNotAborted, isInFailedTransaction } from "./aborted-transaction.ts";
 import type { ConsumerDefinition, HandlerContext, InboundEvent } from "./definition.ts";
 import type { BoundHandler } from "./dispatch.ts";
@@ -178,8 +178,8 @@ async function insertMarks(trx: Knex.Transaction, definition: ConsumerDefinition
   return events.map(({ inbound }) => marked.delete(inbound.key));
 }
 
-/** Runs one event's handler in `trx`, in a span of the event's trace; throws what the handler threw. */
-async function handleInTransaction(db: Knex, trx: Knex.Transaction, definition: ConsumerDefinition, pending: PendingEvent, deps: BatchDeps): Promise<void> {
+/** The span of one event's processing, a child of the trace its message carries, and that parent. */
+function eventSpan(definition: ConsumerDefinition, pending: PendingEvent): { span: Span; parent: Context } {
   const { inbound } = pending;
   const parent = extractTraceContext(pending.source.message.headers ?? {});
   const span = tracer.startSpan(
@@ -195,6 +195,12 @@ async function handleInTransaction(db: Knex, trx: Knex.Transaction, definition: 
     },
     parent,
   );
+  return { span, parent };
+}
+
+/** Runs one event's handler in `trx`, in a span of the event's trace; throws what the handler threw. */
+async function handleInTransaction(db: Knex, trx: Knex.Transaction, definition: ConsumerDefinition, pending: PendingEvent, deps: BatchDeps): Promise<void> {
+  const { span, parent } = eventSpan(definition, pending);
   try {
     await context.with(trace.setSpan(parent, span), () => pending.handle(handlerContext(db, trx, definition, pending, deps)));
   } catch (error) {
@@ -369,20 +375,7 @@ async function processOne(
   deps: { logger: Logger; metrics: ConsumerMetrics; emitter: Emitter },
 ): Promise<EventResult> {
   const { inbound } = pending;
-  const parent = extractTraceContext(pending.source.message.headers ?? {});
-  const span = tracer.startSpan(
-    `process ${definition.name} ${inbound.type}`,
-    {
-      kind: SpanKind.CONSUMER,
-      attributes: {
-        "hooklog.consumer": definition.name,
-        "hooklog.event_key": inbound.key,
-        "hooklog.event_type": inbound.type,
-        "hooklog.attempt": pending.attempt,
-      },
-    },
-    parent,
-  );
+  const { span, parent } = eventSpan(definition, pending);
   const started = performance.now();
   try {
     const result = await context.with(trace.setSpan(parent, span), () =>
