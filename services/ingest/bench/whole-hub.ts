@@ -28,7 +28,7 @@ import {
 import { loadSources } from "@hooklog/sources";
 import { consumerCaughtUp, uniqueName } from "@hooklog/testkit";
 import { createKafka } from "@hooklog/kafka";
-import { postgresPids, sampleCpu } from "./cpu-sampler.ts";
+import { cpuText, postgresPids, sampleCpu, type CpuUse } from "./cpu-sampler.ts";
 
 const INGEST_PORT = 3906;
 const INGEST_OPS_PORT = 3907;
@@ -297,9 +297,9 @@ async function measureWholeHub(endpoints: Parameters<typeof prepareHub>[0], dura
       kafka: () => [kafkaPid() ?? 0],
       postgres: postgresPids,
     });
-  const cpuLine = (cpu: Record<string, number>): string =>
+  const cpuLine = (cpu: Record<string, CpuUse>): string =>
     Object.entries(cpu)
-      .map(([name, percent]) => `${name} ${percent.toFixed(0)}%`)
+      .map(([name, use]) => cpuText(name, use))
       .join(", ");
 
   console.log("");
