@@ -11,6 +11,7 @@ import { heartbeatWhile } from "./heartbeat.ts";
 import type { ConsumerMetrics } from "./metrics.ts";
 import type { OutboxRelay } from "./outbox.ts";
 import { parkedMessage, type Revive, type UnparkedFailure } from "./key-order.ts";
+import { OffsetCommitter } from "./offset-commits.ts";
 import { processBatch, type Emitter, type PendingEvent } from "./processing.ts";
 import { RegistryUnavailableError, type RegistryOutage } from "./registry-outage.ts";
 import { nextStep, type Route } from "./router.ts";
@@ -44,8 +45,14 @@ const nextOffset = (offset: string): string => (BigInt(offset) + 1n).toString();
  * The batch loop: decode, wait for retries not yet due, wait out a registry outage, process the
  * batch in one transaction, route failures to retries or dead letters, commit the offsets.
  */
-export function createBatchLoop(deps: BatchLoopDeps): { eachBatchOf(member: Consumer): EachBatchHandler; cancelResumes(): void } {
+export function createBatchLoop(deps: BatchLoopDeps): {
+  eachBatchOf(member: Consumer): EachBatchHandler;
+  cancelResumes(): void;
+  /** Commits the offsets still waiting for their interval (offset-commits.ts): before the member disconnects. */
+  flushOffsets(): Promise<void>;
+} {
   const { definition, logger } = deps;
+  const offsets = new OffsetCommitter(logger, definition.name);
   const readBatch = batchReader(deps);
   const processAndRoute = batchProcessor(deps);
   const resumeTimers = new Set<NodeJS.Timeout>();
@@ -63,7 +70,7 @@ export function createBatchLoop(deps: BatchLoopDeps): { eachBatchOf(member: Cons
             const last = read.taken.at(-1);
             if (last) {
               resolveOffset(last.message.offset);
-              await member.commitOffsets([{ topic, partition, offset: nextOffset(last.message.offset) }]);
+              await offsets.processedUpTo(member, topic, partition, nextOffset(last.message.offset), !isRunning());
             }
             await heartbeat();
 
@@ -78,6 +85,7 @@ export function createBatchLoop(deps: BatchLoopDeps): { eachBatchOf(member: Cons
     cancelResumes() {
       for (const timer of resumeTimers) clearTimeout(timer);
     },
+    flushOffsets: () => offsets.flush(),
   };
 }
 

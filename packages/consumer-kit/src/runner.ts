@@ -92,6 +92,8 @@ export async function startConsumer(definition: ConsumerDefinition, options: Con
       await member.stopReplacing();
       lag.stop();
       batches.cancelResumes();
+      // A batch still running when disconnect begins commits its offset at once (it sees the stop).
+      await batches.flushOffsets();
       await member.disconnect();
       await relay.stop();
       await producer.disconnect();
