@@ -44,6 +44,7 @@ export class SchemaRegistryClient {
   // Keyed by the reader schema object its callers keep (decode.ts, avro-codec.ts): the library's own
   // decode compiles the reader and builds the resolver again for every message.
   readonly #readers = new WeakMap<object, CompiledReader>();
+  #scratch = Buffer.allocUnsafe(16 * 1024);
 
   constructor(url: string) {
     this.url = url.replace(/\/$/, "");
@@ -109,8 +110,29 @@ export class SchemaRegistryClient {
   }
 
   /** Encodes `value` in Confluent's wire format (magic byte 0, the schema id, the Avro body) with a registered schema. */
-  encode(schemaId: number, value: unknown): Promise<Buffer> {
-    return this.#registry.encode(schemaId, value);
+  async encode(schemaId: number, value: unknown): Promise<Buffer> {
+    const found = await this.#registry.getSchema(schemaId);
+    if (!avro.Type.isType(found)) return this.#registry.encode(schemaId, value);
+    const type = found as avro.Type;
+    // Into a scratch buffer that grows to the largest value seen, after the 5 bytes of the wire
+    // format's header, then copied once: avsc's toBuffer encodes into 1 KiB and, for anything larger
+    // (an envelope around a 1 KiB payload), encodes again; the library then copies it into place.
+    let end: number;
+    try {
+      end = type.encode(value, this.#scratch, 5);
+      if (end < 0) {
+        this.#scratch = Buffer.allocUnsafe(Math.max(2 * this.#scratch.length, this.#scratch.length - end));
+        end = type.encode(value, this.#scratch, 5);
+      }
+    } catch {
+      // A value that does not fit the schema: the library says where (ConfluentSchemaRegistryValidationError).
+      return this.#registry.encode(schemaId, value);
+    }
+    const message = Buffer.allocUnsafe(end);
+    this.#scratch.copy(message, 0, 0, end);
+    message[0] = 0;
+    message.writeInt32BE(schemaId, 1);
+    return message;
   }
 
   /**

@@ -109,6 +109,25 @@ describe("schema evolution through the registry", () => {
     assert.equal(resolved, 0, "no resolver built again");
   });
 
+  it("encodes as the wire format says, for a value past avsc's 1 KiB buffer and past the encoder's own", async () => {
+    const subject = `${uniqueName("encode-sizes")}-value`;
+    const codec = await createRecordCodec<WebhookEvent>(client, subject, v1);
+    const type = avro.Type.forSchema(JSON.parse(v1) as avro.Schema);
+    for (const size of [10, 2000, 40_000, 10]) {
+      const value = { ...sample, payload: Buffer.alloc(size, 7) };
+      const message = await codec.encode(value);
+      const expected = Buffer.concat([Buffer.from([0]), Buffer.alloc(4), type.toBuffer(value)]);
+      expected.writeInt32BE(codec.schemaId, 1);
+      assert.ok(message.equals(expected), `the ${size}-byte payload's message`);
+      assert.equal(((await codec.decode(message)) as WebhookEvent).payload.length, size);
+    }
+    await assert.rejects(
+      codec.encode({ ...sample, source: 42 } as unknown as WebhookEvent),
+      { name: "ConfluentSchemaRegistryValidationError", message: /invalid "string": 42/ },
+      "a value off the schema is refused as the library refuses it",
+    );
+  });
+
   it("refuses an incompatible change", async () => {
     const topic = uniqueName("incompatible");
     await checkSchemas(client, new Map([[WEBHOOK_EVENT, [topic]]]));
