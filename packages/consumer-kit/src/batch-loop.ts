@@ -50,6 +50,8 @@ export function createBatchLoop(deps: BatchLoopDeps): {
   cancelResumes(): void;
   /** Commits the offsets still waiting for their interval (offset-commits.ts): before the member disconnects. */
   flushOffsets(): Promise<void>;
+  /** Drops what waited for the assignment before: after the member (re)joined its group. */
+  forgetOffsets(): void;
 } {
   const { definition, logger } = deps;
   const offsets = new OffsetCommitter(logger, definition.name);
@@ -70,7 +72,7 @@ export function createBatchLoop(deps: BatchLoopDeps): {
             const last = read.taken.at(-1);
             if (last) {
               resolveOffset(last.message.offset);
-              await offsets.processedUpTo(member, topic, partition, nextOffset(last.message.offset), !isRunning());
+              await offsets.processedUpTo(member, topic, partition, nextOffset(last.message.offset));
             }
             await heartbeat();
 
@@ -86,6 +88,7 @@ export function createBatchLoop(deps: BatchLoopDeps): {
       for (const timer of resumeTimers) clearTimeout(timer);
     },
     flushOffsets: () => offsets.flush(),
+    forgetOffsets: () => offsets.forget(),
   };
 }
 

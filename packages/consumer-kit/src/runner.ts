@@ -76,7 +76,10 @@ export async function startConsumer(definition: ConsumerDefinition, options: Con
     metrics,
     logger,
     eachBatchOf: batches.eachBatchOf,
-    onJoin: () => outage.reset(),
+    onJoin: () => {
+      outage.reset();
+      batches.forgetOffsets();
+    },
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
     sessionTimeoutMs,
     stalledAfterMs: options.stalledAfterMs,
@@ -92,7 +95,8 @@ export async function startConsumer(definition: ConsumerDefinition, options: Con
       await member.stopReplacing();
       lag.stop();
       batches.cancelResumes();
-      // A batch still running when disconnect begins commits its offset at once (it sees the stop).
+      // Offsets waiting for their interval are committed; the batch in hand when disconnect begins is
+      // not (kafkajs commits nothing once stopping): the next member reads it again, as duplicates.
       await batches.flushOffsets();
       await member.disconnect();
       await relay.stop();

@@ -13,8 +13,8 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 
 export interface PacedResult {
   rps: number;
-  /** Requests answered (any status), the warm-up's included. */
-  answered: number;
+  /** Requests sent, the warm-up's included. */
+  sent: number;
   p50: number;
   p99: number;
   non2xx: number;
@@ -108,7 +108,7 @@ export async function pacedLoad(options: {
   warmupLatencies.sort((x, y) => x - y);
   return {
     rps: latencies.length / elapsedS,
-    answered: latencies.length + warmupLatencies.length,
+    sent,
     p50: quantile(latencies, 0.5),
     p99: quantile(latencies, 0.99),
     non2xx,

@@ -87,7 +87,16 @@ function stripeInvoicePaid(secret: string, sequence: number): Signed {
 }
 
 /** Requests per second over `durationS`, after `warmupS` of the same load, the requests taken in turn from `next`. */
-async function throughput(port: number, durationS: number, next: () => Signed): Promise<{ rps: number; p99: number; non2xx: number; errors: number }> {
+/** A measured run's figures, and the CPU of each component during it (the warm-up left out) when `cpu` samples them. */
+interface Throughput {
+  rps: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  cpu: Record<string, CpuUse>;
+}
+
+async function throughput(port: number, durationS: number, next: () => Signed, cpu?: () => () => Record<string, CpuUse>): Promise<Throughput> {
   const drive = (duration: number) =>
     autocannon({
       url: `http://127.0.0.1:${port}`,
@@ -104,8 +113,9 @@ async function throughput(port: number, durationS: number, next: () => Signed): 
       ],
     });
   await drive(2);
+  const sampled = cpu?.();
   const result = await drive(durationS);
-  return { rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts };
+  return { rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts, cpu: sampled?.() ?? {} };
 }
 
 async function waitFor(what: string, url: string, exited: Promise<unknown>[]): Promise<void> {
@@ -313,13 +323,9 @@ async function measureWholeHub(endpoints: Parameters<typeof prepareHub>[0], dura
     // The consumers join their groups while ingest is already ready: a first load settles them.
     await throughput(INGEST_PORT, 3, nextStripe);
     await caughtUp(endpoints.kafkaBrokers);
-    const hubStripeCpu = cpuOf();
-    const hubStripe = await throughput(INGEST_PORT, durationS, nextStripe);
-    const hubStripeLine = cpuLine(hubStripeCpu());
+    const hubStripe = await throughput(INGEST_PORT, durationS, nextStripe, cpuOf);
     await caughtUp(endpoints.kafkaBrokers);
-    const hubPushCpu = cpuOf();
-    const hubPush = await throughput(INGEST_PORT, durationS, nextPush("/webhooks/github"));
-    const hubPushLine = cpuLine(hubPushCpu());
+    const hubPush = await throughput(INGEST_PORT, durationS, nextPush("/webhooks/github"), cpuOf);
 
     // The peer, alternated with the whole hub on the same pre-signed GitHub load.
     const binary = webhookBinary();
@@ -342,21 +348,20 @@ async function measureWholeHub(endpoints: Parameters<typeof prepareHub>[0], dura
     await stopAll();
 
     await start(["ingest"]);
-    const aloneStripe = await throughput(INGEST_PORT, durationS, nextStripe);
-    const aloneCpu = cpuOf();
-    const alonePush = await throughput(INGEST_PORT, durationS, nextPush("/webhooks/github"));
-    const alonePushCpu = aloneCpu();
+    const aloneStripe = await throughput(INGEST_PORT, durationS, nextStripe, cpuOf);
+    const alonePush = await throughput(INGEST_PORT, durationS, nextPush("/webhooks/github"), cpuOf);
 
     const ratio = (hub: number, alone: number): string => `${(hub / alone).toFixed(2)} (target >= 0.7: ${hub / alone >= 0.7 ? "met" : "NOT met"})`;
     const line = (name: string, m: { rps: number; p99: number; non2xx: number; errors: number }): string =>
       `${name.padEnd(44)} ${m.rps.toFixed(0).padStart(6)} req/s   p99 ${String(m.p99).padStart(4)} ms   non-2xx ${m.non2xx}   errors ${m.errors}`;
     console.log(line("(c) ingest alone, Stripe invoice.paid", aloneStripe));
+    console.log(`    CPU: ${cpuLine(aloneStripe.cpu)}`);
     console.log(line("(h) whole hub, Stripe invoice.paid", hubStripe));
-    console.log(`    CPU: ${hubStripeLine}`);
+    console.log(`    CPU: ${cpuLine(hubStripe.cpu)}`);
     console.log(line("(c) ingest alone, GitHub push", alonePush));
-    console.log(`    CPU: ${cpuLine(alonePushCpu)}`);
+    console.log(`    CPU: ${cpuLine(alonePush.cpu)}`);
     console.log(line("(h) whole hub, GitHub push", hubPush));
-    console.log(`    CPU: ${hubPushLine}`);
+    console.log(`    CPU: ${cpuLine(hubPush.cpu)}`);
     console.log(`h/c on Stripe invoice.paid = ${ratio(hubStripe.rps, aloneStripe.rps)}; on GitHub push = ${ratio(hubPush.rps, alonePush.rps)}`);
     if ("missing" in binary) {
       console.log(`(w) Debian webhook: not measured: ${binary.missing}`);
