@@ -260,11 +260,11 @@ async function endToEnd(rate: number): Promise<E2eResult> {
   const after = await batchReading();
   const latencies = accepted
     .filter((entry) => !entry.warmup && committedAt.has(keyOf(entry)))
-    .map((entry) => (committedAt.get(keyOf(entry))?.[0] ?? Number.NaN) - entry.sentAt)
+    .map((entry) => (committedAt.get(keyOf(entry))?.[0] ?? Number.NaN) - entry.dueAt)
     .sort((x, y) => x - y);
   const answers = accepted
     .filter((entry) => !entry.warmup)
-    .map((entry) => entry.answeredAt - entry.sentAt)
+    .map((entry) => entry.answeredAt - entry.dueAt)
     .sort((x, y) => x - y);
   const batches = after.count - before.count;
   const ofOne = (after.buckets.get(1) ?? 0) - (before.buckets.get(1) ?? 0);
@@ -305,7 +305,7 @@ const barePort = (bare.address() as { port: number }).port;
 for (const rate of [e2eRate, halfMax]) {
   const answered = (await postLoad(`http://127.0.0.1:${barePort}`, "/", rate, `floor_${rate}`))
     .filter((entry) => !entry.warmup)
-    .map((entry) => entry.answeredAt - entry.sentAt)
+    .map((entry) => entry.answeredAt - entry.dueAt)
     .sort((x, y) => x - y);
   console.log(
     `    the machine's floor at ${String(rate).padStart(4)}/s: a bare node:http server answers the same load in p50 ${ms(percentile(answered, 50))}, p99 ${ms(percentile(answered, 99))}`,

@@ -10,6 +10,8 @@ import { Agent, request } from "node:http";
 
 export interface PostedEvent {
   providerEventId: string;
+  /** Epoch ms when the request was due: latencies count from here, so a late generator shows as latency too. */
+  dueAt: number;
   /** Epoch ms when the request was written. */
   sentAt: number;
   /** Epoch ms when the answer ended. */
@@ -51,12 +53,12 @@ const bodies = Array.from({ length: total }, (_, index) => {
 
 const sent: PostedEvent[] = [];
 const inFlight: Array<Promise<void>> = [];
-const post = (index: number): Promise<void> =>
+const post = (index: number, dueAt: number): Promise<void> =>
   new Promise((resolve) => {
     const { providerEventId, body } = bodies[index] as { providerEventId: string; body: string };
     const t = Math.floor(Date.now() / 1000);
     const signature = createHmac("sha256", secret).update(`${t}.${body}`).digest("hex");
-    const entry: PostedEvent = { providerEventId, sentAt: now(), answeredAt: 0, status: 0, warmup: index < warmupCount };
+    const entry: PostedEvent = { providerEventId, dueAt, sentAt: now(), answeredAt: 0, status: 0, warmup: index < warmupCount };
     sent.push(entry);
     const outgoing = request(
       {
@@ -87,7 +89,7 @@ const started = now();
 let next = 0;
 while (next < total) {
   while (next < total && started + (next * 1000) / rate <= now()) {
-    inFlight.push(post(next));
+    inFlight.push(post(next, started + (next * 1000) / rate));
     next += 1;
   }
   await new Promise((resolve) => setTimeout(resolve, 1));

@@ -38,6 +38,9 @@ interface CompiledReader {
   resolvers: Map<number, avro.Resolver | null>;
 }
 
+/** The most the encoder's scratch buffer keeps between messages. */
+const SCRATCH_MAX_BYTES = 1024 * 1024;
+
 export class SchemaRegistryClient {
   readonly url: string;
   readonly #registry: SchemaRegistry;
@@ -117,19 +120,24 @@ export class SchemaRegistryClient {
     // Into a scratch buffer that grows to the largest value seen, after the 5 bytes of the wire
     // format's header, then copied once: avsc's toBuffer encodes into 1 KiB and, for anything larger
     // (an envelope around a 1 KiB payload), encodes again; the library then copies it into place.
-    let end: number;
+    let message: Buffer;
     try {
-      end = type.encode(value, this.#scratch, 5);
-      if (end < 0) {
-        this.#scratch = Buffer.allocUnsafe(Math.max(2 * this.#scratch.length, this.#scratch.length - end));
-        end = type.encode(value, this.#scratch, 5);
+      const end = type.encode(value, this.#scratch, 5);
+      if (end >= 0) {
+        message = Buffer.allocUnsafe(end);
+        this.#scratch.copy(message, 0, 0, end);
+      } else {
+        // Too large for the scratch buffer: encoded again into a buffer of its exact size, which is the
+        // message. The scratch buffer grows too, up to SCRATCH_MAX_BYTES: one 25 MiB delivery must not keep 25 MiB.
+        const size = this.#scratch.length - end;
+        if (size <= SCRATCH_MAX_BYTES) this.#scratch = Buffer.allocUnsafe(Math.min(SCRATCH_MAX_BYTES, Math.max(size, 2 * this.#scratch.length)));
+        message = Buffer.allocUnsafe(size);
+        type.encode(value, message, 5);
       }
     } catch {
       // A value that does not fit the schema: the library says where (ConfluentSchemaRegistryValidationError).
       return this.#registry.encode(schemaId, value);
     }
-    const message = Buffer.allocUnsafe(end);
-    this.#scratch.copy(message, 0, 0, end);
     message[0] = 0;
     message.writeInt32BE(schemaId, 1);
     return message;
