@@ -43,6 +43,21 @@ export async function startServiceProcess(
   portVariable: string,
   options: { directory?: string } = {},
 ): Promise<ServiceProcess> {
+  // A free port may be taken by another suite's process before the service binds it (two suites run
+  // at once): the service then exits saying EADDRINUSE, and is started again on other ports.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startOnFreePorts(name, env, portVariable, options);
+    } catch (error) {
+      if (!(error instanceof PortTakenError) || attempt === 3) throw error;
+    }
+  }
+}
+
+/** A service that exited because a port it was given was taken meanwhile. */
+class PortTakenError extends Error {}
+
+async function startOnFreePorts(name: string, env: Record<string, string>, portVariable: string, options: { directory?: string }): Promise<ServiceProcess> {
   const port = await freePort();
   const opsPort = await freePort();
   const opsPortVariable = portVariable.replace(/_PORT$/, "_OPS_PORT");
@@ -61,7 +76,10 @@ export async function startServiceProcess(
   // Generous: under a full test run on two cores a service start (migrations, topics, schemas) can take long.
   const deadline = Date.now() + 120_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}) while starting:\n${output}`);
+    if (child.exitCode !== null) {
+      const message = `${name} exited (${child.exitCode}) while starting:\n${output}`;
+      throw output.includes("EADDRINUSE") ? new PortTakenError(message) : new Error(message);
+    }
     const healthy = await fetch(`${url}/healthz`).then(
       (response) => response.ok,
       () => false,

@@ -1,7 +1,7 @@
-// A node:test reporter that writes one JSON tally of the leaf tests (suites are not counted),
+// A node:test reporter that writes one JSON tally of the leaf tests (a suite counts only when a hook of its failed),
 // read by the root test run to print its closing "N passed, N failed" line.
 interface TestEventData {
-  details?: { type?: string; error?: unknown };
+  details?: { type?: string; error?: unknown & { failureType?: string } };
   skip?: boolean | string;
   todo?: boolean | string;
   name?: string;
@@ -32,7 +32,16 @@ export default async function* summaryReporter(source: AsyncIterable<TestEvent>)
   const tally = { passed: 0, failed: 0, skipped: 0, failures: [] as string[] };
   for await (const event of source) {
     const data = event.data;
-    if (data?.details?.type === "suite") continue;
+    if (data?.details?.type === "suite") {
+      // A suite fails of its own when a hook of its (before, after) throws: its tests are then only
+      // "cancelled", and the cause is the suite's to tell.
+      const failureType = data.details.error?.failureType;
+      if (event.type === "test:fail" && failureType !== "subtestsFailed" && failureType !== "cancelledByParent") {
+        tally.failed += 1;
+        tally.failures.push(`${data.file ?? "?"}: ${data.name ?? "?"} (its set-up or tear-down: ${failureReason(data.details.error)})`);
+      }
+      continue;
+    }
     if (event.type === "test:pass") {
       if (data?.skip || data?.todo) tally.skipped += 1;
       else tally.passed += 1;
