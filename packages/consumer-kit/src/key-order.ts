@@ -77,25 +77,20 @@ export class BatchKeyOrder {
   }
 
   static async begin(trx: Knex.Transaction, consumer: string, events: readonly PendingEvent[], deps: KeyOrderDeps): Promise<BatchKeyOrder> {
-    const keys = [...new Set(events.flatMap((event) => (event.messageKey === undefined ? [] : [event.messageKey])))];
-    const rows =
-      keys.length === 0
-        ? []
-        : ((await trx("held_keys")
-            .where({ consumer })
-            .whereIn("message_key", keys)
-            .orderBy("message_key")
-            .forUpdate()
-            .select("message_key", "held_by")) as Array<{
-            message_key: string;
-            held_by: string;
-          }>);
-    return new BatchKeyOrder(trx, consumer, new Map(rows.map((row) => [row.message_key, row.held_by])), deps);
+    return new BatchKeyOrder(trx, consumer, await BatchKeyOrder.holds(trx, consumer, events), deps);
   }
 
-  /** Whether no event of the batch has a key some event holds: then none waits, and none settles anything. */
-  get holdsNone(): boolean {
-    return this.#holds.size === 0;
+  /** The holds on the batch's keys (key → holding event), locked (FOR UPDATE, in key order) until the batch commits. */
+  static async holds(trx: Knex.Transaction, consumer: string, events: readonly PendingEvent[]): Promise<Map<string, string>> {
+    const keys = [...new Set(events.flatMap((event) => (event.messageKey === undefined ? [] : [event.messageKey])))];
+    if (keys.length === 0) return new Map();
+    const rows = (await trx("held_keys")
+      .where({ consumer })
+      .whereIn("message_key", keys)
+      .orderBy("message_key")
+      .forUpdate()
+      .select("message_key", "held_by")) as Array<{ message_key: string; held_by: string }>;
+    return new Map(rows.map((row) => [row.message_key, row.held_by]));
   }
 
   /** An event read from a subscribed topic waits while another event holds its key; a retried event never waits. */

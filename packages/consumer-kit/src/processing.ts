@@ -114,9 +114,7 @@ async function handleTogether(
   try {
     const { results, durations } = await db.transaction(async (trx) => {
       if ((definition.ordering ?? "per-key") === "per-key") {
-        // unrevivable is for parked events released behind a held key: a held key ends this path first.
-        const order = await BatchKeyOrder.begin(trx, definition.name, events, { ...deps, unrevivable: () => ({ status: "duplicate" }) });
-        if (!order.holdsNone) throw new EventByEvent("a key of the batch is held");
+        if ((await BatchKeyOrder.holds(trx, definition.name, events)).size > 0) throw new EventByEvent("a key of the batch is held");
       }
       const fresh = await insertMarks(trx, definition, events);
       const log = new BatchStateLog(definition.name, definition.recordStates);
