@@ -9,6 +9,11 @@ import { EventLogError } from "./errors.ts";
  * alone. What is queued or in flight is bounded by weight too: past the bound a submit is refused at
  * once (`overloaded`), so a stalled commit cannot make the queue grow without end. A queued item
  * whose caller stopped waiting (its signal aborted) is withdrawn and never committed.
+ *
+ * With `maxInFlight` above 1 the commits overlap in a pipeline: the next batch is taken once the
+ * current one calls its `handOff` (done with its first stage, say a lookup) and fewer than
+ * `maxInFlight` batches are under way. The commit function keeps the order of whatever must stay in
+ * order (the sends).
  */
 interface Pending<Item, Result> {
   item: Item;
@@ -18,7 +23,10 @@ interface Pending<Item, Result> {
 }
 
 export interface GroupCommitOptions<Item, Result> {
-  commit: (items: Item[]) => Promise<Result[]>;
+  /** `handOff`: the batch is past its first stage and the next may start (with `maxInFlight` above 1). */
+  commit: (items: Item[], handOff: () => void) => Promise<Result[]>;
+  /** Batches under way at once; default 1, one after the other. */
+  maxInFlight?: number;
   maxBatch: number;
   /** Default: unbounded. */
   maxBatchWeight?: number;
@@ -29,18 +37,22 @@ export interface GroupCommitOptions<Item, Result> {
 }
 
 export class GroupCommit<Item, Result> {
-  readonly #commit: (items: Item[]) => Promise<Result[]>;
+  readonly #commit: GroupCommitOptions<Item, Result>["commit"];
+  readonly #maxInFlight: number;
   readonly #maxBatch: number;
   readonly #maxBatchWeight: number;
   readonly #maxPendingWeight: number;
   readonly #weigh: (item: Item) => number;
   #queue: Array<Pending<Item, Result>> = [];
   #inFlight = 0;
+  /** A batch is under way that has not handed off yet. */
+  #starting = false;
   #pendingWeight = 0;
   #idle: Array<() => void> = [];
 
   constructor(options: GroupCommitOptions<Item, Result>) {
     this.#commit = options.commit;
+    this.#maxInFlight = options.maxInFlight ?? 1;
     this.#maxBatch = options.maxBatch;
     this.#maxBatchWeight = options.maxBatchWeight ?? Number.POSITIVE_INFINITY;
     this.#maxPendingWeight = options.maxPendingWeight ?? Number.POSITIVE_INFINITY;
@@ -102,24 +114,38 @@ export class GroupCommit<Item, Result> {
   }
 
   #pump(): void {
-    // One batch at a time: a later batch never overtakes an earlier one on the way to Kafka.
-    while (this.#inFlight === 0 && this.#queue.length > 0) {
+    while (!this.#starting && this.#inFlight < this.#maxInFlight && this.#queue.length > 0) {
       const batch = this.#takeBatch();
       this.#inFlight += 1;
+      this.#starting = true;
       void this.#run(batch);
     }
     if (this.#queue.length === 0 && this.#inFlight === 0) for (const resolve of this.#idle.splice(0)) resolve();
   }
 
   async #run(batch: Array<Pending<Item, Result>>): Promise<void> {
+    let handedOff = false;
+    const handOff = (): void => {
+      if (handedOff) return;
+      handedOff = true;
+      this.#starting = false;
+      this.#pump();
+    };
     try {
-      const results = await this.#commit(batch.map((entry) => entry.item));
+      const results = await this.#commit(
+        batch.map((entry) => entry.item),
+        handOff,
+      );
       for (const [index, entry] of batch.entries()) entry.resolve(results[index] as Result);
     } catch (error) {
       for (const entry of batch) entry.reject(error);
     } finally {
       for (const entry of batch) this.#pendingWeight -= entry.weight;
       this.#inFlight -= 1;
+      if (!handedOff) {
+        handedOff = true;
+        this.#starting = false;
+      }
       this.#pump();
     }
   }

@@ -119,7 +119,8 @@ const RECORD_ACCEPTED: PreparedStatement = {
  * two round trips on the way to its answer whatever its size: look its ids up in the ledger, then send
  * the new events through the idempotent producer and wait for Kafka's acknowledgement. A write
  * resolves at that acknowledgement; the ledger record follows in the background, so the next batch
- * need not wait for it. The ledger is written only after the ack, so a crash in between lets a
+ * need not wait for it. The next batch is looked up while this one is sent, and sent after it; what
+ * this one wrote is handed to it as duplicates, since its lookup could not see them. The ledger is written only after the ack, so a crash in between lets a
  * duplicate through but never hides an event. Until its record is committed, an acknowledged id is
  * held in memory, and every lookup consults that set before it asks Postgres: a redelivery to this
  * writer after its first copy was acknowledged is always found. Two writers (two ingest instances, or
@@ -139,6 +140,11 @@ export class EventLogWriter {
   readonly #records = new Set<Promise<void>>();
   readonly #side: SideRecordQueue | undefined;
   #produceRequests = 0;
+  /**
+   * The dedup keys the latest batch wrote, once its send is over. The next batch, looked up while
+   * that send was under way, awaits it before it sends: its turn, and the keys its lookup could not see.
+   */
+  #previousBatch: Promise<ReadonlySet<string>> = Promise.resolve(new Set());
 
   constructor(options: EventLogWriterOptions) {
     this.#db = options.db;
@@ -151,7 +157,9 @@ export class EventLogWriter {
       maxBatchWeight: options.maxBatchBytes ?? MIB,
       ...(options.maxPendingBytes === undefined ? {} : { maxPendingWeight: options.maxPendingBytes }),
       weigh: entryBytes,
-      commit: (entries) => this.#commit(entries),
+      // Two batches under way: one asks the ledger while the one before it is sent.
+      maxInFlight: 2,
+      commit: (entries, handOff) => this.#commit(entries, handOff),
     });
     const side = options.sideRecords;
     // Records sent alone go through their own producer, never the events': an event would queue behind them.
@@ -216,7 +224,31 @@ export class EventLogWriter {
     await Promise.all(this.#records);
   }
 
-  async #commit(entries: LogEntry[]): Promise<EntryResult[]> {
+  /**
+   * One batch: look its ids up in the ledger (meanwhile the batch before may still be on its way to
+   * Kafka), hand off so the next batch can be looked up, wait for the batch before to be sent, then
+   * send. Batches are sent one after the other, in the order they were taken.
+   */
+  async #commit(entries: LogEntry[], handOff: () => void): Promise<EntryResult[]> {
+    const previous = this.#previousBatch;
+    let publish: (written: ReadonlySet<string> | Promise<ReadonlySet<string>>) => void = () => undefined;
+    this.#previousBatch = new Promise((resolve) => (publish = resolve));
+    // Unless this batch writes something, the next one needs what the batch before wrote, after it.
+    let published: ReadonlySet<string> | Promise<ReadonlySet<string>> = previous;
+    try {
+      return await this.#lookUpAndSend(entries, previous, handOff, (written) => (published = written));
+    } finally {
+      handOff();
+      publish(published);
+    }
+  }
+
+  async #lookUpAndSend(
+    entries: LogEntry[],
+    previous: Promise<ReadonlySet<string>>,
+    handOff: () => void,
+    publish: (written: ReadonlySet<string>) => void,
+  ): Promise<EntryResult[]> {
     const invalid = new Map<LogEntry, EventLogError>();
     for (const entry of entries) {
       const problem = eventKeyProblem(entry.providerEventId, "the provider event id");
@@ -239,13 +271,18 @@ export class EventLogWriter {
       // Nothing is sent without the ledger's word: an event it holds would be written twice.
       throw new EventLogError("ledger_unavailable", `the deduplication ledger (Postgres) could not be read: ${(error as Error).message}`, { cause: error });
     });
+    const looked = performance.now();
+    handOff();
+    // The batch before was sent while this one was looked up: what it wrote is a duplicate here.
+    for (const key of await previous) acceptedKeys.add(key);
     const accepted = new Set(candidates.filter((entry) => keysOf(entry).some((key) => acceptedKeys.has(key))));
     const fresh = candidates.filter((entry) => !accepted.has(entry));
-    const looked = performance.now();
+    const sending = performance.now();
 
     const failures = fresh.length > 0 ? await this.#sendWithSideRecords(fresh) : new Map<LogEntry, unknown>();
     const written = fresh.filter((entry) => !failures.has(entry));
-    const timing = { size: entries.length, sent: written.length, lookupSeconds: (looked - started) / 1000, sendSeconds: (performance.now() - looked) / 1000 };
+    publish(new Set(written.flatMap(keysOf)));
+    const timing = { size: entries.length, sent: written.length, lookupSeconds: (looked - started) / 1000, sendSeconds: (performance.now() - sending) / 1000 };
     if (written.length > 0) this.#record(written, timing);
     else this.#onBatch?.({ ...timing, sendSeconds: fresh.length > 0 ? timing.sendSeconds : 0, recordSeconds: 0 });
 

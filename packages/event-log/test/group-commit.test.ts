@@ -42,4 +42,41 @@ describe("GroupCommit", () => {
     );
     await group.drain();
   });
+
+  it("with maxInFlight 2, takes the next batch once the current one hands off, and no more while two are under way", async () => {
+    const started: number[][] = [];
+    const handOffs: Array<() => void> = [];
+    const finishes: Array<() => void> = [];
+    const group = new GroupCommit<number, number>({
+      maxBatch: 100,
+      maxInFlight: 2,
+      commit: async (items, handOff) => {
+        started.push(items);
+        handOffs.push(handOff);
+        await new Promise<void>((resolve) => finishes.push(resolve));
+        return items;
+      },
+    });
+    const settle = () => new Promise((resolve) => setImmediate(resolve));
+    const writes = [group.submit(1)];
+    await settle();
+    writes.push(group.submit(2));
+    await settle();
+    assert.deepEqual(started, [[1]], "a batch was taken before the one under way handed off");
+    handOffs[0]?.();
+    await settle();
+    assert.deepEqual(started, [[1], [2]]);
+    writes.push(group.submit(3), group.submit(4));
+    handOffs[1]?.();
+    await settle();
+    assert.deepEqual(started, [[1], [2]], "a third batch was taken while two were under way");
+    finishes[0]?.();
+    await settle();
+    assert.deepEqual(started, [[1], [2], [3, 4]]);
+    handOffs[2]?.();
+    finishes[1]?.();
+    finishes[2]?.();
+    assert.deepEqual(await Promise.all(writes), [1, 2, 3, 4]);
+    await group.drain();
+  });
 });
