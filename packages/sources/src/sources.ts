@@ -78,6 +78,8 @@ const sourceSchema = z
   });
 
 const fileSchema = z.strictObject({
+  // Read by @hooklog/routes, which validates it; here it only may be there.
+  routes: z.unknown().optional(),
   sources: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, "source names are lower-case letters, digits and '-'"), sourceSchema),
 });
 

@@ -1,0 +1,210 @@
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+import { z } from "zod";
+import { compileFilter, FilterError, type CompiledFilter } from "./filter.ts";
+import { Mapping, RouteConfigError } from "./mapping.ts";
+
+const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable's name: upper-case letters, digits and '_'");
+const expression = z.string().min(1);
+const httpUrl = z.url({ protocol: /^https?$/, error: "an http:// or https:// URL" });
+const timeoutMs = z.number().int().min(100).max(120_000).default(10_000);
+const destinationName = z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, "lower-case letters, digits and '-'");
+
+const urlSettings = z.strictObject({
+  url: httpUrl,
+  // What is posted: JSON (a mapping's value, or the event's own bytes without one), or form-encoded fields.
+  format: z.enum(["json", "form"]).default("json"),
+  body: expression.optional(),
+  headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, "a header name"), expression).default({}),
+  secretEnv: envName.optional(),
+  timeoutMs,
+});
+const slackSettings = z.strictObject({ webhookUrlEnv: envName, text: expression.optional(), timeoutMs });
+const emailSettings = z.strictObject({
+  to: expression,
+  from: z.string().min(3).default("hooklog@localhost"),
+  subject: expression.optional(),
+  text: expression.optional(),
+});
+
+// Exactly one kind per destination, as `- url: {...}`, `- slack: {...}`, `- email: {...}`; `name` keeps its state apart when the list is reordered.
+const destinationSchema = z.union([
+  z.strictObject({ name: destinationName.optional(), url: urlSettings }),
+  z.strictObject({ name: destinationName.optional(), slack: slackSettings }),
+  z.strictObject({ name: destinationName.optional(), email: emailSettings }),
+]);
+
+const routeSchema = z.strictObject({
+  from: z.strictObject({
+    sources: z.array(z.string().min(1)).min(1),
+    types: z.array(z.string().min(1)).min(1).optional(),
+  }),
+  filter: z.record(z.string(), z.unknown()).optional(),
+  to: z.array(destinationSchema).min(1),
+  // After this many failures in a row a destination's circuit opens: deliveries pause and a probe tries again.
+  circuit: z
+    .strictObject({
+      failures: z.number().int().min(1).max(1000).default(5),
+      probeSeconds: z.number().min(0.1).max(3600).default(5),
+      maxProbeSeconds: z.number().min(0.1).max(86_400).default(300),
+    })
+    .default({ failures: 5, probeSeconds: 5, maxProbeSeconds: 300 }),
+  maxAttempts: z.number().int().min(1).max(100).default(8),
+});
+
+const routesSchema = z.record(z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, "route names are lower-case letters, digits and '-'"), routeSchema).default({});
+
+export interface UrlDestination {
+  kind: "url";
+  name: string;
+  url: string;
+  format: "json" | "form";
+  body: Mapping | undefined;
+  headers: ReadonlyArray<readonly [string, Mapping]>;
+  /** Several while a secret rotates (comma-separated in the variable); empty: deliveries are not signed. */
+  secrets: readonly string[];
+  timeoutMs: number;
+}
+
+export interface SlackDestination {
+  kind: "slack";
+  name: string;
+  /** A secret: never logged or recorded, only its host. */
+  webhookUrl: string;
+  text: Mapping | undefined;
+  timeoutMs: number;
+}
+
+export interface EmailDestination {
+  kind: "email";
+  name: string;
+  from: string;
+  to: Mapping;
+  subject: Mapping | undefined;
+  text: Mapping | undefined;
+}
+
+export type Destination = UrlDestination | SlackDestination | EmailDestination;
+
+export interface Route {
+  name: string;
+  sources: readonly string[];
+  /** Undefined: every type of those sources. */
+  types: readonly string[] | undefined;
+  /** The filter's keys on the payload. */
+  payloadFilter: CompiledFilter;
+  /** The filter's `$event` key, on the envelope: type, source, origin, id, providerEventId. */
+  envelopeFilter: CompiledFilter;
+  destinations: readonly Destination[];
+  circuit: { failures: number; probeSeconds: number; maxProbeSeconds: number };
+  maxAttempts: number;
+}
+
+export interface RouteContext {
+  /** The sources hooklog.config.yaml declares: a route's `from.sources` names some of them. */
+  sources: readonly string[];
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/** The `routes:` block of hooklog.config.yaml, validated, its filters and mappings compiled: a RouteConfigError names the route and the field. */
+export function parseRoutes(block: unknown, context: RouteContext): Route[] {
+  const parsed = routesSchema.safeParse(block ?? {});
+  if (!parsed.success) throw new RouteConfigError(issueText(parsed.error.issues[0]));
+  return Object.entries(parsed.data).map(([name, settings]) => compileRoute(name, settings, context));
+}
+
+/** The routes of a hooklog.config.yaml file (none when it has no `routes:` block). */
+export function loadRoutes(path: string, context: RouteContext): Route[] {
+  const file = parse(readFileSync(path, "utf8")) as { routes?: unknown } | null;
+  return parseRoutes(file?.routes, context);
+}
+
+function compileRoute(name: string, settings: z.infer<typeof routeSchema>, { sources, env }: RouteContext): Route {
+  const at = `routes.${name}`;
+  for (const source of settings.from.sources)
+    if (!sources.includes(source))
+      throw new RouteConfigError(`${at}.from.sources: no source ${source} in sources: (there are ${sources.join(", ") || "none"})`);
+  if (settings.circuit.maxProbeSeconds < settings.circuit.probeSeconds)
+    throw new RouteConfigError(`${at}.circuit.maxProbeSeconds: at least probeSeconds (${settings.circuit.probeSeconds})`);
+  const { $event: envelope, ...payload } = settings.filter ?? {};
+  const filters = compileFilters(at, payload, envelope);
+  const secretOf = (field: string, variable: string): string => {
+    const value = env[variable]?.trim();
+    if (!value) throw new RouteConfigError(`${field}: the environment variable ${variable} is not set`);
+    return value;
+  };
+  const taken = new Set<string>();
+  const destinations = settings.to.map((destination, index): Destination => {
+    const kind = "url" in destination ? "url" : "slack" in destination ? "slack" : "email";
+    const field = `${at}.to[${index}].${kind}`;
+    const destinationName = destination.name ?? (settings.to.filter((other) => kind in other).length > 1 ? `${kind}-${index + 1}` : kind);
+    if (taken.has(destinationName)) throw new RouteConfigError(`${at}.to[${index}].name: ${destinationName} names another destination of this route`);
+    taken.add(destinationName);
+    if ("url" in destination) {
+      const { url } = destination;
+      return {
+        kind: "url",
+        name: destinationName,
+        url: url.url,
+        format: url.format,
+        body: url.body === undefined ? undefined : new Mapping(`${field}.body`, url.body),
+        headers: Object.entries(url.headers).map(([header, value]) => [header, new Mapping(`${field}.headers.${header}`, value)] as const),
+        secrets:
+          url.secretEnv === undefined
+            ? []
+            : secretOf(`${field}.secretEnv`, url.secretEnv)
+                .split(",")
+                .map((secret) => secret.trim())
+                .filter(Boolean),
+        timeoutMs: url.timeoutMs,
+      };
+    }
+    if ("slack" in destination) {
+      const { slack } = destination;
+      const webhookUrl = secretOf(`${field}.webhookUrlEnv`, slack.webhookUrlEnv);
+      if (!httpUrl.safeParse(webhookUrl).success) throw new RouteConfigError(`${field}.webhookUrlEnv: ${slack.webhookUrlEnv} does not hold an http(s) URL`);
+      return {
+        kind: "slack",
+        name: destinationName,
+        webhookUrl,
+        text: slack.text === undefined ? undefined : new Mapping(`${field}.text`, slack.text),
+        timeoutMs: slack.timeoutMs,
+      };
+    }
+    const { email } = destination;
+    return {
+      kind: "email",
+      name: destinationName,
+      from: email.from,
+      to: new Mapping(`${field}.to`, email.to),
+      subject: email.subject === undefined ? undefined : new Mapping(`${field}.subject`, email.subject),
+      text: email.text === undefined ? undefined : new Mapping(`${field}.text`, email.text),
+    };
+  });
+  return {
+    name,
+    sources: settings.from.sources,
+    types: settings.from.types,
+    ...filters,
+    destinations,
+    circuit: settings.circuit,
+    maxAttempts: settings.maxAttempts,
+  };
+}
+
+/** A schema issue as `routes.<name>.to[0].url.url: <what is wrong>`; a bad record key says why, not only that it is bad. */
+function issueText(issue: z.core.$ZodIssue | undefined): string {
+  if (issue === undefined) return "routes: invalid";
+  const path = issue.path.reduce<string>((text, part) => (typeof part === "number" ? `${text}[${part}]` : `${text}.${String(part)}`), "routes");
+  const inner = issue.code === "invalid_key" ? issue.issues[0]?.message : undefined;
+  return `${path}: ${inner ?? issue.message}`;
+}
+
+function compileFilters(at: string, payload: Record<string, unknown>, envelope: unknown): Pick<Route, "payloadFilter" | "envelopeFilter"> {
+  try {
+    return { payloadFilter: compileFilter(payload, `${at}.filter`), envelopeFilter: compileFilter(envelope ?? {}, `${at}.filter.$event`) };
+  } catch (error) {
+    if (error instanceof FilterError) throw new RouteConfigError(error.message, { cause: error });
+    throw error;
+  }
+}

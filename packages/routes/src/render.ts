@@ -1,0 +1,115 @@
+import type { Destination, Route } from "./config.ts";
+import { MappingError, type EnvelopeFields } from "./mapping.ts";
+import { standardWebhooksHeaders } from "./signing.ts";
+
+/** One event as a route sees it: the envelope's fields, the payload as sent and as parsed. */
+export interface RoutedEvent {
+  envelope: EnvelopeFields;
+  contentType: string;
+  payloadBytes: Buffer;
+  payload: unknown;
+}
+
+/** What a destination is sent for one event: an HTTP POST (url, slack) or a mail. */
+export type RenderedDelivery =
+  | {
+      kind: "http";
+      destination: string;
+      url: string;
+      /** The URL as it may be shown and recorded: a Slack webhook URL is a secret, so only its origin. */
+      shownUrl: string;
+      headers: Record<string, string>;
+      body: Buffer;
+      timeoutMs: number;
+    }
+  | { kind: "email"; destination: string; from: string; to: string; subject: string; text: string };
+
+/** Whether the route takes the event: its sources, its types, then its filter on the envelope and on the payload. */
+export function routeTakes(route: Route, event: RoutedEvent): boolean {
+  const { envelope } = event;
+  if (!route.sources.includes(envelope.source)) return false;
+  if (route.types !== undefined && !route.types.includes(envelope.type)) return false;
+  return route.envelopeFilter.matches(envelope) && route.payloadFilter.matches(event.payload);
+}
+
+/** The one-line summary a destination gets without a mapping. */
+const summaryOf = ({ envelope }: RoutedEvent): string => `${envelope.source} ${envelope.type} ${envelope.providerEventId}`;
+
+/** What `destination` of `route` is sent for `event`; a MappingError when a mapping yields nothing for it. */
+export async function renderDelivery(route: Route, destination: Destination, event: RoutedEvent, now: Date = new Date()): Promise<RenderedDelivery> {
+  const { payload, envelope } = event;
+  switch (destination.kind) {
+    case "url": {
+      const headers: Record<string, string> = {};
+      for (const [name, mapping] of destination.headers) headers[name.toLowerCase()] = await mapping.text(payload, envelope);
+      let body: Buffer;
+      if (destination.body === undefined) {
+        // Without a mapping the receiver gets the event byte for byte, as the provider sent it.
+        body = event.payloadBytes;
+        headers["content-type"] = event.contentType;
+      } else {
+        const value = await destination.body.evaluate(payload, envelope);
+        if (destination.format === "form") {
+          body = Buffer.from(formEncoded(destination.body.field, value));
+          headers["content-type"] = "application/x-www-form-urlencoded";
+        } else {
+          body = Buffer.from(JSON.stringify(value));
+          headers["content-type"] = "application/json";
+        }
+      }
+      // Stable per route and event, so a receiver deduplicates a delivery made again.
+      const messageId = `msg_${route.name}_${destination.name}_${envelope.id}`;
+      if (destination.secrets.length > 0) Object.assign(headers, standardWebhooksHeaders(messageId, body, destination.secrets, now));
+      else headers["webhook-id"] = messageId;
+      return { kind: "http", destination: destination.name, url: destination.url, shownUrl: destination.url, headers, body, timeoutMs: destination.timeoutMs };
+    }
+    case "slack": {
+      const text = destination.text === undefined ? summaryOf(event) : await destination.text.text(payload, envelope);
+      return {
+        kind: "http",
+        destination: destination.name,
+        url: destination.webhookUrl,
+        shownUrl: `${new URL(destination.webhookUrl).origin}/…`,
+        headers: { "content-type": "application/json" },
+        body: Buffer.from(JSON.stringify({ text })),
+        timeoutMs: destination.timeoutMs,
+      };
+    }
+    case "email": {
+      const to = await destination.to.evaluate(payload, envelope);
+      return {
+        kind: "email",
+        destination: destination.name,
+        from: destination.from,
+        to: Array.isArray(to) ? to.map(String).join(", ") : String(to),
+        subject: destination.subject === undefined ? summaryOf(event) : await destination.subject.text(payload, envelope),
+        text: destination.text === undefined ? JSON.stringify(payload, null, 2) : await destination.text.text(payload, envelope),
+      };
+    }
+  }
+}
+
+/** Every destination's delivery of `event` for a route that takes it; a destination whose mapping fails gets its MappingError instead. */
+export async function renderDeliveries(route: Route, event: RoutedEvent, now?: Date): Promise<Array<RenderedDelivery | MappingError>> {
+  return Promise.all(
+    route.destinations.map((destination) =>
+      renderDelivery(route, destination, event, now).catch((error: unknown) => {
+        if (error instanceof MappingError) return error;
+        throw error;
+      }),
+    ),
+  );
+}
+
+/** A form body from an object of scalar fields (Twilio's Messages API, say). */
+function formEncoded(field: string, value: unknown): string {
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new MappingError(`${field}: a form body needs an object of fields, got ${Array.isArray(value) ? "an array" : typeof value}`);
+  const form = new URLSearchParams();
+  for (const [name, fieldValue] of Object.entries(value)) {
+    if (fieldValue === undefined || fieldValue === null) continue;
+    if (typeof fieldValue === "object") throw new MappingError(`${field}: form field ${name} is an object; a form takes text, numbers and booleans`);
+    form.append(name, String(fieldValue));
+  }
+  return form.toString();
+}
