@@ -1,0 +1,65 @@
+import { defineConsumer, type ConsumerDefinition, type WebhookHandler, type WebhookInbound } from "@hooklog/consumer-kit";
+import { RouteConfigError, renderDelivery, routeTakes, type Destination, type Route, type RoutedEvent } from "@hooklog/routes";
+import { deliver, type MailSender } from "./deliver.ts";
+
+export interface RouteConsumerOptions {
+  /** Consumer names are `<prefix>-<route>-<destination>`. */
+  prefix: string;
+  /** The topic each source's events are written to. */
+  topicOf: (source: string) => string;
+  retryBaseDelayMs: number;
+  sendMail: MailSender | undefined;
+}
+
+/** The consumer's name of one destination of a route: its group, retry topics and dead letters follow from it. */
+export const routeConsumerName = (prefix: string, route: string, destination: string): string => `${prefix}-${route}-${destination}`;
+
+/**
+ * One consumer per route and destination: each destination has its own retries, dead letters and
+ * order per key, so one that fails never holds up or repeats another.
+ */
+export function routeConsumers(routes: readonly Route[], options: RouteConsumerOptions): ConsumerDefinition[] {
+  return routes.flatMap((route) => route.destinations.map((destination) => destinationConsumer(route, destination, options)));
+}
+
+function destinationConsumer(route: Route, destination: Destination, options: RouteConsumerOptions): ConsumerDefinition {
+  const handle: WebhookHandler = async (inbound, context) => {
+    const event = routedEvent(inbound);
+    if (!routeTakes(route, event)) return;
+    // A mapping that fails is a MappingError (not retryable): the event goes to this destination's dead letters with its message.
+    const delivery = await renderDelivery(route, destination, event);
+    await context.once("deliver", async () => {
+      const answer = await deliver(delivery, options.sendMail);
+      context.logger.info({ route: route.name, destination: destination.name, status: answer.status, durationMs: Math.round(answer.durationMs) }, "delivered");
+      return answer;
+    });
+  };
+  const name = routeConsumerName(options.prefix, route.name, destination.name);
+  if (name.length > 63)
+    throw new RouteConfigError(`routes.${route.name}: its consumer ${name} is past 63 characters; shorten the route's or the destination's name`);
+  const on = Object.fromEntries((route.types ?? ["*"]).map((type) => [type, handle]));
+  return defineConsumer({
+    name,
+    subscriptions: [...new Set(route.sources.map(options.topicOf))].map((topic) => ({ topic, on })),
+    maxAttempts: route.maxAttempts,
+    retryBaseDelayMs: options.retryBaseDelayMs,
+    ordering: "per-key",
+  });
+}
+
+function routedEvent(inbound: WebhookInbound): RoutedEvent {
+  const { event } = inbound;
+  return {
+    envelope: {
+      id: event.id,
+      source: event.source,
+      type: event.type,
+      providerEventId: event.providerEventId,
+      origin: event.origin,
+      receivedAt: event.receivedAt,
+    },
+    contentType: event.contentType,
+    payloadBytes: event.payload,
+    payload: inbound.payload(),
+  };
+}

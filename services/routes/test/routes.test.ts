@@ -1,0 +1,247 @@
+// The routes service on the real stack: ingest takes signed Stripe events, the routes service delivers
+// them to a receiver that verifies Standard Webhooks signatures, a Slack stand-in and an SMTP server.
+import { strict as assert } from "node:assert";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { deadLetterTopic } from "@hooklog/consumer-kit";
+import { createKafka, ensureTopics } from "@hooklog/kafka";
+import { secretEnvVar } from "@hooklog/sources";
+import {
+  eventually,
+  readTopic,
+  startRecordingServer,
+  startServiceProcess,
+  testStack,
+  uniqueName,
+  type RecordingServer,
+  type ServiceProcess,
+} from "@hooklog/testkit";
+import { SMTPServer } from "smtp-server";
+import { Webhook } from "standardwebhooks";
+import Stripe from "stripe";
+
+const token = (): string => randomBytes(6).toString("hex");
+
+/** A receiver that verifies every delivery with the standardwebhooks library, and fails while told to. */
+async function startVerifyingReceiver(secret: string) {
+  const verified: Array<{ id: string; body: { order: string; total: number; sequence: number } }> = [];
+  let refused = 0;
+  let failing = false;
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      if (failing) {
+        refused += 1;
+        response.writeHead(500).end("down for maintenance");
+        return;
+      }
+      try {
+        const body = new Webhook(secret).verify(Buffer.concat(chunks), request.headers as Record<string, string>) as (typeof verified)[number]["body"];
+        verified.push({ id: String(request.headers["webhook-id"]), body });
+        response.writeHead(204).end();
+      } catch (error) {
+        response.writeHead(400).end((error as Error).message);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/orders`,
+    verified,
+    refused: () => refused,
+    fail: (on: boolean) => {
+      failing = on;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** An SMTP server that records each message it is given. */
+async function startMailbox() {
+  const messages: Array<{ to: string[]; data: string }> = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ["STARTTLS", "AUTH"],
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+      stream.on("end", () => {
+        messages.push({ to: session.envelope.rcptTo.map((recipient) => recipient.address), data: Buffer.concat(chunks).toString("utf8") });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.server.address() as AddressInfo;
+  return { url: `smtp://127.0.0.1:${port}`, messages, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+describe("the routes service", () => {
+  const source = `stripe-${token()}`;
+  const topic = uniqueName("webhooks.stripe");
+  const stripeSecret = `whsec_${randomBytes(16).toString("hex")}`;
+  const routeSecret = `whsec_${randomBytes(24).toString("base64")}`;
+  const prefix = `r${token()}`;
+  const route = "paid";
+  let receiver: Awaited<ReturnType<typeof startVerifyingReceiver>>;
+  let slack: RecordingServer;
+  let mailbox: Awaited<ReturnType<typeof startMailbox>>;
+  const processes: ServiceProcess[] = [];
+  let brokers = "";
+  const output = (): string => processes.map((service) => service.output().slice(-4000)).join("\n");
+
+  before(async () => {
+    const stack = await testStack();
+    brokers = stack.kafkaBrokers;
+    receiver = await startVerifyingReceiver(routeSecret);
+    slack = await startRecordingServer({ status: 200, headers: { "content-type": "text/plain" }, body: "ok" });
+    mailbox = await startMailbox();
+    const directory = await mkdtemp(join(tmpdir(), "hooklog-routes-test-"));
+    const configPath = join(directory, "hooklog.config.yaml");
+    const file = {
+      sources: { [source]: { provider: "stripe", topic, partitions: 3 } },
+      routes: {
+        [route]: {
+          from: { sources: [source], types: ["invoice.paid"] },
+          filter: { data: { object: { amount_paid: { $gte: 10000 } } } },
+          to: [
+            {
+              name: "orders",
+              url: {
+                url: receiver.url,
+                body: '{ "order": data.object.id, "total": data.object.amount_paid, "sequence": data.object.metadata.sequence }',
+                secretEnv: "ORDERS_HOOK_SECRET",
+              },
+            },
+            {
+              slack: {
+                webhookUrlEnv: "SALES_SLACK_WEBHOOK_URL",
+                text: '"Paid: " & data.object.customer_email & " #" & $string(data.object.metadata.sequence)',
+              },
+            },
+            {
+              email: {
+                to: "data.object.customer_email",
+                subject: '"Receipt " & data.object.number',
+                text: '"Thank you for " & $string(data.object.amount_paid / 100)',
+              },
+            },
+          ],
+        },
+      },
+    };
+    await writeFile(configPath, JSON.stringify(file));
+    await ensureTopics(createKafka({ clientId: "routes-test", brokers: brokers.split(",") }), [{ name: topic, partitions: 3 }]);
+    const common = {
+      KAFKA_BROKERS: stack.kafkaBrokers,
+      SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
+      DATABASE_URL: stack.databaseUrl,
+      HOOKLOG_CONFIG: configPath,
+    };
+    processes.push(await startServiceProcess("ingest", { ...common, [secretEnvVar(source)]: stripeSecret }, "INGEST_PORT"));
+    processes.push(
+      await startServiceProcess(
+        "routes",
+        {
+          ...common,
+          ROUTES_CONSUMER_PREFIX: prefix,
+          ROUTES_RETRY_BASE_DELAY_MS: "100",
+          ORDERS_HOOK_SECRET: routeSecret,
+          SALES_SLACK_WEBHOOK_URL: `${slack.url}/services/T0/B0/secret-path`,
+          SMTP_URL: mailbox.url,
+        },
+        "ROUTES_PORT",
+      ),
+    );
+  });
+
+  after(async () => {
+    await Promise.all(processes.map((service) => service.stop()));
+    await Promise.all([receiver?.close(), slack?.close(), mailbox?.close()]);
+  });
+
+  async function postInvoicePaid(sequence: number, amountPaid: number, extra: Record<string, unknown> = {}): Promise<string> {
+    const id = `evt_${token()}`;
+    const object = {
+      id: "in_routes_1",
+      object: "invoice",
+      number: `A-${sequence}`,
+      customer_email: "ada@example.com",
+      amount_paid: amountPaid,
+      metadata: { sequence },
+      ...extra,
+    };
+    const body = JSON.stringify({ id, object: "event", type: "invoice.paid", created: Math.floor(Date.now() / 1000), data: { object } });
+    const response = await fetch(`${processes[0]?.url}/webhooks/${source}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "stripe-signature": Stripe.webhooks.generateTestHeaderString({ payload: body, secret: stripeSecret }) },
+      body,
+    });
+    assert.equal(response.status, 202, await response.text());
+    return id;
+  }
+
+  it("fans out to three destinations; one failing for a while delivers each event once when it is back, in order, and the others never wait for it", async () => {
+    receiver.fail(true);
+    await postInvoicePaid(1, 12_000);
+    await postInvoicePaid(2, 500); // under the filter's threshold: delivered nowhere
+    await postInvoicePaid(3, 15_000);
+    await postInvoicePaid(4, 20_000);
+
+    await eventually("Slack and the mailbox to get the three events the filter takes", () => slack.requests().length >= 3 && mailbox.messages.length >= 3, {
+      context: output,
+    });
+    assert.ok(receiver.refused() >= 1, "the failing destination was tried");
+    assert.equal(receiver.verified.length, 0);
+    assert.deepEqual(
+      slack.requests().map((request) => (request.json as { text: string }).text),
+      ["Paid: ada@example.com #1", "Paid: ada@example.com #3", "Paid: ada@example.com #4"],
+    );
+    assert.equal(slack.requests()[0]?.path, "/services/T0/B0/secret-path");
+    assert.deepEqual(
+      mailbox.messages.map((message) => message.to),
+      [["ada@example.com"], ["ada@example.com"], ["ada@example.com"]],
+    );
+    assert.match(mailbox.messages[0]?.data ?? "", /Subject: Receipt A-1/);
+    assert.match(mailbox.messages[0]?.data ?? "", /Thank you for 120/);
+
+    receiver.fail(false);
+    await eventually("the receiver to verify the three deliveries once it is back", () => receiver.verified.length >= 3, { context: output });
+    assert.deepEqual(
+      receiver.verified.map((delivery) => delivery.body.sequence),
+      [1, 3, 4],
+      "delivered in the order of the log",
+    );
+    assert.equal(new Set(receiver.verified.map((delivery) => delivery.id)).size, 3);
+    assert.equal(slack.requests().length, 3, "Slack got nothing twice");
+    assert.equal(mailbox.messages.length, 3, "no mail was sent twice");
+  });
+
+  it("dead-letters an event whose mapping yields nothing for one destination, naming the field, and delivers it to the others", async () => {
+    const before = { slack: slack.requests().length, orders: receiver.verified.length };
+    const id = await postInvoicePaid(5, 30_000, { customer_email: undefined });
+    const dead = await eventually(
+      "the event in the email destination's dead letters",
+      async () => {
+        const messages = await readTopic(brokers, deadLetterTopic(`${prefix}-${route}-email`), { toEnd: true, timeoutMs: 5_000 }).catch(() => []);
+        return messages.find((message) => message.value?.toString("utf8").includes(id)) ?? false;
+      },
+      { context: output },
+    );
+    assert.match(String(dead.headers["hooklog-error"]), /routes\.paid\.to\[2\]\.email\.to: "data\.object\.customer_email" gave nothing for this event/);
+    await eventually(
+      "the other two destinations to deliver it",
+      () => slack.requests().length === before.slack + 1 && receiver.verified.length === before.orders + 1,
+      {
+        context: output,
+      },
+    );
+    assert.equal((slack.requests().at(-1)?.json as { text: string }).text, "Paid:  #5", "JSONata's & reads a missing field as empty text");
+  });
+});
