@@ -242,6 +242,6 @@ describe("the routes service", () => {
         context: output,
       },
     );
-    assert.equal((slack.requests().at(-1)?.json as { text: string }).text, "Paid:  #5", "JSONata's & reads a missing field as empty text");
+    assert.deepEqual(slack.requests().at(-1)?.json, { text: "Paid:  #5" }, "JSONata's & reads a missing field as empty text");
   });
 });
