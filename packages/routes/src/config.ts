@@ -7,6 +7,7 @@ import { Mapping, RouteConfigError } from "./mapping.ts";
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable's name: upper-case letters, digits and '_'");
 const expression = z.string().min(1);
 const httpUrl = z.url({ protocol: /^https?$/, error: "an http:// or https:// URL" });
+const headerName = z.string().regex(/^[A-Za-z0-9-]+$/, "a header name");
 const timeoutMs = z.number().int().min(100).max(120_000).default(10_000);
 const destinationName = z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, "lower-case letters, digits and '-'");
 
@@ -15,7 +16,9 @@ const urlSettings = z.strictObject({
   // What is posted: JSON (a mapping's value, or the event's own bytes without one), or form-encoded fields.
   format: z.enum(["json", "form"]).default("json"),
   body: expression.optional(),
-  headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, "a header name"), expression).default({}),
+  headers: z.record(headerName, expression).default({}),
+  // Headers whose value is a secret (an Authorization): from the environment, never shown or recorded.
+  headersEnv: z.record(headerName, envName).default({}),
   secretEnv: envName.optional(),
   timeoutMs,
 });
@@ -61,6 +64,8 @@ export interface UrlDestination {
   format: "json" | "form";
   body: Mapping | undefined;
   headers: ReadonlyArray<readonly [string, Mapping]>;
+  /** Header values from the environment (secrets), by lower-case name. */
+  secretHeaders: Readonly<Record<string, string>>;
   /** Several while a secret rotates (comma-separated in the variable); empty: deliveries are not signed. */
   secrets: readonly string[];
   timeoutMs: number;
@@ -149,6 +154,9 @@ function compileRoute(name: string, settings: z.infer<typeof routeSchema>, { sou
         format: url.format,
         body: url.body === undefined ? undefined : new Mapping(`${field}.body`, url.body),
         headers: Object.entries(url.headers).map(([header, value]) => [header, new Mapping(`${field}.headers.${header}`, value)] as const),
+        secretHeaders: Object.fromEntries(
+          Object.entries(url.headersEnv).map(([header, variable]) => [header.toLowerCase(), secretOf(`${field}.headersEnv.${header}`, variable)]),
+        ),
         secrets:
           url.secretEnv === undefined
             ? []

@@ -19,6 +19,8 @@ export type RenderedDelivery =
       /** The URL as it may be shown and recorded: a Slack webhook URL is a secret, so only its origin. */
       shownUrl: string;
       headers: Record<string, string>;
+      /** Headers whose values are secrets: shown and recorded without their value. */
+      secretHeaderNames: readonly string[];
       body: Buffer;
       timeoutMs: number;
     }
@@ -61,7 +63,17 @@ export async function renderDelivery(route: Route, destination: Destination, eve
       const messageId = `msg_${route.name}_${destination.name}_${envelope.id}`;
       if (destination.secrets.length > 0) Object.assign(headers, standardWebhooksHeaders(messageId, body, destination.secrets, now));
       else headers["webhook-id"] = messageId;
-      return { kind: "http", destination: destination.name, url: destination.url, shownUrl: destination.url, headers, body, timeoutMs: destination.timeoutMs };
+      Object.assign(headers, destination.secretHeaders);
+      return {
+        kind: "http",
+        destination: destination.name,
+        url: destination.url,
+        shownUrl: destination.url,
+        headers,
+        secretHeaderNames: Object.keys(destination.secretHeaders),
+        body,
+        timeoutMs: destination.timeoutMs,
+      };
     }
     case "slack": {
       const text = destination.text === undefined ? summaryOf(event) : await destination.text.text(payload, envelope);
@@ -71,6 +83,7 @@ export async function renderDelivery(route: Route, destination: Destination, eve
         url: destination.webhookUrl,
         shownUrl: `${new URL(destination.webhookUrl).origin}/…`,
         headers: { "content-type": "application/json" },
+        secretHeaderNames: [],
         body: Buffer.from(JSON.stringify({ text })),
         timeoutMs: destination.timeoutMs,
       };

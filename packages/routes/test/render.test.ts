@@ -69,12 +69,13 @@ const sms = parseRoutes(
             url: "https://api.twilio.test/Messages.json",
             format: "form",
             body: '{ "To": "+15550100", "Body": "Paid " & data.object.number, "Missing": data.nothing }',
+            headersEnv: { Authorization: "TWILIO_BASIC_AUTH" },
           },
         },
       ],
     },
   },
-  context,
+  { ...context, env: { ...env, TWILIO_BASIC_AUTH: "Basic QUN4eHg6dG9rZW4=" } },
 )[0];
 
 describe("a route's deliveries", () => {
@@ -99,6 +100,7 @@ describe("a route's deliveries", () => {
         url: env.SALES_SLACK_WEBHOOK_URL,
         shownUrl: "https://hooks.slack.test/…",
         headers: { "content-type": "application/json" },
+        secretHeaderNames: [],
         body: JSON.stringify({ text: "Paid: ada@example.com 123.45" }),
         timeoutMs: 10_000,
       },
@@ -153,6 +155,8 @@ describe("a route's deliveries", () => {
     assert.ok(twilio && !(twilio instanceof MappingError) && twilio.kind === "http");
     assert.equal(twilio.headers["content-type"], "application/x-www-form-urlencoded");
     assert.equal(twilio.body.toString(), "To=%2B15550100&Body=Paid+A-7");
+    assert.equal(twilio.headers.authorization, "Basic QUN4eHg6dG9rZW4=", "a secret header from the environment");
+    assert.deepEqual(twilio.secretHeaderNames, ["authorization"]);
   });
 
   it("answers a mapping that yields nothing with a MappingError for that destination alone, naming the field and the expression", async () => {
