@@ -66,14 +66,18 @@ export interface BatchContext {
 
 /**
  * A handler error may say when to try again (an HTTP 429 or 503 with Retry-After): the kit waits at
- * least that long before the next attempt.
+ * least that long before the next attempt. With `countsAsAttempt: false` the handler declined to try
+ * at all (its destination is paused): the event waits and keeps its attempt number, so a long pause
+ * never dead-letters it.
  */
 export class RetryLaterError extends ConsumerKitError {
   readonly retryAfterMs: number;
+  readonly countsAsAttempt: boolean;
 
-  constructor(message: string, retryAfterMs: number, options?: { cause?: unknown }) {
-    super("RETRY_LATER", message, true, options);
+  constructor(message: string, retryAfterMs: number, options?: { cause?: unknown; countsAsAttempt?: boolean }) {
+    super("RETRY_LATER", message, true, options?.cause === undefined ? undefined : { cause: options.cause });
     this.retryAfterMs = retryAfterMs;
+    this.countsAsAttempt = options?.countsAsAttempt ?? true;
   }
 }
 

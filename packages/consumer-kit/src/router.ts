@@ -9,7 +9,7 @@ import { HEADERS, deadLetterTopic, maxAttempts, retryDelayMs, retryTopic, retryT
 
 /** Where a failed attempt goes next: decided once, then both recorded (event-states.ts) and routed, so the two never disagree. */
 export type NextStep =
-  | { dead: false; topic: string; dueAt: number }
+  | { dead: false; topic: string; dueAt: number; nextAttempt: number }
   | { dead: true; topic: string; reason: "undecodable" | "not_retryable" | "attempts_exhausted" };
 
 /**
@@ -20,10 +20,15 @@ export function nextStep(definition: ConsumerDefinition, attemptThatFailed: numb
   // A HooklogError says whether it can be retried: `retryable: false` goes to the dead letters at once.
   if (error instanceof UndecodableMessageError) return { dead: true, topic: deadLetterTopic(definition.name), reason: "undecodable" };
   if (!isRetryable(error)) return { dead: true, topic: deadLetterTopic(definition.name), reason: "not_retryable" };
-  if (attemptThatFailed >= maxAttempts(definition)) return { dead: true, topic: deadLetterTopic(definition.name), reason: "attempts_exhausted" };
   const levels = retryTopics(definition).length;
+  if (error instanceof RetryLaterError && !error.countsAsAttempt) {
+    // Not tried: the attempt is made again later under its own number, from the level it came from.
+    const level = Math.max(1, Math.min(attemptThatFailed - 1, levels));
+    return { dead: false, topic: retryTopic(definition.name, level), dueAt: now + error.retryAfterMs, nextAttempt: attemptThatFailed };
+  }
+  if (attemptThatFailed >= maxAttempts(definition)) return { dead: true, topic: deadLetterTopic(definition.name), reason: "attempts_exhausted" };
   const delay = Math.max(retryDelayMs(definition, attemptThatFailed, random), error instanceof RetryLaterError ? error.retryAfterMs : 0);
-  return { dead: false, topic: retryTopic(definition.name, Math.min(attemptThatFailed, levels)), dueAt: now + delay };
+  return { dead: false, topic: retryTopic(definition.name, Math.min(attemptThatFailed, levels)), dueAt: now + delay, nextAttempt: attemptThatFailed + 1 };
 }
 
 /** Sends a message whose attempt failed on to where `step` says: its next retry level, or the dead letters. */
@@ -47,7 +52,7 @@ export function createRouter(deps: { definition: ConsumerDefinition; producer: L
     const headers = plainHeaders(message.headers);
     const common = {
       ...headers,
-      [HEADERS.attempt]: String(attemptThatFailed + 1),
+      [HEADERS.attempt]: String(step.dead ? attemptThatFailed : step.nextAttempt),
       [HEADERS.error]: error.message.slice(0, 1000),
       [HEADERS.firstFailureAt]: headers[HEADERS.firstFailureAt] ?? new Date().toISOString(),
       [HEADERS.originalTopic]: headers[HEADERS.originalTopic] ?? sourceTopic,
@@ -55,7 +60,7 @@ export function createRouter(deps: { definition: ConsumerDefinition; producer: L
       [HEADERS.originalOffset]: headers[HEADERS.originalOffset] ?? message.offset,
       [HEADERS.eventKey]: eventKey,
     };
-    const outgoing = step.dead ? { ...common, [HEADERS.attempt]: String(attemptThatFailed) } : { ...common, [HEADERS.dueAt]: String(step.dueAt) };
+    const outgoing = step.dead ? common : { ...common, [HEADERS.dueAt]: String(step.dueAt) };
     await producer.send({ topic: step.topic, acks: -1, messages: [{ key: message.key, value: message.value, headers: outgoing }] });
     if (step.dead) metrics.deadLetters.inc({ consumer: definition.name, reason: step.reason });
     else metrics.retries.inc({ consumer: definition.name });

@@ -68,6 +68,8 @@ export interface UrlDestination {
   secretHeaders: Readonly<Record<string, string>>;
   /** Several while a secret rotates (comma-separated in the variable); empty: deliveries are not signed. */
   secrets: readonly string[];
+  /** The variable the signing secret comes from. */
+  secretEnv: string | undefined;
   timeoutMs: number;
 }
 
@@ -103,12 +105,19 @@ export interface Route {
   destinations: readonly Destination[];
   circuit: { failures: number; probeSeconds: number; maxProbeSeconds: number };
   maxAttempts: number;
+  /** With `missingSecrets: "omit"`: the secret variables this route names that are not set. */
+  unsetSecrets: readonly string[];
 }
 
 export interface RouteContext {
   /** The sources hooklog.config.yaml declares: a route's `from.sources` names some of them. */
   sources: readonly string[];
   env: Readonly<Record<string, string | undefined>>;
+  /**
+   * `refuse` (the service): a secret variable that is not set stops the start. `omit` (`hooklog
+   * routes`, which only shows): deliveries are rendered unsigned, and `unsetSecrets` names what is missing.
+   */
+  missingSecrets?: "refuse" | "omit";
 }
 
 /** The `routes:` block of hooklog.config.yaml, validated, its filters and mappings compiled: a RouteConfigError names the route and the field. */
@@ -118,13 +127,16 @@ export function parseRoutes(block: unknown, context: RouteContext): Route[] {
   return Object.entries(parsed.data).map(([name, settings]) => compileRoute(name, settings, context));
 }
 
+/** The kit consumer of one destination of a route: its group, retry topics and dead letters follow from it. */
+export const routeConsumerName = (prefix: string, route: string, destination: string): string => `${prefix}-${route}-${destination}`;
+
 /** The routes of a hooklog.config.yaml file (none when it has no `routes:` block). */
 export function loadRoutes(path: string, context: RouteContext): Route[] {
   const file = parse(readFileSync(path, "utf8")) as { routes?: unknown } | null;
   return parseRoutes(file?.routes, context);
 }
 
-function compileRoute(name: string, settings: z.infer<typeof routeSchema>, { sources, env }: RouteContext): Route {
+function compileRoute(name: string, settings: z.infer<typeof routeSchema>, { sources, env, missingSecrets = "refuse" }: RouteContext): Route {
   const at = `routes.${name}`;
   for (const source of settings.from.sources)
     if (!sources.includes(source))
@@ -133,10 +145,13 @@ function compileRoute(name: string, settings: z.infer<typeof routeSchema>, { sou
     throw new RouteConfigError(`${at}.circuit.maxProbeSeconds: at least probeSeconds (${settings.circuit.probeSeconds})`);
   const { $event: envelope, ...payload } = settings.filter ?? {};
   const filters = compileFilters(at, payload, envelope);
-  const secretOf = (field: string, variable: string): string => {
+  const unsetSecrets: string[] = [];
+  const secretOf = (field: string, variable: string): string | undefined => {
     const value = env[variable]?.trim();
-    if (!value) throw new RouteConfigError(`${field}: the environment variable ${variable} is not set`);
-    return value;
+    if (value) return value;
+    if (missingSecrets === "refuse") throw new RouteConfigError(`${field}: the environment variable ${variable} is not set`);
+    unsetSecrets.push(variable);
+    return undefined;
   };
   const taken = new Set<string>();
   const destinations = settings.to.map((destination, index): Destination => {
@@ -155,21 +170,22 @@ function compileRoute(name: string, settings: z.infer<typeof routeSchema>, { sou
         body: url.body === undefined ? undefined : new Mapping(`${field}.body`, url.body),
         headers: Object.entries(url.headers).map(([header, value]) => [header, new Mapping(`${field}.headers.${header}`, value)] as const),
         secretHeaders: Object.fromEntries(
-          Object.entries(url.headersEnv).map(([header, variable]) => [header.toLowerCase(), secretOf(`${field}.headersEnv.${header}`, variable)]),
+          Object.entries(url.headersEnv).map(([header, variable]) => [
+            header.toLowerCase(),
+            secretOf(`${field}.headersEnv.${header}`, variable) ?? `(${variable} is not set)`,
+          ]),
         ),
-        secrets:
-          url.secretEnv === undefined
-            ? []
-            : secretOf(`${field}.secretEnv`, url.secretEnv)
-                .split(",")
-                .map((secret) => secret.trim())
-                .filter(Boolean),
+        secrets: (url.secretEnv === undefined ? "" : (secretOf(`${field}.secretEnv`, url.secretEnv) ?? ""))
+          .split(",")
+          .map((secret) => secret.trim())
+          .filter(Boolean),
+        secretEnv: url.secretEnv,
         timeoutMs: url.timeoutMs,
       };
     }
     if ("slack" in destination) {
       const { slack } = destination;
-      const webhookUrl = secretOf(`${field}.webhookUrlEnv`, slack.webhookUrlEnv);
+      const webhookUrl = secretOf(`${field}.webhookUrlEnv`, slack.webhookUrlEnv) ?? `https://slack.invalid/${slack.webhookUrlEnv}`;
       if (!httpUrl.safeParse(webhookUrl).success) throw new RouteConfigError(`${field}.webhookUrlEnv: ${slack.webhookUrlEnv} does not hold an http(s) URL`);
       return {
         kind: "slack",
@@ -197,6 +213,7 @@ function compileRoute(name: string, settings: z.infer<typeof routeSchema>, { sou
     destinations,
     circuit: settings.circuit,
     maxAttempts: settings.maxAttempts,
+    unsetSecrets,
   };
 }
 

@@ -1,4 +1,4 @@
-export { loadRoutes, parseRoutes } from "./config.ts";
+export { loadRoutes, parseRoutes, routeConsumerName } from "./config.ts";
 export type { Destination, EmailDestination, Route, RouteContext, SlackDestination, UrlDestination } from "./config.ts";
 export { compileFilter, FilterError } from "./filter.ts";
 export type { CompiledFilter } from "./filter.ts";

@@ -60,6 +60,15 @@ describe("routes in hooklog.config.yaml", () => {
     assert.equal(route.envelopeFilter.matches({ origin: "reconciliation" }), false);
   });
 
+  it("renders unsigned, naming the unset variables, when told to omit missing secrets (hooklog routes only shows)", () => {
+    const [route] = parseRoutes(paidOrders, { ...context, env: {}, missingSecrets: "omit" });
+    assert.deepEqual(route?.unsetSecrets, ["SALES_SLACK_WEBHOOK_URL", "ORDERS_HOOK_SECRET"]);
+    const url = route?.destinations[2];
+    assert.ok(url?.kind === "url");
+    assert.deepEqual(url.secrets, []);
+    assert.equal(url.secretEnv, "ORDERS_HOOK_SECRET");
+  });
+
   it("has no routes when the block is absent", () => {
     assert.deepEqual(parseRoutes(undefined, context), []);
   });

@@ -46,6 +46,14 @@ const definitions = routeConsumers(routes, {
   topicOf: (source) => topics.get(source) as string,
   retryBaseDelayMs: config.ROUTES_RETRY_BASE_DELAY_MS,
   sendMail,
+  circuitEvents: (route, destination) => ({
+    opened: (failures, probeMs, error) =>
+      logger.warn(
+        { route, destination, failures, probeMs, err: error },
+        `${route}/${destination}: ${failures} deliveries failed in a row; pausing its deliveries, probing every ${probeMs / 1000} s or more`,
+      ),
+    closed: (pausedMs) => logger.info({ route, destination, pausedMs }, `${route}/${destination}: delivered again; deliveries resume in order`),
+  }),
 });
 const metrics = createConsumerMetrics();
 const consumers: RunningConsumer[] = [];

@@ -1,5 +1,7 @@
-import { defineConsumer, type ConsumerDefinition, type WebhookHandler, type WebhookInbound } from "@hooklog/consumer-kit";
-import { RouteConfigError, renderDelivery, routeTakes, type Destination, type Route, type RoutedEvent } from "@hooklog/routes";
+import { isRetryable } from "@hooklog/core";
+import { defineConsumer, RetryLaterError, type ConsumerDefinition, type WebhookHandler, type WebhookInbound } from "@hooklog/consumer-kit";
+import { RouteConfigError, renderDelivery, routeConsumerName, routeTakes, type Destination, type Route, type RoutedEvent } from "@hooklog/routes";
+import { Circuit, type CircuitEvents } from "./circuit.ts";
 import { deliver, type MailSender } from "./deliver.ts";
 
 export interface RouteConsumerOptions {
@@ -9,10 +11,9 @@ export interface RouteConsumerOptions {
   topicOf: (source: string) => string;
   retryBaseDelayMs: number;
   sendMail: MailSender | undefined;
+  /** What each destination's circuit tells: one warning when it opens, a line when it closes. */
+  circuitEvents: (route: string, destination: string) => CircuitEvents;
 }
-
-/** The consumer's name of one destination of a route: its group, retry topics and dead letters follow from it. */
-export const routeConsumerName = (prefix: string, route: string, destination: string): string => `${prefix}-${route}-${destination}`;
 
 /**
  * One consumer per route and destination: each destination has its own retries, dead letters and
@@ -23,15 +24,37 @@ export function routeConsumers(routes: readonly Route[], options: RouteConsumerO
 }
 
 function destinationConsumer(route: Route, destination: Destination, options: RouteConsumerOptions): ConsumerDefinition {
+  const circuit = new Circuit(route.circuit, options.circuitEvents(route.name, destination.name));
   const handle: WebhookHandler = async (inbound, context) => {
     const event = routedEvent(inbound);
     if (!routeTakes(route, event)) return;
     // A mapping that fails is a MappingError (not retryable): the event goes to this destination's dead letters with its message.
     const delivery = await renderDelivery(route, destination, event);
     await context.once("deliver", async () => {
-      const answer = await deliver(delivery, options.sendMail);
-      context.logger.info({ route: route.name, destination: destination.name, status: answer.status, durationMs: Math.round(answer.durationMs) }, "delivered");
-      return answer;
+      const waitMs = circuit.admit();
+      // Paused: the event waits for the destination without spending one of its attempts.
+      if (waitMs !== undefined)
+        throw new RetryLaterError(`${route.name}/${destination.name} is paused after failures in a row; waiting ${waitMs} ms`, waitMs, {
+          countsAsAttempt: false,
+        });
+      try {
+        const answer = await deliver(delivery, options.sendMail);
+        circuit.succeeded();
+        context.logger.info(
+          { route: route.name, destination: destination.name, status: answer.status, durationMs: Math.round(answer.durationMs) },
+          "delivered",
+        );
+        return answer;
+      } catch (error) {
+        circuit.failed(error as Error);
+        // Once the destination is known to be down, its failures are not the event's: it waits for the next probe.
+        if (circuit.open && isRetryable(error))
+          throw new RetryLaterError(`${route.name}/${destination.name} is paused: ${(error as Error).message}`, circuit.nextProbeInMs, {
+            countsAsAttempt: false,
+            cause: error,
+          });
+        throw error;
+      }
     });
   };
   const name = routeConsumerName(options.prefix, route.name, destination.name);

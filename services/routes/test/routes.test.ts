@@ -90,16 +90,20 @@ describe("the routes service", () => {
   const prefix = `r${token()}`;
   const route = "paid";
   let receiver: Awaited<ReturnType<typeof startVerifyingReceiver>>;
+  let flaky: Awaited<ReturnType<typeof startVerifyingReceiver>>;
   let slack: RecordingServer;
   let mailbox: Awaited<ReturnType<typeof startMailbox>>;
   const processes: ServiceProcess[] = [];
   let brokers = "";
   const output = (): string => processes.map((service) => service.output().slice(-4000)).join("\n");
+  const routesLog = (): string => processes[1]?.output() ?? "";
 
   before(async () => {
     const stack = await testStack();
     brokers = stack.kafkaBrokers;
     receiver = await startVerifyingReceiver(routeSecret);
+    flaky = await startVerifyingReceiver(routeSecret);
+    flaky.fail(true);
     slack = await startRecordingServer({ status: 200, headers: { "content-type": "text/plain" }, body: "ok" });
     mailbox = await startMailbox();
     const directory = await mkdtemp(join(tmpdir(), "hooklog-routes-test-"));
@@ -134,6 +138,23 @@ describe("the routes service", () => {
             },
           ],
         },
+        probe: {
+          from: { sources: [source] },
+          filter: { data: { object: { metadata: { circuit: true } } } },
+          // Two attempts only: an event that waited on a paused destination had them counted, it would be dead-lettered.
+          maxAttempts: 2,
+          circuit: { failures: 2, probeSeconds: 0.2, maxProbeSeconds: 0.4 },
+          to: [
+            {
+              name: "flaky",
+              url: {
+                url: flaky.url,
+                body: '{ "order": data.object.id, "total": data.object.amount_paid, "sequence": data.object.metadata.sequence }',
+                secretEnv: "ORDERS_HOOK_SECRET",
+              },
+            },
+          ],
+        },
       },
     };
     await writeFile(configPath, JSON.stringify(file));
@@ -152,6 +173,7 @@ describe("the routes service", () => {
           ...common,
           ROUTES_CONSUMER_PREFIX: prefix,
           ROUTES_RETRY_BASE_DELAY_MS: "100",
+          LOG_LEVEL: "info",
           ORDERS_HOOK_SECRET: routeSecret,
           SALES_SLACK_WEBHOOK_URL: `${slack.url}/services/T0/B0/secret-path`,
           SMTP_URL: mailbox.url,
@@ -163,7 +185,7 @@ describe("the routes service", () => {
 
   after(async () => {
     await Promise.all(processes.map((service) => service.stop()));
-    await Promise.all([receiver?.close(), slack?.close(), mailbox?.close()]);
+    await Promise.all([receiver?.close(), flaky?.close(), slack?.close(), mailbox?.close()]);
   });
 
   async function postInvoicePaid(sequence: number, amountPaid: number, extra: Record<string, unknown> = {}): Promise<string> {
@@ -243,5 +265,25 @@ describe("the routes service", () => {
       },
     );
     assert.deepEqual(slack.requests().at(-1)?.json, { text: "Paid:  #5" }, "JSONata's & reads a missing field as empty text");
+  });
+
+  it("pauses a destination that keeps failing, probes it, and delivers what waited once, in order, when it recovers, spending no attempt on the wait", async () => {
+    for (const sequence of [11, 12, 13]) await postInvoicePaid(sequence, 100, { metadata: { sequence, circuit: true } });
+    await eventually(
+      "the circuit to open, and probes after it",
+      () => routesLog().includes("probe/flaky: 2 deliveries failed in a row") && flaky.refused() >= 4,
+      {
+        context: output,
+      },
+    );
+    flaky.fail(false);
+    await eventually("the three deliveries once the destination is back", () => flaky.verified.length >= 3, { context: output });
+    assert.deepEqual(
+      flaky.verified.map((delivery) => delivery.body.sequence),
+      [11, 12, 13],
+    );
+    await eventually("the circuit to close", () => routesLog().includes("probe/flaky: delivered again; deliveries resume in order"), { context: output });
+    const dead = await readTopic(brokers, deadLetterTopic(`${prefix}-probe-flaky`), { toEnd: true, timeoutMs: 5_000 });
+    assert.equal(dead.length, 0, "nothing was dead-lettered");
   });
 });
