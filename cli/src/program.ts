@@ -4,6 +4,7 @@ import { Command, CommanderError } from "commander";
 import { registerEvents } from "./commands/events.ts";
 import { registerListen } from "./commands/listen.ts";
 import { registerOperations } from "./commands/operations.ts";
+import { registerRoutes } from "./commands/routes.ts";
 import { registerSecrets } from "./commands/secrets.ts";
 import { registerTail } from "./commands/tail.ts";
 import { registerTrigger } from "./commands/trigger.ts";
@@ -58,6 +59,7 @@ export function buildProgram(io: ProgramIo = processIo): Command {
   registerListen(program);
   registerTail(program);
   registerEvents(program);
+  registerRoutes(program);
   registerOperations(program);
   registerSecrets(program);
   for (const command of program.commands) inheritSettings(command);

@@ -41,7 +41,7 @@ const noHub = { HOOKLOG_CONFIG: join(tmpdir(), "hooklog-no-such-config.yaml") };
  * A valid value for each mandatory option, so that the unknown option is what the command refuses
  * (commander reports a missing mandatory option first). A new mandatory option needs its value here.
  */
-const mandatoryValues: Record<string, string> = { "--forward-to": "http://127.0.0.1:9/webhooks" };
+const mandatoryValues: Record<string, string> = { "--forward-to": "http://127.0.0.1:9/webhooks", "--event": "evt_1" };
 
 const said = (run: CliRun): string => `exit ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`;
 
