@@ -7,6 +7,8 @@ import { Mapping, RouteConfigError } from "./mapping.ts";
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable's name: upper-case letters, digits and '_'");
 const expression = z.string().min(1);
 const httpUrl = z.url({ protocol: /^https?$/, error: "an http:// or https:// URL" });
+// A header value as fetch takes it: tabs and visible Latin-1, no line breaks.
+export const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const headerName = z.string().regex(/^[A-Za-z0-9-]+$/, "a header name");
 const timeoutMs = z.number().int().min(100).max(120_000).default(10_000);
 const destinationName = z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, "lower-case letters, digits and '-'");
@@ -20,6 +22,9 @@ const urlSettings = z.strictObject({
   // Headers whose value is a secret (an Authorization): from the environment, never shown or recorded.
   headersEnv: z.record(headerName, envName).default({}),
   secretEnv: envName.optional(),
+  // Redirects are not followed (a POST would become a bodiless GET, and secrets could follow it to another host).
+  // `delivered`: a 3xx answer means the POST was taken (an Apps Script web app answers 302 after running).
+  redirects: z.enum(["fail", "delivered"]).default("fail"),
   timeoutMs,
 });
 const slackSettings = z.strictObject({ webhookUrlEnv: envName, text: expression.optional(), timeoutMs });
@@ -70,6 +75,8 @@ export interface UrlDestination {
   secrets: readonly string[];
   /** The variable the signing secret comes from. */
   secretEnv: string | undefined;
+  /** What a 3xx answer means: the delivery failed (the default), or it was taken. */
+  redirects: "fail" | "delivered";
   timeoutMs: number;
 }
 
@@ -124,7 +131,20 @@ export interface RouteContext {
 export function parseRoutes(block: unknown, context: RouteContext): Route[] {
   const parsed = routesSchema.safeParse(block ?? {});
   if (!parsed.success) throw new RouteConfigError(issueText(parsed.error.issues[0]));
-  return Object.entries(parsed.data).map(([name, settings]) => compileRoute(name, settings, context));
+  const routes = Object.entries(parsed.data).map(([name, settings]) => compileRoute(name, settings, context));
+  // Names may hold '-': route paid's slack-ops and route paid-slack's ops would be one consumer, and one of them would never deliver.
+  const owners = new Map<string, string>();
+  for (const route of routes)
+    for (const destination of route.destinations) {
+      const consumer = routeConsumerName("", route.name, destination.name);
+      const other = owners.get(consumer);
+      if (other !== undefined)
+        throw new RouteConfigError(
+          `routes.${route.name}: its destination ${destination.name} and ${other} have one consumer name (${consumer.slice(1)}); rename one of them`,
+        );
+      owners.set(consumer, `routes.${route.name}'s ${destination.name}`);
+    }
+  return routes;
 }
 
 /** The kit consumer of one destination of a route: its group, retry topics and dead letters follow from it. */
@@ -170,16 +190,16 @@ function compileRoute(name: string, settings: z.infer<typeof routeSchema>, { sou
         body: url.body === undefined ? undefined : new Mapping(`${field}.body`, url.body),
         headers: Object.entries(url.headers).map(([header, value]) => [header, new Mapping(`${field}.headers.${header}`, value)] as const),
         secretHeaders: Object.fromEntries(
-          Object.entries(url.headersEnv).map(([header, variable]) => [
-            header.toLowerCase(),
-            secretOf(`${field}.headersEnv.${header}`, variable) ?? `(${variable} is not set)`,
-          ]),
+          Object.entries(url.headersEnv).map(([header, variable]) => {
+            const value = secretOf(`${field}.headersEnv.${header}`, variable) ?? `(${variable} is not set)`;
+            if (!HEADER_VALUE.test(value))
+              throw new RouteConfigError(`${field}.headersEnv.${header}: ${variable} holds line breaks or characters a header cannot carry`);
+            return [header.toLowerCase(), value];
+          }),
         ),
-        secrets: (url.secretEnv === undefined ? "" : (secretOf(`${field}.secretEnv`, url.secretEnv) ?? ""))
-          .split(",")
-          .map((secret) => secret.trim())
-          .filter(Boolean),
+        secrets: signingSecrets(`${field}.secretEnv`, url.secretEnv === undefined ? undefined : secretOf(`${field}.secretEnv`, url.secretEnv)),
         secretEnv: url.secretEnv,
+        redirects: url.redirects,
         timeoutMs: url.timeoutMs,
       };
     }
@@ -223,6 +243,21 @@ function issueText(issue: z.core.$ZodIssue | undefined): string {
   const path = issue.path.reduce<string>((text, part) => (typeof part === "number" ? `${text}[${part}]` : `${text}.${String(part)}`), "routes");
   const inner = issue.code === "invalid_key" ? issue.issues[0]?.message : undefined;
   return `${path}: ${inner ?? issue.message}`;
+}
+
+/** A comma-separated list of Standard Webhooks secrets (`whsec_` and base64), each of 24 to 64 bytes as the specification asks. */
+function signingSecrets(field: string, value: string | undefined): string[] {
+  const secrets = (value ?? "")
+    .split(",")
+    .map((secret) => secret.trim())
+    .filter(Boolean);
+  for (const [index, secret] of secrets.entries()) {
+    const encoded = secret.startsWith("whsec_") ? secret.slice("whsec_".length) : secret;
+    const bytes = Buffer.from(encoded, "base64").length;
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded) || bytes < 24 || bytes > 64)
+      throw new RouteConfigError(`${field}: secret ${index + 1} is not whsec_ and the base64 of 24 to 64 random bytes (openssl rand -base64 32)`);
+  }
+  return secrets;
 }
 
 function compileFilters(at: string, payload: Record<string, unknown>, envelope: unknown): Pick<Route, "payloadFilter" | "envelopeFilter"> {

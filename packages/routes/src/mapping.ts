@@ -1,5 +1,6 @@
 import { HooklogError } from "@hooklog/core";
 import jsonata from "jsonata";
+import { Re2RegExp } from "./re2-regexp.ts";
 
 /** The envelope's fields a mapping reads as `$event`: `$event.type`, `$event.source`, `$event.id`. */
 export interface EnvelopeFields {
@@ -26,8 +27,9 @@ export class MappingError extends HooklogError<"ROUTE_MAPPING_FAILED"> {
 }
 
 // JSONata is declarative, but a user-defined function can recurse: its own guardrails box each
-// evaluation in time, depth and sequence length (D1012, D1011, D2014 when one is passed).
-const LIMITS = { timeout: 250, stack: 200, sequence: 100_000 };
+// evaluation in time, depth and sequence length (D1012, D1011, D2014 when one is passed); its regexes
+// run on RE2JS, whose time is linear in the text (a JavaScript RegExp could backtrack past any timeout).
+const LIMITS = { timeout: 250, stack: 200, sequence: 100_000, RegexEngine: Re2RegExp as unknown as RegExpConstructor };
 
 /** JSONata throws plain objects with a code; its guardrails' carry no message. */
 function evaluationProblem(error: unknown): string {
@@ -73,6 +75,9 @@ export class Mapping {
   /** As evaluate, the value as text: a string as it is, anything else as JSON. */
   async text(payload: unknown, event: EnvelopeFields): Promise<string> {
     const value = await this.evaluate(payload, event);
-    return typeof value === "string" ? value : JSON.stringify(value);
+    if (typeof value === "string") return value;
+    const json = JSON.stringify(value) as string | undefined;
+    if (json === undefined) throw new MappingError(`${this.field}: ${JSON.stringify(this.expression)} gave a function, not a value`);
+    return json;
   }
 }

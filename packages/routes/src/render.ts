@@ -1,4 +1,4 @@
-import type { Destination, Route } from "./config.ts";
+import { HEADER_VALUE, type Destination, type Route } from "./config.ts";
 import { MappingError, type EnvelopeFields } from "./mapping.ts";
 import { standardWebhooksHeaders } from "./signing.ts";
 
@@ -21,6 +21,8 @@ export type RenderedDelivery =
       headers: Record<string, string>;
       /** Headers whose values are secrets: shown and recorded without their value. */
       secretHeaderNames: readonly string[];
+      /** A 3xx answer is a delivery (an Apps Script web app), rather than a failure. */
+      redirectIsDelivery: boolean;
       body: Buffer;
       timeoutMs: number;
     }
@@ -43,7 +45,13 @@ export async function renderDelivery(route: Route, destination: Destination, eve
   switch (destination.kind) {
     case "url": {
       const headers: Record<string, string> = {};
-      for (const [name, mapping] of destination.headers) headers[name.toLowerCase()] = await mapping.text(payload, envelope);
+      for (const [name, mapping] of destination.headers) {
+        const value = await mapping.text(payload, envelope);
+        // fetch refuses such a value; said here, it dead-letters this event instead of failing every attempt (the value is not echoed).
+        if (!HEADER_VALUE.test(value))
+          throw new MappingError(`${mapping.field}: the value is not a valid header value (line breaks, or characters outside Latin-1)`);
+        headers[name.toLowerCase()] = value;
+      }
       let body: Buffer;
       if (destination.body === undefined) {
         // Without a mapping the receiver gets the event byte for byte, as the provider sent it.
@@ -55,7 +63,10 @@ export async function renderDelivery(route: Route, destination: Destination, eve
           body = Buffer.from(formEncoded(destination.body.field, value));
           headers["content-type"] = "application/x-www-form-urlencoded";
         } else {
-          body = Buffer.from(JSON.stringify(value));
+          const json = JSON.stringify(value) as string | undefined;
+          if (json === undefined)
+            throw new MappingError(`${destination.body.field}: ${JSON.stringify(destination.body.expression)} gave a function, not a value`);
+          body = Buffer.from(json);
           headers["content-type"] = "application/json";
         }
       }
@@ -71,6 +82,7 @@ export async function renderDelivery(route: Route, destination: Destination, eve
         shownUrl: destination.url,
         headers,
         secretHeaderNames: Object.keys(destination.secretHeaders),
+        redirectIsDelivery: destination.redirects === "delivered",
         body,
         timeoutMs: destination.timeoutMs,
       };
@@ -84,17 +96,23 @@ export async function renderDelivery(route: Route, destination: Destination, eve
         shownUrl: `${new URL(destination.webhookUrl).origin}/…`,
         headers: { "content-type": "application/json" },
         secretHeaderNames: [],
+        redirectIsDelivery: false,
         body: Buffer.from(JSON.stringify({ text })),
         timeoutMs: destination.timeoutMs,
       };
     }
     case "email": {
       const to = await destination.to.evaluate(payload, envelope);
+      const recipients = Array.isArray(to) ? to : [to];
+      if (recipients.length === 0 || recipients.some((recipient) => typeof recipient !== "string"))
+        throw new MappingError(
+          `${destination.to.field}: ${JSON.stringify(destination.to.expression)} gave ${JSON.stringify(to)}, not an address or a list of addresses`,
+        );
       return {
         kind: "email",
         destination: destination.name,
         from: destination.from,
-        to: Array.isArray(to) ? to.map(String).join(", ") : String(to),
+        to: recipients.join(", "),
         subject: destination.subject === undefined ? summaryOf(event) : await destination.subject.text(payload, envelope),
         text: destination.text === undefined ? JSON.stringify(payload, null, 2) : await destination.text.text(payload, envelope),
       };

@@ -101,6 +101,7 @@ describe("a route's deliveries", () => {
         shownUrl: "https://hooks.slack.test/…",
         headers: { "content-type": "application/json" },
         secretHeaderNames: [],
+        redirectIsDelivery: false,
         body: JSON.stringify({ text: "Paid: ada@example.com 123.45" }),
         timeoutMs: 10_000,
       },
@@ -178,5 +179,51 @@ describe("a route's deliveries", () => {
     const [email] = await renderDeliveries(looping, invoicePaid(1));
     assert.ok(email instanceof MappingError, String(email));
     assert.match(email.message, /^routes\.loop\.to\[0\]\.email\.to: (deeper than 200 levels|ran past 250 ms) in /);
+  });
+
+  it("refuses a header value with a line break as a MappingError, without echoing it", async () => {
+    const [injecting] = parseRoutes(
+      { inject: { from: { sources: ["stripe"] }, to: [{ url: { url: "http://a.test/", headers: { "X-Note": '"a\\r\\nX-Injected: 1"' } } }] } },
+      context,
+    );
+    assert.ok(injecting);
+    const [delivery] = await renderDeliveries(injecting, invoicePaid(1));
+    assert.ok(delivery instanceof MappingError, String(delivery));
+    assert.equal(
+      delivery.message,
+      "routes.inject.to[0].url.headers.X-Note: the value is not a valid header value (line breaks, or characters outside Latin-1)",
+    );
+  });
+
+  it("runs a mapping's regexes in linear time, so a pattern that backtracks in JavaScript finishes", async () => {
+    const [matching] = parseRoutes(
+      {
+        regex: {
+          from: { sources: ["stripe"] },
+          to: [
+            {
+              email: {
+                to: '"ada@example.com"',
+                subject: '$string($contains(data.object.number, /^(a+)+$/)) & " " & $replace(data.object.id, /in_(\\d+)/, "invoice $1")',
+              },
+            },
+          ],
+        },
+      },
+      context,
+    );
+    assert.ok(matching);
+    const event = invoicePaid(1, { number: `${"a".repeat(40_000)}!` });
+    const [email] = await renderDeliveries(matching, event);
+    assert.ok(email && !(email instanceof MappingError) && email.kind === "email", String(email));
+    assert.equal(email.subject, "false invoice 1");
+  });
+
+  it("refuses an email recipient that is not an address or a list of them", async () => {
+    const [odd] = parseRoutes({ odd: { from: { sources: ["stripe"] }, to: [{ email: { to: "data.object" } }] } }, context);
+    assert.ok(odd);
+    const [email] = await renderDeliveries(odd, invoicePaid(1));
+    assert.ok(email instanceof MappingError);
+    assert.match(email.message, /^routes\.odd\.to\[0\]\.email\.to: "data\.object" gave \{.*\}, not an address or a list of addresses$/);
   });
 });

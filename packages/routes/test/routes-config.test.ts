@@ -5,7 +5,7 @@ import { parseRoutes, RouteConfigError } from "../src/index.ts";
 
 const context = {
   sources: ["stripe", "github"],
-  env: { SALES_SLACK_WEBHOOK_URL: "https://hooks.slack.test/services/T/B/secret", ORDERS_HOOK_SECRET: "whsec_a2V5,whsec_b2xk" },
+  env: { SALES_SLACK_WEBHOOK_URL: "https://hooks.slack.test/services/T/B/secret", ORDERS_HOOK_SECRET: `whsec_${"a".repeat(32)},whsec_${"b".repeat(32)}` },
 };
 
 const paidOrders = {
@@ -49,7 +49,7 @@ describe("routes in hooklog.config.yaml", () => {
     );
     const url = route.destinations[2];
     assert.ok(url?.kind === "url");
-    assert.deepEqual(url.secrets, ["whsec_a2V5", "whsec_b2xk"], "a rotating secret is a list");
+    assert.deepEqual(url.secrets, [`whsec_${"a".repeat(32)}`, `whsec_${"b".repeat(32)}`], "a rotating secret is a list");
     assert.equal(url.timeoutMs, 10_000);
     assert.equal(url.format, "json");
     assert.deepEqual(route.circuit, { failures: 5, probeSeconds: 5, maxProbeSeconds: 300 });
@@ -94,6 +94,24 @@ describe("routes in hooklog.config.yaml", () => {
       }),
       /^routes\.two\.to\[1\]\.name: x names another destination/,
     );
+  });
+
+  it("refuses two destinations of two routes that would share one consumer", () => {
+    assert.match(
+      configError({
+        paid: { from: { sources: ["stripe"] }, to: [{ name: "slack-ops", url: { url: "http://a.test/" } }] },
+        "paid-slack": { from: { sources: ["stripe"] }, to: [{ name: "ops", url: { url: "http://b.test/" } }] },
+      }),
+      /^routes\.paid-slack: its destination ops and routes\.paid's slack-ops have one consumer name \(paid-slack-ops\); rename one of them$/,
+    );
+  });
+
+  it("refuses a signing secret too short to be one, and a secret header holding a line break, without showing either", () => {
+    const route = (url: Record<string, unknown>) => ({ r: { from: { sources: ["stripe"] }, to: [{ url: { url: "http://a.test/", ...url } }] } });
+    const short = configError(route({ secretEnv: "SHORT_SECRET" }), { SHORT_SECRET: "whsec_a2V5" });
+    assert.equal(short, "routes.r.to[0].url.secretEnv: secret 1 is not whsec_ and the base64 of 24 to 64 random bytes (openssl rand -base64 32)");
+    const broken = configError(route({ headersEnv: { "X-Api-Key": "API_KEY" } }), { API_KEY: "abc\r\nX-Injected: 1" });
+    assert.equal(broken, "routes.r.to[0].url.headersEnv.X-Api-Key: API_KEY holds line breaks or characters a header cannot carry");
   });
 
   const cases: Array<[string, unknown, RegExp]> = [

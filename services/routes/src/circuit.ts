@@ -63,6 +63,11 @@ export class Circuit {
     this.#events.closed(pausedMs);
   }
 
+  /** The destination answered, refusing this one delivery: the probe slot is free again, and nothing else changes. */
+  answered(): void {
+    this.#probing = false;
+  }
+
   failed(error: Error): void {
     this.#failures += 1;
     this.#probing = false;

@@ -1,8 +1,7 @@
-import { isRetryable } from "@hooklog/core";
 import { defineConsumer, RetryLaterError, type ConsumerDefinition, type WebhookHandler, type WebhookInbound } from "@hooklog/consumer-kit";
 import { RouteConfigError, renderDelivery, routeConsumerName, routeTakes, type Destination, type Route, type RoutedEvent } from "@hooklog/routes";
 import { Circuit, type CircuitEvents } from "./circuit.ts";
-import { deliver, type MailSender } from "./deliver.ts";
+import { deliver, isDestinationDown, type MailSender } from "./deliver.ts";
 
 export interface RouteConsumerOptions {
   /** Consumer names are `<prefix>-<route>-<destination>`. */
@@ -46,9 +45,14 @@ function destinationConsumer(route: Route, destination: Destination, options: Ro
         );
         return answer;
       } catch (error) {
+        if (!isDestinationDown(error)) {
+          // The destination answered: this event's own failure, which neither opens the circuit nor waits on it.
+          circuit.answered();
+          throw error;
+        }
         circuit.failed(error as Error);
-        // Once the destination is known to be down, its failures are not the event's: it waits for the next probe.
-        if (circuit.open && isRetryable(error))
+        // The destination is down, not this event at fault: while the circuit is open it waits for the next probe without spending an attempt.
+        if (circuit.open)
           throw new RetryLaterError(`${route.name}/${destination.name} is paused: ${(error as Error).message}`, circuit.nextProbeInMs, {
             countsAsAttempt: false,
             cause: error,

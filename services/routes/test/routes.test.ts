@@ -38,7 +38,7 @@ async function startVerifyingReceiver(secret: string) {
     request.on("end", () => {
       if (failing) {
         refused += 1;
-        response.writeHead(500).end("down for maintenance");
+        response.writeHead(503).end("down for maintenance");
         return;
       }
       try {
