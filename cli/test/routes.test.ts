@@ -5,7 +5,8 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { connectDatabase, type Knex } from "@hooklog/db";
+import { connectDatabase, migrateLatest, type Knex } from "@hooklog/db";
+import { recordDeliveryAttempt, routesMigrations } from "@hooklog/routes";
 import { createKafka, ensureTopics, webhookTopicSpec } from "@hooklog/kafka";
 import { secretEnvVar } from "@hooklog/sources";
 import { startRecordingServer, startServiceProcess, testStack, uniqueName, type RecordingServer, type ServiceProcess } from "@hooklog/testkit";
@@ -138,5 +139,51 @@ describe("hooklog routes", () => {
         ["nothing", [["url", "url", "route-nothing-url", 0]]],
       ],
     );
+  });
+
+  it("shows each route's delivery attempts under the event in hooklog events show", async () => {
+    await migrateLatest(db, [routesMigrations]);
+    const request = {
+      kind: "http" as const,
+      method: "POST" as const,
+      url: `${receiver.url}/hooks`,
+      headers: { authorization: "(secret)" },
+      body: "{}",
+      bodyBytes: 2,
+    };
+    await recordDeliveryAttempt(db, {
+      route: "everything",
+      destination: "url",
+      eventId: posted.hubId,
+      outcome: "failed",
+      request,
+      response: { status: 503, headers: {}, body: "down" },
+      error: "answered 503: down",
+      durationMs: 12,
+    });
+    await recordDeliveryAttempt(db, {
+      route: "everything",
+      destination: "url",
+      eventId: posted.hubId,
+      outcome: "delivered",
+      request,
+      response: { status: 204, headers: {}, body: "" },
+      error: null,
+      durationMs: 7,
+    });
+    const json = await runCli(["events", "show", posted.hubId, "--json"], env);
+    assert.equal(json.code, 0, json.stderr);
+    const { routes } = JSON.parse(json.stdout) as {
+      routes: Array<{ route: string; destination: string; outcome: string; response: { status: number } | null; attemptedAt: string }>;
+    };
+    assert.deepEqual(
+      routes.map((attempt) => [attempt.route, attempt.destination, attempt.outcome, attempt.response?.status]),
+      [
+        ["everything", "url", "failed", 503],
+        ["everything", "url", "delivered", 204],
+      ],
+    );
+    const text = await runCli(["events", "show", posted.hubId], env);
+    assert.match(text.stdout, /everything\/url\s+\S+ failed \(POST http:\/\/127\.0\.0\.1:\d+\/hooks, answered 503, 12 ms\): answered 503: down/);
   });
 });

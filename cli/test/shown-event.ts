@@ -60,6 +60,7 @@ export const expectedShown = (source: string, topic: string, posted: Posted, con
   position: { topic, partition: posted.message.partition, offset: posted.message.offset, key: posted.message.key?.toString("utf8") ?? null },
   payload: { format: "json", value: posted.body },
   consumers: consumerReports,
+  routes: [],
 });
 
 /** The command's JSON, its record timestamp checked apart: ingest's producer sets it, between receipt and the ledger's record. */

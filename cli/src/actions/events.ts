@@ -1,6 +1,7 @@
 // What `hooklog events show <id>` does (commands/events.ts declares it): one event as the hub holds
 // it — its envelope and payload, where it is in Kafka, and where each consumer stands with it.
 import { SchemaRegistryClient, type Admin } from "@hooklog/kafka";
+import { deliveryAttempts, type DeliveryAttempt } from "@hooklog/routes";
 import type { Command } from "commander";
 import { connectAdmin, kafkaFailure, openDatabase, openKafka, query } from "../connections.ts";
 import { consumerStates, eventKeyOf, type ConsumerReport } from "../consumer-state.ts";
@@ -36,7 +37,11 @@ export interface ShownEvent {
   position: { topic: string; partition: number; offset: string; key: string | null; timestamp: string };
   payload: ShownPayload;
   consumers: ConsumerReport[];
+  /** Each route's delivery attempts of it, oldest first (hooklog.config.yaml's routes). */
+  routes: ShownAttempt[];
 }
+
+export type ShownAttempt = Omit<DeliveryAttempt, "attemptedAt" | "eventId"> & { attemptedAt: string };
 
 async function lookUp(hub: Hub, out: Output, id: string, source: string | undefined): Promise<ShownEvent> {
   const db = openDatabase(hub);
@@ -77,6 +82,10 @@ async function lookUp(hub: Hub, out: Output, id: string, source: string | undefi
       },
       payload: showPayload(event),
       consumers,
+      routes: (await query(hub, () => deliveryAttempts(db, entry.eventId))).map(({ attemptedAt, eventId: _eventId, ...attempt }) => ({
+        ...attempt,
+        attemptedAt: attemptedAt.toISOString(),
+      })),
     };
   } catch (error) {
     throw kafkaFailure(hub, error);
@@ -114,6 +123,12 @@ function describeState(report: ConsumerReport): string {
   }
 }
 
+function describeAttempt(attempt: ShownAttempt): string {
+  const target = attempt.request.kind === "http" ? `POST ${attempt.request.url}` : `mail to ${attempt.request.to}`;
+  const answer = attempt.response ? `answered ${attempt.response.status}` : "no answer";
+  return `${attempt.attemptedAt} ${attempt.outcome} (${target}, ${answer}, ${attempt.durationMs} ms)${attempt.error ? `: ${attempt.error}` : ""}`;
+}
+
 export function renderEvent(shown: ShownEvent, out: Pick<Output, "style">): string {
   const { event, position, payload } = shown;
   const field = (name: string, value: string, width = 18) => `  ${out.style("dim", name.padEnd(width))}${value}`;
@@ -142,6 +157,13 @@ export function renderEvent(shown: ShownEvent, out: Pick<Output, "style">): stri
     ...(shown.consumers.length === 0
       ? ["  (no consumer has read its topic)"]
       : shown.consumers.map((report) => field(report.consumer, describeState(report), consumerWidth))),
+    ...(shown.routes.length === 0
+      ? []
+      : [
+          "",
+          out.style("bold", "routes (each delivery attempt)"),
+          ...shown.routes.map((attempt) => field(`${attempt.route}/${attempt.destination}`, describeAttempt(attempt), consumerWidth)),
+        ]),
     "",
     out.style("bold", "payload"),
     payload.format === "json"

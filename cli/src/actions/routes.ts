@@ -2,7 +2,7 @@
 import { consumerStateCounts, parseWebhookPayload } from "@hooklog/consumer-kit";
 import { SchemaRegistryClient } from "@hooklog/kafka";
 import type { WebhookEvent } from "@hooklog/schemas";
-import { loadRoutes, MappingError, renderDelivery, routeConsumerName, routeTakes, type Destination, type RenderedDelivery, type Route } from "@hooklog/routes";
+import { loadRoutes, MappingError, renderDelivery, routeConsumerName, routeTakes, shownRequest, type Destination, type Route } from "@hooklog/routes";
 import { defaultConfigPath } from "@hooklog/sources";
 import type { Command } from "commander";
 import { connectAdmin, kafkaFailure, openDatabase, openKafka, query } from "../connections.ts";
@@ -10,8 +10,6 @@ import { CliError, UsageError } from "../errors.ts";
 import { findInLedger, locateEvent } from "../event-lookup.ts";
 import type { Hub } from "../hub.ts";
 import { contextOf } from "../program.ts";
-
-const SHOWN_BODY_BYTES = 4096;
 
 /** The routes as the service would read them, rendered unsigned where a secret is not set here. */
 function routesOf(hub: Hub): Route[] {
@@ -74,17 +72,6 @@ export async function listRoutes(command: Command): Promise<void> {
   }
 }
 
-/** A delivery as shown: secret header values and a Slack URL's path left out. */
-function shownDelivery(delivery: RenderedDelivery | MappingError) {
-  if (delivery instanceof MappingError) return { error: delivery.message };
-  if (delivery.kind === "email") return delivery;
-  const headers = Object.fromEntries(
-    Object.entries(delivery.headers).map(([name, value]) => [name, delivery.secretHeaderNames.includes(name) ? "(secret)" : value]),
-  );
-  const body = delivery.body.subarray(0, SHOWN_BODY_BYTES).toString("utf8");
-  return { kind: "http" as const, destination: delivery.destination, method: "POST", url: delivery.shownUrl, headers, body, bodyBytes: delivery.body.length };
-}
-
 export async function testRoute(name: string, options: { event: string; source?: string }, command: Command): Promise<void> {
   const { hub, out } = await contextOf(command);
   const routes = routesOf(hub());
@@ -131,7 +118,13 @@ export async function testRoute(name: string, options: { event: string; source?:
           ),
         )
       : [];
-    const shown = { route: route.name, event: event.id, takes, unsetSecrets: route.unsetSecrets, deliveries: deliveries.map(shownDelivery) };
+    const shown = {
+      route: route.name,
+      event: event.id,
+      takes,
+      unsetSecrets: route.unsetSecrets,
+      deliveries: deliveries.map((delivery) => (delivery instanceof MappingError ? { error: delivery.message } : shownRequest(delivery))),
+    };
     const lines = [
       `${out.style("bold", `route ${route.name}`)}, event ${event.id} (${event.source} ${event.type}): ${takes ? "taken (its sources, types and filter match)" : "not taken (its sources, types or filter do not match); nothing would be sent"}`,
       ...(route.unsetSecrets.length > 0 ? [out.style("dim", `not set here, so shown unsigned or without them: ${route.unsetSecrets.join(", ")}`)] : []),
@@ -142,7 +135,7 @@ export async function testRoute(name: string, options: { event: string; source?:
         return [
           `  ${destination}: POST ${delivery.url}`,
           ...Object.entries(delivery.headers).map(([header, value]) => `    ${header}: ${value}`),
-          indent(delivery.body + (delivery.bodyBytes > SHOWN_BODY_BYTES ? `… (${delivery.bodyBytes} bytes)` : "")),
+          indent(delivery.body + (delivery.bodyBytes > delivery.body.length ? `… (${delivery.bodyBytes} bytes)` : "")),
         ];
       }),
       out.style("dim", "nothing was sent"),

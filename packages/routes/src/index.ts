@@ -7,3 +7,6 @@ export type { EnvelopeFields } from "./mapping.ts";
 export { standardWebhooksHeaders } from "./signing.ts";
 export { renderDeliveries, renderDelivery, routeTakes } from "./render.ts";
 export type { RenderedDelivery, RoutedEvent } from "./render.ts";
+export { deliveryAttempts, recordDeliveryAttempt, shownRequest } from "./attempts.ts";
+export type { DeliveryAttempt, RecordedResponse, ShownRequest } from "./attempts.ts";
+export { routesMigrations } from "./migrations/index.ts";

@@ -1,7 +1,7 @@
 // Sends one rendered delivery and turns the destination's answer into the kit's retry semantics.
 import { HooklogError, retryAfterMs } from "@hooklog/core";
 import { RetryLaterError } from "@hooklog/consumer-kit";
-import type { RenderedDelivery } from "@hooklog/routes";
+import type { RecordedResponse, RenderedDelivery } from "@hooklog/routes";
 
 /**
  * A delivery that did not succeed. Messages show a Slack URL's origin only: the URL is a secret.
@@ -10,10 +10,13 @@ import type { RenderedDelivery } from "@hooklog/routes";
  */
 export class DeliveryError extends HooklogError {
   readonly destinationDown: boolean;
+  /** What the destination answered, when it answered. */
+  readonly response: RecordedResponse | undefined;
 
-  constructor(code: string, message: string, options: { retryable: boolean; destinationDown: boolean; cause?: unknown }) {
+  constructor(code: string, message: string, options: { retryable: boolean; destinationDown: boolean; cause?: unknown; response?: RecordedResponse }) {
     super(code, message, { retryable: options.retryable, cause: options.cause });
     this.destinationDown = options.destinationDown;
+    this.response = options.response;
   }
 }
 
@@ -26,9 +29,7 @@ const RECORDED_BODY_BYTES = 2048;
 const DOWN_STATUSES = new Set([408, 429, 502, 503, 504]);
 
 /** What a delivery's attempt got back, as far as it is kept. */
-export interface DeliveryAnswer {
-  status: number;
-  body: string;
+export interface DeliveryAnswer extends RecordedResponse {
   durationMs: number;
 }
 
@@ -46,7 +47,7 @@ export async function deliver(delivery: RenderedDelivery, sendMail: MailSender |
     if (!sendMail) throw new DeliveryError("SMTP_NOT_CONFIGURED", "an email destination needs SMTP_URL", { retryable: false, destinationDown: false });
     try {
       const { messageId } = await sendMail({ from: delivery.from, to: delivery.to, subject: delivery.subject, text: delivery.text });
-      return { status: 250, body: messageId, durationMs: performance.now() - started };
+      return { status: 250, headers: {}, body: messageId, durationMs: performance.now() - started };
     } catch (error) {
       // nodemailer gives the SMTP reply code: 5xx refuses this mail for good (no such mailbox), the rest may pass later.
       const code = (error as { responseCode?: number }).responseCode;
@@ -77,12 +78,14 @@ export async function deliver(delivery: RenderedDelivery, sendMail: MailSender |
     });
   }
   const { status } = response;
+  const answered: RecordedResponse = { status, headers: Object.fromEntries(response.headers), body };
   if ((status >= 200 && status < 300) || (status >= 300 && status < 400 && delivery.redirectIsDelivery))
-    return { status, body, durationMs: performance.now() - started };
+    return { ...answered, durationMs: performance.now() - started };
   if (status >= 300 && status < 400)
     throw new DeliveryError(`HTTP_${status}`, `${delivery.shownUrl} answered ${status}: redirects are not followed; give the URL it redirects to`, {
       retryable: false,
       destinationDown: false,
+      response: answered,
     });
   const asked = status === 429 || status === 503 ? retryAfterMs(response.headers.get("retry-after")) : undefined;
   if (asked !== undefined)
@@ -93,5 +96,6 @@ export async function deliver(delivery: RenderedDelivery, sendMail: MailSender |
   throw new DeliveryError(`HTTP_${status}`, `${delivery.shownUrl} answered ${status}: ${body.slice(0, 200)}`, {
     retryable: DOWN_STATUSES.has(status) || status >= 500,
     destinationDown: DOWN_STATUSES.has(status),
+    response: answered,
   });
 }

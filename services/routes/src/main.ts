@@ -4,7 +4,7 @@ import { createConsumerMetrics, consumerKitMigrations, startConsumer, type Runni
 import { connectDatabase, migrateLatest } from "@hooklog/db";
 import { closeServer, listenOrExit, operationsServer, stopOnSignals } from "@hooklog/lifecycle";
 import { createLogger } from "@hooklog/logging";
-import { loadRoutes } from "@hooklog/routes";
+import { loadRoutes, recordDeliveryAttempt, routesMigrations } from "@hooklog/routes";
 import { defaultConfigPath, loadSources } from "@hooklog/sources";
 import { createTransport } from "nodemailer";
 import { loadRoutesServiceConfig } from "./config.ts";
@@ -40,12 +40,16 @@ const sendMail: MailSender | undefined = transport
   : undefined;
 
 const db = connectDatabase(config.DATABASE_URL, { applicationName: "hooklog-routes" });
-await migrateLatest(db, [consumerKitMigrations]);
+await migrateLatest(db, [consumerKitMigrations, routesMigrations]);
 const definitions = routeConsumers(routes, {
   prefix: config.ROUTES_CONSUMER_PREFIX,
   topicOf: (source) => topics.get(source) as string,
   retryBaseDelayMs: config.ROUTES_RETRY_BASE_DELAY_MS,
   sendMail,
+  recordAttempt: (attempt) =>
+    recordDeliveryAttempt(db, attempt).catch((error: unknown) =>
+      logger.error({ err: error, route: attempt.route, destination: attempt.destination, eventId: attempt.eventId }, "a delivery attempt was not recorded"),
+    ),
   circuitEvents: (route, destination) => ({
     opened: (failures, probeMs, error) =>
       logger.warn(

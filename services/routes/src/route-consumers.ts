@@ -1,7 +1,17 @@
 import { defineConsumer, RetryLaterError, type ConsumerDefinition, type WebhookHandler, type WebhookInbound } from "@hooklog/consumer-kit";
-import { RouteConfigError, renderDelivery, routeConsumerName, routeTakes, type Destination, type Route, type RoutedEvent } from "@hooklog/routes";
+import {
+  RouteConfigError,
+  renderDelivery,
+  routeConsumerName,
+  routeTakes,
+  shownRequest,
+  type DeliveryAttempt,
+  type Destination,
+  type Route,
+  type RoutedEvent,
+} from "@hooklog/routes";
 import { Circuit, type CircuitEvents } from "./circuit.ts";
-import { deliver, isDestinationDown, type MailSender } from "./deliver.ts";
+import { DeliveryError, deliver, isDestinationDown, type MailSender } from "./deliver.ts";
 
 export interface RouteConsumerOptions {
   /** Consumer names are `<prefix>-<route>-<destination>`. */
@@ -10,6 +20,8 @@ export interface RouteConsumerOptions {
   topicOf: (source: string) => string;
   retryBaseDelayMs: number;
   sendMail: MailSender | undefined;
+  /** Keeps one attempt (never throws: a failure to keep it is the recorder's to report). */
+  recordAttempt: (attempt: Omit<DeliveryAttempt, "attemptedAt">) => Promise<void>;
   /** What each destination's circuit tells: one warning when it opens, a line when it closes. */
   circuitEvents: (route: string, destination: string) => CircuitEvents;
 }
@@ -36,15 +48,18 @@ function destinationConsumer(route: Route, destination: Destination, options: Ro
         throw new RetryLaterError(`${route.name}/${destination.name} is paused after failures in a row; waiting ${waitMs} ms`, waitMs, {
           countsAsAttempt: false,
         });
+      const attempt = { route: route.name, destination: destination.name, eventId: inbound.event.id, request: shownRequest(delivery) };
+      const started = performance.now();
       try {
         const answer = await deliver(delivery, options.sendMail);
+        const { durationMs, ...response } = answer;
+        await options.recordAttempt({ ...attempt, outcome: "delivered", response, error: null, durationMs });
         circuit.succeeded();
-        context.logger.info(
-          { route: route.name, destination: destination.name, status: answer.status, durationMs: Math.round(answer.durationMs) },
-          "delivered",
-        );
-        return answer;
+        context.logger.info({ route: route.name, destination: destination.name, status: answer.status, durationMs: Math.round(durationMs) }, "delivered");
+        return { status: answer.status };
       } catch (error) {
+        const response = error instanceof DeliveryError ? (error.response ?? null) : null;
+        await options.recordAttempt({ ...attempt, outcome: "failed", response, error: (error as Error).message, durationMs: performance.now() - started });
         if (!isDestinationDown(error)) {
           // The destination answered: this event's own failure, which neither opens the circuit nor waits on it.
           circuit.answered();

@@ -9,7 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { deadLetterTopic } from "@hooklog/consumer-kit";
+import { connectDatabase, type Knex } from "@hooklog/db";
 import { createKafka, ensureTopics } from "@hooklog/kafka";
+import { deliveryAttempts } from "@hooklog/routes";
 import { secretEnvVar } from "@hooklog/sources";
 import {
   eventually,
@@ -94,6 +96,9 @@ describe("the routes service", () => {
   let slack: RecordingServer;
   let mailbox: Awaited<ReturnType<typeof startMailbox>>;
   const processes: ServiceProcess[] = [];
+  let db: Knex;
+  /** The hub's ids of the events posted, in order. */
+  const hubIds: string[] = [];
   let brokers = "";
   const output = (): string => processes.map((service) => service.output().slice(-4000)).join("\n");
   const routesLog = (): string => processes[1]?.output() ?? "";
@@ -101,6 +106,7 @@ describe("the routes service", () => {
   before(async () => {
     const stack = await testStack();
     brokers = stack.kafkaBrokers;
+    db = connectDatabase(stack.databaseUrl);
     receiver = await startVerifyingReceiver(routeSecret);
     flaky = await startVerifyingReceiver(routeSecret);
     flaky.fail(true);
@@ -185,7 +191,7 @@ describe("the routes service", () => {
 
   after(async () => {
     await Promise.all(processes.map((service) => service.stop()));
-    await Promise.all([receiver?.close(), flaky?.close(), slack?.close(), mailbox?.close()]);
+    await Promise.all([receiver?.close(), flaky?.close(), slack?.close(), mailbox?.close(), db?.destroy()]);
   });
 
   async function postInvoicePaid(sequence: number, amountPaid: number, extra: Record<string, unknown> = {}): Promise<string> {
@@ -205,7 +211,9 @@ describe("the routes service", () => {
       headers: { "content-type": "application/json", "stripe-signature": Stripe.webhooks.generateTestHeaderString({ payload: body, secret: stripeSecret }) },
       body,
     });
-    assert.equal(response.status, 202, await response.text());
+    const answer = await response.text();
+    assert.equal(response.status, 202, answer);
+    hubIds.push((JSON.parse(answer) as { eventId: string }).eventId);
     return id;
   }
 
@@ -243,6 +251,30 @@ describe("the routes service", () => {
     assert.equal(new Set(receiver.verified.map((delivery) => delivery.id)).size, 3);
     assert.equal(slack.requests().length, 3, "Slack got nothing twice");
     assert.equal(mailbox.messages.length, 3, "no mail was sent twice");
+
+    // Every attempt is kept: the failed ones with the destination's answer, then the delivery.
+    const firstEvent = hubIds[0] as string;
+    const attempts = await deliveryAttempts(db, firstEvent);
+    const orders = attempts.filter((attempt) => attempt.destination === "orders");
+    assert.ok(orders.length >= 2, JSON.stringify(orders));
+    assert.deepEqual(
+      orders.map((attempt) => [attempt.outcome, attempt.response?.status]),
+      [...orders.slice(0, -1).map(() => ["failed", 503]), ["delivered", 204]],
+    );
+    const [first] = orders;
+    assert.ok(first?.request.kind === "http");
+    assert.equal(first.request.url, receiver.url);
+    assert.equal(first.request.body, JSON.stringify({ order: "in_routes_1", total: 12_000, sequence: 1 }));
+    assert.match(first.request.headers["webhook-signature"] ?? "", /^v1,/);
+    assert.equal(first.response?.body, "down for maintenance");
+    assert.match(first.error ?? "", /answered 503: down for maintenance/);
+    const slackAttempt = attempts.find((attempt) => attempt.destination === "slack");
+    assert.ok(slackAttempt?.request.kind === "http");
+    assert.equal(slackAttempt.request.url, `${slack.url}/…`, "a Slack URL is a secret: its origin only");
+    assert.deepEqual(
+      attempts.map((attempt) => [attempt.route, attempt.eventId]).filter(([route, eventId]) => route !== "paid" || eventId !== firstEvent),
+      [],
+    );
   });
 
   it("dead-letters an event whose mapping yields nothing for one destination, naming the field, and delivers it to the others", async () => {
