@@ -2,6 +2,8 @@ import { strict as assert } from "node:assert";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { HEADERS, retryTopic } from "@hooklog/consumer-kit";
+import { migrateLatest } from "@hooklog/db";
+import { recordDeliveryAttempt, routesMigrations } from "@hooklog/routes";
 import { createKafka, ensureTopics, SchemaRegistryClient } from "@hooklog/kafka";
 import { webhookEventCodec, type WebhookEvent } from "@hooklog/schemas";
 import { eventually, readTopic, testStack, uniqueName } from "@hooklog/testkit";
@@ -63,6 +65,35 @@ describe("the events list, an event's page and its actions", () => {
       error: "Slack answered 500",
     });
     await seedState(db, { consumer: fulfillment, eventId: ids.other, eventKey: `${source}:${providerIds.other}`, state: "retrying", error: "timeout" });
+    await migrateLatest(db, [routesMigrations]);
+    const request = {
+      kind: "http" as const,
+      method: "POST" as const,
+      url: "https://example.test/orders",
+      headers: { authorization: "(secret)" },
+      body: "{}",
+      bodyBytes: 2,
+    };
+    await recordDeliveryAttempt(db, {
+      route: "paid-orders",
+      destination: "orders",
+      eventId: ids.paid,
+      outcome: "failed",
+      request,
+      response: { status: 503, headers: {}, body: "down" },
+      error: "answered 503: <down>",
+      durationMs: 12,
+    });
+    await recordDeliveryAttempt(db, {
+      route: "paid-orders",
+      destination: "orders",
+      eventId: ids.paid,
+      outcome: "delivered",
+      request,
+      response: { status: 204, headers: {}, body: "" },
+      error: null,
+      durationMs: 7,
+    });
     await db("effect_calls").insert({
       consumer: fulfillment,
       idempotency_key: `${fulfillment}:${source}:${providerIds.paid}`,
@@ -167,8 +198,16 @@ describe("the events list, an event's page and its actions", () => {
       deliveries: Array<{ outcome: string }>;
       entity: Array<{ eventId: string }>;
       traceUrl: string;
+      routes: Array<{ route: string; destination: string; outcome: string; response: { status: number } | null }>;
     }>(`/api/events/${ids.paid}`);
     assert.equal(status, 200);
+    assert.deepEqual(
+      body.routes.map((attempt) => [attempt.route, attempt.destination, attempt.outcome, attempt.response?.status]),
+      [
+        ["paid-orders", "orders", "failed", 503],
+        ["paid-orders", "orders", "delivered", 204],
+      ],
+    );
     assert.equal(body.event.verification.secretIndex, 1);
     assert.deepEqual(body.payload, { form: "json", value: { data: { object: { customer, amount_paid: 2000, memo: "blue lantern" } } } });
     const byName = new Map(body.consumers.map((consumer) => [consumer.consumer, consumer]));
@@ -199,6 +238,9 @@ describe("the events list, an event's page and its actions", () => {
     assert.match(page, new RegExp(`data-testid="rerun-${fulfillment}"[^>]*`));
     assert.match(page, /its outside effects will be made again: slack.post/);
     assert.match(page, /secret 2/);
+    assert.match(page, /data-testid="route-attempts"/);
+    assert.match(page, /paid-orders\/orders/);
+    assert.match(page, /answered 503: &lt;down&gt;/, "a destination's answer is escaped");
     assert.doesNotMatch(page, /<script>(?!<\/script>)/);
     const list = await (await fetch(`${console_.url}/events`, { headers: { cookie } })).text();
     assert.match(list, /<div data-testid="arrivals"><svg class="chart"/);

@@ -8,6 +8,7 @@ import {
   getEvent,
 } from "@hooklog/event-catalog";
 import { type ConsumerEventState, eventStates } from "@hooklog/consumer-kit";
+import { type DeliveryAttempt, deliveryAttempts } from "@hooklog/routes";
 import type { RecordedAction } from "../audit.ts";
 import type { ConsoleDeps } from "../deps.ts";
 import { notFound } from "../errors.ts";
@@ -27,6 +28,8 @@ export interface EventDetail {
   /** The requests that carried it: the accepted one and the provider's redeliveries. */
   deliveries: CatalogDelivery[];
   consumers: ConsumerOfEvent[];
+  /** Each route's delivery attempts of it, oldest first. */
+  routes: DeliveryAttempt[];
   actions: RecordedAction[];
   /** The other events of its entity, in log order (itself among them). */
   entity: CatalogEventSummary[];
@@ -41,9 +44,10 @@ export const traceLink = (template: string, traceId: string | null): string | un
 export async function eventDetail(deps: ConsoleDeps, eventId: string): Promise<EventDetail> {
   const event = await getEvent(deps.db, eventId);
   if (!event) throw notFound(`No event ${eventId} in the catalog. It may not be cataloged yet; search by the provider's event id.`);
-  const [deliveries, states, actions, entity] = await Promise.all([
+  const [deliveries, states, routes, actions, entity] = await Promise.all([
     deliveriesOfEvent(deps.db, { eventId, source: event.source, providerEventId: event.providerEventId }),
     eventStates(deps.db, eventId),
+    deliveryAttempts(deps.db, eventId),
     deps.actions.ofEvent(eventId),
     event.partitionKey ? eventsOfEntity(deps.db, event.partitionKey, event.source, { limit: 200 }) : Promise.resolve([]),
   ]);
@@ -67,6 +71,7 @@ export async function eventDetail(deps: ConsoleDeps, eventId: string): Promise<E
     payloadProblem,
     deliveries,
     consumers,
+    routes,
     actions,
     entity,
     traceUrl: traceLink(deps.traceUrl, event.traceId),

@@ -30,6 +30,13 @@ function deliveryRows(deliveries: readonly CatalogDelivery[]): Html {
   )}</tbody></table>`;
 }
 
+function routeAttemptRows(attempts: EventDetail["routes"]): Html {
+  return html`<table data-testid="route-attempts"><thead><tr><th>When</th><th>Route</th><th>Outcome</th><th>Request</th><th>Answer</th><th>ms</th></tr></thead><tbody>${attempts.map(
+    (attempt) =>
+      html`<tr><td>${when(attempt.attemptedAt)}</td><td class="mono">${attempt.route}/${attempt.destination}</td><td><span class="state ${attempt.outcome === "delivered" ? "processed" : "retrying"}">${attempt.outcome}</span>${attempt.error ? html` <span class="muted">${attempt.error}</span>` : ""}</td><td><details><summary class="mono">${attempt.request.kind === "http" ? `POST ${attempt.request.url}` : `mail to ${attempt.request.to}`}</summary>${jsonView(attempt.request)}</details></td><td>${attempt.response ? html`<details><summary>${attempt.response.status}</summary>${jsonView(attempt.response)}</details>` : html`<span class="none">none</span>`}</td><td>${attempt.durationMs}</td></tr>`,
+  )}</tbody></table>`;
+}
+
 function consumerBlock(eventId: string, ownKey: string, consumer: ConsumerOfEvent): Html {
   const base = `/api/events/${encodeURIComponent(eventId)}/consumers/${encodeURIComponent(consumer.consumer)}`;
   const body = JSON.stringify({ eventKey: consumer.eventKey });
@@ -98,6 +105,7 @@ ${
     ? html`<p class="none">No consumer has handled it yet.</p>`
     : html`<div class="cards">${detail.consumers.map((consumer) => consumerBlock(event.eventId, `${event.source}:${event.providerEventId}`, consumer))}</div>`
 }
+${detail.routes.length === 0 ? "" : html`<h2>Routes</h2>${routeAttemptRows(detail.routes)}`}
 <h2>Payload <button data-copy="payload">copy</button></h2>
 ${detail.payloadFrom === "log" ? html`<p class="muted">Read from the log: the catalog dropped its copy for its age.</p>` : ""}
 ${detail.payloadProblem ? html`<p class="problem">${detail.payloadProblem}</p>` : payloadBlock(detail.payload)}
