@@ -8,12 +8,13 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { deadLetterTopic } from "@hooklog/consumer-kit";
+import { deadLetterTopic, groupId, replay } from "@hooklog/consumer-kit";
 import { connectDatabase, type Knex } from "@hooklog/db";
 import { createKafka, ensureTopics } from "@hooklog/kafka";
 import { deliveryAttempts } from "@hooklog/routes";
 import { secretEnvVar } from "@hooklog/sources";
 import {
+  consumerCaughtUp,
   eventually,
   readTopic,
   startRecordingServer,
@@ -96,6 +97,7 @@ describe("the routes service", () => {
   let slack: RecordingServer;
   let mailbox: Awaited<ReturnType<typeof startMailbox>>;
   const processes: ServiceProcess[] = [];
+  let routesEnv: Record<string, string> = {};
   let db: Knex;
   /** The hub's ids of the events posted, in order. */
   const hubIds: string[] = [];
@@ -172,21 +174,16 @@ describe("the routes service", () => {
       HOOKLOG_CONFIG: configPath,
     };
     processes.push(await startServiceProcess("ingest", { ...common, [secretEnvVar(source)]: stripeSecret }, "INGEST_PORT"));
-    processes.push(
-      await startServiceProcess(
-        "routes",
-        {
-          ...common,
-          ROUTES_CONSUMER_PREFIX: prefix,
-          ROUTES_RETRY_BASE_DELAY_MS: "100",
-          LOG_LEVEL: "info",
-          ORDERS_HOOK_SECRET: routeSecret,
-          SALES_SLACK_WEBHOOK_URL: `${slack.url}/services/T0/B0/secret-path`,
-          SMTP_URL: mailbox.url,
-        },
-        "ROUTES_PORT",
-      ),
-    );
+    routesEnv = {
+      ...common,
+      ROUTES_CONSUMER_PREFIX: prefix,
+      ROUTES_RETRY_BASE_DELAY_MS: "100",
+      LOG_LEVEL: "info",
+      ORDERS_HOOK_SECRET: routeSecret,
+      SALES_SLACK_WEBHOOK_URL: `${slack.url}/services/T0/B0/secret-path`,
+      SMTP_URL: mailbox.url,
+    };
+    processes.push(await startServiceProcess("routes", routesEnv, "ROUTES_PORT"));
   });
 
   after(async () => {
@@ -317,5 +314,17 @@ describe("the routes service", () => {
     await eventually("the circuit to close", () => routesLog().includes("probe/flaky: delivered again; deliveries resume in order"), { context: output });
     const dead = await readTopic(brokers, deadLetterTopic(`${prefix}-probe-flaky`), { toEnd: true, timeoutMs: 5_000 });
     assert.equal(dead.length, 0, "nothing was dead-lettered");
+  });
+
+  it("delivers nothing twice when a route's destination is replayed from the beginning of the log", async () => {
+    const consumer = `${prefix}-paid-slack`;
+    await eventually("the Slack destination to have committed everything", () => consumerCaughtUp(brokers, groupId(consumer)), { context: output });
+    const sent = slack.requests().length;
+    assert.ok(sent >= 4, `Slack got ${sent}`);
+    await processes[1]?.stop();
+    await replay(consumer, { kafkaBrokers: brokers.split(","), topics: [topic] });
+    processes[1] = await startServiceProcess("routes", routesEnv, "ROUTES_PORT");
+    await eventually("the replayed destination to have read the log again to its end", () => consumerCaughtUp(brokers, groupId(consumer)), { context: output });
+    assert.equal(slack.requests().length, sent, "a replayed event was posted again");
   });
 });
