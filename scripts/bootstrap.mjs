@@ -15,6 +15,7 @@ const commands = {
   "bench-ingest": "services/ingest/bench/ingest.bench.ts",
   "bench-consumers": "packages/consumer-kit/bench/consumers.bench.ts",
   "bench-console": "services/console/bench/console.bench.ts",
+  "bench-routes": "services/routes/bench/routes.bench.ts",
   faults: "faults/src/main.ts",
 };
 const command = process.argv[2];
