@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { connectDatabase, migrateLatest, type Knex } from "@hooklog/db";
-import { recordDeliveryAttempt, routesMigrations } from "@hooklog/routes";
+import { recordCircuit, recordDeliveryAttempt, routesMigrations } from "@hooklog/routes";
 import { createKafka, ensureTopics, webhookTopicSpec } from "@hooklog/kafka";
 import { secretEnvVar } from "@hooklog/sources";
 import { startRecordingServer, startServiceProcess, testStack, uniqueName, type RecordingServer, type ServiceProcess } from "@hooklog/testkit";
@@ -116,6 +116,15 @@ describe("hooklog routes", () => {
   });
 
   it("lists each route's destinations, their consumers and where they stand", async () => {
+    await migrateLatest(db, [routesMigrations]);
+    await recordCircuit(db, {
+      consumer: "route-everything-slack",
+      route: "everything",
+      destination: "slack",
+      open: true,
+      failures: 5,
+      lastError: "Slack answered 503",
+    });
     const run = await runCli(["routes", "list", "--json"], env);
     assert.equal(run.code, 0, run.stderr);
     const listed = JSON.parse(run.stdout) as Array<{

@@ -2,7 +2,17 @@
 import { consumerStateCounts, parseWebhookPayload } from "@hooklog/consumer-kit";
 import { SchemaRegistryClient } from "@hooklog/kafka";
 import type { WebhookEvent } from "@hooklog/schemas";
-import { loadRoutes, MappingError, renderDelivery, routeConsumerName, routeTakes, shownRequest, type Destination, type Route } from "@hooklog/routes";
+import {
+  loadRoutes,
+  MappingError,
+  renderDelivery,
+  routeCircuits,
+  routeConsumerName,
+  routeTakes,
+  shownRequest,
+  type Destination,
+  type Route,
+} from "@hooklog/routes";
 import { defaultConfigPath } from "@hooklog/sources";
 import type { Command } from "commander";
 import { connectAdmin, kafkaFailure, openDatabase, openKafka, query } from "../connections.ts";
@@ -42,6 +52,7 @@ export async function listRoutes(command: Command): Promise<void> {
   const routes = routesOf(hub());
   const db = openDatabase(hub());
   try {
+    const circuits = await query(hub(), () => routeCircuits(db));
     const listed = await query(hub(), () =>
       Promise.all(
         routes.map(async (route) => ({
@@ -53,7 +64,17 @@ export async function listRoutes(command: Command): Promise<void> {
             route.destinations.map(async (destination) => {
               const consumer = routeConsumerName(consumerPrefix(), route.name, destination.name);
               const { counts } = await consumerStateCounts(db, consumer);
-              return { name: destination.name, kind: destination.kind, target: target(destination), consumer, counts };
+              const circuit = circuits.get(consumer);
+              return {
+                name: destination.name,
+                kind: destination.kind,
+                target: target(destination),
+                consumer,
+                counts,
+                circuit: circuit?.open
+                  ? { open: true, openedAt: circuit.openedAt?.toISOString() ?? null, failures: circuit.failures, lastError: circuit.lastError }
+                  : { open: false },
+              };
             }),
           ),
         })),
@@ -63,7 +84,7 @@ export async function listRoutes(command: Command): Promise<void> {
       `${out.style("bold", route.name)}  from ${route.sources.join(", ")}${route.types ? ` (${route.types.join(", ")})` : " (every type)"}${route.unsetSecrets.length > 0 ? `  ${out.style("dim", `unset here: ${route.unsetSecrets.join(", ")}`)}` : ""}`,
       ...route.destinations.map(
         (destination) =>
-          `  ${destination.name.padEnd(14)} ${destination.target}  ${out.style("dim", `${destination.counts.processed} delivered, ${destination.counts.retrying} retrying, ${destination.counts.dead_lettered} dead-lettered, ${destination.counts.parked} waiting behind a failed event`)}`,
+          `  ${destination.name.padEnd(14)} ${destination.target}  ${out.style("dim", `${destination.counts.processed} delivered, ${destination.counts.retrying} retrying, ${destination.counts.dead_lettered} dead-lettered, ${destination.counts.parked} waiting behind a failed event`)}${destination.circuit.open ? `  ${out.style("bold", `PAUSED since ${destination.circuit.openedAt ?? "?"} after ${destination.circuit.failures} failures: ${destination.circuit.lastError ?? ""}`)}` : ""}`,
       ),
     ]);
     out.result(routes.length === 0 ? "no routes in hooklog.config.yaml (see the README's Routes section)" : lines.join("\n"), listed);

@@ -10,3 +10,5 @@ export type { RenderedDelivery, RoutedEvent } from "./render.ts";
 export { deliveryAttempts, recordDeliveryAttempt, shownRequest } from "./attempts.ts";
 export type { DeliveryAttempt, RecordedResponse, ShownRequest } from "./attempts.ts";
 export { routesMigrations } from "./migrations/index.ts";
+export { recordCircuit, routeCircuits } from "./circuits.ts";
+export type { CircuitState } from "./circuits.ts";

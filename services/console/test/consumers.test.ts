@@ -1,4 +1,6 @@
 import { strict as assert } from "node:assert";
+import { migrateLatest } from "@hooklog/db";
+import { recordCircuit, routesMigrations } from "@hooklog/routes";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { deadLetterTopic, groupId, HEADERS, retryTopic } from "@hooklog/consumer-kit";
@@ -157,6 +159,37 @@ describe("the consumers area", () => {
     const listed = list.body.consumers.find((consumer) => consumer.name === recorded);
     assert.equal(listed?.counts.dead_lettered, 2);
     assert.equal(listed?.oldestDeadLetterAt, at(2).toISOString());
+  });
+
+  it("says on a route destination's page that its deliveries are paused while its circuit is open", async () => {
+    const destination = uniqueName("route-paid-orders");
+    await console_.db("consumer_event_states").insert({
+      consumer: destination,
+      event_key: "src:evt_1",
+      event_id: "id-circuit",
+      topic: "webhooks.stripe",
+      partition: 0,
+      offset: "1",
+      state: "retrying",
+      attempts: 1,
+      last_error: "paused",
+      updated_at: new Date(),
+    });
+    await migrateLatest(console_.db, [routesMigrations]);
+    await recordCircuit(console_.db, {
+      consumer: destination,
+      route: "paid",
+      destination: "orders",
+      open: true,
+      failures: 5,
+      lastError: "answered 503: <down>",
+    });
+    const { cookie } = await signIn(console_.url, ALICE.token);
+    const page = await fetch(`${console_.url}/consumers/${destination}`, { headers: { cookie } }).then((response) => response.text());
+    assert.match(page, /data-testid="circuit-open">Deliveries of route paid to orders are paused since .*: 5 failed in a row \(answered 503: &lt;down&gt;\)/);
+    await recordCircuit(console_.db, { consumer: destination, route: "paid", destination: "orders", open: false, failures: 0, lastError: null });
+    const after = await fetch(`${console_.url}/consumers/${destination}`, { headers: { cookie } }).then((response) => response.text());
+    assert.doesNotMatch(after, /circuit-open/);
   });
 
   it("answers a consumer nobody knows 404 and a bad window 400, saying what it takes", async () => {

@@ -4,7 +4,7 @@ import { createConsumerMetrics, consumerKitMigrations, startConsumer, type Runni
 import { connectDatabase, migrateLatest } from "@hooklog/db";
 import { closeServer, listenOrExit, operationsServer, stopOnSignals } from "@hooklog/lifecycle";
 import { createLogger } from "@hooklog/logging";
-import { loadRoutes, recordDeliveryAttempt, routesMigrations } from "@hooklog/routes";
+import { loadRoutes, recordCircuit, recordDeliveryAttempt, routeConsumerName, routesMigrations } from "@hooklog/routes";
 import { defaultConfigPath, loadSources } from "@hooklog/sources";
 import { createTransport } from "nodemailer";
 import { loadRoutesServiceConfig } from "./config.ts";
@@ -50,14 +50,32 @@ const definitions = routeConsumers(routes, {
     recordDeliveryAttempt(db, attempt).catch((error: unknown) =>
       logger.error({ err: error, route: attempt.route, destination: attempt.destination, eventId: attempt.eventId }, "a delivery attempt was not recorded"),
     ),
-  circuitEvents: (route, destination) => ({
-    opened: (failures, probeMs, error) =>
-      logger.warn(
-        { route, destination, failures, probeMs, err: error },
-        `${route}/${destination}: ${failures} deliveries failed in a row; pausing its deliveries, probing every ${probeMs / 1000} s or more`,
-      ),
-    closed: (pausedMs) => logger.info({ route, destination, pausedMs }, `${route}/${destination}: delivered again; deliveries resume in order`),
-  }),
+  circuitEvents: (route, destination) => {
+    // Written for hooklog routes list and the console; a write that fails is logged, the circuit works on.
+    const write = (open: boolean, failures: number, lastError: string | null): void => {
+      recordCircuit(db, {
+        consumer: routeConsumerName(config.ROUTES_CONSUMER_PREFIX, route, destination),
+        route,
+        destination,
+        open,
+        failures,
+        lastError,
+      }).catch((error: unknown) => logger.error({ err: error, route, destination }, "a circuit's state was not recorded"));
+    };
+    return {
+      opened: (failures, probeMs, error) => {
+        logger.warn(
+          { route, destination, failures, probeMs, err: error },
+          `${route}/${destination}: ${failures} deliveries failed in a row; pausing its deliveries, probing every ${probeMs / 1000} s or more`,
+        );
+        write(true, failures, error.message);
+      },
+      closed: (pausedMs) => {
+        logger.info({ route, destination, pausedMs }, `${route}/${destination}: delivered again; deliveries resume in order`);
+        write(false, 0, null);
+      },
+    };
+  },
 });
 const metrics = createConsumerMetrics();
 const consumers: RunningConsumer[] = [];

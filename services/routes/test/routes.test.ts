@@ -11,7 +11,7 @@ import { after, before, describe, it } from "node:test";
 import { deadLetterTopic, groupId, replay } from "@hooklog/consumer-kit";
 import { connectDatabase, type Knex } from "@hooklog/db";
 import { createKafka, ensureTopics } from "@hooklog/kafka";
-import { deliveryAttempts } from "@hooklog/routes";
+import { deliveryAttempts, routeCircuits } from "@hooklog/routes";
 import { secretEnvVar } from "@hooklog/sources";
 import {
   consumerCaughtUp,
@@ -305,6 +305,12 @@ describe("the routes service", () => {
         context: output,
       },
     );
+    const consumer = `${prefix}-probe-flaky`;
+    const opened = await eventually(
+      "the open circuit, written for the console and hooklog routes list",
+      async () => (await routeCircuits(db)).get(consumer)?.open === true,
+    );
+    assert.ok(opened);
     flaky.fail(false);
     await eventually("the three deliveries once the destination is back", () => flaky.verified.length >= 3, { context: output });
     assert.deepEqual(
@@ -312,7 +318,8 @@ describe("the routes service", () => {
       [11, 12, 13],
     );
     await eventually("the circuit to close", () => routesLog().includes("probe/flaky: delivered again; deliveries resume in order"), { context: output });
-    const dead = await readTopic(brokers, deadLetterTopic(`${prefix}-probe-flaky`), { toEnd: true, timeoutMs: 5_000 });
+    await eventually("the closed circuit, written", async () => (await routeCircuits(db)).get(consumer)?.open === false);
+    const dead = await readTopic(brokers, deadLetterTopic(consumer), { toEnd: true, timeoutMs: 5_000 });
     assert.equal(dead.length, 0, "nothing was dead-lettered");
   });
 

@@ -1,4 +1,5 @@
 import { consumerStateCounts, redrive, resendEvents, type ConsumerStateCounts } from "@hooklog/consumer-kit";
+import { type CircuitState, routeCircuits } from "@hooklog/routes";
 import type { Request, Response } from "express";
 import { callerOf } from "../auth/guard.ts";
 import type { ChartSeries } from "../charts.ts";
@@ -37,6 +38,8 @@ export interface ConsumerDetail {
   oldestDeadLetterAt: Date | null;
   /** The longest-waiting dead letters, at most 20. */
   deadLetters: DeadLetter[];
+  /** For a route's destination: its circuit as the routes service last wrote it (null for any other consumer). */
+  circuit: CircuitState | null;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -109,10 +112,11 @@ export async function consumerDetail(deps: ConsoleDeps, name: string, window: { 
   } catch (error) {
     kafkaProblem = problemOf(error);
   }
-  const [{ counts, oldestDeadLetterAt }, activity, deadLetters] = await Promise.all([
+  const [{ counts, oldestDeadLetterAt }, activity, deadLetters, circuits] = await Promise.all([
     consumerStateCounts(deps.db, name),
     consumerActivity(deps.db, name, window.from),
     oldestDeadLetters(deps.db, name, 20),
+    routeCircuits(deps.db),
   ]);
   const knownToKafka = group !== null && (group.state !== "Dead" || (lag?.length ?? 0) > 0);
   if (!knownToKafka && kafkaProblem === null && Object.values(counts).every((count) => count === 0))
@@ -130,6 +134,7 @@ export async function consumerDetail(deps: ConsoleDeps, name: string, window: { 
     counts,
     oldestDeadLetterAt: oldestDeadLetterAt ?? null,
     deadLetters,
+    circuit: circuits.get(name) ?? null,
   };
 }
 

@@ -7,12 +7,19 @@ export function kafkaNotice(problem: string | null): Html | string {
   return problem ? html`<p class="notice problem" role="alert">Kafka did not answer, so groups, members and lag are missing: ${problem}</p>` : "";
 }
 
+/** A route destination whose circuit is open: its deliveries are paused while a probe tries it again. */
+function circuitNotice(circuit: ConsumerDetail["circuit"]): Html | string {
+  if (!circuit?.open) return "";
+  return html`<p class="problem" data-testid="circuit-open">Deliveries of route ${circuit.route} to ${circuit.destination} are paused since ${when(circuit.openedAt)}: ${circuit.failures} failed in a row (${circuit.lastError ?? "no error kept"}). A probe tries again at a growing interval; the first delivery resumes them, in order.</p>`;
+}
+
 export function consumerPage(detail: ConsumerDetail): Html {
   const { name, window } = detail;
   const minuteMs = 60_000;
   const frame = { from: window.from, to: window.to };
   const base = `/api/consumers/${encodeURIComponent(name)}`;
   return html`${kafkaNotice(detail.kafkaProblem)}
+${circuitNotice(detail.circuit)}
 <div class="cards">
 <div class="card">
 <h2>Group</h2>
