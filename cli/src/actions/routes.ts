@@ -8,6 +8,7 @@ import {
   renderDelivery,
   routeCircuits,
   routeConsumerName,
+  routedEventOf,
   routeTakes,
   shownRequest,
   type Destination,
@@ -118,19 +119,7 @@ export async function testRoute(name: string, options: { event: string; source?:
     } finally {
       await admin.disconnect();
     }
-    const routed = {
-      envelope: {
-        id: event.id,
-        source: event.source,
-        type: event.type,
-        providerEventId: event.providerEventId,
-        origin: event.origin,
-        receivedAt: event.receivedAt,
-      },
-      contentType: event.contentType,
-      payloadBytes: event.payload,
-      payload: parseWebhookPayload(event.contentType, event.payload),
-    };
+    const routed = routedEventOf(event, parseWebhookPayload(event.contentType, event.payload));
     const takes = routeTakes(route, routed);
     const deliveries = takes
       ? await Promise.all(

@@ -5,7 +5,7 @@ export type { CompiledFilter } from "./filter.ts";
 export { Mapping, MappingError, RouteConfigError } from "./mapping.ts";
 export type { EnvelopeFields } from "./mapping.ts";
 export { standardWebhooksHeaders } from "./signing.ts";
-export { renderDeliveries, renderDelivery, routeTakes } from "./render.ts";
+export { renderDeliveries, renderDelivery, routedEventOf, routeTakes } from "./render.ts";
 export type { RenderedDelivery, RoutedEvent } from "./render.ts";
 export { deliveryAttempts, recordDeliveryAttempt, shownRequest } from "./attempts.ts";
 export type { DeliveryAttempt, RecordedResponse, ShownRequest } from "./attempts.ts";

@@ -1,3 +1,4 @@
+import type { WebhookEvent } from "@hooklog/schemas";
 import { HEADER_VALUE, type Destination, type Route } from "./config.ts";
 import { MappingError, type EnvelopeFields } from "./mapping.ts";
 import { standardWebhooksHeaders } from "./signing.ts";
@@ -38,6 +39,12 @@ export function routeTakes(route: Route, event: RoutedEvent): boolean {
 
 /** The one-line summary a destination gets without a mapping. */
 const summaryOf = ({ envelope }: RoutedEvent): string => `${envelope.source} ${envelope.type} ${envelope.providerEventId}`;
+
+/** A logged event as a route sees it, its payload parsed by the caller (the kit's `payload()`, or parseWebhookPayload). */
+export function routedEventOf(event: WebhookEvent, payload: unknown): RoutedEvent {
+  const { id, source, type, providerEventId, origin, receivedAt } = event;
+  return { envelope: { id, source, type, providerEventId, origin, receivedAt }, contentType: event.contentType, payloadBytes: event.payload, payload };
+}
 
 /** What `destination` of `route` is sent for `event`; a MappingError when a mapping yields nothing for it. */
 export async function renderDelivery(route: Route, destination: Destination, event: RoutedEvent, now: Date = new Date()): Promise<RenderedDelivery> {

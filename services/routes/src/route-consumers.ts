@@ -1,14 +1,14 @@
-import { defineConsumer, RetryLaterError, type ConsumerDefinition, type WebhookHandler, type WebhookInbound } from "@hooklog/consumer-kit";
+import { defineConsumer, RetryLaterError, type ConsumerDefinition, type WebhookHandler } from "@hooklog/consumer-kit";
 import {
   RouteConfigError,
   renderDelivery,
   routeConsumerName,
+  routedEventOf,
   routeTakes,
   shownRequest,
   type DeliveryAttempt,
   type Destination,
   type Route,
-  type RoutedEvent,
 } from "@hooklog/routes";
 import { Circuit, type CircuitEvents } from "./circuit.ts";
 import { DeliveryError, deliver, isDestinationDown, type MailSender } from "./deliver.ts";
@@ -37,7 +37,7 @@ export function routeConsumers(routes: readonly Route[], options: RouteConsumerO
 function destinationConsumer(route: Route, destination: Destination, options: RouteConsumerOptions): ConsumerDefinition {
   const circuit = new Circuit(route.circuit, options.circuitEvents(route.name, destination.name));
   const handle: WebhookHandler = async (inbound, context) => {
-    const event = routedEvent(inbound);
+    const event = routedEventOf(inbound.event, inbound.payload());
     if (!routeTakes(route, event)) return;
     // A mapping that fails is a MappingError (not retryable): the event goes to this destination's dead letters with its message.
     const delivery = await renderDelivery(route, destination, event);
@@ -87,21 +87,4 @@ function destinationConsumer(route: Route, destination: Destination, options: Ro
     retryBaseDelayMs: options.retryBaseDelayMs,
     ordering: "per-key",
   });
-}
-
-function routedEvent(inbound: WebhookInbound): RoutedEvent {
-  const { event } = inbound;
-  return {
-    envelope: {
-      id: event.id,
-      source: event.source,
-      type: event.type,
-      providerEventId: event.providerEventId,
-      origin: event.origin,
-      receivedAt: event.receivedAt,
-    },
-    contentType: event.contentType,
-    payloadBytes: event.payload,
-    payload: inbound.payload(),
-  };
 }
