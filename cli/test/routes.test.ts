@@ -129,8 +129,18 @@ describe("hooklog routes", () => {
     assert.equal(run.code, 0, run.stderr);
     const listed = JSON.parse(run.stdout) as Array<{
       name: string;
-      destinations: Array<{ name: string; kind: string; consumer: string; counts: Record<string, number> }>;
+      destinations: Array<{ name: string; kind: string; consumer: string; counts: Record<string, number>; circuit: { open: boolean; lastError?: string } }>;
     }>;
+    assert.deepEqual(
+      listed[0]?.destinations.map((destination) => [destination.name, destination.circuit.open, destination.circuit.lastError]),
+      [
+        ["url", false, undefined],
+        ["slack", true, "Slack answered 503"],
+        ["email", false, undefined],
+      ],
+    );
+    const text = await runCli(["routes", "list"], env);
+    assert.match(text.stdout, /slack .* PAUSED since \S+ after 5 failures: Slack answered 503/);
     assert.deepEqual(
       listed.map((route) => [
         route.name,

@@ -44,17 +44,39 @@ export function shownRequest(delivery: RenderedDelivery): ShownRequest {
   };
 }
 
+// Postgres text and jsonb refuse NUL: a body or an answer holding one is kept with U+FFFD in its place.
+const withoutNul = (text: string): string => text.replaceAll("\u0000", "\ufffd");
+const jsonWithoutNul = (value: unknown): string => JSON.stringify(value).replaceAll("\\u0000", "\\ufffd");
+
 export async function recordDeliveryAttempt(db: Knex, attempt: Omit<DeliveryAttempt, "attemptedAt">): Promise<void> {
   await db("route_delivery_attempts").insert({
     route: attempt.route,
     destination: attempt.destination,
     event_id: attempt.eventId,
     outcome: attempt.outcome,
-    request: JSON.stringify(attempt.request),
-    response: attempt.response === null ? null : JSON.stringify(attempt.response),
-    error: attempt.error,
+    request: jsonWithoutNul(attempt.request),
+    response: attempt.response === null ? null : jsonWithoutNul(attempt.response),
+    error: attempt.error === null ? null : withoutNul(attempt.error),
     duration_ms: Math.round(attempt.durationMs),
   });
+}
+
+/** Deletes attempts older than `hours`, a batch at a time; returns how many went. */
+export async function pruneDeliveryAttempts(db: Knex, hours: number, batch = 5000): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    const gone = await db("route_delivery_attempts")
+      .whereIn(
+        "id",
+        db("route_delivery_attempts")
+          .select("id")
+          .where("attempted_at", "<", db.raw("now() - make_interval(hours => ?)", [hours]))
+          .limit(batch),
+      )
+      .delete();
+    deleted += gone;
+    if (gone < batch) return deleted;
+  }
 }
 
 interface AttemptRow {

@@ -28,6 +28,19 @@ export async function recordCircuit(db: Knex, state: Omit<CircuitState, "updated
     .merge({ open: state.open, failures: state.failures, opened_at: state.open ? db.fn.now() : null, last_error: state.lastError, updated_at: db.fn.now() });
 }
 
+/**
+ * As a routes service starts, its circuits are closed (each starts closed in memory): a row left open
+ * by a service that stopped while a destination was down would say PAUSED for ever. Rows of its
+ * prefix whose destination is no longer configured are dropped.
+ */
+export async function resetCircuits(db: Knex, prefix: string, consumers: readonly string[]): Promise<void> {
+  await db("route_circuits").whereIn("consumer", consumers).update({ open: false, failures: 0, opened_at: null, updated_at: db.fn.now() });
+  await db("route_circuits")
+    .where("consumer", "like", `${prefix.replaceAll("_", "\\_")}-%`)
+    .whereNotIn("consumer", consumers)
+    .delete();
+}
+
 interface CircuitRow {
   consumer: string;
   route: string;

@@ -86,7 +86,7 @@ export async function renderDelivery(route: Route, destination: Destination, eve
         kind: "http",
         destination: destination.name,
         url: destination.url,
-        shownUrl: destination.url,
+        shownUrl: withoutCredentials(destination.url),
         headers,
         secretHeaderNames: Object.keys(destination.secretHeaders),
         redirectIsDelivery: destination.redirects === "delivered",
@@ -125,6 +125,15 @@ export async function renderDelivery(route: Route, destination: Destination, eve
       };
     }
   }
+}
+
+/** A URL as it may be shown: user and password (https://user:token@host/) left out. */
+function withoutCredentials(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.username === "" && parsed.password === "") return url;
+  parsed.username = "";
+  parsed.password = "";
+  return parsed.toString();
 }
 
 /** Every destination's delivery of `event` for a route that takes it; a destination whose mapping fails gets its MappingError instead. */

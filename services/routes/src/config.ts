@@ -15,6 +15,8 @@ export function loadRoutesServiceConfig(env: NodeJS.ProcessEnv = process.env) {
         .default("route"),
       /** Delay before the second attempt of a failed delivery; doubles for each further one. */
       ROUTES_RETRY_BASE_DELAY_MS: z.coerce.number().int().min(1).default(1000),
+      /** How long each delivery attempt's record (request, answer) is kept. */
+      ROUTES_ATTEMPT_RETENTION_HOURS: z.coerce.number().int().min(1).default(168),
       /** Where email destinations send: smtp://user:password@host:port (smtps:// for TLS). A secret: never logged. */
       SMTP_URL: z.url({ protocol: /^smtps?$/, error: "an smtp:// or smtps:// URL" }).optional(),
     },

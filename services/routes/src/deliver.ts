@@ -20,6 +20,16 @@ export class DeliveryError extends HooklogError {
   }
 }
 
+/** A 429 or 503 with Retry-After: the kit waits that long; the answer is kept with the attempt. */
+export class RetryAfterAnswer extends RetryLaterError {
+  readonly response: RecordedResponse;
+
+  constructor(message: string, retryAfterMs: number, response: RecordedResponse) {
+    super(message, retryAfterMs);
+    this.response = response;
+  }
+}
+
 /** Whether a failed delivery says the destination is down (a RetryLaterError is a 429 or 503 with Retry-After). */
 export const isDestinationDown = (error: unknown): boolean => error instanceof RetryLaterError || (error instanceof DeliveryError && error.destinationDown);
 
@@ -78,7 +88,8 @@ export async function deliver(delivery: RenderedDelivery, sendMail: MailSender |
     });
   }
   const { status } = response;
-  const answered: RecordedResponse = { status, headers: Object.fromEntries(response.headers), body };
+  // Kept and shown to the console's users: a cookie the destination sets is not theirs to see.
+  const answered: RecordedResponse = { status, headers: Object.fromEntries([...response.headers].filter(([name]) => name !== "set-cookie")), body };
   if ((status >= 200 && status < 300) || (status >= 300 && status < 400 && delivery.redirectIsDelivery))
     return { ...answered, durationMs: performance.now() - started };
   if (status >= 300 && status < 400)
@@ -89,9 +100,10 @@ export async function deliver(delivery: RenderedDelivery, sendMail: MailSender |
     });
   const asked = status === 429 || status === 503 ? retryAfterMs(response.headers.get("retry-after")) : undefined;
   if (asked !== undefined)
-    throw new RetryLaterError(
+    throw new RetryAfterAnswer(
       `${delivery.shownUrl} answered ${status}; retrying after ${Math.min(asked, MAX_RETRY_AFTER_MS)} ms`,
       Math.min(asked, MAX_RETRY_AFTER_MS),
+      answered,
     );
   throw new DeliveryError(`HTTP_${status}`, `${delivery.shownUrl} answered ${status}: ${body.slice(0, 200)}`, {
     retryable: DOWN_STATUSES.has(status) || status >= 500,

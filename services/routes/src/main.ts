@@ -4,9 +4,10 @@ import { createConsumerMetrics, consumerKitMigrations, startConsumer, type Runni
 import { connectDatabase, migrateLatest } from "@hooklog/db";
 import { closeServer, listenOrExit, operationsServer, stopOnSignals } from "@hooklog/lifecycle";
 import { createLogger } from "@hooklog/logging";
-import { loadRoutes, recordCircuit, recordDeliveryAttempt, routeConsumerName, routesMigrations } from "@hooklog/routes";
+import { loadRoutes, pruneDeliveryAttempts, recordDeliveryAttempt, resetCircuits, routesMigrations } from "@hooklog/routes";
 import { defaultConfigPath, loadSources } from "@hooklog/sources";
 import { createTransport } from "nodemailer";
+import { CircuitLog } from "./circuit-log.ts";
 import { loadRoutesServiceConfig } from "./config.ts";
 import type { MailSender } from "./deliver.ts";
 import { routeConsumers } from "./route-consumers.ts";
@@ -41,6 +42,7 @@ const sendMail: MailSender | undefined = transport
 
 const db = connectDatabase(config.DATABASE_URL, { applicationName: "hooklog-routes" });
 await migrateLatest(db, [consumerKitMigrations, routesMigrations]);
+const circuits = new CircuitLog(db, config.ROUTES_CONSUMER_PREFIX, logger);
 const definitions = routeConsumers(routes, {
   prefix: config.ROUTES_CONSUMER_PREFIX,
   topicOf: (source) => topics.get(source) as string,
@@ -50,33 +52,24 @@ const definitions = routeConsumers(routes, {
     recordDeliveryAttempt(db, attempt).catch((error: unknown) =>
       logger.error({ err: error, route: attempt.route, destination: attempt.destination, eventId: attempt.eventId }, "a delivery attempt was not recorded"),
     ),
-  circuitEvents: (route, destination) => {
-    // Written for hooklog routes list and the console; a write that fails is logged, the circuit works on.
-    const write = (open: boolean, failures: number, lastError: string | null): void => {
-      recordCircuit(db, {
-        consumer: routeConsumerName(config.ROUTES_CONSUMER_PREFIX, route, destination),
-        route,
-        destination,
-        open,
-        failures,
-        lastError,
-      }).catch((error: unknown) => logger.error({ err: error, route, destination }, "a circuit's state was not recorded"));
-    };
-    return {
-      opened: (failures, probeMs, error) => {
-        logger.warn(
-          { route, destination, failures, probeMs, err: error },
-          `${route}/${destination}: ${failures} deliveries failed in a row; pausing its deliveries, probing every ${probeMs / 1000} s or more`,
-        );
-        write(true, failures, error.message);
-      },
-      closed: (pausedMs) => {
-        logger.info({ route, destination, pausedMs }, `${route}/${destination}: delivered again; deliveries resume in order`);
-        write(false, 0, null);
-      },
-    };
-  },
+  circuitEvents: (route, destination) => circuits.events(route, destination),
 });
+await resetCircuits(
+  db,
+  config.ROUTES_CONSUMER_PREFIX,
+  definitions.map((definition) => definition.name),
+);
+// Attempts are kept ROUTES_ATTEMPT_RETENTION_HOURS: pruned now, then every ten minutes.
+const prune = (): Promise<void> =>
+  pruneDeliveryAttempts(db, config.ROUTES_ATTEMPT_RETENTION_HOURS).then(
+    (deleted) => {
+      if (deleted > 0) logger.info({ deleted }, "delivery attempts past their retention deleted");
+    },
+    (error: unknown) => logger.error({ err: error }, "delivery attempts past their retention could not be deleted; trying again in ten minutes"),
+  );
+await prune();
+const pruning = setInterval(() => void prune(), 10 * 60_000);
+pruning.unref();
 const metrics = createConsumerMetrics();
 const consumers: RunningConsumer[] = [];
 for (const definition of definitions) {
@@ -99,9 +92,11 @@ stopOnSignals({
   graceMs: 30_000,
   stopping: "finishing each destination's batch in hand",
   stop: async () => {
+    clearInterval(pruning);
     await Promise.all(consumers.map((consumer) => consumer.stop()));
     await closeServer(server);
     transport?.close();
+    await circuits.settle();
     await db.destroy();
   },
 });

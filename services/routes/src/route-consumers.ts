@@ -11,7 +11,7 @@ import {
   type Route,
 } from "@hooklog/routes";
 import { Circuit, type CircuitEvents } from "./circuit.ts";
-import { DeliveryError, deliver, isDestinationDown, type MailSender } from "./deliver.ts";
+import { DeliveryError, RetryAfterAnswer, deliver, isDestinationDown, type MailSender } from "./deliver.ts";
 
 export interface RouteConsumerOptions {
   /** Consumer names are `<prefix>-<route>-<destination>`. */
@@ -58,7 +58,7 @@ function destinationConsumer(route: Route, destination: Destination, options: Ro
         context.logger.info({ route: route.name, destination: destination.name, status: answer.status, durationMs: Math.round(durationMs) }, "delivered");
         return { status: answer.status };
       } catch (error) {
-        const response = error instanceof DeliveryError ? (error.response ?? null) : null;
+        const response = error instanceof DeliveryError || error instanceof RetryAfterAnswer ? (error.response ?? null) : null;
         await options.recordAttempt({ ...attempt, outcome: "failed", response, error: (error as Error).message, durationMs: performance.now() - started });
         if (!isDestinationDown(error)) {
           // The destination answered: this event's own failure, which neither opens the circuit nor waits on it.

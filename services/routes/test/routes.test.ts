@@ -11,7 +11,7 @@ import { after, before, describe, it } from "node:test";
 import { deadLetterTopic, groupId, replay } from "@hooklog/consumer-kit";
 import { connectDatabase, type Knex } from "@hooklog/db";
 import { createKafka, ensureTopics } from "@hooklog/kafka";
-import { deliveryAttempts, routeCircuits } from "@hooklog/routes";
+import { deliveryAttempts, pruneDeliveryAttempts, recordCircuit, recordDeliveryAttempt, routeCircuits } from "@hooklog/routes";
 import { secretEnvVar } from "@hooklog/sources";
 import {
   consumerCaughtUp,
@@ -265,6 +265,8 @@ describe("the routes service", () => {
     assert.match(first.request.headers["webhook-signature"] ?? "", /^v1,/);
     assert.equal(first.response?.body, "down for maintenance");
     assert.match(first.error ?? "", /answered 503: down for maintenance/);
+    assert.doesNotMatch(JSON.stringify(attempts), /secret-path/, "the Slack URL's path is a secret");
+    assert.ok(!JSON.stringify(attempts).includes(routeSecret), "the signing secret is never kept");
     const slackAttempt = attempts.find((attempt) => attempt.destination === "slack");
     assert.ok(slackAttempt?.request.kind === "http");
     assert.equal(slackAttempt.request.url, `${slack.url}/…`, "a Slack URL is a secret: its origin only");
@@ -329,9 +331,47 @@ describe("the routes service", () => {
     const sent = slack.requests().length;
     assert.ok(sent >= 4, `Slack got ${sent}`);
     await processes[1]?.stop();
+    // Left open by a service that stopped while the destination was down: the next start closes it.
+    await recordCircuit(db, { consumer, route: "paid", destination: "slack", open: true, failures: 5, lastError: "Slack answered 503" });
     await replay(consumer, { kafkaBrokers: brokers.split(","), topics: [topic] });
     processes[1] = await startServiceProcess("routes", routesEnv, "ROUTES_PORT");
     await eventually("the replayed destination to have read the log again to its end", () => consumerCaughtUp(brokers, groupId(consumer)), { context: output });
     assert.equal(slack.requests().length, sent, "a replayed event was posted again");
+    assert.equal((await routeCircuits(db)).get(consumer)?.open, false, "a circuit left open by a stopped service is closed as the next starts");
+  });
+
+  it("keeps an attempt whose body or answer holds NUL, and deletes attempts past their retention", async () => {
+    const request = { kind: "http" as const, method: "POST" as const, url: "http://a.test/", headers: {}, body: "a\u0000b", bodyBytes: 3 };
+    const eventId = `prune-${prefix}`;
+    await recordDeliveryAttempt(db, {
+      route: "paid",
+      destination: "orders",
+      eventId,
+      outcome: "failed",
+      request,
+      response: { status: 500, headers: {}, body: "\u0000" },
+      error: "bad\u0000byte",
+      durationMs: 1,
+    });
+    await recordDeliveryAttempt(db, {
+      route: "paid",
+      destination: "orders",
+      eventId,
+      outcome: "delivered",
+      request,
+      response: null,
+      error: null,
+      durationMs: 1,
+    });
+    await db("route_delivery_attempts")
+      .where({ event_id: eventId, outcome: "failed" })
+      .update({ attempted_at: db.raw("now() - interval '3 hours'") });
+    const [old] = await deliveryAttempts(db, eventId);
+    assert.deepEqual([old?.request.kind === "http" && old.request.body, old?.response?.body, old?.error], ["a\ufffdb", "\ufffd", "bad\ufffdbyte"]);
+    assert.ok((await pruneDeliveryAttempts(db, 2)) >= 1);
+    assert.deepEqual(
+      (await deliveryAttempts(db, eventId)).map((attempt) => attempt.outcome),
+      ["delivered"],
+    );
   });
 });
