@@ -231,15 +231,15 @@ export class EventLogWriter {
    */
   async #commit(entries: LogEntry[], handOff: () => void): Promise<EntryResult[]> {
     const previous = this.#previousBatch;
-    let publish: (written: ReadonlySet<string> | Promise<ReadonlySet<string>>) => void = () => undefined;
-    this.#previousBatch = new Promise((resolve) => (publish = resolve));
-    // Unless this batch writes something, the next one needs what the batch before wrote, after it.
-    let published: ReadonlySet<string> | Promise<ReadonlySet<string>> = previous;
+    const next = Promise.withResolvers<ReadonlySet<string>>();
+    this.#previousBatch = next.promise;
+    let written: ReadonlySet<string> | undefined;
     try {
-      return await this.#lookUpAndSend(entries, previous, handOff, (written) => (published = written));
+      return await this.#lookUpAndSend(entries, previous, handOff, (keys) => (written = keys));
     } finally {
       handOff();
-      publish(published);
+      // Unless this batch wrote something, the next one needs what the batch before wrote, after it.
+      next.resolve(written ?? previous);
     }
   }
 

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { secretList } from "@hooklog/sources";
 import { parse } from "yaml";
 import { z } from "zod";
 import { compileFilter, FilterError, type CompiledFilter } from "./filter.ts";
@@ -247,10 +248,7 @@ function issueText(issue: z.core.$ZodIssue | undefined): string {
 
 /** A comma-separated list of Standard Webhooks secrets (`whsec_` and base64), each of 24 to 64 bytes as the specification asks. */
 function signingSecrets(field: string, value: string | undefined): string[] {
-  const secrets = (value ?? "")
-    .split(",")
-    .map((secret) => secret.trim())
-    .filter(Boolean);
+  const secrets = secretList(value);
   for (const [index, secret] of secrets.entries()) {
     const encoded = secret.startsWith("whsec_") ? secret.slice("whsec_".length) : secret;
     const bytes = Buffer.from(encoded, "base64").length;
