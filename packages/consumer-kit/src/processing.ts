@@ -1,4 +1,4 @@
-import type { Knex } from "@hooklog/db";
+import { inStatements, type Knex } from "@hooklog/db";
 import type { Logger } from "@hooklog/logging";
 import { SpanKind, SpanStatusCode, context, extractTraceContext, trace, type Context, type Span } from "@hooklog/telemetry";
 import { assertNotAborted, isInFailedTransaction } from "./aborted-transaction.ts";
@@ -157,22 +157,20 @@ async function handleTogether(
 }
 
 /**
- * Inserts the processed marks of `events` (up to MARKS_PER_STATEMENT a statement); true for each event
+ * Inserts the processed marks of `events`; true for each event
  * marked now, false for one marked before (a duplicate) or read twice in the batch (fresh the first time).
  */
 async function insertMarks(trx: Knex.Transaction, definition: ConsumerDefinition, events: readonly PendingEvent[]): Promise<boolean[]> {
   const marked = new Set<string>();
-  for (let from = 0; from < events.length; from += MARKS_PER_STATEMENT) {
-    const rows = events
-      .slice(from, from + MARKS_PER_STATEMENT)
-      .map(({ inbound }) => ({ consumer: definition.name, event_key: inbound.key, event_id: eventIdOf(inbound) }));
+  const rows = events.map(({ inbound }) => ({ consumer: definition.name, event_key: inbound.key, event_id: eventIdOf(inbound) }));
+  await inStatements(rows, async (chunk) => {
     const inserted: Array<{ event_key: string }> = await trx("processed_events")
-      .insert(rows)
+      .insert(chunk)
       .onConflict(["consumer", "event_key"])
       .ignore()
       .returning("event_key");
     for (const row of inserted) marked.add(row.event_key);
-  }
+  });
   return events.map(({ inbound }) => marked.delete(inbound.key));
 }
 
@@ -304,9 +302,6 @@ async function processEventByEvent(
     return { results, processed };
   });
 }
-
-/** How many processed marks one statement inserts: three bind parameters each, well under Postgres's 65535. */
-const MARKS_PER_STATEMENT = 5000;
 
 /**
  * The definition's `applyBatch`, for the whole batch at once: every event's processed mark in one

@@ -1,4 +1,4 @@
-import type { Knex } from "@hooklog/db";
+import { inStatements, type Knex } from "@hooklog/db";
 import { header } from "@hooklog/kafka";
 import type { InboundEvent, LogPosition } from "./definition.ts";
 import type { ParkedRow } from "./key-order.ts";
@@ -52,15 +52,11 @@ export const eventIdOf = (inbound: InboundEvent): string => (inbound.kind === "w
  * keeps its first failure, and the last error and duration when the new row has none.
  */
 export async function writeStates(trx: Knex | Knex.Transaction, states: readonly StateRow[], attempts: readonly AttemptRow[]): Promise<void> {
-  // A statement takes at most 65 535 bind parameters: a backlog read in one batch has many more.
-  for (let from = 0; from < attempts.length; from += ROWS_PER_STATEMENT) {
-    await trx("consumer_event_attempts").insert(attempts.slice(from, from + ROWS_PER_STATEMENT));
-  }
-  for (let from = 0; from < states.length; from += ROWS_PER_STATEMENT) await upsertStates(trx, states.slice(from, from + ROWS_PER_STATEMENT));
+  await inStatements(attempts, async (chunk) => {
+    await trx("consumer_event_attempts").insert(chunk);
+  });
+  await inStatements(states, (chunk) => upsertStates(trx, chunk));
 }
-
-/** Rows a statement writes: 12 parameters a state row, 10 an attempt row, well under Postgres's 65 535. */
-const ROWS_PER_STATEMENT = 2000;
 
 async function upsertStates(trx: Knex | Knex.Transaction, states: readonly StateRow[]): Promise<void> {
   await trx("consumer_event_states")

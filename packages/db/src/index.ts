@@ -9,3 +9,4 @@ export type { PgConnection } from "./connection.ts";
 export { trySessionLock, withSessionLock } from "./session-lock.ts";
 export { advisoryLockKey, lockForTransaction, tryLockForTransaction } from "./transaction-lock.ts";
 export type { SessionLock } from "./session-lock.ts";
+export { inStatements } from "./statements.ts";

@@ -115,7 +115,8 @@ export class SchemaRegistryClient {
   /** Encodes `value` in Confluent's wire format (magic byte 0, the schema id, the Avro body) with a registered schema. */
   async encode(schemaId: number, value: unknown): Promise<Buffer> {
     const found = await this.#registry.getSchema(schemaId);
-    if (!avro.Type.isType(found)) return this.#registry.encode(schemaId, value);
+    // Duck-typed, as in #decodeAs: Hooklog registers Avro schemas only.
+    if (!avro.Type.isType(found)) throw new Error(`schema ${schemaId} is not an Avro schema`);
     const type = found as avro.Type;
     // Into a scratch buffer that grows to the largest value seen, after the 5 bytes of the wire
     // format's header, then copied once: avsc's toBuffer encodes into 1 KiB and, for anything larger

@@ -11,7 +11,7 @@ import {
   type InboundEvent,
   type WebhookInbound,
 } from "@hooklog/consumer-kit";
-import type { Knex } from "@hooklog/db";
+import { inStatements, type Knex } from "@hooklog/db";
 import { storedPayload } from "./payload-forms.ts";
 import { searchText } from "./search-text.ts";
 
@@ -114,20 +114,15 @@ export async function catalogDelivery(inbound: DomainInbound, ctx: HandlerContex
   await ctx.trx("catalog_deliveries").insert(deliveryRow(inbound)).onConflict("delivery_id").merge();
 }
 
-/** Postgres takes at most 65535 bind parameters a statement: rows of up to 23 columns, well under. */
-const ROWS_PER_STATEMENT = 1000;
-
 /**
  * Upserts rows in multi-row statements, the last of a conflict key winning: one statement cannot
  * update a row twice, and one event read twice (a rebuild without truncating) is the same row anyway.
  */
 async function upsertRows(trx: Knex.Transaction, table: string, conflictKey: string, rows: ReadonlyArray<Record<string, unknown>>): Promise<void> {
   const unique = [...new Map(rows.map((row) => [row[conflictKey], row])).values()];
-  for (let from = 0; from < unique.length; from += ROWS_PER_STATEMENT)
-    await trx(table)
-      .insert(unique.slice(from, from + ROWS_PER_STATEMENT))
-      .onConflict(conflictKey)
-      .merge();
+  await inStatements(unique, async (chunk) => {
+    await trx(table).insert(chunk).onConflict(conflictKey).merge();
+  });
 }
 
 /** A batch's events and deliveries, as catalogEvent and catalogDelivery write them, in one upsert per table. */
